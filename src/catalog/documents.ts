@@ -1,0 +1,186 @@
+/**
+ * @module catalog/documents
+ * The set of documents a spec is made of (the root and every file its `$ref`s reach), and `$ref`
+ * resolution across them. Everything is loaded before tools are built, so building stays synchronous.
+ *
+ * What a spec may make us read is limited: a document fetched from a URL may never reach local files,
+ * and no document reaches another host unless remote refs are enabled.
+ */
+import { SpecError } from './errors';
+import { parseDocument, readSource, type ReadOptions } from './source';
+
+export interface LoadOptions extends ReadOptions {
+  /** Allow `$ref`s to documents on other hosts. @default false */
+  readonly allowRemoteRefs?: boolean;
+  /** Most documents one spec may consist of. @default 10000 */
+  readonly maxDocuments?: number;
+}
+
+/** A `$ref` target: its value and where it lives (for resolving the refs inside it). */
+export interface Resolved {
+  readonly value: unknown;
+  /** The URI of the document holding the value; the base for refs inside it. */
+  readonly base: string;
+  /** Absolute `uri#pointer`: identifies the target, for cycle detection and memoisation. */
+  readonly key: string;
+}
+
+type Loaded = { readonly value: unknown } | { readonly error: SpecError };
+
+export class DocumentSet {
+  private constructor(
+    readonly rootUri: string,
+    readonly root: unknown,
+    private readonly documents: ReadonlyMap<string, Loaded>,
+  ) {}
+
+  /** URIs of every document read, the root first. */
+  get uris(): string[] {
+    return [...this.documents.keys()];
+  }
+
+  /**
+   * Reads the root and, transitively, every document its `$ref`s name. A referenced document that
+   * cannot be read is remembered as an error, raised only if something actually resolves into it
+   * (refs inside examples must not break a spec).
+   */
+  static async load(rootUri: string, rootText: string, options: LoadOptions = {}): Promise<DocumentSet> {
+    const root = parseDocument(rootText, rootUri);
+    const documents = new Map<string, Loaded>([[rootUri, { value: root }]]);
+    const maxDocuments = options.maxDocuments ?? 10_000;
+    let pending = collectExternalRefs(root, rootUri);
+    while (pending.length > 0) {
+      const batch = [...new Set(pending)].filter((uri) => !documents.has(uri));
+      pending = [];
+      if (documents.size + batch.length > maxDocuments) {
+        throw new SpecError('SPEC_INVALID', `"${rootUri}" references more than ${maxDocuments} documents`);
+      }
+      const results = await Promise.all(
+        batch.map(async (uri): Promise<[string, Loaded]> => {
+          const refusal = refuseReach(rootUri, uri, options.allowRemoteRefs ?? false);
+          if (refusal) return [uri, { error: refusal }];
+          try {
+            const fetched = await readSource(uri, options);
+            return [uri, { value: parseDocument(fetched!.text, uri) }];
+          } catch (error) {
+            return [uri, { error: error instanceof SpecError ? error : new SpecError('SPEC_UNREADABLE', String(error)) }];
+          }
+        }),
+      );
+      for (const [uri, loaded] of results) {
+        documents.set(uri, loaded);
+        if ('value' in loaded) pending.push(...collectExternalRefs(loaded.value, uri));
+      }
+    }
+    return new DocumentSet(rootUri, root, documents);
+  }
+
+  /** Resolves `ref` found in the document at `base`, following chains of refs. */
+  resolve(ref: string, base: string, where: string): Resolved {
+    const seen = new Set<string>();
+    let current = { ref, base };
+    for (;;) {
+      const target = this.lookup(current.ref, current.base, where);
+      const next = refOf(target.value);
+      if (next === undefined) return target;
+      if (seen.has(target.key)) {
+        throw new SpecError('SPEC_REF_LOOP', `$ref "${ref}" at ${where} is a loop of references that never reaches a value`);
+      }
+      seen.add(target.key);
+      current = { ref: next, base: target.base };
+    }
+  }
+
+  private lookup(ref: string, base: string, where: string): Resolved {
+    let absolute: URL;
+    try {
+      absolute = new URL(ref, base);
+    } catch {
+      throw new SpecError('SPEC_REF_DANGLING', `$ref "${ref}" at ${where} is not a valid reference`);
+    }
+    const fragment = absolute.hash.slice(1);
+    absolute.hash = '';
+    const uri = absolute.href;
+    const loaded = this.documents.get(uri);
+    if (!loaded) throw new SpecError('SPEC_REF_DANGLING', `$ref "${ref}" at ${where}: document "${uri}" was not loaded`);
+    if ('error' in loaded) {
+      throw new SpecError(loaded.error.code, `$ref "${ref}" at ${where}: ${loaded.error.message}`, { cause: loaded.error });
+    }
+    const pointer = decodeURIComponent(fragment);
+    const value = evaluatePointer(loaded.value, pointer);
+    if (value === undefined) {
+      const inFile = uri === this.rootUri ? '' : ` in "${uri}"`;
+      throw new SpecError('SPEC_REF_DANGLING', `$ref "${ref}" at ${where} points at nothing: "${pointer || '/'}" does not exist${inFile}`);
+    }
+    return { value, base: uri, key: `${uri}#${pointer}` };
+  }
+}
+
+/** The `$ref` of a reference object, if `value` is one. */
+export function refOf(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const ref = (value as { $ref?: unknown }).$ref;
+  return typeof ref === 'string' ? ref : undefined;
+}
+
+function evaluatePointer(document: unknown, pointer: string): unknown {
+  if (pointer === '' || pointer === '/') return pointer === '' ? document : (document as Record<string, unknown>)?.[''];
+  if (!pointer.startsWith('/')) return undefined; // plain-name fragments ($anchor) are not supported
+  let node: unknown = document;
+  for (const raw of pointer.slice(1).split('/')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    const token = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (!Object.hasOwn(node, token)) return undefined;
+    node = (node as Record<string, unknown>)[token];
+  }
+  return node;
+}
+
+/** Every document URI (fragment removed) that a `$ref` in `value` names, other than `base` itself. */
+function collectExternalRefs(value: unknown, base: string): string[] {
+  const found = new Set<string>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push(item);
+      continue;
+    }
+    for (const [key, child] of Object.entries(node)) {
+      if (key === '$ref' && typeof child === 'string') {
+        if (child.startsWith('#')) continue;
+        try {
+          const target = new URL(child, base);
+          target.hash = '';
+          if (target.href !== base) found.add(target.href);
+        } catch {
+          // reported when something resolves it
+        }
+      } else if (child !== null && typeof child === 'object') {
+        stack.push(child);
+      }
+    }
+  }
+  return [...found];
+}
+
+/** Why `root` may not make us read `target`, or null when it may. */
+function refuseReach(rootUri: string, targetUri: string, allowRemote: boolean): SpecError | null {
+  const root = new URL(rootUri);
+  const target = new URL(targetUri);
+  const remoteTarget = target.protocol === 'http:' || target.protocol === 'https:';
+  if (!remoteTarget && target.protocol !== 'file:') {
+    return new SpecError('SPEC_REF_REFUSED', `"${targetUri}" uses an unsupported scheme`);
+  }
+  if (root.protocol !== 'file:' && target.protocol === 'file:') {
+    return new SpecError('SPEC_REF_REFUSED', `a document fetched from "${root.origin}" may not reference local files ("${targetUri}")`);
+  }
+  if (remoteTarget && !allowRemote && (root.protocol === 'file:' || root.origin !== target.origin)) {
+    return new SpecError(
+      'SPEC_REF_REFUSED',
+      `remote reference to "${target.origin}" refused; enable remote refs (--allow-remote-refs or PORTICO_ALLOW_REMOTE_REFS=true) if you trust it`,
+    );
+  }
+  return null;
+}

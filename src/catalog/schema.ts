@@ -1,0 +1,388 @@
+/**
+ * @module catalog/schema
+ * Converts OpenAPI schemas (Swagger 2.0, OpenAPI 3.0 and 3.1 dialects) to self-contained JSON Schema
+ * 2020-12: every `$ref` inlined, recursion cut, OpenAPI-only keywords translated or dropped.
+ *
+ * Inlined subtrees are memoised and shared between tools, which keeps huge interlinked specs (Microsoft
+ * Graph) fast and small. Shared subtrees are never mutated after they are built.
+ */
+import { refOf, type DocumentSet, type Resolved } from './documents';
+import { SpecError } from './errors';
+import type { JsonSchema } from './types';
+
+/** Input schemas drop `readOnly` properties; output schemas drop `writeOnly` ones and are lenient. */
+export type SchemaMode = 'input' | 'output';
+
+/** What a conversion noticed, for the tool's description and the catalog's warnings. */
+export interface ConversionNotes {
+  /** Names of schemas whose recursion was cut. */
+  readonly recursive: Set<string>;
+  /** Names of schemas not expanded because they sit too deep. */
+  readonly truncated: Set<string>;
+}
+
+export const newNotes = (): ConversionNotes => ({ recursive: new Set(), truncated: new Set() });
+
+function mergeNotes(into: ConversionNotes, from: ConversionNotes): void {
+  for (const name of from.recursive) into.recursive.add(name);
+  for (const name of from.truncated) into.truncated.add(name);
+}
+
+const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
+
+/** Keywords whose value is one schema. */
+const SCHEMA_KEYWORDS = ['not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'contentSchema'] as const;
+/** Keywords whose value is a list of schemas. */
+const SCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'] as const;
+/** Keywords whose value is a map of schemas. */
+const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', 'dependentSchemas'] as const;
+/** Keywords copied as they are (after a type check where the meta-schema is strict about them). */
+const NUMBER_KEYWORDS = ['multipleOf', 'maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum'] as const;
+const COUNT_KEYWORDS = ['maxLength', 'minLength', 'maxItems', 'minItems', 'maxProperties', 'minProperties', 'maxContains', 'minContains'] as const;
+const STRING_KEYWORDS = ['title', 'description', 'format', 'contentMediaType', 'contentEncoding'] as const;
+const BOOLEAN_KEYWORDS = ['uniqueItems', 'deprecated', 'readOnly', 'writeOnly'] as const;
+
+/**
+ * Output schemas describe the shape of a response; they must not reject a real response that drifts from
+ * its spec (an enum value added upstream, a missing field), or clients that validate would refuse it.
+ */
+const OUTPUT_DROPPED = new Set<string>([
+  'required', 'enum', 'const', 'format', 'pattern', 'multipleOf', 'maximum', 'minimum', 'exclusiveMaximum',
+  'exclusiveMinimum', 'maxLength', 'minLength', 'maxItems', 'minItems', 'uniqueItems', 'maxProperties',
+  'minProperties', 'maxContains', 'minContains', 'dependentRequired', 'unevaluatedProperties', 'unevaluatedItems',
+]);
+
+const MAX_TEXT = 1024;
+
+export class SchemaConverter {
+  /**
+   * One conversion per target and mode. A subtree converted under one path may have a ref to an ancestor
+   * of that path cut; reusing it elsewhere only means a recursive type is expanded a little less there.
+   * Without this, schemas whose types all link to each other (Stripe, Graph) take exponential time.
+   */
+  private readonly memo = new Map<string, { schema: JsonSchema; notes: ConversionNotes }>();
+  private readonly active = new Set<string>();
+
+  constructor(private readonly documents: DocumentSet) {}
+
+  /**
+   * Converts the schema `node` found in the document `base` at `where` (used in error messages).
+   * Throws a `SpecError` for a dangling `$ref`.
+   */
+  convert(node: unknown, base: string, where: string, mode: SchemaMode, notes: ConversionNotes): JsonSchema {
+    return this.walk(node, base, where, mode, notes);
+  }
+
+  private walk(node: unknown, base: string, where: string, mode: SchemaMode, notes: ConversionNotes): JsonSchema {
+    if (node === true || node === undefined) return {};
+    if (node === false) return { not: {} };
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return {};
+    const ref = refOf(node);
+    if (ref !== undefined) return this.walkRef(node as Record<string, unknown>, ref, base, where, mode, notes);
+    return this.walkObject(node as Record<string, unknown>, base, where, mode, notes);
+  }
+
+  private walkRef(node: Record<string, unknown>, ref: string, base: string, where: string, mode: SchemaMode, notes: ConversionNotes): JsonSchema {
+    let target: Resolved;
+    try {
+      target = this.documents.resolve(ref, base, where);
+    } catch (error) {
+      // `A: {$ref: A}` says nothing about A's values: accept any, and say so.
+      if (!(error instanceof SpecError) || error.code !== 'SPEC_REF_LOOP') throw error;
+      return { description: `${schemaName(ref)} (a reference to itself: any value)` };
+    }
+    const name = schemaName(target.key);
+    let schema: JsonSchema;
+    const memoKey = `${mode}|${target.key}`;
+    const hit = this.memo.get(memoKey);
+    if (hit) {
+      mergeNotes(notes, hit.notes);
+      schema = hit.schema;
+    } else if (this.active.has(target.key)) {
+      notes.recursive.add(name);
+      schema = stub(target.value, `${name} (recursive reference; not expanded further)`, mode);
+    } else {
+      const own = newNotes();
+      this.active.add(target.key);
+      try {
+        schema = this.walk(target.value, target.base, `${where} → ${ref}`, mode, own);
+      } finally {
+        this.active.delete(target.key);
+      }
+      this.memo.set(memoKey, { schema, notes: own });
+      mergeNotes(notes, own);
+    }
+    origins.set(schema, name);
+    // Siblings of $ref (allowed in 3.1, common everywhere): the local description says more than the target's.
+    const siblings = Object.keys(node).filter((key) => key !== '$ref');
+    if (siblings.length === 0) return schema;
+    const local = this.walkObject(omit(node, '$ref'), base, where, mode, notes);
+    if (Object.keys(local).length === 0) return schema;
+    const merged = { ...schema, ...local };
+    origins.set(merged, name);
+    return merged;
+  }
+
+  private walkObject(node: Record<string, unknown>, base: string, where: string, mode: SchemaMode, notes: ConversionNotes): JsonSchema {
+    const sub = (value: unknown, path: string) => this.walk(value, base, `${where}/${path}`, mode, notes);
+    const out: JsonSchema = {};
+
+    // type, with OpenAPI's nullable forms folded in
+    let types = typeList(node.type);
+    if (types?.includes('file')) {
+      types = types.map((t) => (t === 'file' ? 'string' : t));
+      out.format = 'binary';
+    }
+    types = types?.filter((t) => JSON_TYPES.has(t));
+    const nullable = node.nullable === true || node['x-nullable'] === true;
+    if (types && types.length > 0) {
+      if (nullable && !types.includes('null')) types = [...types, 'null'];
+      out.type = types.length === 1 ? types[0] : [...new Set(types)];
+    }
+
+    for (const key of STRING_KEYWORDS) {
+      const value = node[key];
+      if (typeof value === 'string' && value !== '') out[key] = key === 'description' ? clip(value) : value;
+    }
+    for (const key of NUMBER_KEYWORDS) if (isFiniteNumber(node[key])) out[key] = node[key];
+    for (const key of COUNT_KEYWORDS) {
+      const value = node[key];
+      if (Number.isInteger(value) && (value as number) >= 0) out[key] = value;
+    }
+    for (const key of BOOLEAN_KEYWORDS) if (typeof node[key] === 'boolean') out[key] = node[key];
+    if (typeof node.multipleOf === 'number' && node.multipleOf <= 0) delete out.multipleOf;
+    // OpenAPI 3.0 / Swagger 2.0: exclusiveMinimum/Maximum are booleans qualifying minimum/maximum
+    for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+      if (node[flag] === true && isFiniteNumber(node[bound])) {
+        out[flag] = node[bound];
+        delete out[bound];
+      }
+    }
+    if (typeof node.pattern === 'string' && isUsableRegex(node.pattern)) out.pattern = node.pattern;
+    if (Array.isArray(node.enum)) {
+      out.enum = nullable && !node.enum.includes(null) ? [...node.enum, null] : node.enum;
+    }
+    if ('const' in node) out.const = node.const;
+    if ('default' in node) out.default = node.default;
+    const examples = Array.isArray(node.examples) ? node.examples : 'example' in node ? [node.example] : undefined;
+    if (examples && examples.length > 0) out.examples = examples;
+    if (Array.isArray(node.required)) {
+      const required = [...new Set(node.required.filter((name): name is string => typeof name === 'string'))];
+      if (required.length > 0) out.required = required;
+    }
+    if (isPlainObject(node.dependentRequired)) out.dependentRequired = node.dependentRequired;
+
+    for (const key of SCHEMA_KEYWORDS) if (key in node) out[key] = sub(node[key], key);
+    for (const key of SCHEMA_LIST_KEYWORDS) {
+      const list = node[key];
+      if (Array.isArray(list) && list.length > 0) out[key] = list.map((item, i) => sub(item, `${key}/${i}`));
+    }
+    for (const key of SCHEMA_MAP_KEYWORDS) {
+      const map = node[key];
+      if (!isPlainObject(map)) continue;
+      const converted: Record<string, JsonSchema> = {};
+      for (const [name, value] of Object.entries(map)) converted[name] = sub(value, `${key}/${escapePointer(name)}`);
+      out[key] = converted;
+    }
+    if ('items' in node) {
+      // Swagger 2.0 / OAS 3.0 tuple form
+      if (Array.isArray(node.items)) out.prefixItems = node.items.map((item, i) => sub(item, `items/${i}`));
+      else out.items = sub(node.items, 'items');
+    }
+    if (typeof node.additionalProperties === 'boolean') out.additionalProperties = node.additionalProperties;
+    else if (isPlainObject(node.additionalProperties)) out.additionalProperties = sub(node.additionalProperties, 'additionalProperties');
+
+    if (Array.isArray(out.allOf)) mergeAllOf(out);
+    dropHiddenProperties(out, mode === 'input' ? 'readOnly' : 'writeOnly');
+    if (mode === 'output') loosen(out);
+    return out;
+  }
+}
+
+/** Schemas that came from a `$ref`, by the name of their target: where `fitSchema` may cut. */
+const origins = new WeakMap<JsonSchema, string>();
+const sizes = new WeakMap<object, number>();
+const SIZE_CAP = 1e9;
+
+/** The number of schema nodes `schema` has once every shared subtree is written out in full. */
+export function expandedSize(schema: unknown): number {
+  if (schema === null || typeof schema !== 'object') return 0;
+  const known = sizes.get(schema);
+  if (known !== undefined) return known;
+  let size = 1;
+  for (const child of Object.values(schema)) if (child !== null && typeof child === 'object') size += expandedSize(child);
+  size = Math.min(size, SIZE_CAP);
+  sizes.set(schema, size);
+  return size;
+}
+
+/**
+ * Keeps a schema within `budget` nodes when written out. Inlined `$ref`s are shared, so a schema can be
+ * small in memory and still expand to gigabytes of JSON (Stripe's expandable fields do). Where the budget
+ * runs out, a subtree that came from a `$ref` is replaced by a stub naming the schema; small children are
+ * served first so one huge property cannot starve its siblings.
+ */
+export function fitSchema(schema: JsonSchema, budget: number, mode: SchemaMode): { schema: JsonSchema; cut: string[] } {
+  const cut = new Set<string>();
+  const fitted = fit(schema, budget, mode, cut, true) as JsonSchema;
+  return { schema: fitted, cut: [...cut] };
+}
+
+function fit(node: unknown, budget: number, mode: SchemaMode, cut: Set<string>, isRoot: boolean): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  if (expandedSize(node) <= budget) return node;
+  const name = origins.get(node as JsonSchema);
+  if (name !== undefined && !isRoot) {
+    cut.add(name);
+    return stub(node, `${name} (not expanded here to keep the schema small)${describe(node)}`, mode);
+  }
+  const entries = Object.entries(node);
+  const order = entries.map((_, i) => i).sort((a, b) => expandedSize(entries[a]![1]) - expandedSize(entries[b]![1]));
+  const out: unknown[] = new Array(entries.length);
+  let remaining = Math.max(budget - 1, 0);
+  order.forEach((index, position) => {
+    const value = entries[index]![1];
+    const share = Math.floor(remaining / (order.length - position));
+    const fitted = fit(value, share, mode, cut, false);
+    remaining -= expandedSize(fitted);
+    out[index] = fitted;
+  });
+  if (Array.isArray(node)) return out;
+  return Object.fromEntries(entries.map(([key], i) => [key, out[i]]));
+}
+
+function describe(node: object): string {
+  const description = (node as JsonSchema).description;
+  return typeof description === 'string' ? `: ${clip(description, 300)}` : '';
+}
+
+/** `allOf` is merged into its parent so clients see one flat object. */
+function mergeAllOf(schema: JsonSchema): void {
+  const branches = schema.allOf as JsonSchema[];
+  delete schema.allOf;
+  const own = { ...schema };
+  for (const key of Object.keys(schema)) delete schema[key];
+  const leftovers: JsonSchema[] = [];
+  for (const branch of [...branches, own]) {
+    for (const [key, value] of Object.entries(branch)) {
+      if (key === 'allOf') {
+        leftovers.push(...(value as JsonSchema[]));
+        continue;
+      }
+      const current = schema[key];
+      if (current === undefined) {
+        schema[key] = key === 'properties' ? { ...(value as object) } : value;
+      } else if (key === 'properties') {
+        const merged = current as Record<string, JsonSchema>;
+        for (const [name, property] of Object.entries(value as Record<string, JsonSchema>)) {
+          const existing = merged[name];
+          merged[name] = existing === undefined || existing === property ? property : { allOf: [existing, property] };
+        }
+      } else if (key === 'required') {
+        schema.required = [...new Set([...(current as string[]), ...(value as string[])])];
+      } else if (key === 'type') {
+        const common = typeList(current)!.filter((t) => typeList(value)!.includes(t));
+        if (common.length > 0) schema.type = common.length === 1 ? common[0] : common;
+      } else if (key === 'oneOf' || key === 'anyOf' || key === 'not' || key === 'if') {
+        leftovers.push({ [key]: value });
+      } else if (branch === own && (key === 'description' || key === 'title')) {
+        schema[key] = value; // the schema's own words beat its parents'
+      }
+    }
+  }
+  if (leftovers.length > 0) schema.allOf = leftovers;
+}
+
+function dropHiddenProperties(schema: JsonSchema, flag: 'readOnly' | 'writeOnly'): void {
+  const properties = schema.properties as Record<string, JsonSchema> | undefined;
+  if (!properties) return;
+  const hidden = Object.keys(properties).filter((name) => properties[name]?.[flag] === true);
+  if (hidden.length === 0) return;
+  const kept: Record<string, JsonSchema> = {};
+  for (const [name, value] of Object.entries(properties)) if (!hidden.includes(name)) kept[name] = value;
+  schema.properties = kept;
+  if (Array.isArray(schema.required)) {
+    const required = (schema.required as string[]).filter((name) => !hidden.includes(name));
+    if (required.length > 0) schema.required = required;
+    else delete schema.required;
+  }
+}
+
+function loosen(schema: JsonSchema): void {
+  for (const key of OUTPUT_DROPPED) delete schema[key];
+  if (schema.additionalProperties === false) delete schema.additionalProperties;
+  // Without `required`, the branches of a oneOf often all match: anyOf says the same thing and still validates.
+  if (schema.oneOf) {
+    schema.anyOf = schema.anyOf ? [{ anyOf: schema.anyOf }, { anyOf: schema.oneOf }] : schema.oneOf;
+    delete schema.oneOf;
+  }
+}
+
+/** The placeholder for a schema that is not expanded: its type where that is simple, and why. */
+function stub(target: unknown, description: string, mode: SchemaMode): JsonSchema {
+  const node = isPlainObject(target) ? target : {};
+  const types = typeList(node.type)?.filter((t) => JSON_TYPES.has(t));
+  const looksObject = node.properties !== undefined || node.allOf !== undefined || node.additionalProperties !== undefined;
+  const schema: JsonSchema = { description };
+  if (types && types.length === 1) schema.type = types[0];
+  else if (looksObject && mode === 'input') schema.type = 'object';
+  return schema;
+}
+
+function typeList(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((t): t is string => typeof t === 'string');
+  return undefined;
+}
+
+/** `uri#/components/schemas/Pet` → `Pet`. */
+export function schemaName(key: string): string {
+  const hash = key.indexOf('#');
+  const pointer = hash >= 0 ? key.slice(hash + 1) : '';
+  const last = pointer.split('/').pop();
+  if (last) return last.replaceAll('~1', '/').replaceAll('~0', '~');
+  const file = key.slice(0, hash >= 0 ? hash : undefined).split('/').pop() ?? key;
+  return file.replace(/\.(ya?ml|json)$/i, '');
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+const regexCache = new Map<string, boolean>();
+/** Clients compile `pattern` as a JavaScript unicode regex; one they cannot compile breaks the tool. */
+function isUsableRegex(pattern: string): boolean {
+  let ok = regexCache.get(pattern);
+  if (ok === undefined) {
+    try {
+      new RegExp(pattern, 'u');
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    regexCache.set(pattern, ok);
+  }
+  return ok;
+}
+
+/** Shortens text at a word boundary. */
+export function clip(text: string, max = MAX_TEXT): string {
+  const trimmed = text.trim();
+  if (trimmed.length <= max) return trimmed;
+  const cut = trimmed.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+function omit(node: Record<string, unknown>, key: string): Record<string, unknown> {
+  const { [key]: _, ...rest } = node;
+  return rest;
+}
+
+export function escapePointer(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}

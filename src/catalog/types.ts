@@ -1,0 +1,112 @@
+/**
+ * @module catalog/types
+ * The catalog's data model: what a tool looks like to an MCP client, and what the proxy needs to call
+ * the operation behind it.
+ */
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+
+/** A JSON Schema object as published to clients. Schemas are plain JSON: never mutate a shared one. */
+export type JsonSchema = { [keyword: string]: unknown };
+
+/** Scopes form a ladder: `admin ⊃ write ⊃ read`. */
+export type Scope = 'read' | 'write' | 'admin';
+export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+
+/** Where an argument travels in the upstream request. */
+export type ParameterLocation = 'path' | 'query' | 'header' | 'cookie';
+
+/** One tool argument bound to an OpenAPI parameter. */
+export interface ParameterBinding {
+  /** The property name in the tool's input schema. */
+  readonly argument: string;
+  /** The parameter's name on the wire (may differ from `argument` after disambiguation). */
+  readonly name: string;
+  readonly in: ParameterLocation;
+  readonly required: boolean;
+  /** OpenAPI serialization style (`form`, `simple`, `deepObject`, `spaceDelimited`, `pipeDelimited`…). */
+  readonly style: string;
+  readonly explode: boolean;
+}
+
+/** How the request body is assembled from the arguments. */
+export type BodyBinding =
+  | {
+      /** The body is an object whose properties are individual arguments. */
+      readonly mode: 'fields';
+      readonly contentType: string;
+      readonly required: boolean;
+      /** argument name → body property name */
+      readonly fields: readonly { readonly argument: string; readonly name: string }[];
+    }
+  | {
+      /** The whole body is one argument (`body`), for arrays, scalars, unions and free-form maps. */
+      readonly mode: 'whole';
+      readonly contentType: string;
+      readonly required: boolean;
+      readonly argument: string;
+    };
+
+/** The operation behind a tool: everything the proxy needs. */
+export interface OperationTarget {
+  readonly method: string;
+  /** The path template as written in the document, e.g. `/pets/{petId}`. */
+  readonly path: string;
+  readonly operationId?: string;
+  /** Base URL from `servers` / `host`+`basePath`; may be relative (resolved against the upstream). */
+  readonly serverUrl: string;
+  readonly tags: readonly string[];
+  readonly parameters: readonly ParameterBinding[];
+  readonly body?: BodyBinding;
+  /** True when the tool's output schema wraps a non-object response as `{ result: … }`. */
+  readonly wrapsResult: boolean;
+}
+
+/** One published tool and the operation it calls. */
+export interface CatalogEntry {
+  readonly tool: Tool;
+  readonly target: OperationTarget;
+  /** The least scope a token needs to see and call this tool. */
+  readonly scope: Scope;
+}
+
+/** An operation that could not become a tool, and why. */
+export interface SkippedOperation {
+  /** `METHOD /path` (and the operationId, where there is one). */
+  readonly operation: string;
+  readonly reason: string;
+}
+
+/** A built catalog: immutable once published. */
+export interface Catalog {
+  readonly title: string;
+  readonly version: string;
+  /** `2.0`, `3.0.3`, `3.1.0`… as declared by the document. */
+  readonly specVersion: string;
+  /** Operations found in the document (skipped ones included). */
+  readonly operationCount: number;
+  readonly entries: readonly CatalogEntry[];
+  readonly byName: ReadonlyMap<string, CatalogEntry>;
+  readonly skipped: readonly SkippedOperation[];
+  /** Non-fatal remarks about the document (cut cycles, ignored parameters…). */
+  readonly warnings: readonly string[];
+}
+
+/** Options that shape how tools are built. */
+export interface BuildOptions {
+  /**
+   * Longest tool name to publish. Clients prefix names with their own (Claude Code's `mcp__server__`),
+   * so a deployment may lower this.
+   * @default 64
+   */
+  readonly maxNameLength?: number;
+  /** @default 1024 */
+  readonly maxDescriptionLength?: number;
+  /**
+   * Most schema nodes an input schema may have when written out; beyond it, nested `$ref`s become
+   * stubs. Specs whose types link to each other (Stripe, Kubernetes) otherwise produce megabytes per tool.
+   * @default 1000
+   */
+  readonly maxInputSchemaNodes?: number;
+  /** The same for output schemas, which matter less to a model. @default 250 */
+  readonly maxOutputSchemaNodes?: number;
+}
