@@ -1,0 +1,203 @@
+/**
+ * @module catalog/cache
+ * Keeps the catalog fresh: rebuilt from its source every TTL, revalidated with ETag/Last-Modified (or the
+ * file's mtime and size) so an unchanged spec costs one cheap request and no rebuild. A failed refresh
+ * keeps the last good catalog serving. Listeners hear what was added, removed and changed.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { silentLogger, type Logger } from '../log';
+import { SpecError } from './errors';
+import { buildFromSource, type CatalogOptions, type LoadedCatalog } from './load';
+import { readSource, sourceToUri } from './source';
+import type { Catalog } from './types';
+
+/** What a refresh changed, by tool name. */
+export interface CatalogChange {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+  readonly catalog: Catalog;
+}
+
+export interface CatalogCacheOptions extends CatalogOptions {
+  /** A path or an http(s) URL. */
+  readonly source: string;
+  /** Seconds between refreshes; 0 turns refreshing off. @default 300 */
+  readonly ttlSeconds?: number;
+  /** @default a logger that discards */
+  readonly log?: Logger;
+}
+
+export const DEFAULT_SPEC_TTL_SECONDS = 300;
+
+export class CatalogCache {
+  private loaded?: LoadedCatalog;
+  private contentHash = '';
+  private fileStats = new Map<string, string>();
+  private listeners = new Set<(change: CatalogChange) => void>();
+  private timer?: ReturnType<typeof setTimeout>;
+  private inFlight?: Promise<CatalogChange | null>;
+  private readonly uri: string;
+  private readonly log: Logger;
+
+  constructor(private readonly options: CatalogCacheOptions) {
+    const ttl = options.ttlSeconds ?? DEFAULT_SPEC_TTL_SECONDS;
+    if (!Number.isFinite(ttl) || ttl < 0) throw new TypeError(`the spec TTL must be a number of seconds ≥ 0, got ${ttl}`);
+    this.uri = sourceToUri(options.source);
+    this.log = options.log ?? silentLogger;
+  }
+
+  /** The catalog being served. */
+  get current(): Catalog {
+    if (!this.loaded) throw new Error('the catalog cache has not been started');
+    return this.loaded.catalog;
+  }
+
+  /** Builds the first catalog (throws `SpecError` if the spec is broken) and starts the refresh timer. */
+  async start(): Promise<Catalog> {
+    const fetched = (await readSource(this.uri, this.options))!;
+    const loaded = await buildFromSource(fetched, this.options);
+    this.contentHash = hash(fetched.text);
+    await this.adopt(loaded);
+    this.log.info('catalog.loaded', summary(loaded.catalog, this.uri));
+    this.schedule();
+    return loaded.catalog;
+  }
+
+  /** Stops refreshing. */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Calls `listener` after every refresh that changed the tools. Returns a function that unsubscribes. */
+  onChange(listener: (change: CatalogChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Re-reads the spec now. Resolves to the change, or null when nothing changed or the refresh failed
+   * (the failure is logged and the last good catalog stays).
+   */
+  refresh(): Promise<CatalogChange | null> {
+    this.inFlight ??= this.doRefresh().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async doRefresh(): Promise<CatalogChange | null> {
+    const previous = this.loaded;
+    if (!previous) throw new Error('the catalog cache has not been started');
+    try {
+      // A multi-file spec can change in any of its files, so the root's validators say too little.
+      const multiDocument = previous.documents.length > 1;
+      const unchanged = multiDocument && !(await this.filesChanged());
+      const fetched = unchanged ? null : await readSource(this.uri, this.options, multiDocument ? undefined : previous.validators);
+      if (!fetched) {
+        this.log.debug('catalog.unchanged', { source: this.uri });
+        return null;
+      }
+      const contentHash = hash(fetched.text);
+      if (contentHash === this.contentHash && !multiDocument) {
+        this.loaded = { ...previous, validators: withoutText(fetched) };
+        this.log.debug('catalog.unchanged', { source: this.uri });
+        return null;
+      }
+      const loaded = await buildFromSource(fetched, this.options);
+      this.contentHash = contentHash;
+      const change = diff(previous.catalog, loaded.catalog);
+      await this.adopt(loaded);
+      if (change.added.length + change.removed.length + change.changed.length === 0) {
+        this.log.info('catalog.rebuilt', { ...summary(loaded.catalog, this.uri), changed: false });
+        return null;
+      }
+      this.log.info('catalog.changed', {
+        ...summary(loaded.catalog, this.uri),
+        added: change.added.length,
+        removed: change.removed.length,
+        changed: change.changed.length,
+      });
+      for (const listener of this.listeners) {
+        try {
+          listener(change);
+        } catch (error) {
+          this.log.error('catalog.listener_failed', { error: String(error) });
+        }
+      }
+      return change;
+    } catch (error) {
+      this.log.warn('catalog.refresh_failed', {
+        source: this.uri,
+        code: error instanceof SpecError ? error.code : 'INTERNAL',
+        error: error instanceof Error ? error.message : String(error),
+        serving: `last good catalog (${previous.catalog.entries.length} tools)`,
+      });
+      return null;
+    }
+  }
+
+  private async adopt(loaded: LoadedCatalog): Promise<void> {
+    this.loaded = loaded;
+    this.fileStats = await fileStats(loaded.documents);
+  }
+
+  /** True when any file of a multi-file spec changed since the last build (always, for documents behind URLs). */
+  private async filesChanged(): Promise<boolean> {
+    const documents = this.loaded?.documents ?? [];
+    if (documents.some((uri) => !uri.startsWith('file:'))) return true;
+    const now = await fileStats(documents);
+    return documents.some((uri) => now.get(uri) !== this.fileStats.get(uri));
+  }
+
+  private schedule(): void {
+    const ttl = this.options.ttlSeconds ?? DEFAULT_SPEC_TTL_SECONDS;
+    if (ttl === 0) return;
+    this.timer = setTimeout(async () => {
+      await this.refresh();
+      if (this.timer) this.schedule();
+    }, ttl * 1000);
+    this.timer.unref?.();
+  }
+}
+
+/** Tools added, removed, and changed in any way a client or the proxy would notice. */
+export function diff(before: Catalog, after: Catalog): CatalogChange {
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const [name, entry] of after.byName) {
+    const old = before.byName.get(name);
+    if (!old) added.push(name);
+    else if (JSON.stringify(old) !== JSON.stringify(entry)) changed.push(name);
+  }
+  const removed = [...before.byName.keys()].filter((name) => !after.byName.has(name));
+  return { added, removed, changed, catalog: after };
+}
+
+async function fileStats(uris: readonly string[]): Promise<Map<string, string>> {
+  const stats = await Promise.all(
+    uris.map(async (uri): Promise<[string, string]> => {
+      if (!uri.startsWith('file:')) return [uri, ''];
+      try {
+        const info = await stat(new URL(uri));
+        return [uri, `${info.mtimeMs}:${info.size}`];
+      } catch {
+        return [uri, 'missing'];
+      }
+    }),
+  );
+  return new Map(stats);
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function withoutText<T extends { text: string; uri: string }>(fetched: T): Omit<T, 'text' | 'uri'> {
+  const { text: _, uri: __, ...rest } = fetched;
+  return rest;
+}
+
+function summary(catalog: Catalog, source: string): Record<string, unknown> {
+  return { source, title: catalog.title, operations: catalog.operationCount, tools: catalog.entries.length, skipped: catalog.skipped.length };
+}

@@ -1,0 +1,10 @@
+/**
+ * @module catalog
+ * OpenAPI document → MCP tools. `loadCatalog` builds once; `CatalogCache` keeps a catalog fresh.
+ */
+export { ANNOTATIONS_EXTENSION, SCOPE_EXTENSION } from './build';
+export { SpecError, type SpecErrorCode } from './errors';
+export { loadCatalog, buildFromSource, type CatalogOptions, type LoadedCatalog } from './load';
+export { assignNames, baseName, shorten, snakeCase, TOOL_NAME_PATTERN } from './names';
+export type * from './types';
+export { CatalogCache, DEFAULT_SPEC_TTL_SECONDS, diff, type CatalogCacheOptions, type CatalogChange } from './cache';

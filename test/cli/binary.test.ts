@@ -1,0 +1,57 @@
+/**
+ * The single binary behaves like the sources: it is what operators run.
+ */
+import { beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { version } from '../../package.json';
+import { portico, ROOT, run, SHARED_SPECS } from './run';
+
+const BINARY = resolve(ROOT, 'dist/portico');
+const SPEC = resolve(SHARED_SPECS, 'APIDevTools__swagger-parser@80ebe6f/test/specs/circular/circular.yaml');
+
+beforeAll(async () => {
+  const build = await run([process.execPath, 'run', 'build']);
+  if (build.code !== 0) throw new Error(`bun run build failed:\n${build.stdout}\n${build.stderr}`);
+});
+
+describe('dist/portico', () => {
+  test('prints its version', async () => {
+    const { code, stdout } = await run([BINARY, '--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(`portico ${version}`);
+  });
+
+  test('builds the same catalog as the sources, multi-file refs included', async () => {
+    const fromBinary = await run([BINARY, 'tools', '--spec', SPEC, '--json'], { cwd: tmpdir() });
+    const fromSources = await portico(['tools', '--spec', SPEC, '--json']);
+    expect(fromBinary.code).toBe(0);
+    expect(fromBinary.stdout).toBe(fromSources.stdout);
+    expect(JSON.parse(fromBinary.stdout).tools.length).toBeGreaterThan(0);
+  });
+
+  test('ignores a bunfig.toml in the working directory (it could run code inside the binary)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portico-bunfig-'));
+    const marker = join(dir, 'pwned');
+    writeFileSync(join(dir, 'evil.ts'), `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x');`);
+    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./evil.ts"]\n');
+    const { code } = await run([BINARY, 'tools', '--spec', SPEC], { cwd: dir });
+    expect(code).toBe(0);
+    expect(await Bun.file(marker).exists()).toBe(false);
+  });
+
+  test('ignores a .env in the working directory (configuration comes from the operator, not the folder)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portico-dotenv-'));
+    writeFileSync(join(dir, '.env'), `PORTICO_SPEC=${SPEC}\n`);
+    const { code, stderr } = await run([BINARY, 'tools'], { cwd: dir, unsetEnv: ['PORTICO_SPEC'] });
+    expect(code).toBe(2);
+    expect(stderr).toContain('no OpenAPI document given');
+  });
+
+  test('fails cleanly on a broken document', async () => {
+    const { code, stderr } = await run([BINARY, 'tools', '--spec', '/nonexistent/spec.yaml']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('no such file');
+  });
+});

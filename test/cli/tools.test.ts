@@ -1,0 +1,98 @@
+import { describe, expect, test } from 'bun:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { portico, SHARED_SPECS } from './run';
+
+const PETSTORE = resolve(SHARED_SPECS, 'OAI__OpenAPI-Specification@207aa21/examples/v3.0/petstore.yaml');
+
+describe('portico tools', () => {
+  test('prints a table of tools and a summary on stderr', async () => {
+    const { code, stdout, stderr } = await portico(['tools', '--spec', PETSTORE]);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toMatch(/^list_pets\s+read\s+GET \/pets\s+List all pets$/);
+    expect(stderr).toContain('Swagger Petstore 1.0.0 (OpenAPI 3.0.0): 3 operations, 3 tools (read 2, write 1, admin 0), 0 skipped');
+  });
+
+  test('--json prints exactly what tools/list returns', async () => {
+    const { code, stdout } = await portico(['tools', '--spec', PETSTORE, '--json']);
+    expect(code).toBe(0);
+    const listed = JSON.parse(stdout) as { tools: { name: string; inputSchema: { type: string } }[] };
+    expect(Object.keys(listed)).toEqual(['tools']);
+    expect(listed.tools.map((tool) => tool.name)).toEqual(['list_pets', 'create_pets', 'show_pet_by_id']);
+    expect(listed.tools.every((tool) => tool.inputSchema.type === 'object')).toBe(true);
+  });
+
+  test('reads the document from PORTICO_SPEC when --spec is absent', async () => {
+    const { code, stdout } = await portico(['tools', '--json'], { env: { PORTICO_SPEC: PETSTORE } });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).tools).toHaveLength(3);
+  });
+
+  test('--max-name-length shortens names', async () => {
+    const { stdout } = await portico(['tools', '--spec', PETSTORE, '--json', '--max-name-length', '16']);
+    const names = (JSON.parse(stdout).tools as { name: string }[]).map((tool) => tool.name);
+    expect(names.every((name) => name.length <= 16)).toBe(true);
+    expect(new Set(names).size).toBe(3);
+  });
+
+  test('a broken document exits 1 naming the problem and where', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portico-cli-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'openapi: 3.0.0\ninfo: {title: x, version: "1"}\npaths:\n  /a: [\n');
+    const { code, stdout, stderr } = await portico(['tools', '--spec', file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`cannot build tools from "${file}"`);
+    expect(stderr).toMatch(/neither JSON nor YAML at line \d+/);
+  });
+
+  test('a missing file exits 1 with a clear message', async () => {
+    const { code, stderr } = await portico(['tools', '--spec', '/nonexistent/openapi.json']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('cannot read "/nonexistent/openapi.json": no such file');
+  });
+
+  test('--strict exits 1 when an operation is skipped, and the summary says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portico-cli-'));
+    const file = join(dir, 'one-bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 'T', version: '1' },
+        paths: {
+          '/ok': { get: { operationId: 'ok', responses: { 200: { description: 'ok' } } } },
+          '/bad': { post: { operationId: 'bad', requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } }, responses: {} } },
+        },
+      }),
+    );
+    const lenient = await portico(['tools', '--spec', file]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toContain('skipped POST /bad (bad): $ref "#/components/schemas/Nope"');
+    const strict = await portico(['tools', '--spec', file, '--strict']);
+    expect(strict.code).toBe(1);
+  });
+
+  test('usage errors exit 2 and show the help', async () => {
+    const unknown = await portico(['tools', '--spec', PETSTORE, '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--bogus'");
+    expect(unknown.stderr).toContain('Usage: portico tools');
+    const noSpec = await portico(['tools'], { env: { PORTICO_SPEC: '' } });
+    expect(noSpec.code).toBe(2);
+    expect(noSpec.stderr).toContain('no OpenAPI document given');
+    const badLength = await portico(['tools', '--spec', PETSTORE, '--max-name-length', '8']);
+    expect(badLength.code).toBe(2);
+    expect(badLength.stderr).toContain('--max-name-length must be an integer from 16 to 64, got "8"');
+    const badFlag = await portico(['tools', '--spec', PETSTORE], { env: { PORTICO_ALLOW_REMOTE_REFS: 'maybe' } });
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('PORTICO_ALLOW_REMOTE_REFS must be true or false, got "maybe"');
+  });
+
+  test('an unknown command exits 2', async () => {
+    const { code, stderr } = await portico(['frobnicate']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown command "frobnicate"');
+  });
+});
