@@ -8,7 +8,7 @@ import type { DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { assignNames, baseName, DEFAULT_MAX_NAME_LENGTH } from './names';
 import { isBroken, type RawBody, type RawOperation, type ReadDocument } from './operations';
-import { clip, fitSchema, isPlainObject, newNotes, SchemaConverter, type ConversionNotes } from './schema';
+import { clip, fitSchema, isPlainObject, newNotes, SchemaConverter, setOwn, type ConversionNotes } from './schema';
 import type { BodyBinding, BuildOptions, CatalogEntry, JsonSchema, OperationTarget, ParameterBinding, Scope, SkippedOperation } from './types';
 import { nameProblem, schemaProblem } from './validate';
 
@@ -146,8 +146,8 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
   const parameters: ParameterBinding[] = [];
   const claim = (wanted: string, prefix: string): string => {
     let name = ARGUMENT_NAME.test(wanted) ? wanted : wanted.replace(/[^a-zA-Z0-9_.-]+/g, '_').slice(0, 64) || prefix;
-    if (name in properties) name = `${prefix}_${name}`.slice(0, 64);
-    for (let n = 2; name in properties; n++) name = `${prefix}_${wanted}_${n}`.replace(/[^a-zA-Z0-9_.-]+/g, '_').slice(-64);
+    if (Object.hasOwn(properties, name)) name = `${prefix}_${name}`.slice(0, 64);
+    for (let n = 2; Object.hasOwn(properties, name); n++) name = `${prefix}_${wanted}_${n}`.replace(/[^a-zA-Z0-9_.-]+/g, '_').slice(-64);
     return name;
   };
 
@@ -162,7 +162,7 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
     if (description) extra.description = clip(description);
     if (parameter.deprecated) extra.deprecated = true;
     if (parameter.examples && schema.examples === undefined) extra.examples = parameter.examples;
-    properties[argument] = Object.keys(extra).length > 0 ? { ...schema, ...extra } : schema;
+    setOwn(properties, argument, Object.keys(extra).length > 0 ? { ...schema, ...extra } : schema);
     if (parameter.required) required.push(argument);
     parameters.push({ argument, name: parameter.name, in: parameter.in, required: parameter.required, style: parameter.style, explode: parameter.explode });
   }
@@ -194,7 +194,8 @@ function addBody(
     const bound: { argument: string; name: string }[] = [];
     for (const [name, field] of Object.entries(fields)) {
       const argument = claim(name, 'body');
-      properties[argument] = argument === name ? field : { ...field, description: clip(`${(field.description as string | undefined) ?? ''} Sent as the request body field "${name}".`) };
+      const note = `Sent as the request body field "${name}".`;
+      setOwn(properties, argument, argument === name ? field : { ...field, description: clip(`${(field.description as string | undefined) ?? ''} ${note}`) });
       if (bodyRequired.has(name)) required.push(argument);
       bound.push({ argument, name });
     }
@@ -202,7 +203,7 @@ function addBody(
   }
   const argument = claim('body', 'request');
   const description = raw.description?.trim() || (schema.description as string | undefined) || `The request body (${raw.contentType}).`;
-  properties[argument] = { ...schema, description: clip(description) };
+  setOwn(properties, argument, { ...schema, description: clip(description) });
   if (raw.required) required.push(argument);
   return { mode: 'whole', contentType: raw.contentType, required: raw.required, argument };
 }

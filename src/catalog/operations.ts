@@ -6,7 +6,7 @@
  */
 import { refOf, type DocumentSet } from './documents';
 import { SpecError } from './errors';
-import { isPlainObject } from './schema';
+import { isPlainObject, setOwn } from './schema';
 import type { ParameterLocation } from './types';
 
 export type Dialect = 'swagger2' | 'oas30' | 'oas31';
@@ -205,7 +205,7 @@ class Swagger2Reader implements OperationReader {
           schema: { node: node.schema, base },
         };
       } else if (node.in === 'formData') {
-        formFields[name] = node;
+        setOwn(formFields, name, node);
         formBase = base;
         if (node.required === true) formRequired.push(name);
         if (node.type === 'file') hasFile = true;

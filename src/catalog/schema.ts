@@ -181,7 +181,7 @@ export class SchemaConverter {
       const map = node[key];
       if (!isPlainObject(map)) continue;
       const converted: Record<string, JsonSchema> = {};
-      for (const [name, value] of Object.entries(map)) converted[name] = sub(value, `${key}/${escapePointer(name)}`);
+      for (const [name, value] of Object.entries(map)) setOwn(converted, name, sub(value, `${key}/${escapePointer(name)}`));
       out[key] = converted;
     }
     if ('items' in node) {
@@ -193,6 +193,7 @@ export class SchemaConverter {
     else if (isPlainObject(node.additionalProperties)) out.additionalProperties = sub(node.additionalProperties, 'additionalProperties');
 
     if (Array.isArray(out.allOf)) mergeAllOf(out);
+    if (nullable) allowNull(out);
     dropHiddenProperties(out, mode === 'input' ? 'readOnly' : 'writeOnly');
     if (mode === 'output') loosen(out);
     return out;
@@ -256,6 +257,18 @@ function describe(node: object): string {
   return typeof description === 'string' ? `: ${clip(description, 300)}` : '';
 }
 
+/** OpenAPI's `nullable` on a schema whose type comes from `allOf` or a union (`nullable` + `allOf: [$ref]`). */
+function allowNull(schema: JsonSchema): void {
+  const types = typeList(schema.type);
+  if (types) {
+    if (!types.includes('null')) schema.type = [...types, 'null'];
+  } else if (Array.isArray(schema.anyOf) || Array.isArray(schema.oneOf)) {
+    const key = Array.isArray(schema.anyOf) ? 'anyOf' : 'oneOf';
+    const branches = schema[key] as JsonSchema[];
+    if (!branches.some((branch) => branch.type === 'null')) schema[key] = [...branches, { type: 'null' }];
+  }
+}
+
 /** `allOf` is merged into its parent so clients see one flat object. */
 function mergeAllOf(schema: JsonSchema): void {
   const branches = schema.allOf as JsonSchema[];
@@ -275,8 +288,8 @@ function mergeAllOf(schema: JsonSchema): void {
       } else if (key === 'properties') {
         const merged = current as Record<string, JsonSchema>;
         for (const [name, property] of Object.entries(value as Record<string, JsonSchema>)) {
-          const existing = merged[name];
-          merged[name] = existing === undefined || existing === property ? property : { allOf: [existing, property] };
+          const existing = Object.hasOwn(merged, name) ? merged[name] : undefined;
+          setOwn(merged, name, existing === undefined || existing === property ? property : { allOf: [existing, property] });
         }
       } else if (key === 'required') {
         schema.required = [...new Set([...(current as string[]), ...(value as string[])])];
@@ -299,7 +312,7 @@ function dropHiddenProperties(schema: JsonSchema, flag: 'readOnly' | 'writeOnly'
   const hidden = Object.keys(properties).filter((name) => properties[name]?.[flag] === true);
   if (hidden.length === 0) return;
   const kept: Record<string, JsonSchema> = {};
-  for (const [name, value] of Object.entries(properties)) if (!hidden.includes(name)) kept[name] = value;
+  for (const [name, value] of Object.entries(properties)) if (!hidden.includes(name)) setOwn(kept, name, value);
   schema.properties = kept;
   if (Array.isArray(schema.required)) {
     const required = (schema.required as string[]).filter((name) => !hidden.includes(name));
@@ -343,6 +356,14 @@ export function schemaName(key: string): string {
   if (last) return last.replaceAll('~1', '/').replaceAll('~0', '~');
   const file = key.slice(0, hash >= 0 ? hash : undefined).split('/').pop() ?? key;
   return file.replace(/\.(ya?ml|json)$/i, '');
+}
+
+/**
+ * Sets an own property even when `key` is `__proto__`: property and parameter names come from the
+ * document, and a plain assignment would change the object's prototype instead.
+ */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
