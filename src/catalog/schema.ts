@@ -159,7 +159,8 @@ export class SchemaConverter {
       }
     }
     if (typeof node.pattern === 'string' && isUsableRegex(node.pattern)) out.pattern = node.pattern;
-    if (Array.isArray(node.enum)) {
+    // An empty enum admits nothing, and Ajv (which clients use) refuses to compile it
+    if (Array.isArray(node.enum) && node.enum.length > 0) {
       out.enum = nullable && !node.enum.includes(null) ? [...node.enum, null] : node.enum;
     }
     if ('const' in node) out.const = node.const;
@@ -289,7 +290,7 @@ function mergeAllOf(schema: JsonSchema): void {
         const merged = current as Record<string, JsonSchema>;
         for (const [name, property] of Object.entries(value as Record<string, JsonSchema>)) {
           const existing = Object.hasOwn(merged, name) ? merged[name] : undefined;
-          setOwn(merged, name, existing === undefined || existing === property ? property : { allOf: [existing, property] });
+          setOwn(merged, name, existing === undefined || existing === property ? property : mergedPair(existing, property));
         }
       } else if (key === 'required') {
         schema.required = [...new Set([...(current as string[]), ...(value as string[])])];
@@ -304,6 +305,13 @@ function mergeAllOf(schema: JsonSchema): void {
     }
   }
   if (leftovers.length > 0) schema.allOf = leftovers;
+}
+
+/** A property that two `allOf` branches both define: one schema that satisfies both. */
+function mergedPair(first: JsonSchema, second: JsonSchema): JsonSchema {
+  const schema: JsonSchema = { allOf: [first, second] };
+  mergeAllOf(schema);
+  return schema;
 }
 
 function dropHiddenProperties(schema: JsonSchema, flag: 'readOnly' | 'writeOnly'): void {
