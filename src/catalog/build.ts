@@ -117,6 +117,7 @@ function draftTool(operation: RawOperation, converter: SchemaConverter, limits: 
     outputSchema = fitSchema(outputSchema, limits.outputNodes, 'output').schema;
   }
   if (notes.recursive.size > 0) warnings.push(`${label}: recursive schema cut (${[...notes.recursive].join(', ')})`);
+  if (input.undeclared.length > 0) warnings.push(`${label}: path parameters not declared, taken as strings: ${input.undeclared.join(', ')}`);
   return {
     wanted: baseName(operation.method, operation.path, operation.operationId),
     sortKey: `${operation.path} ${operation.method}`,
@@ -144,6 +145,7 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   const parameters: ParameterBinding[] = [];
+  const undeclared: string[] = [];
   const claim = (wanted: string, prefix: string): string => {
     let name = ARGUMENT_NAME.test(wanted) ? wanted : wanted.replace(/[^a-zA-Z0-9_.-]+/g, '_').slice(0, 64) || prefix;
     if (Object.hasOwn(properties, name)) name = `${prefix}_${name}`.slice(0, 64);
@@ -167,13 +169,23 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
     parameters.push({ argument, name: parameter.name, in: parameter.in, required: parameter.required, style: parameter.style, explode: parameter.explode });
   }
 
+  // A path parameter the spec forgot to declare still has to be filled in, or the call cannot be made.
+  for (const [, name] of operation.path.matchAll(/\{([^}]+)\}/g)) {
+    if (parameters.some((parameter) => parameter.in === 'path' && parameter.name === name)) continue;
+    const argument = claim(name!, 'path');
+    setOwn(properties, argument, { type: 'string', description: `The "${name}" part of the path (not declared by the API's document).` });
+    required.push(argument);
+    parameters.push({ argument, name: name!, in: 'path', required: true, style: 'simple', explode: false });
+    undeclared.push(name!);
+  }
+
   let body: BodyBinding | undefined;
   if (operation.body) body = addBody(operation.body, converter, label, notes, properties, required, claim);
 
   const schema: JsonSchema = { type: 'object', properties };
   if (required.length > 0) schema.required = required;
   schema.additionalProperties = false;
-  return { schema, parameters, body };
+  return { schema, parameters, body, undeclared };
 }
 
 function addBody(
@@ -254,9 +266,11 @@ function toolDescription(operation: RawOperation, notes: ConversionNotes, max: n
   if (operation.deprecated) text = `[Deprecated] ${text}`;
   const remarks: string[] = [];
   if (notes.recursive.size > 0) {
-    remarks.push(`Recursive schemas are expanded once and then cut: ${[...notes.recursive].sort().join(', ')}.`);
+    remarks.push(`Recursive schemas cut: ${[...notes.recursive].sort().join(', ')}.`);
   }
   if (notes.truncated.size > 0) remarks.push('Some deeply nested objects are not expanded; send them as JSON objects.');
   const tail = remarks.length > 0 ? `\n\n${remarks.join(' ')}` : '';
-  return clip(text, Math.max(80, max - tail.length)) + tail;
+  // The notes matter less than the operation's own words: drop them when they would crowd those out.
+  const room = max - tail.length;
+  return room >= Math.min(80, max / 2) ? clip(text, room) + tail : clip(text, max);
 }

@@ -7,7 +7,7 @@
  * and no document reaches another host unless remote refs are enabled.
  */
 import { SpecError } from './errors';
-import { parseDocument, readSource, type ReadOptions } from './source';
+import { displayUri, parseDocument, readSource, type ReadOptions } from './source';
 
 export interface LoadOptions extends ReadOptions {
   /** Allow `$ref`s to documents on other hosts. @default false */
@@ -34,9 +34,9 @@ export class DocumentSet {
     private readonly documents: ReadonlyMap<string, Loaded>,
   ) {}
 
-  /** URIs of every document read, the root first. */
+  /** URIs of every document read, the root first (not those refused or unreadable). */
   get uris(): string[] {
-    return [...this.documents.keys()];
+    return [...this.documents].filter(([, loaded]) => 'value' in loaded).map(([uri]) => uri);
   }
 
   /**
@@ -48,19 +48,25 @@ export class DocumentSet {
     const root = parseDocument(rootText, rootUri);
     const documents = new Map<string, Loaded>([[rootUri, { value: root }]]);
     const maxDocuments = options.maxDocuments ?? 10_000;
-    let pending = collectExternalRefs(root, rootUri);
+    // Each wanted document with the document that names it: what a document may reach depends on where it came from.
+    let pending = collectExternalRefs(root, rootUri).map((uri) => ({ uri, referrer: rootUri }));
     while (pending.length > 0) {
-      const batch = [...new Set(pending)].filter((uri) => !documents.has(uri));
+      const wanted = new Map<string, string>();
+      for (const { uri, referrer } of pending) if (!documents.has(uri) && !wanted.has(uri)) wanted.set(uri, referrer);
+      const batch = [...wanted];
       pending = [];
       if (documents.size + batch.length > maxDocuments) {
         throw new SpecError('SPEC_INVALID', `"${rootUri}" references more than ${maxDocuments} documents`);
       }
       const results = await Promise.all(
-        batch.map(async (uri): Promise<[string, Loaded]> => {
-          const refusal = refuseReach(rootUri, uri, options.allowRemoteRefs ?? false);
+        batch.map(async ([uri, referrer]): Promise<[string, Loaded]> => {
+          const allowRemote = options.allowRemoteRefs ?? false;
+          const refusal = refuseReach(referrer, uri, allowRemote);
           if (refusal) return [uri, { error: refusal }];
           try {
-            const fetched = await readSource(uri, options);
+            // A redirect is a new reach: a same-origin ref must not lead to another host or a file.
+            const checkRedirect = (target: URL) => refuseReach(referrer, target.href, allowRemote);
+            const fetched = await readSource(uri, { ...options, checkRedirect });
             return [uri, { value: parseDocument(fetched!.text, uri) }];
           } catch (error) {
             return [uri, { error: error instanceof SpecError ? error : new SpecError('SPEC_UNREADABLE', String(error)) }];
@@ -69,7 +75,7 @@ export class DocumentSet {
       );
       for (const [uri, loaded] of results) {
         documents.set(uri, loaded);
-        if ('value' in loaded) pending.push(...collectExternalRefs(loaded.value, uri));
+        if ('value' in loaded) pending.push(...collectExternalRefs(loaded.value, uri).map((target) => ({ uri: target, referrer: uri })));
       }
     }
     return new DocumentSet(rootUri, root, documents);
@@ -102,14 +108,14 @@ export class DocumentSet {
     absolute.hash = '';
     const uri = absolute.href;
     const loaded = this.documents.get(uri);
-    if (!loaded) throw new SpecError('SPEC_REF_DANGLING', `$ref "${ref}" at ${where}: document "${uri}" was not loaded`);
+    if (!loaded) throw new SpecError('SPEC_REF_DANGLING', `$ref "${ref}" at ${where}: document "${displayUri(uri)}" was not loaded`);
     if ('error' in loaded) {
       throw new SpecError(loaded.error.code, `$ref "${ref}" at ${where}: ${loaded.error.message}`, { cause: loaded.error });
     }
     const pointer = decodeURIComponent(fragment);
     const value = evaluatePointer(loaded.value, pointer);
     if (value === undefined) {
-      const inFile = uri === this.rootUri ? '' : ` in "${uri}"`;
+      const inFile = uri === this.rootUri ? '' : ` in "${displayUri(uri)}"`;
       throw new SpecError('SPEC_REF_DANGLING', `$ref "${ref}" at ${where} points at nothing: "${pointer || '/'}" does not exist${inFile}`);
     }
     return { value, base: uri, key: `${uri}#${pointer}` };
@@ -165,18 +171,18 @@ function collectExternalRefs(value: unknown, base: string): string[] {
   return [...found];
 }
 
-/** Why `root` may not make us read `target`, or null when it may. */
-function refuseReach(rootUri: string, targetUri: string, allowRemote: boolean): SpecError | null {
-  const root = new URL(rootUri);
+/** Why a document at `referrer` may not make us read `target`, or null when it may. */
+function refuseReach(referrer: string, targetUri: string, allowRemote: boolean): SpecError | null {
+  const from = new URL(referrer);
   const target = new URL(targetUri);
   const remoteTarget = target.protocol === 'http:' || target.protocol === 'https:';
   if (!remoteTarget && target.protocol !== 'file:') {
     return new SpecError('SPEC_REF_REFUSED', `"${targetUri}" uses an unsupported scheme`);
   }
-  if (root.protocol !== 'file:' && target.protocol === 'file:') {
-    return new SpecError('SPEC_REF_REFUSED', `a document fetched from "${root.origin}" may not reference local files ("${targetUri}")`);
+  if (from.protocol !== 'file:' && target.protocol === 'file:') {
+    return new SpecError('SPEC_REF_REFUSED', `a document fetched from "${from.origin}" may not reference local files ("${displayUri(targetUri)}")`);
   }
-  if (remoteTarget && !allowRemote && (root.protocol === 'file:' || root.origin !== target.origin)) {
+  if (remoteTarget && !allowRemote && (from.protocol === 'file:' || from.origin !== target.origin)) {
     return new SpecError(
       'SPEC_REF_REFUSED',
       `remote reference to "${target.origin}" refused; enable remote refs (--allow-remote-refs or PORTICO_ALLOW_REMOTE_REFS=true) if you trust it`,

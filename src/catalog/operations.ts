@@ -7,6 +7,7 @@
 import { refOf, type DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { isPlainObject, setOwn } from './schema';
+import { displayUri } from './source';
 import type { ParameterLocation } from './types';
 
 export type Dialect = 'swagger2' | 'oas30' | 'oas31';
@@ -77,10 +78,10 @@ const RESERVED_HEADERS = new Set(['accept', 'content-type', 'authorization']);
 /** Identifies the document's dialect and reads all its operations. Throws for a document that is not OpenAPI. */
 export function readOperations(documents: DocumentSet): ReadDocument {
   const root = documents.root;
-  const where = `"${documents.rootUri}"`;
+  const where = `"${displayUri(documents.rootUri)}"`;
   if (!isPlainObject(root)) throw new SpecError('SPEC_INVALID', `${where} is not an OpenAPI document: expected an object at the top level`);
   const dialect = detectDialect(root, where);
-  const specVersion = String(dialect === 'swagger2' ? root.swagger : root.openapi);
+  const specVersion = versionText(dialect === 'swagger2' ? root.swagger : root.openapi);
   const info = isPlainObject(root.info) ? root.info : {};
   const paths = root.paths;
   if (paths === undefined && dialect === 'oas31' && root.webhooks !== undefined) {
@@ -110,13 +111,17 @@ export function readOperations(documents: DocumentSet): ReadDocument {
       continue;
     }
     for (const method of METHODS) {
-      const operation = item[method];
+      let operation = item[method];
       if (operation === undefined) continue;
-      const operationId = isPlainObject(operation) && typeof operation.operationId === 'string' ? operation.operationId : undefined;
+      let operationBase = itemBase;
       try {
+        // Not allowed by OpenAPI, but DigitalOcean's spec keeps each operation in a file of its own
+        const ref = refOf(operation);
+        if (ref !== undefined) ({ value: operation, base: operationBase } = documents.resolve(ref, itemBase, `${method.toUpperCase()} ${path}`));
         if (!isPlainObject(operation)) throw new SpecError('SPEC_INVALID', 'the operation is not an object');
-        operations.push(reader.read(method.toUpperCase(), path, item, itemBase, operation));
+        operations.push(reader.read(method.toUpperCase(), path, { item, base: itemBase }, { operation, base: operationBase }));
       } catch (error) {
+        const operationId = isPlainObject(operation) && typeof operation.operationId === 'string' ? operation.operationId : undefined;
         operations.push({ method: method.toUpperCase(), path, operationId, error: asSpecError(error) });
       }
     }
@@ -134,21 +139,38 @@ export function isBroken(operation: RawOperation | BrokenOperation): operation i
   return 'error' in operation;
 }
 
+/** The version field as written; unquoted in YAML (`swagger: 2.0`) it arrives as the number 2. */
+function versionText(value: unknown): string {
+  return typeof value === 'number' && Number.isInteger(value) ? value.toFixed(1) : String(value);
+}
+
 function detectDialect(root: Record<string, unknown>, where: string): Dialect {
   if (root.swagger !== undefined) {
-    if (String(root.swagger).startsWith('2.')) return 'swagger2';
-    throw new SpecError('SPEC_INVALID', `${where} declares swagger "${String(root.swagger)}"; only Swagger 2.0 and OpenAPI 3.0/3.1 are supported`);
+    const version = versionText(root.swagger);
+    if (version.startsWith('2.')) return 'swagger2';
+    throw new SpecError('SPEC_INVALID', `${where} declares swagger "${version}"; only Swagger 2.0 and OpenAPI 3.0/3.1 are supported`);
   }
-  if (typeof root.openapi === 'string') {
-    if (root.openapi.startsWith('3.0')) return 'oas30';
-    if (root.openapi.startsWith('3.1') || root.openapi.startsWith('3.2')) return 'oas31';
-    throw new SpecError('SPEC_INVALID', `${where} declares openapi "${root.openapi}"; only Swagger 2.0 and OpenAPI 3.0/3.1 are supported`);
+  if (typeof root.openapi === 'string' || typeof root.openapi === 'number') {
+    const version = versionText(root.openapi);
+    if (version.startsWith('3.0')) return 'oas30';
+    if (version.startsWith('3.1') || version.startsWith('3.2')) return 'oas31';
+    throw new SpecError('SPEC_INVALID', `${where} declares openapi "${version}"; only Swagger 2.0 and OpenAPI 3.0/3.1 are supported`);
   }
   throw new SpecError('SPEC_INVALID', `${where} is not an OpenAPI document: it has neither an "openapi" nor a "swagger" field`);
 }
 
+/** A path item or operation with the URI of the document it sits in (the base for its refs). */
+interface LocatedItem {
+  readonly item: Record<string, unknown>;
+  readonly base: string;
+}
+interface LocatedOperation {
+  readonly operation: Record<string, unknown>;
+  readonly base: string;
+}
+
 interface OperationReader {
-  read(method: string, path: string, item: Record<string, unknown>, itemBase: string, operation: Record<string, unknown>): RawOperation;
+  read(method: string, path: string, item: LocatedItem, operation: LocatedOperation): RawOperation;
 }
 
 /** Fields common to both readers. */
@@ -183,18 +205,18 @@ class Swagger2Reader implements OperationReader {
     else this.serverUrl = fromWeb ? `${rootUrl.origin}${basePath}` : basePath; // Swagger 2.0: the host serving the document
   }
 
-  read(method: string, path: string, item: Record<string, unknown>, itemBase: string, operation: Record<string, unknown>): RawOperation {
+  read(method: string, path: string, { item, base: itemBase }: LocatedItem, { operation, base }: LocatedOperation): RawOperation {
     const label = `${method} ${path}`;
-    const params = mergeParameters(this.documents, item.parameters, operation.parameters, itemBase, label);
+    const params = mergeParameters(this.documents, { list: item.parameters, base: itemBase }, { list: operation.parameters, base }, label);
     const consumes = mediaTypes(operation.consumes ?? this.root.consumes) ?? ['application/json'];
     const produces = mediaTypes(operation.produces ?? this.root.produces) ?? ['application/json'];
     const parameters: RawParameter[] = [];
     let body: RawBody | undefined;
     const formFields: Record<string, unknown> = {};
     const formRequired: string[] = [];
-    let formBase = itemBase;
+    let formBase = base;
     let hasFile = false;
-    for (const { node, base } of params) {
+    for (const { node, base: paramBase } of params) {
       const where = `${label}, parameter "${String(node.name)}"`;
       const name = requireName(node, where);
       if (node.in === 'body') {
@@ -202,11 +224,11 @@ class Swagger2Reader implements OperationReader {
           contentType: pickMediaType(consumes) ?? 'application/json',
           required: node.required === true,
           description: typeof node.description === 'string' ? node.description : undefined,
-          schema: { node: node.schema, base },
+          schema: { node: node.schema, base: paramBase },
         };
       } else if (node.in === 'formData') {
         setOwn(formFields, name, node);
-        formBase = base;
+        formBase = paramBase;
         if (node.required === true) formRequired.push(name);
         if (node.type === 'file') hasFile = true;
       } else if (LOCATIONS.has(String(node.in))) {
@@ -219,7 +241,7 @@ class Swagger2Reader implements OperationReader {
           required: location === 'path' || node.required === true,
           description: typeof node.description === 'string' ? node.description : undefined,
           deprecated: false,
-          schema: { node, base }, // a 2.0 parameter carries its schema keywords itself
+          schema: { node, base: paramBase }, // a 2.0 parameter carries its schema keywords itself
           style: location === 'path' || location === 'header' ? 'simple' : style,
           explode,
           examples: 'x-example' in node ? [node['x-example']] : undefined,
@@ -236,8 +258,8 @@ class Swagger2Reader implements OperationReader {
         schema: { node: { type: 'object', properties: formFields, required: formRequired }, base: formBase },
       };
     }
-    const output = firstSuccess(this.documents, operation.responses, itemBase, label, (response, base) =>
-      response.schema !== undefined && pickMediaType(produces) !== undefined ? { node: response.schema, base } : undefined,
+    const output = firstSuccess(this.documents, operation.responses, base, label, (response, responseBase) =>
+      response.schema !== undefined && pickMediaType(produces) !== undefined ? { node: response.schema, base: responseBase } : undefined,
     );
     return { ...common(method, path, operation), parameters, body, output, serverUrl: this.serverUrl };
   }
@@ -249,10 +271,11 @@ class OpenApi3Reader implements OperationReader {
     private readonly root: Record<string, unknown>,
   ) {}
 
-  read(method: string, path: string, item: Record<string, unknown>, itemBase: string, operation: Record<string, unknown>): RawOperation {
+  read(method: string, path: string, { item, base: itemBase }: LocatedItem, { operation, base: operationBase }: LocatedOperation): RawOperation {
     const label = `${method} ${path}`;
     const parameters: RawParameter[] = [];
-    for (const { node, base } of mergeParameters(this.documents, item.parameters, operation.parameters, itemBase, label)) {
+    const located = mergeParameters(this.documents, { list: item.parameters, base: itemBase }, { list: operation.parameters, base: operationBase }, label);
+    for (const { node, base } of located) {
       const where = `${label}, parameter "${String(node.name)}"`;
       const name = requireName(node, where);
       if (!LOCATIONS.has(String(node.in))) throw new SpecError('SPEC_INVALID', `${where} has an unknown location "in: ${String(node.in)}"`);
@@ -279,7 +302,7 @@ class OpenApi3Reader implements OperationReader {
     }
     let body: RawBody | undefined;
     if (operation.requestBody !== undefined) {
-      const { value, base } = this.deref(operation.requestBody, itemBase, `${label}, requestBody`);
+      const { value, base } = this.deref(operation.requestBody, operationBase, `${label}, requestBody`);
       if (isPlainObject(value) && isPlainObject(value.content)) {
         const type = pickMediaType(Object.keys(value.content));
         const media = type ? value.content[type] : undefined;
@@ -293,7 +316,7 @@ class OpenApi3Reader implements OperationReader {
         }
       }
     }
-    const output = firstSuccess(this.documents, operation.responses, itemBase, label, (response, base) => {
+    const output = firstSuccess(this.documents, operation.responses, operationBase, label, (response, base) => {
       if (!isPlainObject(response.content)) return undefined;
       const type = pickMediaType(Object.keys(response.content), true);
       const media = type ? response.content[type] : undefined;
@@ -329,13 +352,12 @@ function firstServers(value: unknown): Record<string, unknown> | undefined {
 /** Path-item parameters overridden by the operation's own (same name and location), refs resolved. */
 function mergeParameters(
   documents: DocumentSet,
-  fromItem: unknown,
-  fromOperation: unknown,
-  base: string,
+  fromItem: { list: unknown; base: string },
+  fromOperation: { list: unknown; base: string },
   label: string,
 ): { node: Record<string, unknown>; base: string }[] {
   const merged = new Map<string, { node: Record<string, unknown>; base: string }>();
-  for (const list of [fromItem, fromOperation]) {
+  for (const { list, base } of [fromItem, fromOperation]) {
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw new SpecError('SPEC_INVALID', `${label}: "parameters" is not a list`);
     list.forEach((raw, index) => {

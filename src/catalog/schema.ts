@@ -52,6 +52,8 @@ const OUTPUT_DROPPED = new Set<string>([
   'minProperties', 'maxContains', 'minContains', 'dependentRequired', 'unevaluatedProperties', 'unevaluatedItems',
 ]);
 
+const OUTPUT_SKIPPED = new Set<string>(['not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties']);
+
 const MAX_TEXT = 1024;
 
 export class SchemaConverter {
@@ -173,7 +175,10 @@ export class SchemaConverter {
     }
     if (isPlainObject(node.dependentRequired)) out.dependentRequired = node.dependentRequired;
 
-    for (const key of SCHEMA_KEYWORDS) if (key in node) out[key] = sub(node[key], key);
+    for (const key of SCHEMA_KEYWORDS) {
+      // Output schemas describe shape: negations and conditionals only add ways to reject a real response
+      if (key in node && !(mode === 'output' && OUTPUT_SKIPPED.has(key))) out[key] = sub(node[key], key);
+    }
     for (const key of SCHEMA_LIST_KEYWORDS) {
       const list = node[key];
       if (Array.isArray(list) && list.length > 0) out[key] = list.map((item, i) => sub(item, `${key}/${i}`));

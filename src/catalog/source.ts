@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { LineCounter, parseDocument as parseYaml } from 'yaml';
 import { SpecError } from './errors';
 
 /** What the last read of a source returned, for conditional re-reads. */
@@ -28,10 +29,22 @@ export interface ReadOptions {
   readonly maxBytes?: number;
   /** Extra request headers for URLs (e.g. an API key the spec endpoint wants). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Called for every redirect before it is followed; returning an error refuses it. Without it,
+   * redirects are followed as `fetch` does.
+   */
+  readonly checkRedirect?: (target: URL) => SpecError | null;
 }
+
+const MAX_REDIRECTS = 5;
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** How a URI is shown in messages: local files as paths, since that is how people know them. */
+export function displayUri(uri: string): string {
+  return uri.startsWith('file:') ? decodeURIComponent(new URL(uri).pathname) : uri;
+}
 
 /** Turns a CLI/config source (a path or a URL) into an absolute URI. */
 export function sourceToUri(source: string, cwd = process.cwd()): string {
@@ -77,12 +90,22 @@ async function readUrl(url: URL, options: ReadOptions, previous?: SourceValidato
   if (previous?.etag) headers.set('if-none-match', previous.etag);
   if (previous?.lastModified) headers.set('if-modified-since', previous.lastModified);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
-  try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (cause) {
-    const reason = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String(cause);
-    throw new SpecError('SPEC_UNREADABLE', `cannot fetch "${url.href}": ${reason}`, { cause });
+  let current = url;
+  for (let hops = 0; ; hops++) {
+    try {
+      response = await fetch(current, { headers, signal, redirect: options.checkRedirect ? 'manual' : 'follow' });
+    } catch (cause) {
+      const reason = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String(cause);
+      throw new SpecError('SPEC_UNREADABLE', `cannot fetch "${url.href}": ${reason}`, { cause });
+    }
+    const location = response.headers.get('location');
+    if (!options.checkRedirect || response.status < 300 || response.status > 399 || response.status === 304 || !location) break;
+    if (hops === MAX_REDIRECTS) throw new SpecError('SPEC_UNREADABLE', `cannot fetch "${url.href}": more than ${MAX_REDIRECTS} redirects`);
+    current = new URL(location, current);
+    const refusal = options.checkRedirect(current);
+    if (refusal) throw new SpecError(refusal.code, `"${url.href}" redirects to "${current.href}": ${refusal.message}`);
   }
   if (response.status === 304 && previous) return null;
   if (!response.ok) {
@@ -125,25 +148,32 @@ function describeFsError(error: unknown): string {
 }
 
 /**
- * Parses JSON or YAML (a byte-order mark is ignored). JSON is tried first because it is much faster;
- * YAML also accepts JSON, and its parser reports where a syntax error is.
+ * Parses JSON or YAML (a byte-order mark is ignored). JSON is tried first and Bun's YAML parser next,
+ * both fast; neither says where a syntax error is, so on failure the `yaml` library parses again to
+ * name the line and column.
  */
 export function parseDocument(text: string, uri: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === '') throw new SpecError('SPEC_PARSE', `"${uri}" is empty`);
+  if (body.trim() === '') throw new SpecError('SPEC_PARSE', `"${displayUri(uri)}" is empty`);
   if (/^\s*[[{]/.test(body)) {
     try {
       return JSON.parse(body);
     } catch {
-      // fall through: YAML gives the position of the error, and accepts JSON with YAML-isms
+      // YAML-isms in a JSON-looking file (comments, trailing commas) are common and harmless
     }
   }
   try {
     return Bun.YAML.parse(body);
   } catch (cause) {
-    const { line, column } = cause as { line?: number; column?: number };
-    const at = line ? ` at line ${line}${column ? `, column ${column}` : ''}` : '';
-    const reason = cause instanceof Error ? cause.message.replace(/^YAML Parse error: /, '') : String(cause);
-    throw new SpecError('SPEC_PARSE', `"${uri}" is neither JSON nor YAML${at}: ${reason}`, { cause });
+    throw new SpecError('SPEC_PARSE', `"${displayUri(uri)}" is neither JSON nor YAML: ${locateSyntaxError(body)}`, { cause });
   }
+}
+
+function locateSyntaxError(text: string): string {
+  const lines = new LineCounter();
+  const [first] = parseYaml(text, { lineCounter: lines, prettyErrors: false }).errors;
+  if (!first) return 'it could not be parsed';
+  const at = first.linePos?.[0] ?? lines.linePos(first.pos[0]);
+  const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return `line ${at.line}, column ${at.col}: ${reason}`;
 }

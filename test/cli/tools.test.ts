@@ -44,7 +44,7 @@ describe('portico tools', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain(`cannot build tools from "${file}"`);
-    expect(stderr).toMatch(/neither JSON nor YAML at line \d+/);
+    expect(stderr).toMatch(/neither JSON nor YAML: line \d+, column \d+/);
   });
 
   test('a missing file exits 1 with a clear message', async () => {

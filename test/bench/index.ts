@@ -1,0 +1,101 @@
+/**
+ * `bun run bench`: the catalog on the two big real specs (GitHub's REST API, Microsoft Graph), fetched
+ * from npm on first use (test/fixtures/npm-specs.ts) and cached under .cache/specs/.
+ *
+ * Each run is a fresh process (test/bench/catalog-build.ts), so builds start cold and peak memory
+ * (maxRSS) is that run's own. Per spec it reports:
+ *   - build: loadCatalog(file) → catalog, each of RUNS runs and the median;
+ *   - peak RSS right after the build (max over runs), and at the end of the run (after serving);
+ *   - tools/list: JSON.stringify({ tools }) for the built catalog, median of 50 (reported, not judged: the
+ *     serving layer caches that text, so it runs once per build); and, judged against the target, the
+ *     per-request cost of answering from the cached text (JSON-RPC envelope + UTF-8 encoding) and from its
+ *     cached UTF-8 bytes (envelope only).
+ * Targets (issue 3, on a 2-core machine): GitHub build < 1 s; Graph build < 5 s and < 1 GiB;
+ * tools/list from cache < 5 ms. Exits 1 when a target is missed.
+ *
+ *   bun run bench            # both specs, 3 runs each
+ *   BENCH_RUNS=1 bun run bench github
+ */
+import { resolve } from 'node:path';
+import { npmSpec, type NpmSpecName } from '../fixtures/npm-specs';
+import type { BuildResult } from './catalog-build';
+
+const ROOT = resolve(import.meta.dir, '../..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SPECS: { name: NpmSpecName; label: string; buildMs: number; memoryMiB?: number }[] = [
+  { name: 'github', label: 'GitHub', buildMs: 1000 },
+  { name: 'graph', label: 'Microsoft Graph', buildMs: 5000, memoryMiB: 1024 },
+];
+const SERVE_TARGET_MS = 5;
+
+const only = process.argv.slice(2);
+const chosen = only.length > 0 ? SPECS.filter((spec) => only.includes(spec.name)) : SPECS;
+
+/** One fresh process: `bun test/bench/catalog-build.ts <spec>`. */
+async function runOnce(name: NpmSpecName): Promise<BuildResult> {
+  const child = Bun.spawn([process.execPath, 'test/bench/catalog-build.ts', name], { cwd: ROOT, stdout: 'pipe', stderr: 'inherit' });
+  const [out, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  if (code !== 0) throw new Error(`bench run for ${name} exited ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as BuildResult;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const fmtMs = (value: number) => (value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(2)} ms`);
+const fmtMiB = (value: number) => `${Math.round(value)} MiB`;
+
+type Row = [spec: string, measure: string, value: string, target: string, result: string];
+const rows: Row[] = [];
+let failed = false;
+const judge = (ok: boolean) => {
+  if (!ok) failed = true;
+  return ok ? 'PASS' : 'FAIL';
+};
+
+console.log(`Portico catalog benchmark — bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs, ${RUNS} fresh process(es) per spec\n`);
+for (const spec of chosen) {
+  const path = await npmSpec(spec.name); // download outside the timed runs
+  const runs: BuildResult[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await runOnce(spec.name));
+  const first = runs[0]!;
+  const sizeMiB = (Bun.file(path).size / 1048576).toFixed(1);
+  console.log(
+    `${spec.label}: ${path} (${sizeMiB} MiB) — ${first.operations} operations, ${first.tools} tools, ${first.skipped} skipped; ` +
+      `tools/list JSON ${(first.toolsJsonBytes / 1048576).toFixed(1)} MiB (${first.toolsJsonBytes.toLocaleString('en')} bytes)`,
+  );
+  console.log(`  build runs: ${runs.map((run) => fmtMs(run.buildMs)).join(', ')}`);
+
+  const buildMs = median(runs.map((run) => run.buildMs));
+  rows.push([spec.label, `build (median of ${RUNS})`, fmtMs(buildMs), `< ${fmtMs(spec.buildMs)}`, judge(buildMs < spec.buildMs)]);
+  const buildPeak = Math.max(...runs.map((run) => run.buildPeakMiB));
+  rows.push([
+    spec.label,
+    'peak RSS after build (max of runs)',
+    fmtMiB(buildPeak),
+    spec.memoryMiB ? `< ${fmtMiB(spec.memoryMiB)}` : '-',
+    spec.memoryMiB ? judge(buildPeak < spec.memoryMiB) : 'info',
+  ]);
+  rows.push([spec.label, 'peak RSS at end (after the tools/list runs)', fmtMiB(Math.max(...runs.map((run) => run.endPeakMiB))), '-', 'info']);
+  const stringifyMs = median(runs.map((run) => run.stringifyMs));
+  rows.push([spec.label, 'tools/list text: JSON.stringify({tools}) (once per build)', fmtMs(stringifyMs), '-', 'info']);
+  const textMs = median(runs.map((run) => run.cachedTextMs));
+  rows.push([spec.label, 'tools/list from cached text (+envelope, UTF-8)', fmtMs(textMs), `< ${SERVE_TARGET_MS} ms`, judge(textMs < SERVE_TARGET_MS)]);
+  const bytesMs = median(runs.map((run) => run.cachedBytesMs));
+  rows.push([spec.label, 'tools/list from cached UTF-8 bytes (+envelope)', fmtMs(bytesMs), `< ${SERVE_TARGET_MS} ms`, judge(bytesMs < SERVE_TARGET_MS)]);
+}
+
+const header: Row = ['spec', 'measure', 'value', 'target', 'result'];
+const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]!.length)));
+const line = (row: Row) => row.map((cell, i) => (i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
+console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+for (const row of rows) console.log(line(row));
+console.log(
+  '\nThe serving layer caches the tools/list text, so JSON.stringify runs once per catalog build; the "from cached" rows are the per-request cost.',
+);
+if (failed) {
+  console.log('Some targets were missed (FAIL above).');
+  process.exit(1);
+}
