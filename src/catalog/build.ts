@@ -106,7 +106,7 @@ function draftTool(operation: RawOperation, converter: SchemaConverter, limits: 
   let outputSchema: JsonSchema | undefined;
   let wrapsResult = false;
   if (operation.output) {
-    const schema = converter.convert(operation.output.node, operation.output.base, `${label}, response`, 'output', newNotes());
+    const schema = converter.convert(operation.output.node, operation.output.base, `${label}, response`, 'output', notes);
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
     const isObject = (types.includes('object') || (schema.type === undefined && isPlainObject(schema.properties))) && !schema.anyOf && !schema.oneOf && !schema.allOf;
     if (isObject) outputSchema = { ...schema, type: 'object' };

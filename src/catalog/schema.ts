@@ -125,6 +125,21 @@ export class SchemaConverter {
     return merged;
   }
 
+  /**
+   * The entries of a `properties`-like map. DigitalOcean writes `properties: {$ref: …}` for a whole map
+   * kept elsewhere; a string can never be a property's schema, so such a `$ref` is that map.
+   */
+  private mapEntries(map: Record<string, unknown>, base: string, where: string): [string, unknown, string][] {
+    const entries: [string, unknown, string][] = [];
+    const ref = map.$ref;
+    if (typeof ref === 'string') {
+      const target = this.documents.resolve(ref, base, where);
+      if (isPlainObject(target.value)) for (const [name, value] of Object.entries(target.value)) entries.push([name, value, target.base]);
+    }
+    for (const [name, value] of Object.entries(map)) if (!(name === '$ref' && typeof value === 'string')) entries.push([name, value, base]);
+    return entries;
+  }
+
   private walkObject(node: Record<string, unknown>, base: string, where: string, mode: SchemaMode, notes: ConversionNotes): JsonSchema {
     const sub = (value: unknown, path: string) => this.walk(value, base, `${where}/${path}`, mode, notes);
     const out: JsonSchema = {};
@@ -167,8 +182,9 @@ export class SchemaConverter {
     }
     if ('const' in node) out.const = node.const;
     if ('default' in node) out.default = node.default;
-    const examples = Array.isArray(node.examples) ? node.examples : 'example' in node ? [node.example] : undefined;
-    if (examples && examples.length > 0) out.examples = examples;
+    // `example: {$ref: '#/components/examples/…'}` (GitHub) points at an Example Object, not at a value
+    const examples = (Array.isArray(node.examples) ? node.examples : 'example' in node ? [node.example] : []).filter((value) => refOf(value) === undefined);
+    if (examples.length > 0) out.examples = examples;
     if (Array.isArray(node.required)) {
       const required = [...new Set(node.required.filter((name): name is string => typeof name === 'string'))];
       if (required.length > 0) out.required = required;
@@ -187,7 +203,10 @@ export class SchemaConverter {
       const map = node[key];
       if (!isPlainObject(map)) continue;
       const converted: Record<string, JsonSchema> = {};
-      for (const [name, value] of Object.entries(map)) setOwn(converted, name, sub(value, `${key}/${escapePointer(name)}`));
+      for (const [name, value, mapBase] of this.mapEntries(map, base, `${where}/${key}`)) {
+        const path = `${where}/${key}/${escapePointer(name)}`;
+        setOwn(converted, name, mapBase === base ? sub(value, `${key}/${escapePointer(name)}`) : this.walk(value, mapBase, path, mode, notes));
+      }
       out[key] = converted;
     }
     if ('items' in node) {

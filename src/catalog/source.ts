@@ -102,6 +102,7 @@ async function readUrl(url: URL, options: ReadOptions, previous?: SourceValidato
     }
     const location = response.headers.get('location');
     if (!options.checkRedirect || response.status < 300 || response.status > 399 || response.status === 304 || !location) break;
+    await response.body?.cancel().catch(() => {});
     if (hops === MAX_REDIRECTS) throw new SpecError('SPEC_UNREADABLE', `cannot fetch "${url.href}": more than ${MAX_REDIRECTS} redirects`);
     current = new URL(location, current);
     const refusal = options.checkRedirect(current);

@@ -1,9 +1,11 @@
-import { afterEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterAll, afterEach, describe, expect, test } from 'bun:test';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CatalogCache, SpecError, type CatalogChange } from '../../src/catalog';
 import { createLogger } from '../../src/log';
+import { removeTempDirs, tempDir } from './helpers';
+
+afterAll(removeTempDirs);
 
 type Paths = Record<string, unknown>;
 const doc = (paths: Paths) => JSON.stringify({ openapi: '3.0.3', info: { title: 'Cache test', version: '1' }, paths });
@@ -149,7 +151,7 @@ describe('CatalogCache over HTTP', () => {
 
 describe('CatalogCache over files', () => {
   test('a touched but identical file is not rebuilt; an edited one is', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portico-cache-'));
+    const dir = tempDir();
     const file = join(dir, 'openapi.json');
     writeFileSync(file, doc({ '/a': op('get_a') }));
     const cache = cacheFor(file);
@@ -163,7 +165,7 @@ describe('CatalogCache over files', () => {
   });
 
   test('an edit in a file that the root only references is noticed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portico-cache-'));
+    const dir = tempDir();
     const root = join(dir, 'openapi.json');
     const shared = join(dir, 'schemas.json');
     writeFileSync(shared, JSON.stringify({ Pet: { type: 'object', properties: { name: { type: 'string' } } } }));

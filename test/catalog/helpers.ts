@@ -3,9 +3,9 @@
  * them by the real loader, and checks every catalog must pass (2020-12 meta-schema, name pattern).
  */
 import { expect } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { loadCatalog, type Catalog, type CatalogEntry, type CatalogOptions } from '../../src/catalog/index';
 
@@ -29,6 +29,7 @@ export function removeTempDirs(): void {
 export function writeFiles(files: Record<string, unknown>): string {
   const dir = tempDir();
   for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   }
   return dir;

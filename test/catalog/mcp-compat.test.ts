@@ -3,14 +3,16 @@
  * output schema (and, to validate arguments, every input schema) with Ajv. One schema it cannot compile
  * makes the SDK client fail the whole list, so every real spec must pass both.
  */
-import { describe, expect, test } from 'bun:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { loadCatalog } from '../../src/catalog';
 import { npmSpec } from '../fixtures/npm-specs';
+import { removeTempDirs, tempDir } from './helpers';
+
+afterAll(removeTempDirs);
 
 const ROOT = resolve(import.meta.dir, '../..');
 const SPECS = resolve(ROOT, '../shared/specs');
@@ -63,7 +65,7 @@ describe('catalogs as the MCP SDK sees them', () => {
 
 describe('names that are also JavaScript property names', () => {
   test('__proto__, constructor and toString are ordinary arguments', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portico-proto-'));
+    const dir = tempDir();
     const file = join(dir, 'openapi.json');
     // Written as text: in an object literal `__proto__` would set the prototype instead of a key.
     writeFileSync(

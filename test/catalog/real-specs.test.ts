@@ -143,6 +143,12 @@ const FACTS: Record<string, (catalog: Catalog) => void> = {
     const getKey = tool(catalog, 'ssh_keys_get'); // operationId sshKeys_get, in resources/ssh_keys/sshKeys_get.yml
     expect(getKey.tool.inputSchema.required).toEqual(['ssh_key_identifier']);
     expect(getKey.tool.outputSchema).toBeDefined();
+    // resources/load_balancers/models/load_balancer.yml writes `properties: { $ref: 'attributes.yml#/…' }`:
+    // the referenced map is the properties (droplet_ids, tag), not one property called "$ref".
+    const output = tool(catalog, 'load_balancers_get').tool.outputSchema;
+    const balancer = (output?.properties as Record<string, { properties?: Record<string, unknown> }> | undefined)?.load_balancer;
+    expect(Object.keys(balancer?.properties ?? {})).toContain('droplet_ids');
+    expect(Object.keys(balancer?.properties ?? {})).not.toContain('$ref');
   },
   'stripe__openapi@e0123a3/openapi/spec3.json': (catalog) => {
     expect(catalog.entries.length).toBeGreaterThanOrEqual(400);

@@ -1,12 +1,14 @@
 /**
  * The single binary behaves like the sources: it is what operators run.
  */
-import { beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { version } from '../../package.json';
-import { portico, ROOT, run, SHARED_SPECS } from './run';
+import { portico, removeTempDirs, ROOT, run, SHARED_SPECS, tempDir } from './run';
+
+afterAll(removeTempDirs);
 
 const BINARY = resolve(ROOT, 'dist/portico');
 const SPEC = resolve(SHARED_SPECS, 'APIDevTools__swagger-parser@80ebe6f/test/specs/circular/circular.yaml');
@@ -32,7 +34,7 @@ describe('dist/portico', () => {
   });
 
   test('ignores a bunfig.toml in the working directory (it could run code inside the binary)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portico-bunfig-'));
+    const dir = tempDir();
     const marker = join(dir, 'pwned');
     writeFileSync(join(dir, 'evil.ts'), `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x');`);
     writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./evil.ts"]\n');
@@ -42,7 +44,7 @@ describe('dist/portico', () => {
   });
 
   test('ignores a .env in the working directory (configuration comes from the operator, not the folder)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portico-dotenv-'));
+    const dir = tempDir();
     writeFileSync(join(dir, '.env'), `PORTICO_SPEC=${SPEC}\n`);
     const { code, stderr } = await run([BINARY, 'tools'], { cwd: dir, unsetEnv: ['PORTICO_SPEC'] });
     expect(code).toBe(2);

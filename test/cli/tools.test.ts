@@ -1,8 +1,9 @@
-import { describe, expect, test } from 'bun:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { portico, SHARED_SPECS } from './run';
+import { portico, removeTempDirs, SHARED_SPECS, tempDir } from './run';
+
+afterAll(removeTempDirs);
 
 const PETSTORE = resolve(SHARED_SPECS, 'OAI__OpenAPI-Specification@207aa21/examples/v3.0/petstore.yaml');
 
@@ -37,7 +38,7 @@ describe('portico tools', () => {
   });
 
   test('a broken document exits 1 naming the problem and where', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portico-cli-'));
+    const dir = tempDir();
     const file = join(dir, 'broken.yaml');
     writeFileSync(file, 'openapi: 3.0.0\ninfo: {title: x, version: "1"}\npaths:\n  /a: [\n');
     const { code, stdout, stderr } = await portico(['tools', '--spec', file]);
@@ -54,7 +55,7 @@ describe('portico tools', () => {
   });
 
   test('--strict exits 1 when an operation is skipped, and the summary says why', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portico-cli-'));
+    const dir = tempDir();
     const file = join(dir, 'one-bad.json');
     writeFileSync(
       file,
