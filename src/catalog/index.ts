@@ -8,3 +8,4 @@ export { loadCatalog, buildFromSource, type CatalogOptions, type LoadedCatalog }
 export { assignNames, baseName, shorten, snakeCase, TOOL_NAME_PATTERN } from './names';
 export type * from './types';
 export { CatalogCache, DEFAULT_SPEC_TTL_SECONDS, diff, type CatalogCacheOptions, type CatalogChange } from './cache';
+export { DEFAULT_PAGE_SIZE, InvalidCursorError, ToolListing, type ToolsPage } from './listing';

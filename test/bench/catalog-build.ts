@@ -4,11 +4,11 @@
  *
  *   bun test/bench/catalog-build.ts <github|graph|path/to/spec> [serveRuns=50]
  *
- * Prints one JSON line on stdout: build time, peak RSS after the build, the time to produce the
- * `{"tools":[...]}` text (JSON.stringify, median of serveRuns), the time to answer from that text once
- * cached (and from its UTF-8 bytes once cached), and the peak RSS at the end.
+ * Prints one JSON line on stdout: build time, peak RSS after the build, and what serving tools/list from
+ * the catalog's ToolListing costs — building the pages once, then per request: the cached page bytes
+ * wrapped in a JSON-RPC response (what goes on the wire).
  */
-import { loadCatalog } from '../../src/catalog';
+import { DEFAULT_PAGE_SIZE, loadCatalog, ToolListing } from '../../src/catalog';
 import { npmSpec, type NpmSpecName } from '../fixtures/npm-specs';
 
 export interface BuildResult {
@@ -19,13 +19,17 @@ export interface BuildResult {
   readonly buildMs: number;
   /** maxRSS right after the build, MiB (what building costs). */
   readonly buildPeakMiB: number;
-  /** `JSON.stringify({ tools })`, median over `serveRuns`. */
-  readonly stringifyMs: number;
-  /** From the cached text: a JSON-RPC response around it, encoded to bytes, median over `serveRuns`. */
-  readonly cachedTextMs: number;
-  /** From cached UTF-8 bytes of the text: the JSON-RPC response assembled around them, median over `serveRuns`. */
-  readonly cachedBytesMs: number;
-  readonly toolsJsonBytes: number;
+  readonly pageSize: number;
+  readonly pages: number;
+  /** Building every page once (after a build). */
+  readonly listingBuildMs: number;
+  /** One tools/list request from the cache (page bytes in a JSON-RPC envelope), median and slowest over `serveRuns`. */
+  readonly pageMedianMs: number;
+  readonly pageMaxMs: number;
+  readonly largestPageBytes: number;
+  /** The same with the whole catalog in one page. */
+  readonly wholeListMs: number;
+  readonly wholeListBytes: number;
   /** maxRSS at the end of the run, MiB. */
   readonly endPeakMiB: number;
 }
@@ -51,41 +55,35 @@ const { catalog } = await loadCatalog(path);
 const buildMs = ms(start);
 const buildPeakMiB = peakMiB();
 
-// No forced GC inside the timed loops: right after Bun.gc() allocations pay for lazy sweeping and the
-// figures double. Collecting between the loops keeps the dead copies of Graph's text from piling up across them.
-Bun.gc(true);
-const stringifyTimes: number[] = [];
-let text = '';
-for (let i = 0; i < serveRuns; i++) {
-  start = Bun.nanoseconds();
-  text = JSON.stringify({ tools: catalog.entries.map((entry) => entry.tool) });
-  stringifyTimes.push(ms(start));
+/** Per-request cost of answering tools/list from `listing`, cycling through its pages. */
+function serve(listing: ToolListing): { times: number[]; largest: number } {
+  const cursors: (string | undefined)[] = [undefined];
+  while (cursors.length < listing.pageCount) cursors.push(listing.page(cursors.at(-1)).nextCursor);
+  for (const cursor of cursors) listing.pageBytes(cursor);
+  const close = Buffer.from('}');
+  // No forced GC inside the timed loop: right after Bun.gc() allocations pay for lazy sweeping.
+  Bun.gc(true);
+  const times: number[] = [];
+  let largest = 0;
+  for (let i = 0; i < serveRuns; i++) {
+    const cursor = cursors[i % cursors.length];
+    const begin = Bun.nanoseconds();
+    const body = Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${i},"result":`), listing.pageBytes(cursor), close]);
+    times.push(ms(begin));
+    largest = Math.max(largest, body.byteLength);
+  }
+  return { times, largest };
 }
 
-// What a tools/list answer costs once the serving layer keeps `text`: wrap it and turn it into bytes.
-Bun.gc(true);
-const cachedTimes: number[] = [];
-let bytes = 0;
-for (let i = 0; i < serveRuns; i++) {
-  start = Bun.nanoseconds();
-  const body = Buffer.from(`{"jsonrpc":"2.0","id":${i},"result":${text}}`);
-  cachedTimes.push(ms(start));
-  bytes = body.byteLength;
+const listing = new ToolListing(catalog.entries, DEFAULT_PAGE_SIZE);
+start = Bun.nanoseconds();
+for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+  listing.pageBytes(cursor);
+  cursor = listing.page(cursor).nextCursor;
 }
-
-// The same with the text's UTF-8 bytes cached too: only the envelope (the request id) is new per answer.
-const cachedBytes = Buffer.from(text);
-const close = Buffer.from('}');
-Bun.gc(true);
-const bytesTimes: number[] = [];
-let last = 0;
-for (let i = 0; i < serveRuns; i++) {
-  start = Bun.nanoseconds();
-  const body = Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${i},"result":`), cachedBytes, close]);
-  bytesTimes.push(ms(start));
-  last = body.byteLength;
-}
-if (last !== bytes) throw new Error('the two ways of serving disagree');
+const listingBuildMs = ms(start);
+const paged = serve(listing);
+const whole = serve(new ToolListing(catalog.entries, Math.max(1, catalog.entries.length)));
 
 const result: BuildResult = {
   spec: arg,
@@ -94,10 +92,14 @@ const result: BuildResult = {
   skipped: catalog.skipped.length,
   buildMs,
   buildPeakMiB,
-  stringifyMs: median(stringifyTimes),
-  cachedTextMs: median(cachedTimes),
-  cachedBytesMs: median(bytesTimes),
-  toolsJsonBytes: Buffer.byteLength(text),
+  pageSize: listing.pageSize,
+  pages: listing.pageCount,
+  listingBuildMs,
+  pageMedianMs: median(paged.times),
+  pageMaxMs: Math.max(...paged.times),
+  largestPageBytes: paged.largest,
+  wholeListMs: median(whole.times),
+  wholeListBytes: whole.largest,
   endPeakMiB: peakMiB(),
 };
 console.log(JSON.stringify(result));

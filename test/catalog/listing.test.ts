@@ -1,0 +1,66 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { InvalidCursorError, ToolListing } from '../../src/catalog';
+import { build, oas30, removeTempDirs } from './helpers';
+
+afterAll(removeTempDirs);
+
+const paths = (count: number) =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`/items/${i}`, { get: { operationId: `get_item_${i}`, responses: { 200: { description: 'ok' } } } }]));
+
+describe('tools/list pages', () => {
+  test('pages hand out every tool once, in catalog order, chained by nextCursor', async () => {
+    const catalog = await build(oas30(paths(7)));
+    const listing = new ToolListing(catalog.entries, 3);
+    expect(listing.pageCount).toBe(3);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = listing.page(cursor);
+      const json = JSON.parse(new TextDecoder().decode(listing.pageBytes(cursor)));
+      expect(() => ListToolsResultSchema.parse(json)).not.toThrow();
+      expect(json).toEqual(JSON.parse(JSON.stringify(page)));
+      seen.push(...page.tools.map((tool) => tool.name));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(catalog.entries.map((entry) => entry.tool.name));
+  });
+
+  test('the page is built once and then served as it is', async () => {
+    const catalog = await build(oas30(paths(2)));
+    const listing = new ToolListing(catalog.entries);
+    expect(listing.pageBytes()).toBe(listing.pageBytes());
+    expect(listing.page().nextCursor).toBeUndefined();
+  });
+
+  test('an empty catalog lists no tools', async () => {
+    const catalog = await build(oas30({}));
+    expect(JSON.parse(new TextDecoder().decode(new ToolListing(catalog.entries).pageBytes()))).toEqual({ tools: [] });
+  });
+
+  test('a cursor from a catalog that has since changed is refused with a message that says what to do', async () => {
+    const before = new ToolListing((await build(oas30(paths(4)))).entries, 2);
+    const after = new ToolListing((await build(oas30(paths(5)))).entries, 2);
+    const cursor = before.page().nextCursor!;
+    expect(() => after.page(cursor)).toThrow(InvalidCursorError);
+    expect(() => after.pageBytes(cursor)).toThrow('the tool list has changed since this cursor was issued; list the tools again from the start');
+  });
+
+  test('made-up cursors are refused', async () => {
+    const listing = new ToolListing((await build(oas30(paths(4)))).entries, 2);
+    const forge = (text: string) => Buffer.from(text).toString('base64url');
+    for (const cursor of ['', 'garbage', forge(`${listing.fingerprint}:0`), forge(`${listing.fingerprint}:2`), forge(`${listing.fingerprint}:x`)]) {
+      expect(() => listing.page(cursor)).toThrow(InvalidCursorError);
+    }
+    expect(listing.page(forge(`${listing.fingerprint}:1`)).tools).toHaveLength(2);
+  });
+
+  test('refuses a page size that is not a positive integer', async () => {
+    const { entries } = await build(oas30(paths(1)));
+    expect(() => new ToolListing(entries, 0)).toThrow('the tools/list page size must be a positive integer, got 0');
+    expect(() => new ToolListing(entries, 2.5)).toThrow(TypeError);
+  });
+});
