@@ -8,7 +8,9 @@ import type { DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { assignNames, baseName, DEFAULT_MAX_NAME_LENGTH } from './names';
 import { isBroken, type RawBody, type RawOperation, type ReadDocument } from './operations';
-import { clip, fitSchema, isPlainObject, newNotes, SchemaConverter, setOwn, type ConversionNotes } from './schema';
+import { fitSchema } from './fit';
+import { clip, isPlainObject, setOwn } from './json';
+import { newNotes, SchemaConverter, type ConversionNotes } from './schema';
 import type { BodyBinding, BuildOptions, CatalogEntry, JsonSchema, OperationTarget, ParameterBinding, Scope, SkippedOperation } from './types';
 import { nameProblem, schemaProblem } from './validate';
 

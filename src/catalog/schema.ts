@@ -8,6 +8,8 @@
  */
 import { refOf, type DocumentSet, type Resolved } from './documents';
 import { SpecError } from './errors';
+import { markOrigin, stub } from './fit';
+import { clip, escapePointer, isPlainObject, JSON_TYPES, setOwn, typeList } from './json';
 import type { JsonSchema } from './types';
 
 /** Input schemas drop `readOnly` properties; output schemas drop `writeOnly` ones and are lenient. */
@@ -17,7 +19,7 @@ export type SchemaMode = 'input' | 'output';
 export interface ConversionNotes {
   /** Names of schemas whose recursion was cut. */
   readonly recursive: Set<string>;
-  /** Names of schemas not expanded because they sit too deep. */
+  /** Names of schemas left as stubs to keep a tool's schema within its size budget. */
   readonly truncated: Set<string>;
 }
 
@@ -28,7 +30,6 @@ function mergeNotes(into: ConversionNotes, from: ConversionNotes): void {
   for (const name of from.truncated) into.truncated.add(name);
 }
 
-const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 
 /** Keywords whose value is one schema. */
 const SCHEMA_KEYWORDS = ['not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'contentSchema'] as const;
@@ -49,12 +50,10 @@ const BOOLEAN_KEYWORDS = ['uniqueItems', 'deprecated', 'readOnly', 'writeOnly'] 
 const OUTPUT_DROPPED = new Set<string>([
   'required', 'enum', 'const', 'format', 'pattern', 'multipleOf', 'maximum', 'minimum', 'exclusiveMaximum',
   'exclusiveMinimum', 'maxLength', 'minLength', 'maxItems', 'minItems', 'uniqueItems', 'maxProperties',
-  'minProperties', 'maxContains', 'minContains', 'dependentRequired', 'unevaluatedProperties', 'unevaluatedItems',
+  'minProperties', 'maxContains', 'minContains', 'dependentRequired',
 ]);
 
 const OUTPUT_SKIPPED = new Set<string>(['not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties']);
-
-const MAX_TEXT = 1024;
 
 export class SchemaConverter {
   /**
@@ -114,14 +113,14 @@ export class SchemaConverter {
       this.memo.set(memoKey, { schema, notes: own });
       mergeNotes(notes, own);
     }
-    origins.set(schema, name);
+    markOrigin(schema, name);
     // Siblings of $ref (allowed in 3.1, common everywhere): the local description says more than the target's.
     const siblings = Object.keys(node).filter((key) => key !== '$ref');
     if (siblings.length === 0) return schema;
     const local = this.walkObject(omit(node, '$ref'), base, where, mode, notes);
     if (Object.keys(local).length === 0) return schema;
     const merged = { ...schema, ...local };
-    origins.set(merged, name);
+    markOrigin(merged, name);
     return merged;
   }
 
@@ -225,63 +224,6 @@ export class SchemaConverter {
   }
 }
 
-/** Schemas that came from a `$ref`, by the name of their target: where `fitSchema` may cut. */
-const origins = new WeakMap<JsonSchema, string>();
-const sizes = new WeakMap<object, number>();
-const SIZE_CAP = 1e9;
-
-/** The number of schema nodes `schema` has once every shared subtree is written out in full. */
-export function expandedSize(schema: unknown): number {
-  if (schema === null || typeof schema !== 'object') return 0;
-  const known = sizes.get(schema);
-  if (known !== undefined) return known;
-  let size = 1;
-  for (const child of Object.values(schema)) if (child !== null && typeof child === 'object') size += expandedSize(child);
-  size = Math.min(size, SIZE_CAP);
-  sizes.set(schema, size);
-  return size;
-}
-
-/**
- * Keeps a schema within `budget` nodes when written out. Inlined `$ref`s are shared, so a schema can be
- * small in memory and still expand to gigabytes of JSON (Stripe's expandable fields do). Where the budget
- * runs out, a subtree that came from a `$ref` is replaced by a stub naming the schema; small children are
- * served first so one huge property cannot starve its siblings.
- */
-export function fitSchema(schema: JsonSchema, budget: number, mode: SchemaMode): { schema: JsonSchema; cut: string[] } {
-  const cut = new Set<string>();
-  const fitted = fit(schema, budget, mode, cut, true) as JsonSchema;
-  return { schema: fitted, cut: [...cut] };
-}
-
-function fit(node: unknown, budget: number, mode: SchemaMode, cut: Set<string>, isRoot: boolean): unknown {
-  if (node === null || typeof node !== 'object') return node;
-  if (expandedSize(node) <= budget) return node;
-  const name = origins.get(node as JsonSchema);
-  if (name !== undefined && !isRoot) {
-    cut.add(name);
-    return stub(node, `${name} (not expanded here to keep the schema small)${describe(node)}`, mode);
-  }
-  const entries = Object.entries(node);
-  const order = entries.map((_, i) => i).sort((a, b) => expandedSize(entries[a]![1]) - expandedSize(entries[b]![1]));
-  const out: unknown[] = new Array(entries.length);
-  let remaining = Math.max(budget - 1, 0);
-  order.forEach((index, position) => {
-    const value = entries[index]![1];
-    const share = Math.floor(remaining / (order.length - position));
-    const fitted = fit(value, share, mode, cut, false);
-    remaining -= expandedSize(fitted);
-    out[index] = fitted;
-  });
-  if (Array.isArray(node)) return out;
-  return Object.fromEntries(entries.map(([key], i) => [key, out[i]]));
-}
-
-function describe(node: object): string {
-  const description = (node as JsonSchema).description;
-  return typeof description === 'string' ? `: ${clip(description, 300)}` : '';
-}
-
 /** OpenAPI's `nullable` on a schema whose type comes from `allOf` or a union (`nullable` + `allOf: [$ref]`). */
 function allowNull(schema: JsonSchema): void {
   const types = typeList(schema.type);
@@ -363,23 +305,6 @@ function loosen(schema: JsonSchema): void {
   }
 }
 
-/** The placeholder for a schema that is not expanded: its type where that is simple, and why. */
-function stub(target: unknown, description: string, mode: SchemaMode): JsonSchema {
-  const node = isPlainObject(target) ? target : {};
-  const types = typeList(node.type)?.filter((t) => JSON_TYPES.has(t));
-  const looksObject = node.properties !== undefined || node.allOf !== undefined || node.additionalProperties !== undefined;
-  const schema: JsonSchema = { description };
-  if (types && types.length === 1) schema.type = types[0];
-  else if (looksObject && mode === 'input') schema.type = 'object';
-  return schema;
-}
-
-function typeList(value: unknown): string[] | undefined {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.filter((t): t is string => typeof t === 'string');
-  return undefined;
-}
-
 /** `uri#/components/schemas/Pet` → `Pet`. */
 export function schemaName(key: string): string {
   const hash = key.indexOf('#');
@@ -388,18 +313,6 @@ export function schemaName(key: string): string {
   if (last) return last.replaceAll('~1', '/').replaceAll('~0', '~');
   const file = key.slice(0, hash >= 0 ? hash : undefined).split('/').pop() ?? key;
   return file.replace(/\.(ya?ml|json)$/i, '');
-}
-
-/**
- * Sets an own property even when `key` is `__proto__`: property and parameter names come from the
- * document, and a plain assignment would change the object's prototype instead.
- */
-export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function isFiniteNumber(value: unknown): value is number {
@@ -422,20 +335,7 @@ function isUsableRegex(pattern: string): boolean {
   return ok;
 }
 
-/** Shortens text at a word boundary. */
-export function clip(text: string, max = MAX_TEXT): string {
-  const trimmed = text.trim();
-  if (trimmed.length <= max) return trimmed;
-  const cut = trimmed.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
-}
-
 function omit(node: Record<string, unknown>, key: string): Record<string, unknown> {
   const { [key]: _, ...rest } = node;
   return rest;
-}
-
-export function escapePointer(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }

@@ -3,27 +3,16 @@
  * them by the real loader, and checks every catalog must pass (2020-12 meta-schema, name pattern).
  */
 import { expect } from 'bun:test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { removeTempDirs, tempDir } from '../fixtures/temp';
 import { loadCatalog, type Catalog, type CatalogEntry, type CatalogOptions } from '../../src/catalog/index';
 
 export const FIXTURES = join(import.meta.dir, '..', 'fixtures', 'catalog');
 export const NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
-const dirs: string[] = [];
-
-/** A fresh temp dir, removed by `removeTempDirs`. */
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'portico-catalog-'));
-  dirs.push(dir);
-  return dir;
-}
-
-export function removeTempDirs(): void {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
+export { removeTempDirs, tempDir };
 
 /** Writes `files` (name → object or raw text) into a fresh temp dir; returns the dir. */
 export function writeFiles(files: Record<string, unknown>): string {

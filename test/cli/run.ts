@@ -1,7 +1,5 @@
 /** Runs a portico command line (the sources or the built binary) and collects what it printed. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dir, '../..');
 export const SHARED_SPECS = resolve(ROOT, '../shared/specs');
@@ -29,15 +27,4 @@ export async function run(command: string[], options: { cwd?: string; env?: Reco
 export const portico = (args: string[], options?: Parameters<typeof run>[1]) =>
   run([process.execPath, resolve(ROOT, 'src/main.ts'), ...args], options);
 
-const dirs: string[] = [];
-
-/** A fresh temp dir, removed by `removeTempDirs`. */
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'portico-cli-'));
-  dirs.push(dir);
-  return dir;
-}
-
-export function removeTempDirs(): void {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
+export { removeTempDirs, tempDir } from '../fixtures/temp';

@@ -1,0 +1,83 @@
+/**
+ * @module catalog/fit
+ * Keeps published schemas to a size: inlined `$ref`s are shared, so a schema can be small in memory and
+ * still expand to gigabytes of JSON (Stripe's expandable fields do).
+ */
+import { clip, isPlainObject, JSON_TYPES, typeList } from './json';
+import type { SchemaMode } from './schema';
+import type { JsonSchema } from './types';
+
+/** Schemas that came from a `$ref`, by the name of their target: where `fitSchema` may cut. */
+const origins = new WeakMap<JsonSchema, string>();
+
+/** Remembers that `schema` is the expansion of the `$ref` target `name`: `fitSchema` may cut it there. */
+export function markOrigin(schema: JsonSchema, name: string): void {
+  origins.set(schema, name);
+}
+
+const sizes = new WeakMap<object, number>();
+const SIZE_CAP = 1e9;
+
+/** The number of schema nodes `schema` has once every shared subtree is written out in full. */
+export function expandedSize(schema: unknown): number {
+  if (schema === null || typeof schema !== 'object') return 0;
+  const known = sizes.get(schema);
+  if (known !== undefined) return known;
+  let size = 1;
+  for (const child of Object.values(schema)) if (child !== null && typeof child === 'object') size += expandedSize(child);
+  size = Math.min(size, SIZE_CAP);
+  sizes.set(schema, size);
+  return size;
+}
+
+/**
+ * Keeps a schema within `budget` nodes when written out. Inlined `$ref`s are shared, so a schema can be
+ * small in memory and still expand to gigabytes of JSON (Stripe's expandable fields do). Where the budget
+ * runs out, a subtree that came from a `$ref` is replaced by a stub naming the schema; small children are
+ * served first so one huge property cannot starve its siblings.
+ */
+export function fitSchema(schema: JsonSchema, budget: number, mode: SchemaMode): { schema: JsonSchema; cut: string[] } {
+  const cut = new Set<string>();
+  const fitted = fit(schema, budget, mode, cut, true) as JsonSchema;
+  return { schema: fitted, cut: [...cut] };
+}
+
+function fit(node: unknown, budget: number, mode: SchemaMode, cut: Set<string>, isRoot: boolean): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  if (expandedSize(node) <= budget) return node;
+  const name = origins.get(node as JsonSchema);
+  if (name !== undefined && !isRoot) {
+    cut.add(name);
+    return stub(node, `${name} (not expanded here to keep the schema small)${describe(node)}`, mode);
+  }
+  const entries = Object.entries(node);
+  const order = entries.map((_, i) => i).sort((a, b) => expandedSize(entries[a]![1]) - expandedSize(entries[b]![1]));
+  const out: unknown[] = new Array(entries.length);
+  let remaining = Math.max(budget - 1, 0);
+  order.forEach((index, position) => {
+    const value = entries[index]![1];
+    const share = Math.floor(remaining / (order.length - position));
+    const fitted = fit(value, share, mode, cut, false);
+    remaining -= expandedSize(fitted);
+    out[index] = fitted;
+  });
+  if (Array.isArray(node)) return out;
+  return Object.fromEntries(entries.map(([key], i) => [key, out[i]]));
+}
+
+function describe(node: object): string {
+  const description = (node as JsonSchema).description;
+  return typeof description === 'string' ? `: ${clip(description, 300)}` : '';
+}
+
+export /** The placeholder for a schema that is not expanded: its type where that is simple, and why. */
+function stub(target: unknown, description: string, mode: SchemaMode): JsonSchema {
+  const node = isPlainObject(target) ? target : {};
+  const types = typeList(node.type)?.filter((t) => JSON_TYPES.has(t));
+  const looksObject = node.properties !== undefined || node.allOf !== undefined || node.additionalProperties !== undefined;
+  const schema: JsonSchema = { description };
+  if (types && types.length === 1) schema.type = types[0];
+  else if (looksObject && mode === 'input') schema.type = 'object';
+  return schema;
+}
+

@@ -1,0 +1,107 @@
+/**
+ * @module catalog/openapi3
+ * Reads an OpenAPI 3.0/3.1 operation: parameters with style/explode (or `content`), the request body's
+ * preferred media type, server URLs with their variables.
+ */
+import { refOf, type DocumentSet } from './documents';
+import { SpecError } from './errors';
+import { isPlainObject } from './json';
+import type { RawBody, RawOperation, RawParameter, SchemaSource } from './operations';
+import { commonFields, firstSuccess, LOCATIONS, mergeParameters, pickMediaType, requireName, RESERVED_HEADERS, type LocatedItem, type LocatedOperation, type OperationReader } from './spec-objects';
+import type { ParameterLocation } from './types';
+
+export class OpenApi3Reader implements OperationReader {
+  constructor(
+    private readonly documents: DocumentSet,
+    private readonly root: Record<string, unknown>,
+  ) {}
+
+  read(method: string, path: string, { item, base: itemBase }: LocatedItem, { operation, base: operationBase }: LocatedOperation): RawOperation {
+    const label = `${method} ${path}`;
+    const parameters: RawParameter[] = [];
+    const located = mergeParameters(this.documents, { list: item.parameters, base: itemBase }, { list: operation.parameters, base: operationBase }, label);
+    for (const { node, base } of located) {
+      const where = `${label}, parameter "${String(node.name)}"`;
+      const name = requireName(node, where);
+      if (!LOCATIONS.has(String(node.in))) throw new SpecError('SPEC_INVALID', `${where} has an unknown location "in: ${String(node.in)}"`);
+      const location = node.in as ParameterLocation;
+      if (location === 'header' && RESERVED_HEADERS.has(name.toLowerCase())) continue;
+      let schema: SchemaSource = { node: node.schema, base };
+      if (node.schema === undefined && isPlainObject(node.content)) {
+        const type = pickMediaType(Object.keys(node.content));
+        const media = type ? node.content[type] : undefined;
+        if (isPlainObject(media)) schema = { node: media.schema, base };
+      }
+      const style = typeof node.style === 'string' ? node.style : location === 'query' || location === 'cookie' ? 'form' : 'simple';
+      parameters.push({
+        name,
+        in: location,
+        required: location === 'path' || node.required === true,
+        description: typeof node.description === 'string' ? node.description : undefined,
+        deprecated: node.deprecated === true,
+        schema,
+        style,
+        explode: typeof node.explode === 'boolean' ? node.explode : style === 'form',
+        examples: parameterExamples(node),
+      });
+    }
+    let body: RawBody | undefined;
+    if (operation.requestBody !== undefined) {
+      const { value, base } = this.deref(operation.requestBody, operationBase, `${label}, requestBody`);
+      if (isPlainObject(value) && isPlainObject(value.content)) {
+        const type = pickMediaType(Object.keys(value.content));
+        const media = type ? value.content[type] : undefined;
+        if (type && isPlainObject(media)) {
+          body = {
+            contentType: type,
+            required: value.required === true,
+            description: typeof value.description === 'string' ? value.description : undefined,
+            schema: { node: media.schema, base },
+          };
+        }
+      }
+    }
+    const output = firstSuccess(this.documents, operation.responses, operationBase, label, (response, base) => {
+      if (!isPlainObject(response.content)) return undefined;
+      const type = pickMediaType(Object.keys(response.content), true);
+      const media = type ? response.content[type] : undefined;
+      return isPlainObject(media) && media.schema !== undefined ? { node: media.schema, base } : undefined;
+    });
+    const servers = firstServers(operation.servers) ?? firstServers(item.servers) ?? firstServers(this.root.servers);
+    return { ...commonFields(method, path, operation), parameters, body, output, serverUrl: this.serverUrl(servers) };
+  }
+
+  private deref(value: unknown, base: string, where: string): { value: unknown; base: string } {
+    const ref = refOf(value);
+    return ref === undefined ? { value, base } : this.documents.resolve(ref, base, where);
+  }
+
+  private serverUrl(server: Record<string, unknown> | undefined): string {
+    let url = server && typeof server.url === 'string' ? server.url : '/';
+    const variables = server && isPlainObject(server.variables) ? server.variables : {};
+    url = url.replace(/\{([^}]+)\}/g, (whole, name: string) => {
+      const variable = variables[name];
+      return isPlainObject(variable) && variable.default !== undefined ? String(variable.default) : whole;
+    });
+    const rootUrl = new URL(this.documents.rootUri);
+    // OpenAPI 3: a relative server URL is relative to where the document was served from
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(url) && rootUrl.protocol !== 'file:') url = new URL(url, rootUrl).href;
+    return url.replace(/\/+$/, '');
+  }
+}
+
+function firstServers(value: unknown): Record<string, unknown> | undefined {
+  return Array.isArray(value) && isPlainObject(value[0]) ? value[0] : undefined;
+}
+
+function parameterExamples(node: Record<string, unknown>): unknown[] | undefined {
+  if ('example' in node) return [node.example];
+  if (isPlainObject(node.examples)) {
+    const values = Object.values(node.examples)
+      .filter((example): example is Record<string, unknown> => isPlainObject(example) && 'value' in example)
+      .map((example) => example.value);
+    return values.length > 0 ? values : undefined;
+  }
+  return undefined;
+}
+
