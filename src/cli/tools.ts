@@ -69,6 +69,7 @@ function summary(catalog: Catalog): string {
       `${catalog.skipped.length} skipped`,
   ];
   for (const skipped of catalog.skipped) lines.push(`  skipped ${skipped.operation}: ${skipped.reason}`);
+  for (const warning of catalog.warnings) lines.push(`  note: ${warning}`);
   return `${lines.join('\n')}\n`;
 }
 
