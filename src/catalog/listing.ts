@@ -63,7 +63,9 @@ export class ToolListing {
 
   private indexOf(cursor: string | undefined): number {
     if (cursor === undefined) return 0;
-    const [fingerprint, index] = Buffer.from(cursor, 'base64url').toString().split(':');
+    const match = /^([\w-]{12}):(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
+    if (!match) throw new InvalidCursorError(`invalid cursor "${cursor}"`);
+    const [, fingerprint, index] = match;
     const page = Number(index);
     if (fingerprint !== this.fingerprint) throw new InvalidCursorError('the tool list has changed since this cursor was issued; list the tools again from the start');
     if (!Number.isInteger(page) || page < 1 || page >= this.pages.length) throw new InvalidCursorError(`invalid cursor "${cursor}"`);

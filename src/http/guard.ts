@@ -1,0 +1,59 @@
+/**
+ * @module http/guard
+ * DNS-rebinding protection and CORS for `/mcp`: a browser page on another origin must neither reach a
+ * gateway on localhost nor read its answers, unless the deployment lists that origin.
+ */
+
+export interface GuardOptions {
+  /** Host headers accepted (host[:port], lowercase). */
+  readonly allowedHosts: readonly string[];
+  /** Origins that may call from a browser (CORS) — e.g. the web MCP Inspector. */
+  readonly allowedOrigins: readonly string[];
+}
+
+const EXPOSED = 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate';
+const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID';
+
+/** Why the request is refused (a response to send), or null when it may go on. */
+export function refuseRequest(request: Request, options: GuardOptions): Response | null {
+  const host = request.headers.get('host')?.toLowerCase();
+  if (!host || !options.allowedHosts.includes(host)) {
+    return forbidden(`Host "${host ?? ''}" is not allowed; set PORTICO_PUBLIC_URL or PORTICO_ALLOWED_HOSTS to the name clients use`);
+  }
+  const origin = request.headers.get('origin');
+  if (origin && !options.allowedOrigins.includes(origin)) {
+    return forbidden(`Origin "${origin}" is not allowed; list it in PORTICO_ALLOWED_ORIGINS to let browser clients from it connect`);
+  }
+  return null;
+}
+
+/** The answer to a CORS preflight. */
+export function preflight(request: Request, options: GuardOptions): Response {
+  const origin = request.headers.get('origin');
+  if (!origin || !options.allowedOrigins.includes(origin)) return new Response(null, { status: 403 });
+  return new Response(null, {
+    status: 204,
+    headers: {
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+      'access-control-allow-headers': ALLOWED_HEADERS,
+      'access-control-expose-headers': EXPOSED,
+      'access-control-max-age': '600',
+      vary: 'Origin',
+    },
+  });
+}
+
+/** Adds the CORS headers for an allowed origin to a response. */
+export function withCors(request: Request, response: Response, options: GuardOptions): Response {
+  const origin = request.headers.get('origin');
+  if (!origin || !options.allowedOrigins.includes(origin)) return response;
+  response.headers.set('access-control-allow-origin', origin);
+  response.headers.set('access-control-expose-headers', EXPOSED);
+  response.headers.append('vary', 'Origin');
+  return response;
+}
+
+function forbidden(message: string): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 403 });
+}

@@ -1,0 +1,153 @@
+/**
+ * @module mcp/endpoint
+ * `/mcp` over Streamable HTTP. Stateless mode serves every request with a fresh Server (any instance can
+ * answer any request: scale-out). Stateful mode keeps sessions (ids, the GET stream for notifications),
+ * closes the ones left idle, and fans `notifications/tools/list_changed` out to every open session.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { silentLogger, type Logger } from '../log';
+
+export type McpMode = 'stateful' | 'stateless';
+
+export interface McpEndpointOptions {
+  readonly mode: McpMode;
+  readonly createServer: () => Server;
+  /** A session unused this long is closed (clients that vanish never send DELETE). @default 1800000 (30 min) */
+  readonly sessionIdleMs?: number;
+  /** Largest request body accepted. @default 1 MiB */
+  readonly maxBodyBytes?: number;
+  /** @default a logger that discards */
+  readonly log?: Logger;
+}
+
+interface Session {
+  readonly transport: WebStandardStreamableHTTPServerTransport;
+  readonly server: Server;
+  lastSeen: number;
+}
+
+export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export class McpEndpoint {
+  private readonly sessions = new Map<string, Session>();
+  private readonly sweeper?: ReturnType<typeof setInterval>;
+  private readonly log: Logger;
+  private readonly idleMs: number;
+  private readonly maxBodyBytes: number;
+
+  constructor(private readonly options: McpEndpointOptions) {
+    this.log = options.log ?? silentLogger;
+    this.idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    if (options.mode === 'stateful') {
+      this.sweeper = setInterval(() => void this.closeIdle(), Math.max(1000, Math.min(this.idleMs / 2, 60_000)));
+      this.sweeper.unref?.();
+    }
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Answers one HTTP request to `/mcp`. */
+  async handle(request: Request): Promise<Response> {
+    return this.options.mode === 'stateless' ? this.handleStateless(request) : this.handleStateful(request);
+  }
+
+  /** Tells every open session that the tool list changed. */
+  async notifyToolsChanged(): Promise<void> {
+    await Promise.all(
+      [...this.sessions.values()].map((session) => session.server.sendToolListChanged().catch(() => {})),
+    );
+  }
+
+  /** Closes every session (shutdown). */
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.all([...this.sessions.values()].map((session) => session.transport.close().catch(() => {})));
+    this.sessions.clear();
+  }
+
+  private async handleStateless(request: Request): Promise<Response> {
+    if (request.method !== 'POST') {
+      return jsonRpcError(405, -32000, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
+    }
+    const server = this.options.createServer();
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: this.maxBodyBytes });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(request);
+    } finally {
+      void server.close();
+    }
+  }
+
+  private async handleStateful(request: Request): Promise<Response> {
+    const sessionId = request.headers.get('mcp-session-id');
+    if (sessionId) {
+      const session = this.sessions.get(sessionId);
+      // 404 tells the client to start a new session (it may live on another instance, or have expired)
+      if (!session) return jsonRpcError(404, -32001, 'session not found: it expired or belongs to another instance; initialize a new one');
+      session.lastSeen = Date.now();
+      return session.transport.handleRequest(request);
+    }
+    if (request.method !== 'POST') {
+      return jsonRpcError(400, -32000, 'the Mcp-Session-Id header is required; start a session with an initialize request');
+    }
+    const parsed = await readJson(request, this.maxBodyBytes);
+    if (parsed instanceof Response) return parsed;
+    const messages = Array.isArray(parsed) ? parsed : [parsed];
+    if (!messages.some((message) => isInitializeRequest(message))) {
+      return jsonRpcError(400, -32000, 'the Mcp-Session-Id header is required; start a session with an initialize request');
+    }
+    const server = this.options.createServer();
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      maxRequestBodySize: this.maxBodyBytes,
+      onsessioninitialized: (id) => {
+        this.sessions.set(id, { transport, server, lastSeen: Date.now() });
+        this.log.info('mcp.session_opened', { sessions: this.sessions.size });
+      },
+      onsessionclosed: (id) => this.forget(id),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) this.forget(transport.sessionId);
+    };
+    await server.connect(transport);
+    return transport.handleRequest(request, { parsedBody: parsed });
+  }
+
+  private forget(id: string): void {
+    if (this.sessions.delete(id)) this.log.info('mcp.session_closed', { sessions: this.sessions.size });
+  }
+
+  private async closeIdle(): Promise<void> {
+    const cutoff = Date.now() - this.idleMs;
+    for (const [id, session] of this.sessions) {
+      if (session.lastSeen >= cutoff) continue;
+      this.forget(id);
+      await session.transport.close().catch(() => {});
+    }
+  }
+}
+
+/** Reads a JSON body within a size limit; a Response is the error to send instead. */
+async function readJson(request: Request, maxBytes: number): Promise<unknown | Response> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) return jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
+  const text = await request.text();
+  if (Buffer.byteLength(text) > maxBytes) return jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return jsonRpcError(400, -32700, 'parse error: the request body is not valid JSON');
+  }
+}
+
+export function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status, headers });
+}

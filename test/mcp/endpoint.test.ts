@@ -1,0 +1,186 @@
+/**
+ * `/mcp` driven by the SDK's own client over real HTTP: listing, paging, argument checks, sessions,
+ * list_changed, and the guards. Tool calls that pass validation reach the operation through `call`.
+ */
+import { afterAll, afterEach, describe, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { CatalogCache, type CatalogEntry } from '../../src/catalog';
+import { createApp } from '../../src/http/app';
+import { ArgumentValidator } from '../../src/mcp/arguments';
+import { CatalogTools } from '../../src/mcp/catalog-tools';
+import { McpEndpoint, type McpMode } from '../../src/mcp/endpoint';
+import { createMcpServer } from '../../src/mcp/server';
+import { removeTempDirs, tempDir } from '../fixtures/temp';
+
+afterAll(removeTempDirs);
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()!();
+});
+
+const op = (operationId: string, extra: Record<string, unknown> = {}) => ({
+  get: { operationId, responses: { 200: { description: 'ok' } }, ...extra },
+});
+const spec = (paths: Record<string, unknown>) => JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, paths });
+
+/** A gateway on a real port around a spec file the test can rewrite; `calls` records what reached the operation. */
+async function gateway(mode: McpMode, paths: Record<string, unknown>, options: { pageSize?: number; origins?: string[] } = {}) {
+  const file = join(tempDir(), 'openapi.json');
+  writeFileSync(file, spec(paths));
+  const cache = new CatalogCache({ source: file, ttlSeconds: 0 });
+  await cache.start();
+  const calls: { entry: CatalogEntry; args: Record<string, unknown> }[] = [];
+  const call = async (entry: CatalogEntry, args: Record<string, unknown>): Promise<CallToolResult> => {
+    calls.push({ entry, args });
+    return { content: [{ type: 'text', text: `called ${entry.tool.name}` }] };
+  };
+  let endpoint: McpEndpoint;
+  const tools = new CatalogTools(cache, call, () => void endpoint.notifyToolsChanged(), options.pageSize);
+  const shared = { tools, arguments: new ArgumentValidator(), jsonSchemaValidator: new AjvJsonSchemaValidator() };
+  endpoint = new McpEndpoint({ mode, createServer: () => createMcpServer(shared), maxBodyBytes: 64 * 1024 });
+  // The allowed hosts name the port, known only once the server listens.
+  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response(null, { status: 503 }) });
+  const app = createApp({ endpoint, allowedHosts: [`127.0.0.1:${server.port}`, `localhost:${server.port}`], allowedOrigins: options.origins ?? [] });
+  server.reload({ fetch: (request) => app.handle(request) });
+  const url = `http://127.0.0.1:${server.port}/mcp`;
+  cleanup.push(async () => {
+    await endpoint.close();
+    server.stop(true);
+  });
+  const rewrite = (next: Record<string, unknown>) => writeFileSync(file, spec(next));
+  return { url, cache, calls, endpoint, rewrite };
+}
+
+async function connect(url: string) {
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  cleanup.push(() => client.close());
+  return client;
+}
+
+for (const mode of ['stateful', 'stateless'] as const) {
+  describe(`/mcp (${mode})`, () => {
+    test('lists the catalog and pages through it with cursors', async () => {
+      const paths = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`/p${i}`, op(`get_p${i}`)]));
+      const { url } = await gateway(mode, paths, { pageSize: 2 });
+      const client = await connect(url);
+      const names: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor ? { cursor } : undefined);
+        names.push(...page.tools.map((tool) => tool.name));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(names).toEqual(['get_p0', 'get_p1', 'get_p2', 'get_p3', 'get_p4']);
+      await expect(client.listTools({ cursor: 'bogus' })).rejects.toThrow(/invalid cursor/);
+    });
+
+    test('checks arguments before anything is called, naming the field', async () => {
+      const { url, calls } = await gateway(mode, {
+        '/items/{id}': op('get_item', { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }] }),
+      });
+      const client = await connect(url);
+      const missing = (await client.callTool({ name: 'get_item', arguments: {} })) as CallToolResult;
+      expect(missing.isError).toBe(true);
+      expect(missing.content).toEqual([{ type: 'text', text: 'Invalid arguments for get_item: missing required argument "id"' }]);
+      const wrong = (await client.callTool({ name: 'get_item', arguments: { id: 'seven', extra: 1 } })) as CallToolResult;
+      expect((wrong.content[0] as { text: string }).text).toBe('Invalid arguments for get_item: unknown argument "extra"; "id" must be integer');
+      expect(calls).toHaveLength(0);
+      const ok = (await client.callTool({ name: 'get_item', arguments: { id: 7 } })) as CallToolResult;
+      expect(ok.content).toEqual([{ type: 'text', text: 'called get_item' }]);
+      expect(calls.map((c) => c.args)).toEqual([{ id: 7 }]);
+      await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/unknown tool "no_such_tool"/);
+    });
+  });
+}
+
+describe('/mcp sessions (stateful)', () => {
+  test('every open session hears list_changed when the spec changes', async () => {
+    const { url, cache, rewrite } = await gateway('stateful', { '/a': op('get_a') });
+    const first = await connect(url);
+    const second = await connect(url);
+    const heard = [first, second].map(
+      (client) => new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve())),
+    );
+    rewrite({ '/a': op('get_a'), '/b': op('get_b') });
+    expect((await cache.refresh())?.added).toEqual(['get_b']);
+    await Promise.all(heard);
+    expect((await first.listTools()).tools.map((tool) => tool.name)).toEqual(['get_a', 'get_b']);
+  });
+
+  test('an unknown session id gets 404 so the client starts over; no id and no initialize gets 400', async () => {
+    const { url } = await gateway('stateful', { '/a': op('get_a') });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    const unknown = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': 'nope' }, body });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.message).toContain('session not found');
+    const noSession = await fetch(url, { method: 'POST', headers, body });
+    expect(noSession.status).toBe(400);
+    expect((await noSession.json()).error.message).toContain('Mcp-Session-Id header is required');
+  });
+
+  test('DELETE ends a session', async () => {
+    const { url, endpoint } = await gateway('stateful', { '/a': op('get_a') });
+    const transport = new StreamableHTTPClientTransport(new URL(url));
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(transport);
+    expect(endpoint.sessionCount).toBe(1);
+    await transport.terminateSession();
+    expect(endpoint.sessionCount).toBe(0);
+    await client.close();
+  });
+});
+
+describe('/mcp guards', () => {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const initialize = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+  });
+
+  test('a request from a page on another origin is refused; a listed origin gets CORS headers', async () => {
+    const { url } = await gateway('stateless', { '/a': op('get_a') }, { origins: ['https://inspector.example'] });
+    const evil = await fetch(url, { method: 'POST', headers: { ...headers, origin: 'https://evil.example' }, body: initialize });
+    expect(evil.status).toBe(403);
+    expect((await evil.json()).error.message).toContain('Origin "https://evil.example" is not allowed');
+    const listed = await fetch(url, { method: 'POST', headers: { ...headers, origin: 'https://inspector.example' }, body: initialize });
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get('access-control-allow-origin')).toBe('https://inspector.example');
+    expect(listed.headers.get('access-control-expose-headers')).toContain('Mcp-Session-Id');
+    const pre = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-headers')).toContain('Mcp-Protocol-Version');
+    const preEvil = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    expect(preEvil.status).toBe(403);
+    expect(preEvil.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  test('a Host header the deployment does not serve is refused (DNS rebinding)', async () => {
+    const { url } = await gateway('stateless', { '/a': op('get_a') });
+    const rebound = await fetch(url, { method: 'POST', headers: { ...headers, host: 'attacker.example' }, body: initialize });
+    expect(rebound.status).toBe(403);
+    expect((await rebound.json()).error.message).toContain('Host "attacker.example" is not allowed');
+  });
+
+  test('malformed JSON, oversized bodies and GET in stateless mode get clear JSON-RPC errors', async () => {
+    for (const mode of ['stateful', 'stateless'] as const) {
+      const { url } = await gateway(mode, { '/a': op('get_a') });
+      const broken = await fetch(url, { method: 'POST', headers, body: '{"jsonrpc": "2.0", "method": ' });
+      expect(broken.status).toBe(400);
+      expect((await broken.json()).error.code).toBe(-32700);
+      const huge = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { pad: 'x'.repeat(100_000) } }) });
+      expect(huge.status).toBe(413);
+    }
+    const { url } = await gateway('stateless', { '/a': op('get_a') });
+    const get = await fetch(url, { headers: { accept: 'text/event-stream' } });
+    expect(get.status).toBe(405);
+  });
+});
