@@ -56,6 +56,10 @@ async function gateway(mode: McpMode, paths: Record<string, unknown>, options: {
   return { url, cache, calls, endpoint, rewrite };
 }
 
+async function errorOf(response: Response): Promise<{ code: number; message: string }> {
+  return ((await response.json()) as { error: { code: number; message: string } }).error;
+}
+
 async function connect(url: string) {
   const client = new Client({ name: 'test', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
@@ -119,10 +123,10 @@ describe('/mcp sessions (stateful)', () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
     const unknown = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': 'nope' }, body });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.message).toContain('session not found');
+    expect((await errorOf(unknown)).message).toContain('session not found');
     const noSession = await fetch(url, { method: 'POST', headers, body });
     expect(noSession.status).toBe(400);
-    expect((await noSession.json()).error.message).toContain('Mcp-Session-Id header is required');
+    expect((await errorOf(noSession)).message).toContain('Mcp-Session-Id header is required');
   });
 
   test('DELETE ends a session', async () => {
@@ -150,7 +154,7 @@ describe('/mcp guards', () => {
     const { url } = await gateway('stateless', { '/a': op('get_a') }, { origins: ['https://inspector.example'] });
     const evil = await fetch(url, { method: 'POST', headers: { ...headers, origin: 'https://evil.example' }, body: initialize });
     expect(evil.status).toBe(403);
-    expect((await evil.json()).error.message).toContain('Origin "https://evil.example" is not allowed');
+    expect((await errorOf(evil)).message).toContain('Origin "https://evil.example" is not allowed');
     const listed = await fetch(url, { method: 'POST', headers: { ...headers, origin: 'https://inspector.example' }, body: initialize });
     expect(listed.status).toBe(200);
     expect(listed.headers.get('access-control-allow-origin')).toBe('https://inspector.example');
@@ -167,7 +171,7 @@ describe('/mcp guards', () => {
     const { url } = await gateway('stateless', { '/a': op('get_a') });
     const rebound = await fetch(url, { method: 'POST', headers: { ...headers, host: 'attacker.example' }, body: initialize });
     expect(rebound.status).toBe(403);
-    expect((await rebound.json()).error.message).toContain('Host "attacker.example" is not allowed');
+    expect((await errorOf(rebound)).message).toContain('Host "attacker.example" is not allowed');
   });
 
   test('malformed JSON, oversized bodies and GET in stateless mode get clear JSON-RPC errors', async () => {
@@ -175,7 +179,7 @@ describe('/mcp guards', () => {
       const { url } = await gateway(mode, { '/a': op('get_a') });
       const broken = await fetch(url, { method: 'POST', headers, body: '{"jsonrpc": "2.0", "method": ' });
       expect(broken.status).toBe(400);
-      expect((await broken.json()).error.code).toBe(-32700);
+      expect((await errorOf(broken)).code).toBe(-32700);
       const huge = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { pad: 'x'.repeat(100_000) } }) });
       expect(huge.status).toBe(413);
     }
