@@ -9,3 +9,4 @@ export { assignNames, baseName, shorten, snakeCase, TOOL_NAME_PATTERN } from './
 export type * from './types';
 export { CatalogCache, DEFAULT_SPEC_TTL_SECONDS, diff, type CatalogCacheOptions, type CatalogChange } from './cache';
 export { DEFAULT_PAGE_SIZE, InvalidCursorError, ToolListing, type ToolsPage } from './listing';
+export { discoverSpec } from './discover';

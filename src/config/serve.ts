@@ -1,0 +1,127 @@
+/**
+ * @module config/serve
+ * The settings `portico serve` runs with, from flags and `PORTICO_*` environment variables (flags win),
+ * checked against one TypeBox schema. A wrong value is refused with the variable's name, what was
+ * expected and what was given, before anything starts.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+export const ServeConfigSchema = Type.Object({
+  upstream: Type.String({ description: 'Base URL of the API, e.g. https://api.example.com/v1' }),
+  spec: Type.Optional(Type.String({ description: 'Path or URL of the OpenAPI document [discovered from the upstream]' })),
+  host: Type.String({ default: '127.0.0.1', description: 'Address to listen on' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8787, description: 'Port to listen on' }),
+  publicUrl: Type.Optional(Type.String({ description: 'The URL clients reach Portico at [http://localhost:PORT]' })),
+  specTtl: Type.Integer({ minimum: 0, default: 300, description: 'Seconds between refreshes of the OpenAPI document (0: never)' }),
+  mcpMode: Type.Union([Type.Literal('stateful'), Type.Literal('stateless')], { default: 'stateful', description: 'MCP sessions, or stateless JSON for scale-out' }),
+  allowedOrigins: Type.Array(Type.String(), { default: [], description: 'Browser origins allowed to call /mcp (CORS)' }),
+  allowedHosts: Type.Array(Type.String(), { default: [], description: 'Extra Host headers accepted besides the public URL\'s and localhost' }),
+  upstreamHeaders: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Headers sent upstream on every call, e.g. an API key ("Name: value; Name2: value")' }),
+  maxToolNameLength: Type.Integer({ minimum: 16, maximum: 64, default: 64, description: 'Longest tool name' }),
+  allowRemoteRefs: Type.Boolean({ default: false, description: 'Follow $refs to other hosts' }),
+  logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
+});
+
+export type ServeConfig = Static<typeof ServeConfigSchema>;
+type Key = keyof ServeConfig;
+
+/** Environment variable for each setting; the flag is the kebab-case key (`--public-url`). */
+export const ENV_NAMES: Record<Key, string> = {
+  upstream: 'PORTICO_UPSTREAM',
+  spec: 'PORTICO_SPEC',
+  host: 'PORTICO_HOST',
+  port: 'PORTICO_PORT',
+  publicUrl: 'PORTICO_PUBLIC_URL',
+  specTtl: 'PORTICO_SPEC_TTL',
+  mcpMode: 'PORTICO_MCP_MODE',
+  allowedOrigins: 'PORTICO_ALLOWED_ORIGINS',
+  allowedHosts: 'PORTICO_ALLOWED_HOSTS',
+  upstreamHeaders: 'PORTICO_UPSTREAM_HEADERS',
+  maxToolNameLength: 'PORTICO_MAX_TOOL_NAME_LENGTH',
+  allowRemoteRefs: 'PORTICO_ALLOW_REMOTE_REFS',
+  logLevel: 'PORTICO_LOG_LEVEL',
+};
+
+export const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads the configuration. `flags` are `--kebab-case value` pairs already split by the caller;
+ * `env` is usually `process.env`.
+ */
+export function readServeConfig(flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): ServeConfig {
+  const raw: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  for (const key of Object.keys(ENV_NAMES) as Key[]) {
+    const flag = flagName(key);
+    const fromFlag = flags[flag];
+    const fromEnv = env[ENV_NAMES[key]];
+    const [text, source] = fromFlag !== undefined ? [fromFlag, flag] : fromEnv !== undefined && fromEnv !== '' ? [fromEnv, ENV_NAMES[key]] : [undefined, ''];
+    if (text === undefined) continue;
+    raw[key] = coerce(key, text, source);
+    sources[key] = source;
+  }
+  for (const flag of Object.keys(flags)) {
+    if (!(Object.keys(ENV_NAMES) as Key[]).some((key) => flagName(key) === flag)) throw new ConfigError(`unknown option "${flag}"`);
+  }
+  const config = Value.Default(ServeConfigSchema, raw) as Record<string, unknown>;
+  const [first] = Value.Errors(ServeConfigSchema, config);
+  if (first) {
+    const key = first.path.split('/')[1] as Key | undefined;
+    if (key && raw[key] === undefined) throw new ConfigError(`${ENV_NAMES[key]} (or ${flagName(key)}) is required: ${ServeConfigSchema.properties[key].description ?? ''}`);
+    const where = key ? (sources[key] ?? ENV_NAMES[key]) : 'the configuration';
+    throw new ConfigError(`${where}: ${first.message} (got ${JSON.stringify(first.value)})`);
+  }
+  const parsed = config as ServeConfig;
+  checkUrl(parsed.upstream, sources.upstream ?? ENV_NAMES.upstream);
+  if (parsed.publicUrl) checkUrl(parsed.publicUrl, sources.publicUrl ?? ENV_NAMES.publicUrl);
+  return parsed;
+}
+
+function coerce(key: Key, text: string, source: string): unknown {
+  const schema = ServeConfigSchema.properties[key] as { type?: string };
+  switch (schema.type) {
+    case 'integer': {
+      const value = Number(text);
+      if (!/^-?\d+$/.test(text.trim())) throw new ConfigError(`${source} must be an integer, got "${text}"`);
+      return value;
+    }
+    case 'boolean':
+      if (/^(true|1|yes)$/i.test(text)) return true;
+      if (/^(false|0|no)$/i.test(text)) return false;
+      throw new ConfigError(`${source} must be true or false, got "${text}"`);
+    case 'array':
+      return text.split(',').map((item) => item.trim()).filter(Boolean);
+    default:
+      return key === 'upstreamHeaders' ? parseHeaders(text, source) : text;
+  }
+}
+
+/** `Name: value; Other: value` → headers; values with CR/LF are refused (header injection). */
+function parseHeaders(text: string, source: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const part of text.split(';').map((item) => item.trim()).filter(Boolean)) {
+    const colon = part.indexOf(':');
+    const name = part.slice(0, colon).trim();
+    const value = part.slice(colon + 1).trim();
+    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) {
+      throw new ConfigError(`${source} must look like "Name: value; Other-Name: value", got a part "${part.replace(/:.*/, ': …')}"`);
+    }
+    headers[name] = value;
+  }
+  return headers;
+}
+
+function checkUrl(value: string, source: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${source} must be an absolute http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${source} must be an http(s) URL, got "${value}"`);
+}

@@ -1,0 +1,71 @@
+import { describe, expect, test } from 'bun:test';
+import { ConfigError, readServeConfig } from '../../src/config/serve';
+
+const read = (env: Record<string, string>, flags: Record<string, string> = {}) => readServeConfig(flags, env);
+
+describe('serve configuration', () => {
+  test('defaults around the one required setting', () => {
+    expect(read({ PORTICO_UPSTREAM: 'http://127.0.0.1:4010/v1' })).toEqual({
+      upstream: 'http://127.0.0.1:4010/v1',
+      host: '127.0.0.1',
+      port: 8787,
+      specTtl: 300,
+      mcpMode: 'stateful',
+      allowedOrigins: [],
+      allowedHosts: [],
+      upstreamHeaders: {},
+      maxToolNameLength: 64,
+      allowRemoteRefs: false,
+      logLevel: 'info',
+    });
+  });
+
+  test('environment values are typed; flags win over the environment', () => {
+    const config = read(
+      {
+        PORTICO_UPSTREAM: 'https://api.example.com',
+        PORTICO_PORT: '9000',
+        PORTICO_MCP_MODE: 'stateless',
+        PORTICO_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+        PORTICO_UPSTREAM_HEADERS: 'X-API-Key: s3cret; X-Tenant: acme',
+        PORTICO_ALLOW_REMOTE_REFS: 'yes',
+      },
+      { '--port': '9100', '--spec': './openapi.yaml' },
+    );
+    expect(config.port).toBe(9100);
+    expect(config.spec).toBe('./openapi.yaml');
+    expect(config.mcpMode).toBe('stateless');
+    expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.upstreamHeaders).toEqual({ 'X-API-Key': 's3cret', 'X-Tenant': 'acme' });
+    expect(config.allowRemoteRefs).toBe(true);
+  });
+
+  const cases: [string, Record<string, string>, Record<string, string>, string][] = [
+    ['a missing upstream', {}, {}, 'PORTICO_UPSTREAM (or --upstream) is required'],
+    ['a port that is not a number', { PORTICO_UPSTREAM: 'http://x', PORTICO_PORT: 'eighty' }, {}, 'PORTICO_PORT must be an integer, got "eighty"'],
+    ['a port out of range, from a flag', { PORTICO_UPSTREAM: 'http://x' }, { '--port': '70000' }, '--port: Expected integer to be less or equal to 65535 (got 70000)'],
+    ['an unknown MCP mode', { PORTICO_UPSTREAM: 'http://x', PORTICO_MCP_MODE: 'sticky' }, {}, 'PORTICO_MCP_MODE'],
+    ['a boolean that is neither', { PORTICO_UPSTREAM: 'http://x', PORTICO_ALLOW_REMOTE_REFS: 'maybe' }, {}, 'PORTICO_ALLOW_REMOTE_REFS must be true or false, got "maybe"'],
+    ['an upstream that is not a URL', { PORTICO_UPSTREAM: 'api.example.com' }, {}, 'PORTICO_UPSTREAM must be an absolute http(s) URL, got "api.example.com"'],
+    ['an upstream on another scheme', { PORTICO_UPSTREAM: 'file:///etc' }, {}, 'PORTICO_UPSTREAM must be an http(s) URL'],
+    ['an unknown flag', { PORTICO_UPSTREAM: 'http://x' }, { '--prot': '1' }, 'unknown option "--prot"'],
+  ];
+  for (const [label, env, flags, message] of cases) {
+    test(`refuses ${label}, naming the setting`, () => {
+      expect(() => read(env, flags)).toThrow(ConfigError);
+      expect(() => read(env, flags)).toThrow(message);
+    });
+  }
+
+  test('a malformed header setting is refused without echoing its secret value', () => {
+    let message = '';
+    try {
+      read({ PORTICO_UPSTREAM: 'http://x', PORTICO_UPSTREAM_HEADERS: 'Bad Name: hunter2' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('PORTICO_UPSTREAM_HEADERS must look like "Name: value; Other-Name: value"');
+    expect(message).not.toContain('hunter2');
+    expect(() => read({ PORTICO_UPSTREAM: 'http://x', PORTICO_UPSTREAM_HEADERS: 'X-Key: a\r\nX-Evil: b' })).toThrow(ConfigError);
+  });
+});
