@@ -1,0 +1,24 @@
+/**
+ * @module demo/routes/login
+ * `POST /v1/auth/login` (`login`): email + password → a bearer token. An unknown email and a wrong password get
+ * the same 401, after the same amount of work.
+ */
+import { Elysia } from 'elysia';
+import type { DemoContext } from '../context';
+import { ApiError } from '../errors';
+import { renderUser } from '../render';
+import { LoginBody } from '../schemas';
+import { readBody } from '../validate';
+
+/** Checked when the email is unknown, so that both failures cost one bcrypt verification. */
+const DUMMY_HASH = Bun.password.hashSync('no-such-user-password', { algorithm: 'bcrypt', cost: 4 });
+
+export const loginRoutes = ({ store, sessions }: DemoContext) =>
+  new Elysia({ prefix: '/v1' }).post('/auth/login', async function login({ body }) {
+    const { email, password } = readBody(LoginBody, body);
+    const user = store.userByEmail(email);
+    const matches = await Bun.password.verify(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !matches) throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
+    const { token, expiresAt } = sessions.issue(user.id);
+    return { token, expires_at: store.iso(expiresAt), user: renderUser(user) };
+  });
