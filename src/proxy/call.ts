@@ -1,0 +1,200 @@
+/**
+ * @module proxy/call
+ * One tool call: build the request, send it within the deadline, retry where that is safe, follow
+ * same-origin redirects, and shape the answer. Every expected failure becomes a result with
+ * `isError: true`; nothing but misuse (bad options) throws.
+ *
+ * - Deadline: `timeoutMs` covers everything (connect, retries, backoff, the body); `connectTimeoutMs`
+ *   bounds connecting (`proxy/reach`). The MCP client's cancellation (`signal`) stops the call too.
+ * - Retries: only GET, HEAD, OPTIONS, PUT and DELETE (idempotent by HTTP's definition), only after a
+ *   connection failure or a 502/503/504, at most `retries` times, with backoff `retryDelayMs` × 3ⁿ plus
+ *   up to 50% jitter (or the API's `Retry-After` when it is shorter than what is left of the deadline).
+ *   A timeout is never retried: the deadline is spent.
+ * - Redirects: followed (5 hops at most) only within the configured origin, so the credential never goes
+ *   to another host; 303, and 301/302 after a POST, become a GET without body, as browsers do.
+ * - Keep-alive: Bun's `fetch` pools connections per origin; nothing here closes them.
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CatalogEntry } from '../catalog/types';
+import { errorResult, ProxyError, proxyErrorResult } from './errors';
+import { resolveProxyOptions, type ProxyOptions, type ResolvedProxyOptions } from './options';
+import { ConnectError, ensureReachable, markReachable } from './reach';
+import { discard } from './read';
+import { buildRequest } from './request';
+import { resultFromResponse } from './response';
+
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+export const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+export const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Calls the operation behind `entry` with `args` (validated against the tool's input schema by the MCP
+ * layer) and returns the MCP result; `options.signal` cancels it. Throws only a `TypeError` for invalid
+ * `options` (call `resolveProxyOptions` at start-up to find those early).
+ */
+export async function callTool(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, options: ProxyOptions): Promise<CallToolResult> {
+  const resolved = resolveProxyOptions(options);
+  let request: Request;
+  try {
+    request = buildRequest(entry, args, resolved);
+  } catch (error) {
+    if (error instanceof ProxyError) return proxyErrorResult(error);
+    throw error;
+  }
+  const deadline = new Deadline(resolved.timeoutMs, options.signal);
+  const url = new URL(request.url);
+  try {
+    return await send(entry, request, resolved, deadline);
+  } catch (error) {
+    if (deadline.signal.aborted) return proxyErrorResult(deadline.failure(request.method, url));
+    if (error instanceof ProxyError) return proxyErrorResult(error);
+    return errorResult(`The call to the API at ${url.origin} (${request.method} ${url.pathname}) failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function send(entry: CatalogEntry, request: Request, options: ResolvedProxyOptions, deadline: Deadline): Promise<CallToolResult> {
+  const url = new URL(request.url);
+  const idempotent = IDEMPOTENT_METHODS.has(request.method);
+  for (let attempt = 0; ; attempt++) {
+    const retry = idempotent && attempt < options.retries;
+    let response: Response;
+    try {
+      await ensureReachable(url, options.connectTimeoutMs, deadline.signal);
+      response = await fetchFollowing(request, options.upstream, deadline.signal);
+    } catch (error) {
+      if (deadline.signal.aborted || error instanceof ProxyError) throw error;
+      if (retry && (await deadline.sleep(backoff(options.retryDelayMs, attempt)))) continue;
+      throw unreachable(error, url, attempt + 1);
+    }
+    markReachable(url);
+    if (retry && RETRY_STATUSES.has(response.status)) {
+      const wait = retryAfter(response.headers.get('retry-after')) ?? backoff(options.retryDelayMs, attempt);
+      if (wait < deadline.remaining()) {
+        await discard(response);
+        if (!(await deadline.sleep(wait))) throw deadline.failure(request.method, url);
+        continue;
+      }
+    }
+    return await resultFromResponse(entry, response, {
+      method: request.method,
+      url,
+      maxResponseBytes: options.maxResponseBytes,
+      secrets: options.secrets,
+      signal: deadline.signal,
+    });
+  }
+}
+
+/** Sends `request`, following redirects that stay on `upstream`'s origin. */
+async function fetchFollowing(request: Request, upstream: URL, signal: AbortSignal): Promise<Response> {
+  let current: Request = cloneRequest(request);
+  for (let hop = 0; ; hop++) {
+    const response = await fetch(current, { signal, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (!REDIRECT_STATUSES.has(response.status) || !location) return response;
+    await discard(response);
+    let target: URL;
+    try {
+      target = new URL(location, current.url);
+    } catch {
+      throw new ProxyError('UPSTREAM_REDIRECT', `The API redirected to an invalid URL "${location}"`);
+    }
+    if (target.origin !== upstream.origin) {
+      throw new ProxyError('UPSTREAM_REDIRECT', `The API redirected to ${target.origin}; Portico follows redirects only within ${upstream.origin}, so the API credential is never sent to another host`);
+    }
+    if (hop >= MAX_REDIRECTS) throw new ProxyError('UPSTREAM_REDIRECT', `The API redirected more than ${MAX_REDIRECTS} times`);
+    const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && current.method === 'POST');
+    const headers = new Headers(request.headers);
+    if (toGet) headers.delete('content-type');
+    const method = toGet && current.method !== 'HEAD' ? 'GET' : current.method;
+    const body = toGet || method === 'GET' || method === 'HEAD' ? null : await cloneRequest(request).arrayBuffer();
+    current = new Request(target.href, { method, headers, body, redirect: 'manual' });
+  }
+}
+
+/** `Request.clone()` is typed by undici's declarations in bun-types; it is Bun's `Request` all the same. */
+function cloneRequest(request: Request): Request {
+  // Without a body there is nothing a send could consume: the request itself can be sent again
+  return request.body === null ? request : (request.clone() as unknown as Request);
+}
+
+/** The call's deadline and cancellation as one signal. */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly endsAt: number;
+  readonly signal: AbortSignal;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly external?: AbortSignal,
+  ) {
+    this.endsAt = Date.now() + timeoutMs;
+    this.timer = setTimeout(() => this.controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs);
+    this.signal = external ? AbortSignal.any([this.controller.signal, external]) : this.controller.signal;
+  }
+
+  remaining(): number {
+    return this.endsAt - Date.now();
+  }
+
+  /** Waits `ms` unless the deadline comes first; `false` when there is no time left for it. */
+  async sleep(ms: number): Promise<boolean> {
+    if (this.signal.aborted || ms >= this.remaining()) return false;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.signal.addEventListener('abort', done, { once: true });
+    });
+    return !this.signal.aborted;
+  }
+
+  failure(method: string, url: URL): ProxyError {
+    if (this.external?.aborted) return new ProxyError('CANCELLED', `The call to ${method} ${url.pathname} was cancelled`);
+    return new ProxyError('UPSTREAM_TIMEOUT', `The API at ${url.origin} did not answer ${method} ${url.pathname} within ${this.timeoutMs} ms`);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+function backoff(base: number, attempt: number): number {
+  return Math.round(base * 3 ** attempt * (1 + Math.random() * 0.5));
+}
+
+/** `Retry-After` in milliseconds (seconds or an HTTP date), or `undefined`. */
+function retryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  ConnectionClosed: 'connection closed',
+  EPIPE: 'connection closed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+function unreachable(error: unknown, url: URL, attempts: number): ProxyError {
+  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
+  let reason = REASONS[code];
+  if (!reason && error instanceof ConnectError) reason = error.message;
+  if (!reason && /CERT|SSL|TLS/i.test(code)) reason = `TLS certificate problem (${code})`;
+  reason ??= error instanceof Error ? error.message : String(error);
+  const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
+  return new ProxyError('UPSTREAM_UNREACHABLE', `Cannot reach the API at ${url.origin}: ${reason}${tries}`, { cause: error });
+}

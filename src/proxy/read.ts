@@ -1,0 +1,71 @@
+/**
+ * @module proxy/read
+ * Reads a response body chunk by chunk up to a byte cap, then stops (cancelling the rest of the transfer).
+ * Memory stays within the cap plus one chunk, whatever the API sends: a 2 GB body or an endless stream
+ * costs no more than a small one. The cap counts decoded bytes (Bun inflates gzip/br bodies as they come),
+ * so a compression bomb is cut like any other large body.
+ */
+
+export interface CappedBody {
+  /** The bytes kept: at most the cap. */
+  readonly bytes: Uint8Array;
+  /** `true` when the body had more than the cap (the rest was not read). */
+  readonly truncated: boolean;
+  /** The body's full size when the API declared it (`Content-Length`) and there is no content coding. */
+  readonly declaredLength?: number;
+}
+
+/** Reads `response`'s body, keeping at most `cap` bytes. Rejects when `signal` aborts meanwhile. */
+export async function readCapped(response: Response, cap: number, signal?: AbortSignal): Promise<CappedBody> {
+  const declared = declaredLength(response);
+  if (!response.body) return { bytes: new Uint8Array(0), truncated: false, declaredLength: declared };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.length > cap) {
+        chunks.push(value.subarray(0, cap - size));
+        size = cap;
+        truncated = true;
+        break;
+      }
+      chunks.push(value);
+      size += value.length;
+    }
+    signal?.throwIfAborted();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (truncated) await reader.cancel().catch(() => {});
+    else reader.releaseLock();
+  }
+  return { bytes: concat(chunks, size), truncated, declaredLength: declared };
+}
+
+/** Drops a body without reading it, so its connection is freed. */
+export async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
+}
+
+function declaredLength(response: Response): number | undefined {
+  if (response.headers.has('content-encoding')) return undefined;
+  const value = Number(response.headers.get('content-length') ?? NaN);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}

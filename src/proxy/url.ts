@@ -1,0 +1,63 @@
+/**
+ * @module proxy/url
+ * The upstream URL of one call: the deployment's base URL, the operation's server path, the filled path
+ * template and the query.
+ *
+ * The host is always the one the deployment configured (`upstream`): the API document only contributes a
+ * path, so an edited or hostile document can never make Portico send the credential elsewhere. A server
+ * URL is reduced to its path (`https://api.example.com/v2` → `/v2`, `/v2` → `/v2`), then joined to the
+ * upstream's path:
+ * 1. the server path already starts with the upstream path → the server path (`/api` + `/api/v2` → `/api/v2`);
+ * 2. the upstream path already ends with the server path → the upstream path (`/api/v2` + `/v2` → `/api/v2`);
+ * 3. otherwise one after the other (`/gateway` + `/v2` → `/gateway/v2`).
+ */
+import type { ParameterBinding } from '../catalog/types';
+import { ProxyError } from './errors';
+import { assertPathMatches, fillPath } from './path';
+import { queryPairs } from './query';
+
+/** Longest URL Portico sends; beyond it servers answer 414 or cut it. */
+export const MAX_URL_LENGTH = 16 * 1024;
+
+/** The base path (no trailing slash) for an operation whose server URL is `serverUrl`. */
+export function basePath(upstream: URL, serverUrl: string): string {
+  let serverPath: string;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(serverUrl)) {
+    try {
+      serverPath = new URL(serverUrl).pathname;
+    } catch {
+      throw new ProxyError('INVALID_TARGET', `The API document's server URL "${serverUrl}" is not a valid URL`);
+    }
+  } else {
+    // Resolved against a placeholder host only to normalise it the way the final URL will be
+    serverPath = new URL(serverUrl.replace(/[?#].*$/, '').replace(/^\/*/, '/'), 'http://server.invalid').pathname;
+  }
+  const unresolved = /\{[^}]*\}|%7B[^/]*%7D/i.exec(serverPath);
+  if (unresolved) throw new ProxyError('INVALID_TARGET', `The API document's server URL "${serverUrl}" has a variable ${decodeURIComponent(unresolved[0])} without a default`);
+  serverPath = serverPath.replace(/\/+$/, '');
+  const upstreamPath = upstream.pathname.replace(/\/+$/, '');
+  if (serverPath === upstreamPath || serverPath.startsWith(`${upstreamPath}/`)) return serverPath;
+  if (upstreamPath.endsWith(serverPath)) return upstreamPath;
+  return upstreamPath + serverPath;
+}
+
+/** The full URL: base path, filled template, query. Checked against the template before it is returned. */
+export function operationUrl(
+  upstream: URL,
+  target: { readonly serverUrl: string; readonly path: string; readonly parameters: readonly ParameterBinding[] },
+  args: Readonly<Record<string, unknown>>,
+): URL {
+  const base = basePath(upstream, target.serverUrl);
+  const template = target.path.startsWith('/') ? target.path : `/${target.path}`;
+  const path = base + fillPath(template, target.parameters, args);
+  const query: string[] = [];
+  for (const binding of target.parameters) if (binding.in === 'query') query.push(...queryPairs(binding, args[binding.argument]));
+  const text = `${upstream.origin}${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+  if (text.length > MAX_URL_LENGTH) {
+    throw new ProxyError('INVALID_TARGET', `The request URL would be ${text.length} characters long, over Portico's limit of ${MAX_URL_LENGTH}: send shorter arguments`);
+  }
+  const url = new URL(text);
+  if (url.origin !== upstream.origin) throw new ProxyError('UNSAFE_REQUEST', 'Portico refused to send the request: its URL left the configured API host');
+  assertPathMatches(url, base, template, path);
+  return url;
+}
