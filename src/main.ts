@@ -3,6 +3,8 @@
  * @module main
  * The `portico` command line. Each command lives in `cli/`; this file only dispatches.
  */
+import { runDemo } from './cli/demo';
+import { runServe } from './cli/serve';
 import { runTools } from './cli/tools';
 import { USAGE, VERSION } from './cli/usage';
 
@@ -15,6 +17,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'demo':
+      return runDemo(rest);
+    case 'serve':
+      return runServe(rest);
     case 'tools':
       return runTools(rest);
     case 'version':

@@ -3,6 +3,7 @@
  * The help texts, kept next to each other so they stay consistent.
  */
 import { version } from '../../package.json';
+import { ENV_NAMES, flagName, ServeConfigSchema } from '../config/serve';
 
 export const VERSION = version;
 
@@ -11,6 +12,8 @@ export const USAGE = `portico ${VERSION}: an MCP gateway for REST APIs described
 Usage: portico <command> [options]
 
 Commands:
+  demo       Run the bundled demo API and the gateway in front of it (no configuration)
+  serve      Run the gateway in front of an API (PORTICO_UPSTREAM)
   tools      Print the MCP tools built from an OpenAPI document
   version    Print the version
   help       Print this help
@@ -34,4 +37,33 @@ Options:
 
 Exit status: 0 on success, 1 when the document is broken (or --strict and something was
 skipped), 2 on a usage error.
+`;
+
+/** Generated from the configuration schema, so it cannot drift from what is accepted. */
+export const SERVE_USAGE = `Usage: portico serve [options]
+
+Runs the MCP gateway: /mcp (Streamable HTTP) in front of the API at PORTICO_UPSTREAM, with tools built
+from its OpenAPI document and refreshed every PORTICO_SPEC_TTL seconds.
+
+Options (flag, environment variable, default):
+${Object.entries(ServeConfigSchema.properties)
+  .map(([key, schema]) => {
+    const fallback = 'default' in schema ? ` [default ${JSON.stringify(schema.default)}]` : '';
+    return `  ${flagName(key).padEnd(24)} ${ENV_NAMES[key as keyof typeof ENV_NAMES].padEnd(30)} ${schema.description ?? ''}${fallback}`;
+  })
+  .join('\n')}
+  -h, --help               Print this help
+`;
+
+export const DEMO_USAGE = `Usage: portico demo [options]
+
+Starts the bundled demo API (a managed-PostgreSQL host: orgs, projects, databases, roles, backups,
+metrics) and the gateway in front of it. Connect an MCP client to the printed /mcp URL.
+
+Options:
+  --api-port <n>     Port of the demo API [default 4010; 0 picks a free one]
+  --as <email>       Demo user the gateway calls the API as [default alice@example.com]
+  --control          Let POST /_demo/extend add an operation at run time (shows list_changed)
+  Any "portico serve" option (--port, --mcp-mode, --spec-ttl, …) applies to the gateway.
+  -h, --help         Print this help
 `;

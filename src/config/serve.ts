@@ -20,7 +20,7 @@ export const ServeConfigSchema = Type.Object({
   upstreamHeaders: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Headers sent upstream on every call, e.g. an API key ("Name: value; Name2: value")' }),
   maxToolNameLength: Type.Integer({ minimum: 16, maximum: 64, default: 64, description: 'Longest tool name' }),
   allowRemoteRefs: Type.Boolean({ default: false, description: 'Follow $refs to other hosts' }),
-  logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
+  logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info', description: 'Least severe log level written (JSON lines on stderr)' }),
 });
 
 export type ServeConfig = Static<typeof ServeConfigSchema>;

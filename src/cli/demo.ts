@@ -1,0 +1,82 @@
+/**
+ * @module cli/demo
+ * `portico demo`: the bundled demo API (a managed-PostgreSQL host) and the gateway in front of it, with
+ * no configuration. Until Portico signs users in itself (OAuth), the gateway calls the API as one demo
+ * user, logged in at start.
+ */
+import { ConfigError, readServeConfig } from '../config/serve';
+import { DEMO_USERS, startDemoApi } from '../demo';
+import { splitFlags } from './flags';
+import { serve } from './serve';
+import { DEMO_USAGE } from './usage';
+
+const DEMO_FLAGS = ['--api-port', '--as', '--control'];
+/** The demo's tokens outlive any demo session: an expired credential would look like a gateway bug. */
+const DEMO_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+export async function runDemo(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(DEMO_USAGE);
+    return 0;
+  }
+  let flags: Record<string, string>;
+  try {
+    flags = splitFlags(argv);
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const apiPort = Number(flags['--api-port'] ?? 4010);
+  if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) return usageError(`--api-port must be a port number, got "${flags['--api-port']}"`);
+  const user = DEMO_USERS.find((candidate) => candidate.email === (flags['--as'] ?? DEMO_USERS[0]!.email));
+  if (!user) return usageError(`--as must be one of ${DEMO_USERS.map((u) => u.email).join(', ')}`);
+  const gatewayFlags = Object.fromEntries(Object.entries(flags).filter(([name]) => !DEMO_FLAGS.includes(name)));
+
+  let demo;
+  try {
+    demo = await startDemoApi({ port: apiPort, tokenTtlMs: DEMO_TOKEN_TTL_MS, control: flags['--control'] === 'true' });
+  } catch (error) {
+    process.stderr.write(`portico demo: cannot start the demo API on port ${apiPort}: ${(error as Error).message}; pick another with --api-port\n`);
+    return 1;
+  }
+  const login = await fetch(`${demo.baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+  });
+  const { token } = (await login.json()) as { token: string };
+
+  let config;
+  try {
+    config = readServeConfig(gatewayFlags, {
+      ...env,
+      PORTICO_UPSTREAM: demo.baseUrl,
+      PORTICO_SPEC: env.PORTICO_SPEC ?? demo.specUrl,
+      PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${token}`,
+    });
+  } catch (error) {
+    await demo.stop();
+    if (!(error instanceof ConfigError)) throw error;
+    return usageError(error.message);
+  }
+  const gateway = await serve(config);
+  if (!gateway) {
+    await demo.stop();
+    return 1;
+  }
+  process.stderr.write(
+    `\nDemo API: ${demo.baseUrl} (document ${demo.specUrl}); the gateway calls it as ${user.email}.\n` +
+      `Demo users: ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await gateway.stop();
+  await demo.stop();
+  return 0;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`portico demo: ${message}\n\nRun "portico demo --help" for the options.\n`);
+  return 2;
+}

@@ -1,0 +1,62 @@
+/**
+ * @module gateway
+ * Puts the pieces together for `portico serve`: the catalog (kept fresh), the MCP endpoint, the HTTP app,
+ * and the proxy that calls the API.
+ */
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { CatalogCache, discoverSpec } from './catalog';
+import type { ServeConfig } from './config/serve';
+import { createApp } from './http/app';
+import type { Logger } from './log';
+import { ArgumentValidator } from './mcp/arguments';
+import { CatalogTools, type CallOperation } from './mcp/catalog-tools';
+import { McpEndpoint } from './mcp/endpoint';
+import { createMcpServer } from './mcp/server';
+
+export interface Gateway {
+  /** Where it listens, e.g. http://127.0.0.1:8787 */
+  readonly url: string;
+  /** What clients are told to use: the public URL's `/mcp`. */
+  readonly mcpUrl: string;
+  readonly cache: CatalogCache;
+  readonly endpoint: McpEndpoint;
+  stop(): Promise<void>;
+}
+
+/** Starts the gateway; rejects (before listening) when the spec cannot be loaded. */
+export async function startGateway(config: ServeConfig, call: CallOperation, log: Logger): Promise<Gateway> {
+  const source = config.spec ?? (await discoverSpec(config.upstream));
+  const cache = new CatalogCache({
+    source,
+    ttlSeconds: config.specTtl,
+    maxNameLength: config.maxToolNameLength,
+    allowRemoteRefs: config.allowRemoteRefs,
+    log,
+  });
+  await cache.start();
+
+  let endpoint: McpEndpoint | undefined;
+  const tools = new CatalogTools(cache, call, () => void endpoint?.notifyToolsChanged());
+  const shared = { tools, arguments: new ArgumentValidator(), jsonSchemaValidator: new AjvJsonSchemaValidator() };
+  endpoint = new McpEndpoint({ mode: config.mcpMode, createServer: () => createMcpServer(shared), log });
+
+  const server = Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) });
+  const publicUrl = new URL(config.publicUrl ?? `http://localhost:${server.port}`);
+  const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
+  const app = createApp({ endpoint, allowedHosts, allowedOrigins: config.allowedOrigins });
+  server.reload({ fetch: (request) => app.handle(request) });
+
+  const mcpUrl = new URL('/mcp', publicUrl).href;
+  log.info('gateway.listening', { listen: `http://${config.host}:${server.port}`, mcp: mcpUrl, upstream: config.upstream, spec: source, mode: config.mcpMode, tools: cache.current.entries.length });
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`,
+    mcpUrl,
+    cache,
+    endpoint,
+    async stop() {
+      cache.stop();
+      await endpoint?.close();
+      server.stop(true);
+    },
+  };
+}

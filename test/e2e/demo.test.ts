@@ -1,0 +1,73 @@
+/**
+ * `portico demo` as a person runs it, driven by the MCP SDK's client over real HTTP: the demo API and
+ * the gateway are real processes, every call reaches the API through the proxy.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { SOURCES, startPortico, type Running } from './process';
+
+let demo: Running;
+let client: Client;
+const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
+
+beforeAll(async () => {
+  demo = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0', '--control', '--spec-ttl', '1']);
+  client = new Client({ name: 'e2e', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl)));
+});
+
+afterAll(async () => {
+  await client?.close();
+  expect(await demo?.stop()).toBe(0);
+});
+
+describe('portico demo through the SDK client', () => {
+  test('lists the demo API as tools', async () => {
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(25);
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    expect(byName.get('list_projects')?.annotations?.readOnlyHint).toBe(true);
+    expect(byName.get('delete_database')?.annotations?.destructiveHint).toBe(true);
+  });
+
+  test('a read tool returns the API data as structured content and text', async () => {
+    const result = (await client.callTool({ name: 'list_projects', arguments: { per_page: 2 } })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    const page = result.structuredContent as { items: { id: string }[]; per_page: number; next_page: number | null };
+    expect(page.per_page).toBe(2);
+    expect(page.items).toHaveLength(2);
+    expect(JSON.parse(text(result)).items.map((item: { id: string }) => item.id)).toEqual(page.items.map((item) => item.id));
+  });
+
+  test('a write tool changes the API, and the change can be read back', async () => {
+    const created = (await client.callTool({ name: 'create_project', arguments: { org_id: 'org_2n4x7c1v', name: 'e2e-project', description: 'made through MCP' } })) as CallToolResult;
+    expect(created.isError).toBeFalsy();
+    const id = (created.structuredContent as { id: string }).id;
+    const read = (await client.callTool({ name: 'get_project', arguments: { projectId: id } })) as CallToolResult;
+    expect((read.structuredContent as { name: string }).name).toBe('e2e-project');
+  });
+
+  test("the API's errors come back as tool errors with its message", async () => {
+    const missing = (await client.callTool({ name: 'get_project', arguments: { projectId: 'prj_nope' } })) as CallToolResult;
+    expect(missing.isError).toBe(true);
+    expect(text(missing)).toContain('404');
+    expect(text(missing)).toContain('project prj_nope not found');
+    const traversal = (await client.callTool({ name: 'get_project', arguments: { projectId: '../orgs' } })) as CallToolResult;
+    expect(traversal.isError).toBe(true);
+    expect(text(traversal)).toContain('projectId');
+  });
+
+  test('an operation added to the API at run time reaches the client as list_changed', async () => {
+    const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+    const api = /Demo API: (\S+)\/v1/.exec(demo.stderr())![1]!;
+    const extend = await fetch(`${api}/_demo/extend`, { method: 'POST' });
+    expect(extend.status).toBe(200);
+    await changed;
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toContain('list_regions');
+    const regions = (await client.callTool({ name: 'list_regions', arguments: {} })) as CallToolResult;
+    expect(regions.isError).toBeFalsy();
+  });
+});
