@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { version } from '../../package.json';
+import { startPortico } from '../e2e/process';
 import { portico, removeTempDirs, ROOT, run, SHARED_SPECS, tempDir } from './run';
 
 afterAll(removeTempDirs);
@@ -49,6 +52,20 @@ describe('dist/portico', () => {
     const { code, stderr } = await run([BINARY, 'tools'], { cwd: dir, unsetEnv: ['PORTICO_SPEC'] });
     expect(code).toBe(2);
     expect(stderr).toContain('no OpenAPI document given');
+  });
+
+  test('runs the demo: the bundled API and the gateway, reachable by an MCP client', async () => {
+    const demo = await startPortico([BINARY, 'demo', '--port', '0', '--api-port', '0']);
+    const client = new Client({ name: 'binary-test', version: '1' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl)));
+      expect((await client.listTools()).tools).toHaveLength(25);
+      const result = await client.callTool({ name: 'get_current_user', arguments: {} });
+      expect((result.structuredContent as { email: string }).email).toBe('alice@example.com');
+    } finally {
+      await client.close();
+      expect(await demo.stop()).toBe(0);
+    }
   });
 
   test('fails cleanly on a broken document', async () => {
