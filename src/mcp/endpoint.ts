@@ -19,6 +19,8 @@ export interface McpEndpointOptions {
   readonly sessionIdleMs?: number;
   /** Largest request body accepted. @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /** Most messages in one JSON-RPC batch. @default 20 */
+  readonly maxBatch?: number;
   /** @default a logger that discards */
   readonly log?: Logger;
 }
@@ -31,6 +33,7 @@ interface Session {
 
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BATCH = 20;
 
 export class McpEndpoint {
   private readonly sessions = new Map<string, Session>();
@@ -44,7 +47,7 @@ export class McpEndpoint {
     this.idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (options.mode === 'stateful') {
-      this.sweeper = setInterval(() => void this.closeIdle(), Math.max(1000, Math.min(this.idleMs / 2, 60_000)));
+      this.sweeper = setInterval(() => void this.closeIdle(), Math.max(10, Math.min(this.idleMs / 2, 60_000)));
       this.sweeper.unref?.();
     }
   }
@@ -76,11 +79,13 @@ export class McpEndpoint {
     if (request.method !== 'POST') {
       return jsonRpcError(405, -32000, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
     }
+    const parsed = await this.readMessages(request);
+    if (parsed instanceof Response) return parsed;
     const server = this.options.createServer();
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: this.maxBodyBytes });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(request);
+      return await transport.handleRequest(request, { parsedBody: parsed });
     } finally {
       void server.close();
     }
@@ -93,12 +98,15 @@ export class McpEndpoint {
       // 404 tells the client to start a new session (it may live on another instance, or have expired)
       if (!session) return jsonRpcError(404, -32001, 'session not found: it expired or belongs to another instance; initialize a new one');
       session.lastSeen = Date.now();
-      return session.transport.handleRequest(request);
+      if (request.method !== 'POST') return session.transport.handleRequest(request);
+      const parsed = await this.readMessages(request);
+      if (parsed instanceof Response) return parsed;
+      return session.transport.handleRequest(request, { parsedBody: parsed });
     }
     if (request.method !== 'POST') {
       return jsonRpcError(400, -32000, 'the Mcp-Session-Id header is required; start a session with an initialize request');
     }
-    const parsed = await readJson(request, this.maxBodyBytes);
+    const parsed = await this.readMessages(request);
     if (parsed instanceof Response) return parsed;
     const messages = Array.isArray(parsed) ? parsed : [parsed];
     if (!messages.some((message) => isInitializeRequest(message))) {
@@ -121,6 +129,16 @@ export class McpEndpoint {
     return transport.handleRequest(request, { parsedBody: parsed });
   }
 
+  /** The body's JSON-RPC message(s), or the error to answer instead (too big, not JSON, batch too long). */
+  private async readMessages(request: Request): Promise<unknown | Response> {
+    const parsed = await readJson(request, this.maxBodyBytes);
+    const maxBatch = this.options.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (Array.isArray(parsed) && parsed.length > maxBatch) {
+      return jsonRpcError(400, -32600, `a batch may hold at most ${maxBatch} messages, this one has ${parsed.length}`);
+    }
+    return parsed;
+  }
+
   private forget(id: string): void {
     if (this.sessions.delete(id)) this.log.info('mcp.session_closed', { sessions: this.sessions.size });
   }
@@ -135,14 +153,21 @@ export class McpEndpoint {
   }
 }
 
-/** Reads a JSON body within a size limit; a Response is the error to send instead. */
+/** Reads a JSON body without ever holding more than `maxBytes` of it; a Response is the error to send instead. */
 async function readJson(request: Request, maxBytes: number): Promise<unknown | Response> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) return jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
-  const text = await request.text();
-  if (Buffer.byteLength(text) > maxBytes) return jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
+  const tooLarge = () => jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
+  if (Number(request.headers.get('content-length') ?? NaN) > maxBytes) return tooLarge();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (request.body) {
+    for await (const chunk of request.body) {
+      total += chunk.byteLength;
+      if (total > maxBytes) return tooLarge();
+      chunks.push(chunk);
+    }
+  }
   try {
-    return JSON.parse(text);
+    return JSON.parse(new TextDecoder().decode(Buffer.concat(chunks)));
   } catch {
     return jsonRpcError(400, -32700, 'parse error: the request body is not valid JSON');
   }

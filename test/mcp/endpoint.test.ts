@@ -29,7 +29,7 @@ const op = (operationId: string, extra: Record<string, unknown> = {}) => ({
 const spec = (paths: Record<string, unknown>) => JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, paths });
 
 /** A gateway on a real port around a spec file the test can rewrite; `calls` records what reached the operation. */
-async function gateway(mode: McpMode, paths: Record<string, unknown>, options: { pageSize?: number; origins?: string[] } = {}) {
+async function gateway(mode: McpMode, paths: Record<string, unknown>, options: { pageSize?: number; origins?: string[]; idleMs?: number } = {}) {
   const file = join(tempDir(), 'openapi.json');
   writeFileSync(file, spec(paths));
   const cache = new CatalogCache({ source: file, ttlSeconds: 0 });
@@ -42,18 +42,30 @@ async function gateway(mode: McpMode, paths: Record<string, unknown>, options: {
   let endpoint: McpEndpoint;
   const tools = new CatalogTools(cache, call, () => void endpoint.notifyToolsChanged(), options.pageSize);
   const shared = { tools, arguments: new ArgumentValidator(), jsonSchemaValidator: new AjvJsonSchemaValidator() };
-  endpoint = new McpEndpoint({ mode, createServer: () => createMcpServer(shared), maxBodyBytes: 64 * 1024 });
+  endpoint = new McpEndpoint({ mode, createServer: () => createMcpServer(shared), maxBodyBytes: 64 * 1024, sessionIdleMs: options.idleMs });
   // The allowed hosts name the port, known only once the server listens.
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response(null, { status: 503 }) });
   const app = createApp({ endpoint, allowedHosts: [`127.0.0.1:${server.port}`, `localhost:${server.port}`], allowedOrigins: options.origins ?? [] });
-  server.reload({ fetch: (request) => app.handle(request) });
+  const streams = { opened: 0 };
+  server.reload({
+    fetch(request) {
+      if (request.method === 'GET') streams.opened++;
+      return app.handle(request);
+    },
+  });
   const url = `http://127.0.0.1:${server.port}/mcp`;
   cleanup.push(async () => {
     await endpoint.close();
     server.stop(true);
   });
   const rewrite = (next: Record<string, unknown>) => writeFileSync(file, spec(next));
-  return { url, cache, calls, endpoint, rewrite };
+  /** Notifications travel on the GET stream each client opens after initializing: wait for `count` of them. */
+  const streamsOpen = async (count: number) => {
+    for (let i = 0; i < 250 && streams.opened < count; i++) await Bun.sleep(20);
+    expect(streams.opened).toBeGreaterThanOrEqual(count);
+    await Bun.sleep(50);
+  };
+  return { url, cache, calls, endpoint, rewrite, streamsOpen };
 }
 
 async function errorOf(response: Response): Promise<{ code: number; message: string }> {
@@ -105,9 +117,10 @@ for (const mode of ['stateful', 'stateless'] as const) {
 
 describe('/mcp sessions (stateful)', () => {
   test('every open session hears list_changed when the spec changes', async () => {
-    const { url, cache, rewrite } = await gateway('stateful', { '/a': op('get_a') });
+    const { url, cache, rewrite, streamsOpen } = await gateway('stateful', { '/a': op('get_a') });
     const first = await connect(url);
     const second = await connect(url);
+    await streamsOpen(2);
     const heard = [first, second].map(
       (client) => new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve())),
     );
@@ -127,6 +140,24 @@ describe('/mcp sessions (stateful)', () => {
     const noSession = await fetch(url, { method: 'POST', headers, body });
     expect(noSession.status).toBe(400);
     expect((await errorOf(noSession)).message).toContain('Mcp-Session-Id header is required');
+  });
+
+  test('a session left idle is closed, and its id then gets 404', async () => {
+    const { url, endpoint } = await gateway('stateful', { '/a': op('get_a') }, { idleMs: 100 });
+    const transport = new StreamableHTTPClientTransport(new URL(url));
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(transport);
+    cleanup.push(() => client.close());
+    const id = transport.sessionId!;
+    expect(endpoint.sessionCount).toBe(1);
+    for (let i = 0; i < 100 && endpoint.sessionCount > 0; i++) await Bun.sleep(20);
+    expect(endpoint.sessionCount).toBe(0);
+    const stale = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': id },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(stale.status).toBe(404);
   });
 
   test('DELETE ends a session', async () => {
@@ -186,5 +217,15 @@ describe('/mcp guards', () => {
     const { url } = await gateway('stateless', { '/a': op('get_a') });
     const get = await fetch(url, { headers: { accept: 'text/event-stream' } });
     expect(get.status).toBe(405);
+    const batch = Array.from({ length: 21 }, (_, id) => ({ jsonrpc: '2.0', id, method: 'ping' }));
+    const long = await fetch(url, { method: 'POST', headers, body: JSON.stringify(batch) });
+    expect(long.status).toBe(400);
+    expect((await errorOf(long)).message).toBe('a batch may hold at most 20 messages, this one has 21');
+  });
+
+  test('an unknown method is a JSON-RPC "method not found"', async () => {
+    const { url } = await gateway('stateless', { '/a': op('get_a') });
+    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/frobnicate' }) });
+    expect(((await response.json()) as { error: { code: number } }).error.code).toBe(-32601);
   });
 });
