@@ -216,6 +216,11 @@ export class SchemaConverter {
     if (typeof node.additionalProperties === 'boolean') out.additionalProperties = node.additionalProperties;
     else if (isPlainObject(node.additionalProperties)) out.additionalProperties = sub(node.additionalProperties, 'additionalProperties');
 
+    if (mode === 'input' && out.format === 'binary' && out.contentEncoding === undefined) {
+      // The proxy takes file content as base64 (JSON has no bytes): say so where the model reads it
+      out.contentEncoding = 'base64';
+      out.description = clip(`${typeof out.description === 'string' ? `${out.description} ` : ''}(file content, base64-encoded)`);
+    }
     if (Array.isArray(out.allOf)) mergeAllOf(out);
     if (nullable) allowNull(out);
     dropHiddenProperties(out, mode === 'input' ? 'readOnly' : 'writeOnly');

@@ -348,3 +348,25 @@ describe('parameter details are kept', () => {
     expectWellFormed(catalog);
   });
 });
+
+describe('file uploads', () => {
+  test('a binary field says it takes base64, which is what the proxy sends as bytes', async () => {
+    const catalog = await build(
+      oas30({
+        '/files': {
+          post: {
+            operationId: 'upload',
+            requestBody: { content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary', description: 'The file' } } } } } },
+            responses: {},
+          },
+        },
+      }),
+    );
+    expect(entry(catalog, 'upload').tool.inputSchema.properties!.file).toEqual({
+      type: 'string',
+      format: 'binary',
+      contentEncoding: 'base64',
+      description: 'The file (file content, base64-encoded)',
+    });
+  });
+});
