@@ -36,9 +36,15 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
   await cache.start();
 
   let endpoint: McpEndpoint | undefined;
-  const tools = new CatalogTools(cache, call, () => void endpoint?.notifyToolsChanged());
+  const tools = new CatalogTools(cache, call, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize);
   const shared = { tools, arguments: new ArgumentValidator(), jsonSchemaValidator: new AjvJsonSchemaValidator() };
-  endpoint = new McpEndpoint({ mode: config.mcpMode, createServer: () => createMcpServer(shared), log });
+  endpoint = new McpEndpoint({
+    mode: config.mcpMode,
+    createServer: () => createMcpServer(shared),
+    maxBodyBytes: config.maxRequestBytes,
+    sessionIdleMs: config.sessionIdleSeconds * 1000,
+    log,
+  });
 
   const server = Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) });
   const publicUrl = new URL(config.publicUrl ?? `http://localhost:${server.port}`);

@@ -33,7 +33,7 @@ export async function runServe(argv: string[], env: Record<string, string | unde
 /** Starts the gateway for `config`, or reports why it cannot start and returns null. */
 export async function serve(config: ServeConfig): Promise<Gateway | null> {
   const log = createLogger(config.logLevel);
-  const proxy = { upstream: config.upstream, headers: config.upstreamHeaders };
+  const proxy = { upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes };
   try {
     const gateway = await startGateway(config, (entry, args, signal) => callTool(entry, args, { ...proxy, signal }), log);
     process.stderr.write(

@@ -20,6 +20,11 @@ export const ServeConfigSchema = Type.Object({
   upstreamHeaders: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Headers sent upstream on every call, e.g. an API key ("Name: value; Name2: value")' }),
   maxToolNameLength: Type.Integer({ minimum: 16, maximum: 64, default: 64, description: 'Longest tool name' }),
   allowRemoteRefs: Type.Boolean({ default: false, description: 'Follow $refs to other hosts' }),
+  upstreamTimeoutMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Deadline for one upstream call, retries included (ms)' }),
+  maxResponseBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest upstream response passed on; the rest is cut with a note' }),
+  maxRequestBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body accepted on /mcp' }),
+  sessionIdleSeconds: Type.Integer({ minimum: 1, default: 1800, description: 'An MCP session unused this long is closed' }),
+  toolsPageSize: Type.Integer({ minimum: 1, default: 500, description: 'Tools per tools/list page (clients follow nextCursor)' }),
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info', description: 'Least severe log level written (JSON lines on stderr)' }),
 });
 
@@ -40,6 +45,11 @@ export const ENV_NAMES: Record<Key, string> = {
   upstreamHeaders: 'PORTICO_UPSTREAM_HEADERS',
   maxToolNameLength: 'PORTICO_MAX_TOOL_NAME_LENGTH',
   allowRemoteRefs: 'PORTICO_ALLOW_REMOTE_REFS',
+  upstreamTimeoutMs: 'PORTICO_UPSTREAM_TIMEOUT_MS',
+  maxResponseBytes: 'PORTICO_MAX_RESPONSE_BYTES',
+  maxRequestBytes: 'PORTICO_MAX_REQUEST_BYTES',
+  sessionIdleSeconds: 'PORTICO_SESSION_IDLE_SECONDS',
+  toolsPageSize: 'PORTICO_TOOLS_PAGE_SIZE',
   logLevel: 'PORTICO_LOG_LEVEL',
 };
 

@@ -21,10 +21,20 @@ export function refuseRequest(request: Request, options: GuardOptions): Response
     return forbidden(`Host "${host ?? ''}" is not allowed; set PORTICO_PUBLIC_URL or PORTICO_ALLOWED_HOSTS to the name clients use`);
   }
   const origin = request.headers.get('origin');
-  if (origin && !options.allowedOrigins.includes(origin)) {
+  if (origin && !options.allowedOrigins.includes(origin) && !isOwnOrigin(origin, options)) {
     return forbidden(`Origin "${origin}" is not allowed; list it in PORTICO_ALLOWED_ORIGINS to let browser clients from it connect`);
   }
   return null;
+}
+
+/** A page served from the gateway's own address is not a cross-site request. */
+function isOwnOrigin(origin: string, options: GuardOptions): boolean {
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && options.allowedHosts.includes(url.host.toLowerCase());
+  } catch {
+    return false;
+  }
 }
 
 /** The answer to a CORS preflight. */

@@ -16,6 +16,11 @@ describe('serve configuration', () => {
       upstreamHeaders: {},
       maxToolNameLength: 64,
       allowRemoteRefs: false,
+      upstreamTimeoutMs: 30_000,
+      maxResponseBytes: 1_048_576,
+      maxRequestBytes: 1_048_576,
+      sessionIdleSeconds: 1800,
+      toolsPageSize: 500,
       logLevel: 'info',
     });
   });

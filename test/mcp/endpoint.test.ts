@@ -193,6 +193,8 @@ describe('/mcp guards', () => {
     const pre = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST' } });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-headers')).toContain('Mcp-Protocol-Version');
+    const own = await fetch(url, { method: 'POST', headers: { ...headers, origin: new URL(url).origin }, body: initialize });
+    expect(own.status).toBe(200);
     const preEvil = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
     expect(preEvil.status).toBe(403);
     expect(preEvil.headers.get('access-control-allow-origin')).toBeNull();
