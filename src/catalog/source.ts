@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LineCounter, parseDocument as parseYaml } from 'yaml';
+import { readCapped } from '../read-capped';
 import { SpecError } from './errors';
 
 /** What the last read of a source returned, for conditional re-reads. */
@@ -112,7 +113,7 @@ async function readUrl(url: URL, options: ReadOptions, previous?: SourceValidato
   if (!response.ok) {
     throw new SpecError('SPEC_UNREADABLE', `cannot fetch "${url.href}": HTTP ${response.status} ${response.statusText}`);
   }
-  const text = await readCapped(response, options.maxBytes ?? DEFAULT_MAX_BYTES, url.href);
+  const text = await readWithin(response, options.maxBytes ?? DEFAULT_MAX_BYTES, url.href);
   return {
     uri: url.href,
     text,
@@ -122,23 +123,13 @@ async function readUrl(url: URL, options: ReadOptions, previous?: SourceValidato
 }
 
 /** Reads a body without ever holding more than `maxBytes` of it. */
-async function readCapped(response: Response, maxBytes: number, where: string): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) {
-    throw new SpecError('SPEC_UNREADABLE', `"${where}" is ${declared} bytes, over the ${maxBytes}-byte limit`);
+async function readWithin(response: Response, maxBytes: number, where: string): Promise<string> {
+  const body = await readCapped(response, maxBytes);
+  const size = body.declaredLength ?? body.bytes.byteLength;
+  if (body.truncated || size > maxBytes) {
+    throw new SpecError('SPEC_UNREADABLE', `"${where}" is ${body.truncated ? 'over' : `${size} bytes, over`} the ${maxBytes}-byte limit`);
   }
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      await response.body.cancel().catch(() => {});
-      throw new SpecError('SPEC_UNREADABLE', `"${where}" is over the ${maxBytes}-byte limit`);
-    }
-    chunks.push(chunk);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return new TextDecoder().decode(body.bytes);
 }
 
 function describeFsError(error: unknown): string {

@@ -9,6 +9,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger, type Logger } from '../log';
+import { readCapped } from '../read-capped';
 
 export type McpMode = 'stateful' | 'stateless';
 
@@ -155,19 +156,10 @@ export class McpEndpoint {
 
 /** Reads a JSON body without ever holding more than `maxBytes` of it; a Response is the error to send instead. */
 async function readJson(request: Request, maxBytes: number): Promise<unknown | Response> {
-  const tooLarge = () => jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
-  if (Number(request.headers.get('content-length') ?? NaN) > maxBytes) return tooLarge();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (request.body) {
-    for await (const chunk of request.body) {
-      total += chunk.byteLength;
-      if (total > maxBytes) return tooLarge();
-      chunks.push(chunk);
-    }
-  }
+  const body = await readCapped(request, maxBytes);
+  if (body.truncated || (body.declaredLength ?? 0) > maxBytes) return jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
   try {
-    return JSON.parse(new TextDecoder().decode(Buffer.concat(chunks)));
+    return JSON.parse(new TextDecoder().decode(body.bytes));
   } catch {
     return jsonRpcError(400, -32700, 'parse error: the request body is not valid JSON');
   }

@@ -19,7 +19,7 @@ import type { CatalogEntry } from '../catalog/types';
 import { errorResult, ProxyError, proxyErrorResult } from './errors';
 import { resolveProxyOptions, type ProxyOptions, type ResolvedProxyOptions } from './options';
 import { ConnectError, ensureReachable, markReachable } from './reach';
-import { discard } from './read';
+import { discard } from '../read-capped';
 import { buildRequest } from './request';
 import { resultFromResponse } from './response';
 

@@ -16,7 +16,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogEntry } from '../catalog/types';
 import { apiMessage, saysMoreThanMessage } from './api-message';
 import { isJson, isText, parseMediaType, type MediaType } from './media';
-import { discard, readCapped, type CappedBody } from './read';
+import { discard, readCapped, type CappedBody } from '../read-capped';
 import { containsSecret, redactText, redactValue } from './redact';
 import { structuredFor } from './structured';
 

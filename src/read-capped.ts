@@ -1,6 +1,6 @@
 /**
- * @module proxy/read
- * Reads a response body chunk by chunk up to a byte cap, then stops (cancelling the rest of the transfer).
+ * @module read-capped
+ * Reads a request or response body chunk by chunk up to a byte cap, then stops (cancelling the rest of the transfer).
  * Memory stays within the cap plus one chunk, whatever the API sends: a 2 GB body or an endless stream
  * costs no more than a small one. The cap counts decoded bytes (Bun inflates gzip/br bodies as they come),
  * so a compression bomb is cut like any other large body.
@@ -15,8 +15,11 @@ export interface CappedBody {
   readonly declaredLength?: number;
 }
 
+/** A body with its headers: a `Request` or a `Response`. */
+export type Message = Pick<Response, 'body' | 'headers'>;
+
 /** Reads `response`'s body, keeping at most `cap` bytes. Rejects when `signal` aborts meanwhile. */
-export async function readCapped(response: Response, cap: number, signal?: AbortSignal): Promise<CappedBody> {
+export async function readCapped(response: Message, cap: number, signal?: AbortSignal): Promise<CappedBody> {
   const declared = declaredLength(response);
   if (!response.body) return { bytes: new Uint8Array(0), truncated: false, declaredLength: declared };
   const reader = response.body.getReader();
@@ -49,11 +52,11 @@ export async function readCapped(response: Response, cap: number, signal?: Abort
 }
 
 /** Drops a body without reading it, so its connection is freed. */
-export async function discard(response: Response): Promise<void> {
+export async function discard(response: Message): Promise<void> {
   await response.body?.cancel().catch(() => {});
 }
 
-function declaredLength(response: Response): number | undefined {
+function declaredLength(response: Message): number | undefined {
   if (response.headers.has('content-encoding')) return undefined;
   const value = Number(response.headers.get('content-length') ?? NaN);
   return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
