@@ -29,6 +29,13 @@ const SERVE_TARGET_MS = 5;
 
 const only = process.argv.slice(2);
 const chosen = only.length > 0 ? SPECS.filter((spec) => only.includes(spec.name)) : SPECS;
+const withProxy = only.length === 0 || only.includes('proxy');
+
+/** The tools/call benchmark (test/bench/proxy.ts) in its own process; its exit code. */
+async function runProxyBench(): Promise<number> {
+  const child = Bun.spawn([process.execPath, 'test/bench/proxy.ts'], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' });
+  return child.exited;
+}
 
 /** One fresh process: `bun test/bench/catalog-build.ts <spec>`. */
 async function runOnce(name: NpmSpecName): Promise<BuildResult> {
@@ -91,7 +98,6 @@ const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => r
 const line = (row: Row) => row.map((cell, i) => (i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
 console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
 for (const row of rows) console.log(line(row));
-if (failed) {
-  console.log('Some targets were missed (FAIL above).');
-  process.exit(1);
-}
+if (failed) console.log('Some targets were missed (FAIL above).');
+const proxyCode = withProxy ? (console.log(''), await runProxyBench()) : 0;
+if (failed || proxyCode !== 0) process.exit(1);
