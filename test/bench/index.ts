@@ -12,8 +12,12 @@
  * Targets (issue 3, on a 2-core machine): GitHub build < 1 s; Graph build < 5 s and < 1 GiB;
  * tools/list from cache < 5 ms. Exits 1 when a target is missed.
  *
- *   bun run bench            # both specs, 3 runs each
+ * Then the tools/call benchmark (test/bench/proxy.ts, issue 4: Portico vs the API directly vs a bare Bun
+ * reverse proxy, under wrk) in its own process; it needs wrk (`apt-get install wrk`).
+ *
+ *   bun run bench            # both specs, 3 runs each, then the proxy benchmark
  *   BENCH_RUNS=1 bun run bench github
+ *   bun run bench proxy      # only the proxy benchmark
  */
 import { resolve } from 'node:path';
 import { npmSpec, type NpmSpecName } from '../fixtures/npm-specs';
@@ -61,7 +65,9 @@ const judge = (ok: boolean) => {
   return ok ? 'PASS' : 'FAIL';
 };
 
-console.log(`Portico catalog benchmark — bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs, ${RUNS} fresh process(es) per spec\n`);
+// `bun run bench proxy` alone skips the catalog part (and its header and empty table)
+const withCatalog = chosen.length > 0 || !withProxy;
+if (withCatalog) console.log(`Portico catalog benchmark — bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs, ${RUNS} fresh process(es) per spec\n`);
 for (const spec of chosen) {
   const path = await npmSpec(spec.name); // download outside the timed runs
   const runs: BuildResult[] = [];
@@ -96,8 +102,14 @@ for (const spec of chosen) {
 const header: Row = ['spec', 'measure', 'value', 'target', 'result'];
 const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]!.length)));
 const line = (row: Row) => row.map((cell, i) => (i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
-console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-for (const row of rows) console.log(line(row));
-if (failed) console.log('Some targets were missed (FAIL above).');
-const proxyCode = withProxy ? (console.log(''), await runProxyBench()) : 0;
+if (withCatalog) {
+  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const row of rows) console.log(line(row));
+  if (failed) console.log('Some targets were missed (FAIL above).');
+}
+let proxyCode = 0;
+if (withProxy) {
+  if (withCatalog) console.log('');
+  proxyCode = await runProxyBench();
+}
 if (failed || proxyCode !== 0) process.exit(1);

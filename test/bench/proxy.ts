@@ -18,6 +18,9 @@
  *                 initialize + notifications/initialized, calls carrying Mcp-Session-Id and
  *                 Mcp-Protocol-Version and a JSON-RPC id of their own; the SDK answers them as SSE
  *                 (text/event-stream), as it does by default in stateful mode.
+ * Besides requests/s and latency it prints the CPU time per request of each process (from /proc): with
+ * everything on 2 cores, requests/s is bounded by their sum, so that table says where the time goes.
+ * Absolute figures vary by 20–30% from run to run on the 2-core VM; compare the ratios within one run.
  * Targets (issue 4, 2-core machine), judged for both MCP modes: Portico's requests/s ≥ 60% of the bare
  * proxy's; p50 overhead (Portico p50 − bare proxy p50) < 1 ms. Exits 1 when one is missed, 2 when the
  * benchmark cannot run (wrk missing, a process does not start, a call does not succeed).
@@ -126,10 +129,12 @@ function cpuMs(child: Child): number | undefined {
 }
 const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
 
-// Ctrl-C or a kill must not leave the API, the proxy or the gateway running
+// Ctrl-C or a kill must not leave the API, the proxy, the gateway or wrk running
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     for (const child of children) child.process.kill('SIGKILL');
+    runningWrk?.kill('SIGKILL');
+    if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
     process.exit(130);
   });
 }
@@ -196,13 +201,16 @@ function luaScript(method: string, headers: Record<string, string>, body?: strin
 }
 
 let scriptDir: string | undefined;
+let runningWrk: Subprocess | undefined;
 
 async function wrk(url: string, script: string, seconds: number): Promise<WrkResult> {
   scriptDir ??= mkdtempSync(join(tmpdir(), 'portico-bench-'));
   const file = join(scriptDir, `${Bun.hash(script).toString(36)}.lua`);
   writeFileSync(file, script);
   const proc = Bun.spawn(['wrk', `-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', file, url], { stdout: 'pipe', stderr: 'pipe' });
+  runningWrk = proc;
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  runningWrk = undefined;
   if (code !== 0) throw new SetupError(`wrk exited with code ${code}:\n${out}${err}`);
   const cpu = proc.resourceUsage()?.cpuTime.total;
   return { ...parseWrk(out), wrkCpuMs: cpu === undefined ? undefined : Number(cpu) / 1000 };
@@ -338,6 +346,9 @@ async function openSession(url: string): Promise<string> {
   return id;
 }
 
+/** How the gateway answered a stateful tools/call: `SSE` (text/event-stream) or `JSON`, for the report. */
+let statefulAnswer = '?';
+
 async function statefulTarget(url: string): Promise<Target> {
   const label = 'Portico tools/call, stateful';
   const sessions: string[] = [];
@@ -353,7 +364,9 @@ async function statefulTarget(url: string): Promise<Target> {
         const response = await mcpPost(url, CALL_BODY, { 'mcp-session-id': session, 'mcp-protocol-version': PROTOCOL_VERSION });
         const text = await response.text();
         if (!response.ok) throw new SetupError(`${label}: ${response.status} ${text}`);
-        expectToolResult(text, `${label} (answered as ${response.headers.get('content-type')})`);
+        const type = response.headers.get('content-type') ?? '';
+        statefulAnswer = type.startsWith('text/event-stream') ? 'SSE' : type.startsWith('application/json') ? 'JSON' : type || 'no content type';
+        expectToolResult(text, `${label} (answered as ${type})`);
       }
     },
   };
@@ -409,7 +422,7 @@ async function main(): Promise<number> {
     direct: 'direct: GET /v1/projects/{id}',
     bare: 'bare Bun reverse proxy',
     stateless: 'Portico tools/call (stateless)',
-    stateful: 'Portico tools/call (stateful, SSE)',
+    stateful: `Portico tools/call (stateful, ${statefulAnswer})`,
   };
   const rows = [['target', 'req/s', 'p50', 'p99', 'req/s ÷ bare', 'req/s ÷ direct', 'p50 − bare', 'p50 − direct', 'errors']];
   for (const [key, r] of results) {
