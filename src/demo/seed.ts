@@ -7,7 +7,7 @@
 import type { DatabaseRecord, DemoStore, RoleRecord } from './store';
 import { databaseHost } from './database-rules';
 import { stableId } from './ids';
-import type { MemberRole, Plan, PostgresVersion, Region } from './models';
+import type { Database, MemberRole, Region } from './models';
 
 /** A user you can log in as. */
 export interface DemoUser {
@@ -50,16 +50,8 @@ export const SEED_IDS = Object.freeze({
 const DAY = 86_400_000;
 const GIB = 1_073_741_824;
 
-interface SeedDatabase {
-  id: string;
-  project_id: string;
-  name: string;
-  plan: Plan;
-  region: Region;
-  postgres_version: PostgresVersion;
-  size_gb: number;
-  created_at: string;
-}
+/** What the seed states about a database; the rest (status, host, …) is derived when it is stored. */
+type SeedDatabase = Pick<Database, 'id' | 'project_id' | 'name' | 'plan' | 'region' | 'postgres_version' | 'size_gb' | 'created_at'>;
 
 const P = SEED_IDS.projects;
 const D = SEED_IDS.databases;
