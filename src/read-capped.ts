@@ -16,12 +16,17 @@ export interface CappedBody {
 }
 
 /** A body with its headers: a `Request` or a `Response`. */
-export type Message = Pick<Response, 'body' | 'headers'>;
+export type Message = Pick<Response, 'body' | 'headers'> & Partial<Pick<Response, 'bytes'>>;
 
 /** Reads `response`'s body, keeping at most `cap` bytes. Rejects when `signal` aborts meanwhile. */
 export async function readCapped(response: Message, cap: number, signal?: AbortSignal): Promise<CappedBody> {
   const declared = declaredLength(response);
   if (!response.body) return { bytes: new Uint8Array(0), truncated: false, declaredLength: declared };
+  // A body whose declared length fits cannot grow past it: one native read beats a chunk loop in JS
+  if (declared !== undefined && declared <= cap && response.bytes) {
+    const bytes = await untilAborted(response.bytes(), signal);
+    return { bytes, truncated: false, declaredLength: declared };
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -49,6 +54,16 @@ export async function readCapped(response: Message, cap: number, signal?: AbortS
     else reader.releaseLock();
   }
   return { bytes: concat(chunks, size), truncated, declaredLength: declared };
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Drops a body without reading it, so its connection is freed. */

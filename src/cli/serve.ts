@@ -35,7 +35,7 @@ export async function serve(config: ServeConfig): Promise<Gateway | null> {
   const log = createLogger(config.logLevel);
   const proxy = { upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes };
   try {
-    const gateway = await startGateway(config, (entry, args, signal) => callTool(entry, args, { ...proxy, signal }), log);
+    const gateway = await startGateway(config, (entry, args, signal) => callTool(entry, args, proxy, signal), log);
     process.stderr.write(
       `Portico is serving ${gateway.cache.current.entries.length} tools for ${config.upstream}\n` +
         `  MCP endpoint: ${gateway.mcpUrl}\n` +

@@ -20,7 +20,7 @@ import { errorResult, ProxyError, proxyErrorResult } from './errors';
 import { resolveProxyOptions, type ProxyOptions, type ResolvedProxyOptions } from './options';
 import { ConnectError, ensureReachable, markReachable } from './reach';
 import { discard } from '../read-capped';
-import { buildRequest } from './request';
+import { buildRequest, type UpstreamRequest } from './request';
 import { resultFromResponse } from './response';
 
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -30,33 +30,32 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Calls the operation behind `entry` with `args` (validated against the tool's input schema by the MCP
- * layer) and returns the MCP result; `options.signal` cancels it. Throws only a `TypeError` for invalid
- * `options` (call `resolveProxyOptions` at start-up to find those early).
+ * layer) and returns the MCP result; `signal` cancels it (the MCP client cancelled, or went away). Throws
+ * only a `TypeError` for invalid `options` (call `resolveProxyOptions` at start-up to find those early).
  */
-export async function callTool(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, options: ProxyOptions): Promise<CallToolResult> {
+export async function callTool(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, options: ProxyOptions, signal?: AbortSignal): Promise<CallToolResult> {
   const resolved = resolveProxyOptions(options);
-  let request: Request;
+  let request: UpstreamRequest;
   try {
     request = buildRequest(entry, args, resolved);
   } catch (error) {
     if (error instanceof ProxyError) return proxyErrorResult(error);
     throw error;
   }
-  const deadline = new Deadline(resolved.timeoutMs, options.signal);
-  const url = new URL(request.url);
+  const deadline = new Deadline(resolved.timeoutMs, signal);
   try {
     return await send(entry, request, resolved, deadline);
   } catch (error) {
-    if (deadline.signal.aborted) return proxyErrorResult(deadline.failure(request.method, url));
+    if (deadline.signal.aborted) return proxyErrorResult(deadline.failure(request.method, request.url));
     if (error instanceof ProxyError) return proxyErrorResult(error);
-    return errorResult(`The call to the API at ${url.origin} (${request.method} ${url.pathname}) failed: ${error instanceof Error ? error.message : String(error)}`);
+    return errorResult(`The call to the API at ${request.url.origin} (${request.method} ${request.url.pathname}) failed: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     deadline.clear();
   }
 }
 
-async function send(entry: CatalogEntry, request: Request, options: ResolvedProxyOptions, deadline: Deadline): Promise<CallToolResult> {
-  const url = new URL(request.url);
+async function send(entry: CatalogEntry, request: UpstreamRequest, options: ResolvedProxyOptions, deadline: Deadline): Promise<CallToolResult> {
+  const { url } = request;
   const idempotent = IDEMPOTENT_METHODS.has(request.method);
   for (let attempt = 0; ; attempt++) {
     const retry = idempotent && attempt < options.retries;
@@ -89,16 +88,16 @@ async function send(entry: CatalogEntry, request: Request, options: ResolvedProx
 }
 
 /** Sends `request`, following redirects that stay on `upstream`'s origin. */
-async function fetchFollowing(request: Request, upstream: URL, signal: AbortSignal): Promise<Response> {
-  let current: Request = cloneRequest(request);
+async function fetchFollowing(request: UpstreamRequest, upstream: URL, signal: AbortSignal): Promise<Response> {
+  let { url, method, headers, body } = request;
   for (let hop = 0; ; hop++) {
-    const response = await fetch(current, { signal, redirect: 'manual' });
+    const response = await fetch(url, { method, headers, body, signal, redirect: 'manual' });
     const location = response.headers.get('location');
     if (!REDIRECT_STATUSES.has(response.status) || !location) return response;
     await discard(response);
     let target: URL;
     try {
-      target = new URL(location, current.url);
+      target = new URL(location, url);
     } catch {
       throw new ProxyError('UPSTREAM_REDIRECT', `The API redirected to an invalid URL "${location}"`);
     }
@@ -106,26 +105,26 @@ async function fetchFollowing(request: Request, upstream: URL, signal: AbortSign
       throw new ProxyError('UPSTREAM_REDIRECT', `The API redirected to ${target.origin}; Portico follows redirects only within ${upstream.origin}, so the API credential is never sent to another host`);
     }
     if (hop >= MAX_REDIRECTS) throw new ProxyError('UPSTREAM_REDIRECT', `The API redirected more than ${MAX_REDIRECTS} times`);
-    const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && current.method === 'POST');
-    const headers = new Headers(request.headers);
-    if (toGet) headers.delete('content-type');
-    const method = toGet && current.method !== 'HEAD' ? 'GET' : current.method;
-    const body = toGet || method === 'GET' || method === 'HEAD' ? null : await cloneRequest(request).arrayBuffer();
-    current = new Request(target.href, { method, headers, body, redirect: 'manual' });
+    const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST');
+    if (toGet) {
+      headers = new Headers(headers);
+      headers.delete('content-type');
+      if (method !== 'HEAD') method = 'GET';
+    }
+    if (toGet || method === 'GET' || method === 'HEAD') body = undefined;
+    url = target;
   }
 }
 
-/** `Request.clone()` is typed by undici's declarations in bun-types; it is Bun's `Request` all the same. */
-function cloneRequest(request: Request): Request {
-  // Without a body there is nothing a send could consume: the request itself can be sent again
-  return request.body === null ? request : (request.clone() as unknown as Request);
-}
-
-/** The call's deadline and cancellation as one signal. */
+/**
+ * The call's deadline and the caller's cancellation as one signal. A listener on the caller's signal
+ * rather than `AbortSignal.any`, which costs more per call than everything else here together.
+ */
 class Deadline {
   private readonly controller = new AbortController();
   private readonly timer: ReturnType<typeof setTimeout>;
   private readonly endsAt: number;
+  private readonly onCancel?: () => void;
   readonly signal: AbortSignal;
 
   constructor(
@@ -133,8 +132,13 @@ class Deadline {
     private readonly external?: AbortSignal,
   ) {
     this.endsAt = Date.now() + timeoutMs;
+    this.signal = this.controller.signal;
     this.timer = setTimeout(() => this.controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs);
-    this.signal = external ? AbortSignal.any([this.controller.signal, external]) : this.controller.signal;
+    if (external?.aborted) this.controller.abort(external.reason);
+    else if (external) {
+      this.onCancel = () => this.controller.abort(external.reason);
+      external.addEventListener('abort', this.onCancel, { once: true });
+    }
   }
 
   remaining(): number {
@@ -163,6 +167,7 @@ class Deadline {
 
   clear(): void {
     clearTimeout(this.timer);
+    if (this.onCancel) this.external?.removeEventListener('abort', this.onCancel);
   }
 }
 

@@ -16,7 +16,7 @@ export {
   type ProxyOptions,
   type ResolvedProxyOptions,
 } from './options';
-export { buildRequest } from './request';
+export { buildRequest, type UpstreamRequest } from './request';
 export { resultFromResponse, type ResponseContext } from './response';
 export { structuredFor, type Structured } from './structured';
 export { basePath } from './url';

@@ -5,7 +5,7 @@
  * throws a `TypeError` with a code, at start-up if the caller resolves them early.
  */
 
-/** Options of `callTool`: the deployment's settings, and the call's cancellation signal. */
+/** Options of `callTool`: the deployment's settings, the same for every call (resolved once, cached per object). */
 export interface ProxyOptions {
   /**
    * The API's base URL from the deployment's configuration (`PORTICO_UPSTREAM`), e.g.
@@ -35,12 +35,6 @@ export interface ProxyOptions {
   readonly retries?: number;
   /** First backoff before a retry; each next one is three times longer (plus jitter). @default 100 */
   readonly retryDelayMs?: number;
-  /**
-   * Cancels the call: the SDK hands request handlers a signal that fires on `notifications/cancelled`.
-   * Spreading it into the deployment's options per call (`{ ...proxy, signal }`) is fine: resolving
-   * options costs about 2 µs.
-   */
-  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;

@@ -41,16 +41,30 @@ export function fillPath(template: string, bindings: readonly ParameterBinding[]
  * without `/`, and the URL parser changed nothing in `expected` (the path as built).
  */
 export function assertPathMatches(url: URL, basePath: string, template: string, expected: string): void {
+  if (url.pathname !== expected || !pathPattern(basePath, template).test(url.pathname)) {
+    throw new ProxyError('UNSAFE_REQUEST', `Portico refused to send the request: its path "${url.pathname}" does not match the operation's path "${basePath}${template}"`);
+  }
+}
+
+/** Patterns already compiled, per base path and template: one per operation. */
+const patterns = new Map<string, RegExp>();
+const MAX_PATTERNS = 10_000;
+
+/** `basePath` + `template` as an anchored pattern, each `{name}` standing for one non-empty segment piece. */
+function pathPattern(basePath: string, template: string): RegExp {
+  const key = `${basePath}\n${template}`;
+  let compiled = patterns.get(key);
+  if (compiled) return compiled;
   let pattern = '';
   let last = 0;
   for (const match of template.matchAll(PLACEHOLDER)) {
     pattern += escapeRegExp(encodeLiteral(template.slice(last, match.index))) + '[^/?#]+';
     last = match.index + match[0].length;
   }
-  pattern = `^${escapeRegExp(basePath)}${pattern}${escapeRegExp(encodeLiteral(template.slice(last)))}$`;
-  if (url.pathname !== expected || !new RegExp(pattern).test(url.pathname)) {
-    throw new ProxyError('UNSAFE_REQUEST', `Portico refused to send the request: its path "${url.pathname}" does not match the operation's path "${basePath}${template}"`);
-  }
+  compiled = new RegExp(`^${escapeRegExp(basePath)}${pattern}${escapeRegExp(encodeLiteral(template.slice(last)))}$`);
+  if (patterns.size >= MAX_PATTERNS) patterns.clear();
+  patterns.set(key, compiled);
+  return compiled;
 }
 
 /** One path parameter, serialized by its style (simple, label or matrix). */

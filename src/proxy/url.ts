@@ -19,8 +19,22 @@ import { queryPairs } from './query';
 /** Longest URL Portico sends; beyond it servers answer 414 or cut it. */
 export const MAX_URL_LENGTH = 16 * 1024;
 
+/** Base paths already worked out, per upstream and server URL: a catalog has only a few server URLs. */
+const basePaths = new Map<string, string>();
+const MAX_REMEMBERED = 1000;
+
 /** The base path (no trailing slash) for an operation whose server URL is `serverUrl`. */
 export function basePath(upstream: URL, serverUrl: string): string {
+  const key = `${upstream.href}\n${serverUrl}`;
+  const known = basePaths.get(key);
+  if (known !== undefined) return known;
+  const base = computeBasePath(upstream, serverUrl);
+  if (basePaths.size >= MAX_REMEMBERED) basePaths.clear();
+  basePaths.set(key, base);
+  return base;
+}
+
+function computeBasePath(upstream: URL, serverUrl: string): string {
   let serverPath: string;
   if (/^[a-z][a-z0-9+.-]*:/i.test(serverUrl)) {
     try {
