@@ -12,6 +12,7 @@ import { ArgumentValidator } from './mcp/arguments';
 import { CatalogTools, type CallOperation } from './mcp/catalog-tools';
 import { McpEndpoint } from './mcp/endpoint';
 import { createMcpServer } from './mcp/server';
+import { ToolRequests } from './mcp/tool-requests';
 
 export interface Gateway {
   /** Where it listens, e.g. http://127.0.0.1:8787 */
@@ -37,10 +38,12 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
 
   let endpoint: McpEndpoint | undefined;
   const tools = new CatalogTools(cache, call, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize);
-  const shared = { tools, arguments: new ArgumentValidator(), jsonSchemaValidator: new AjvJsonSchemaValidator() };
+  const requests = new ToolRequests(tools, new ArgumentValidator());
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
   endpoint = new McpEndpoint({
     mode: config.mcpMode,
-    createServer: () => createMcpServer(shared),
+    requests,
+    createServer: () => createMcpServer({ requests, jsonSchemaValidator }),
     maxBodyBytes: config.maxRequestBytes,
     sessionIdleMs: config.sessionIdleSeconds * 1000,
     log,

@@ -5,7 +5,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ToolListing, type CatalogCache, type CatalogEntry, type ToolsPage } from '../catalog';
-import type { ToolProvider } from './server';
+import type { ToolProvider } from './tool-requests';
 
 export type CallOperation = (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal) => Promise<CallToolResult>;
 
@@ -28,6 +28,10 @@ export class CatalogTools implements ToolProvider {
 
   listTools(cursor: string | undefined): ToolsPage {
     return this.listing.page(cursor);
+  }
+
+  listToolsJson(cursor: string | undefined): Uint8Array {
+    return this.listing.pageBytes(cursor);
   }
 
   findTool(name: string): CatalogEntry | undefined {

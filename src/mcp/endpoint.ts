@@ -10,12 +10,16 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger, type Logger } from '../log';
 import { readCapped } from '../read-capped';
+import { answerDirect, directRequest, type DirectRequest } from './direct';
+import type { ToolRequests } from './tool-requests';
 
 export type McpMode = 'stateful' | 'stateless';
 
 export interface McpEndpointOptions {
   readonly mode: McpMode;
   readonly createServer: () => Server;
+  /** Answers plain tools/list and tools/call requests without the SDK (`mcp/direct`). */
+  readonly requests: ToolRequests;
   /** A session unused this long is closed (clients that vanish never send DELETE). @default 1800000 (30 min) */
   readonly sessionIdleMs?: number;
   /** Largest request body accepted. @default 1 MiB */
@@ -30,6 +34,8 @@ interface Session {
   readonly transport: WebStandardStreamableHTTPServerTransport;
   readonly server: Server;
   lastSeen: number;
+  /** Calls on the direct path still running, by JSON-RPC id, so `notifications/cancelled` can stop them. */
+  readonly calls: Map<string | number, AbortController>;
 }
 
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
@@ -82,6 +88,9 @@ export class McpEndpoint {
     }
     const parsed = await this.readMessages(request);
     if (parsed instanceof Response) return parsed;
+    const direct = directRequest(request, parsed, false);
+    // The client going away cancels the call: a stateless request has no other way to be cancelled
+    if (direct) return answerDirect(this.options.requests, direct, request.signal, {}, this.log);
     const server = this.options.createServer();
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: this.maxBodyBytes });
     await server.connect(transport);
@@ -102,6 +111,9 @@ export class McpEndpoint {
       if (request.method !== 'POST') return session.transport.handleRequest(request);
       const parsed = await this.readMessages(request);
       if (parsed instanceof Response) return parsed;
+      const direct = directRequest(request, parsed, true);
+      if (direct) return this.answerInSession(session, sessionId, direct, request);
+      cancelDirectCalls(session, parsed);
       return session.transport.handleRequest(request, { parsedBody: parsed });
     }
     if (request.method !== 'POST') {
@@ -118,7 +130,7 @@ export class McpEndpoint {
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: this.maxBodyBytes,
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, server, lastSeen: Date.now() });
+        this.sessions.set(id, { transport, server, lastSeen: Date.now(), calls: new Map() });
         this.log.info('mcp.session_opened', { sessions: this.sessions.size });
       },
       onsessionclosed: (id) => this.forget(id),
@@ -128,6 +140,19 @@ export class McpEndpoint {
     };
     await server.connect(transport);
     return transport.handleRequest(request, { parsedBody: parsed });
+  }
+
+  private async answerInSession(session: Session, sessionId: string, direct: DirectRequest, request: Request): Promise<Response> {
+    const controller = new AbortController();
+    const onGone = () => controller.abort(request.signal.reason);
+    request.signal.addEventListener('abort', onGone, { once: true });
+    session.calls.set(direct.id, controller);
+    try {
+      return await answerDirect(this.options.requests, direct, controller.signal, { 'mcp-session-id': sessionId }, this.log);
+    } finally {
+      request.signal.removeEventListener('abort', onGone);
+      if (session.calls.get(direct.id) === controller) session.calls.delete(direct.id);
+    }
   }
 
   /** The body's JSON-RPC message(s), or the error to answer instead (too big, not JSON, batch too long). */
@@ -151,6 +176,16 @@ export class McpEndpoint {
       this.forget(id);
       await session.transport.close().catch(() => {});
     }
+  }
+}
+
+/** Aborts the direct-path calls that `notifications/cancelled` in `parsed` name (the SDK knows nothing of them). */
+function cancelDirectCalls(session: Session, parsed: unknown): void {
+  if (session.calls.size === 0) return;
+  for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+    const { method, params } = (message ?? {}) as { method?: unknown; params?: { requestId?: unknown; reason?: unknown } };
+    if (method !== 'notifications/cancelled' || (typeof params?.requestId !== 'string' && typeof params?.requestId !== 'number')) continue;
+    session.calls.get(params.requestId)?.abort(typeof params.reason === 'string' ? params.reason : 'cancelled by the client');
   }
 }
 

@@ -12,9 +12,10 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { CatalogCache, type CatalogEntry } from '../../src/catalog';
 import { createApp } from '../../src/http/app';
 import { ArgumentValidator } from '../../src/mcp/arguments';
-import { CatalogTools } from '../../src/mcp/catalog-tools';
+import { CatalogTools, type CallOperation } from '../../src/mcp/catalog-tools';
 import { McpEndpoint, type McpMode } from '../../src/mcp/endpoint';
 import { createMcpServer } from '../../src/mcp/server';
+import { ToolRequests } from '../../src/mcp/tool-requests';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
@@ -29,20 +30,22 @@ const op = (operationId: string, extra: Record<string, unknown> = {}) => ({
 const spec = (paths: Record<string, unknown>) => JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, paths });
 
 /** A gateway on a real port around a spec file the test can rewrite; `calls` records what reached the operation. */
-async function gateway(mode: McpMode, paths: Record<string, unknown>, options: { pageSize?: number; origins?: string[]; idleMs?: number } = {}) {
+async function gateway(mode: McpMode, paths: Record<string, unknown>, options: { pageSize?: number; origins?: string[]; idleMs?: number; call?: CallOperation } = {}) {
   const file = join(tempDir(), 'openapi.json');
   writeFileSync(file, spec(paths));
   const cache = new CatalogCache({ source: file, ttlSeconds: 0 });
   await cache.start();
   const calls: { entry: CatalogEntry; args: Record<string, unknown> }[] = [];
-  const call = async (entry: CatalogEntry, args: Record<string, unknown>): Promise<CallToolResult> => {
+  const call = async (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> => {
     calls.push({ entry, args });
+    if (options.call) return options.call(entry, args, signal);
     return { content: [{ type: 'text', text: `called ${entry.tool.name}` }] };
   };
   let endpoint: McpEndpoint;
   const tools = new CatalogTools(cache, call, () => void endpoint.notifyToolsChanged(), options.pageSize);
-  const shared = { tools, arguments: new ArgumentValidator(), jsonSchemaValidator: new AjvJsonSchemaValidator() };
-  endpoint = new McpEndpoint({ mode, createServer: () => createMcpServer(shared), maxBodyBytes: 64 * 1024, sessionIdleMs: options.idleMs });
+  const requests = new ToolRequests(tools, new ArgumentValidator());
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
+  endpoint = new McpEndpoint({ mode, requests, createServer: () => createMcpServer({ requests, jsonSchemaValidator }), maxBodyBytes: 64 * 1024, sessionIdleMs: options.idleMs });
   // The allowed hosts name the port, known only once the server listens.
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response(null, { status: 503 }) });
   const app = createApp({ endpoint, allowedHosts: [`127.0.0.1:${server.port}`, `localhost:${server.port}`], allowedOrigins: options.origins ?? [] });
@@ -229,5 +232,135 @@ describe('/mcp guards', () => {
     const { url } = await gateway('stateless', { '/a': op('get_a') });
     const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/frobnicate' }) });
     expect(((await response.json()) as { error: { code: number } }).error.code).toBe(-32601);
+  });
+});
+
+/**
+ * Plain tools/list and tools/call requests are answered without the SDK (`mcp/direct`); everything else,
+ * a batch included, goes through it. So a request sent alone and the same request in a batch of one take
+ * the two paths, and must get the same answer.
+ */
+describe('/mcp direct path', () => {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const paths = {
+    ...Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`/p${i}`, op(`get_p${i}`)])),
+    '/items/{id}': op('get_item', { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }] }),
+  };
+
+  /** A session's headers (stateful), or none (stateless). */
+  async function open(mode: McpMode, url: string): Promise<Record<string, string>> {
+    if (mode === 'stateless') return headers;
+    const init = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    await init.text();
+    const session = { ...headers, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+    await fetch(url, { method: 'POST', headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    return session;
+  }
+
+  /** The JSON-RPC answer(s) of one POST, whether it came as JSON or as an SSE stream; and how it came. */
+  async function post(url: string, sent: Record<string, string>, body: unknown): Promise<{ kind: string; messages: unknown[] }> {
+    const response = await fetch(url, { method: 'POST', headers: sent, body: JSON.stringify(body) });
+    expect(response.status).toBe(200);
+    const kind = response.headers.get('content-type')!.split(';')[0]!;
+    const text = await response.text();
+    const parsed: unknown[] =
+      kind === 'text/event-stream'
+        ? text.split('\n').filter((line) => line.startsWith('data: ') && line.length > 6).map((line) => JSON.parse(line.slice(6)))
+        : [JSON.parse(text)].flat();
+    return { kind, messages: parsed };
+  }
+
+  for (const mode of ['stateful', 'stateless'] as const) {
+    test(`${mode}: alone or in a batch of one, every tools request gets the same answer`, async () => {
+      const { url, calls } = await gateway(mode, paths, { pageSize: 2 });
+      const sent = await open(mode, url);
+      const firstPage = (await post(url, sent, { jsonrpc: '2.0', id: 'l1', method: 'tools/list' })).messages[0] as { result: { nextCursor: string } };
+      const requests = [
+        { jsonrpc: '2.0', id: 'l1', method: 'tools/list' },
+        { jsonrpc: '2.0', id: 'l2', method: 'tools/list', params: { cursor: firstPage.result.nextCursor } },
+        { jsonrpc: '2.0', id: 'l3', method: 'tools/list', params: { cursor: 'bogus' } },
+        { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'get_item', arguments: { id: 7 } } },
+        { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'get_item', arguments: { id: 'seven' } } },
+        { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'get_item' } },
+        { jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } },
+      ];
+      for (const request of requests) {
+        const alone = await post(url, sent, request);
+        const batched = await post(url, sent, [request]);
+        expect(alone.kind).toBe('application/json');
+        expect(alone.messages).toEqual(batched.messages);
+      }
+      // both paths reached the operation once for the valid call, never for the others
+      expect(calls.map((c) => c.args)).toEqual([{ id: 7 }, { id: 7 }]);
+      const answers = await Promise.all(requests.map(async (request) => (await post(url, sent, request)).messages[0]));
+      expect(answers.map((a) => Object.keys(a as object).sort().join())).toEqual([
+        'id,jsonrpc,result', 'id,jsonrpc,result', 'error,id,jsonrpc', 'id,jsonrpc,result', 'id,jsonrpc,result', 'id,jsonrpc,result', 'error,id,jsonrpc',
+      ]);
+    });
+  }
+
+  test('what the direct path must not answer still goes to the SDK (bad headers, progress in a session); malformed params get a clear error', async () => {
+    const stateful = await gateway('stateful', paths);
+    const session = await open('stateful', stateful.url);
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_p0', arguments: {}, _meta: { progressToken: 'p1' } } };
+    // progress can only travel on the request's SSE stream
+    expect((await post(stateful.url, session, call)).kind).toBe('text/event-stream');
+    const noSse = await fetch(stateful.url, { method: 'POST', headers: { ...session, accept: 'application/json' }, body: JSON.stringify(call) });
+    expect(noSse.status).toBe(406);
+    const oldVersion = await fetch(stateful.url, { method: 'POST', headers: { ...session, 'mcp-protocol-version': '1999-01-01' }, body: JSON.stringify(call) });
+    expect(oldVersion.status).toBe(400);
+    const stateless = await gateway('stateless', paths);
+    const text = await fetch(stateless.url, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: JSON.stringify(call) });
+    expect(text.status).toBe(415);
+    const noName = await post(stateless.url, headers, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { arguments: {} } });
+    expect(noName.messages[0]).toEqual({ jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'MCP error -32602: tools/call: "params.name" must be the name of a tool (a string)' } });
+    const badArgs = await post(stateless.url, headers, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_p0', arguments: [1] } });
+    expect((badArgs.messages[0] as { error: { message: string } }).error.message).toContain('"params.arguments" must be an object');
+    expect(stateless.calls).toHaveLength(0);
+  });
+
+  test('stateful: notifications/cancelled from the SDK client stops a call on the direct path', async () => {
+    let aborted = (_reason: unknown) => {};
+    const seenAbort = new Promise<unknown>((resolve) => (aborted = resolve));
+    const { url } = await gateway('stateful', paths, {
+      call: (_entry, _args, signal) =>
+        new Promise<CallToolResult>((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted(signal.reason);
+            resolve({ isError: true, content: [{ type: 'text', text: 'cancelled' }] });
+          });
+        }),
+    });
+    const client = await connect(url);
+    const controller = new AbortController();
+    const pending = client.callTool({ name: 'get_p1', arguments: {} }, undefined, { signal: controller.signal });
+    await Bun.sleep(50);
+    controller.abort('the user pressed stop');
+    await expect(pending).rejects.toThrow();
+    expect(await seenAbort).toBe('the user pressed stop');
+  });
+
+  test('stateless: a client that goes away cancels its call', async () => {
+    let aborted = () => {};
+    const seenAbort = new Promise<void>((resolve) => (aborted = resolve));
+    const { url } = await gateway('stateless', paths, {
+      call: (_entry, _args, signal) =>
+        new Promise<CallToolResult>((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted();
+            resolve({ isError: true, content: [{ type: 'text', text: 'cancelled' }] });
+          });
+        }),
+    });
+    const controller = new AbortController();
+    const pending = fetch(url, { method: 'POST', headers, signal: controller.signal, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_p2' } }) });
+    await Bun.sleep(50);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await seenAbort;
   });
 });
