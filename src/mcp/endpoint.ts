@@ -189,12 +189,14 @@ function cancelDirectCalls(session: Session, parsed: unknown): void {
   }
 }
 
+const UTF8 = new TextDecoder();
+
 /** Reads a JSON body without ever holding more than `maxBytes` of it; a Response is the error to send instead. */
 async function readJson(request: Request, maxBytes: number): Promise<unknown | Response> {
   const body = await readCapped(request, maxBytes);
   if (body.truncated || (body.declaredLength ?? 0) > maxBytes) return jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
   try {
-    return JSON.parse(new TextDecoder().decode(body.bytes));
+    return JSON.parse(UTF8.decode(body.bytes));
   } catch {
     return jsonRpcError(400, -32700, 'parse error: the request body is not valid JSON');
   }

@@ -61,7 +61,8 @@ async function send(entry: CatalogEntry, request: UpstreamRequest, options: Reso
     const retry = idempotent && attempt < options.retries;
     let response: Response;
     try {
-      await ensureReachable(url, options.connectTimeoutMs, deadline.signal);
+      const connecting = ensureReachable(url, options.connectTimeoutMs, deadline.signal);
+      if (connecting) await connecting;
       response = await fetchFollowing(request, options.upstream, deadline.signal);
     } catch (error) {
       if (deadline.signal.aborted || error instanceof ProxyError) throw error;
@@ -82,7 +83,7 @@ async function send(entry: CatalogEntry, request: UpstreamRequest, options: Reso
       url,
       maxResponseBytes: options.maxResponseBytes,
       secrets: options.secrets,
-      signal: deadline.signal,
+      // no signal: the body was fetched with the deadline's, which stops reading it as well
     });
   }
 }
@@ -107,8 +108,8 @@ async function fetchFollowing(request: UpstreamRequest, upstream: URL, signal: A
     if (hop >= MAX_REDIRECTS) throw new ProxyError('UPSTREAM_REDIRECT', `The API redirected more than ${MAX_REDIRECTS} times`);
     const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST');
     if (toGet) {
-      headers = new Headers(headers);
-      headers.delete('content-type');
+      const { 'content-type': _dropped, ...rest } = headers;
+      headers = rest;
       if (method !== 'HEAD') method = 'GET';
     }
     if (toGet || method === 'GET' || method === 'HEAD') body = undefined;

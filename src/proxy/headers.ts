@@ -26,24 +26,25 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const PRINTABLE = /^[\t\x20-\x7e]*$/;
 
 /** What every request carries unless the credential says otherwise. */
-const DEFAULT_HEADERS: readonly [string, string][] = [
-  ['accept', 'application/json, */*;q=0.8'],
-  ['user-agent', 'Portico'],
-];
+const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
+  accept: 'application/json, */*;q=0.8',
+  'user-agent': 'Portico',
+};
 
 /**
- * All request headers for these parameters and arguments (and the body's `contentType`). `credential`
- * (lower-cased names) is applied
- * last; a `Cookie` in it comes first in the cookie header and its cookie names cannot be set by arguments.
+ * All request headers for these parameters and arguments (and the body's `contentType`), names lower-cased.
+ * `credential` (lower-cased names) is applied last; a `Cookie` in it comes first in the cookie header and
+ * its cookie names cannot be set by arguments. A plain record: `fetch` takes it for less than a `Headers`.
  */
 export function requestHeaders(
   parameters: readonly ParameterBinding[],
   args: Readonly<Record<string, unknown>>,
   credential: ReadonlyMap<string, string>,
   contentType?: string,
-): Headers {
-  const headers = new Headers(DEFAULT_HEADERS as [string, string][]);
-  if (contentType) headers.set('content-type', contentType);
+): Record<string, string> {
+  // no prototype: a header parameter may be named `__proto__`
+  const headers: Record<string, string> = Object.assign(Object.create(null), DEFAULT_HEADERS);
+  if (contentType) headers['content-type'] = contentType;
   const cookies: string[] = [];
   const credentialCookies = new Set((credential.get('cookie') ?? '').split(';').map((c) => c.split('=')[0]!.trim()).filter(Boolean));
   for (const binding of parameters) {
@@ -55,7 +56,7 @@ export function requestHeaders(
       if (FORBIDDEN_HEADERS.has(name) || credential.has(name)) {
         throw new ProxyArgumentError(binding.argument, `sets the header "${binding.name}", which Portico never lets an argument set`);
       }
-      headers.set(name, headerValue(binding, value));
+      headers[name] = headerValue(binding, value);
     } else if (binding.in === 'cookie') {
       if (!TOKEN.test(binding.name)) throw new ProxyError('INVALID_TARGET', `The operation declares a cookie parameter with an invalid name "${binding.name}"`);
       if (credentialCookies.has(binding.name)) throw new ProxyArgumentError(binding.argument, `sets the cookie "${binding.name}", which carries the API credential`);
@@ -64,8 +65,8 @@ export function requestHeaders(
   }
   const credentialCookie = credential.get('cookie');
   if (credentialCookie) cookies.unshift(credentialCookie);
-  if (cookies.length > 0) headers.set('cookie', cookies.join('; '));
-  for (const [name, value] of credential) if (name !== 'cookie') headers.set(name, value);
+  if (cookies.length > 0) headers.cookie = cookies.join('; ');
+  for (const [name, value] of credential) if (name !== 'cookie') headers[name] = value;
   return headers;
 }
 

@@ -12,9 +12,21 @@ export interface MediaType {
   readonly parameters: ReadonlyMap<string, string>;
 }
 
+/** An API sends a handful of distinct Content-Type values: parse each once. */
+const parsed = new Map<string, MediaType | undefined>();
+const MAX_REMEMBERED = 256;
+
 /** Parses a `Content-Type` value; `undefined` for a missing or malformed one. */
 export function parseMediaType(value: string | null | undefined): MediaType | undefined {
   if (!value) return undefined;
+  if (parsed.has(value)) return parsed.get(value);
+  const media = parse(value);
+  if (parsed.size >= MAX_REMEMBERED) parsed.clear();
+  parsed.set(value, media);
+  return media;
+}
+
+function parse(value: string): MediaType | undefined {
   const [head, ...rest] = value.split(';');
   const match = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\/([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*$/.exec(head!);
   if (!match) return undefined;

@@ -24,16 +24,40 @@ const LITERAL_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2}/y;
 
 /** Fills `template` with the path arguments; the result is an encoded path (no base path). */
 export function fillPath(template: string, bindings: readonly ParameterBinding[], args: Readonly<Record<string, unknown>>): string {
-  let path = '';
+  const { literals, names } = parseTemplate(template);
+  let path = literals[0]!;
+  for (let i = 0; i < names.length; i++) {
+    const binding = bindings.find((b) => b.in === 'path' && b.name === names[i]);
+    if (!binding) throw new ProxyError('INVALID_TARGET', `The operation's path "${template}" has a part "{${names[i]}}" with no parameter for it`);
+    path += pathValue(binding, args[binding.argument]) + literals[i + 1]!;
+  }
+  return path;
+}
+
+/** A template cut at its `{name}` parts: the literal pieces (encoded) around the names. */
+interface ParsedTemplate {
+  readonly literals: readonly string[];
+  readonly names: readonly string[];
+}
+
+const templates = new Map<string, ParsedTemplate>();
+
+function parseTemplate(template: string): ParsedTemplate {
+  let parsed = templates.get(template);
+  if (parsed) return parsed;
+  const literals: string[] = [];
+  const names: string[] = [];
   let last = 0;
   for (const match of template.matchAll(PLACEHOLDER)) {
-    path += encodeLiteral(template.slice(last, match.index));
+    literals.push(encodeLiteral(template.slice(last, match.index)));
+    names.push(match[1]!);
     last = match.index + match[0].length;
-    const binding = bindings.find((b) => b.in === 'path' && b.name === match[1]);
-    if (!binding) throw new ProxyError('INVALID_TARGET', `The operation's path "${template}" has a part "{${match[1]}}" with no parameter for it`);
-    path += pathValue(binding, args[binding.argument]);
   }
-  return path + encodeLiteral(template.slice(last));
+  literals.push(encodeLiteral(template.slice(last)));
+  parsed = { literals, names };
+  if (templates.size >= MAX_PATTERNS) templates.clear();
+  templates.set(template, parsed);
+  return parsed;
 }
 
 /**
@@ -55,13 +79,8 @@ function pathPattern(basePath: string, template: string): RegExp {
   const key = `${basePath}\n${template}`;
   let compiled = patterns.get(key);
   if (compiled) return compiled;
-  let pattern = '';
-  let last = 0;
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    pattern += escapeRegExp(encodeLiteral(template.slice(last, match.index))) + '[^/?#]+';
-    last = match.index + match[0].length;
-  }
-  compiled = new RegExp(`^${escapeRegExp(basePath)}${pattern}${escapeRegExp(encodeLiteral(template.slice(last)))}$`);
+  const { literals } = parseTemplate(template);
+  compiled = new RegExp(`^${escapeRegExp(basePath)}${literals.map(escapeRegExp).join('[^/?#]+')}$`);
   if (patterns.size >= MAX_PATTERNS) patterns.clear();
   patterns.set(key, compiled);
   return compiled;

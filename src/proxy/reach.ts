@@ -32,11 +32,15 @@ export function markReachable(url: URL): void {
   lastAnswer.set(url.origin, Date.now());
 }
 
-/** Resolves when `url`'s origin accepts TCP connections (or answered recently); rejects with `ConnectError`. */
-export async function ensureReachable(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  if (PROXY_VARIABLES.some((name) => process.env[name])) return;
+/**
+ * Resolves when `url`'s origin accepts TCP connections; rejects with `ConnectError`. `undefined` when
+ * there is nothing to wait for (it answered recently, or a proxy is configured): the common case costs
+ * no promise.
+ */
+export function ensureReachable(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<void> | undefined {
   const seen = lastAnswer.get(url.origin);
-  if (seen !== undefined && Date.now() - seen < RECENT_MS) return;
+  if (seen !== undefined && Date.now() - seen < RECENT_MS) return undefined;
+  if (PROXY_VARIABLES.some((name) => process.env[name])) return undefined;
   let probe = probes.get(url.origin);
   if (!probe) {
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));

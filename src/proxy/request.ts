@@ -18,7 +18,8 @@ import { isObject } from './values';
 export interface UpstreamRequest {
   readonly url: URL;
   readonly method: string;
-  readonly headers: Headers;
+  /** Names lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly body?: string | Uint8Array | URLSearchParams | FormData;
 }
 

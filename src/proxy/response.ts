@@ -27,7 +27,7 @@ export interface ResponseContext {
   readonly maxResponseBytes: number;
   /** Credential values to blank out of the result. */
   readonly secrets: readonly string[];
-  /** Aborts reading the body (the call's deadline). */
+  /** Aborts reading the body. Not needed for a response fetched with a signal: that one stops the body too. */
   readonly signal?: AbortSignal;
 }
 
@@ -105,7 +105,11 @@ function bodyKind(media: MediaType | undefined, body: CappedBody, entry: Catalog
   return { type: 'text', text };
 }
 
+const UTF8 = new TextDecoder('utf-8');
+const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true });
+
 function decode(bytes: Uint8Array, charset: string | undefined, truncated: boolean, fatal: boolean): string {
+  if (!truncated && (charset === undefined || charset.toLowerCase() === 'utf-8')) return (fatal ? UTF8_FATAL : UTF8).decode(bytes);
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder((charset ?? 'utf-8') as ConstructorParameters<typeof TextDecoder>[0], { fatal });
