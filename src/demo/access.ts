@@ -8,7 +8,7 @@ import { forbidden, notFound } from './errors';
 import type { MemberRole } from './models';
 import type { BackupRecord, DatabaseRecord, DemoStore, OrgRecord, ProjectRecord, UserRecord } from './store';
 
-const RANK: Readonly<Record<MemberRole, number>> = { viewer: 0, developer: 1, owner: 2 };
+export const RANK: Readonly<Record<MemberRole, number>> = { viewer: 0, developer: 1, owner: 2 };
 
 /** What an operation needs: the lowest role allowed, and the action in words for the 403 message. */
 export interface Need {

@@ -31,6 +31,18 @@ describe('POST /v1/auth/login', () => {
     expect(me.body).toEqual(body.user);
   });
 
+  test("says the user's highest role in any organization (what an agent may at most be allowed)", async () => {
+    const roles = await Promise.all(
+      (['alice', 'bob', 'carol'] as const).map(async (name) => {
+        const user = demoUser(name);
+        const result = await call(demo, 'POST', '/v1/auth/login', { body: { email: user.email, password: user.password } });
+        return (result.body as { role?: string }).role;
+      }),
+    );
+    // bob is a developer in acme and a viewer in acme-labs
+    expect(roles).toEqual(['owner', 'developer', 'viewer']);
+  });
+
   test('matches the email without regard to case', async () => {
     const result = await call(demo, 'POST', '/v1/auth/login', { body: { email: 'Bob@Example.COM', password: demoUser('bob').password } });
     expect(result.status).toBe(200);

@@ -4,11 +4,17 @@
  * the same 401, after the same amount of work.
  */
 import { Elysia } from 'elysia';
+import { RANK } from '../access';
 import type { DemoContext } from '../context';
+import type { MemberRole } from '../models';
 import { ApiError } from '../errors';
 import { renderUser } from '../render';
 import { LoginBody } from '../schemas';
 import { readBody } from '../validate';
+
+function highestRole(roles: readonly MemberRole[]): MemberRole | undefined {
+  return roles.reduce<MemberRole | undefined>((top, role) => (top === undefined || RANK[role] > RANK[top] ? role : top), undefined);
+}
 
 /** Checked when the email is unknown, so that both failures cost one bcrypt verification. */
 const DUMMY_HASH = Bun.password.hashSync('no-such-user-password', { algorithm: 'bcrypt', cost: 4 });
@@ -20,5 +26,6 @@ export const loginRoutes = ({ store, sessions }: DemoContext) =>
     const matches = await Bun.password.verify(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !matches) throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
     const { token, expiresAt } = sessions.issue(user.id);
-    return { token, expires_at: store.iso(expiresAt), user: renderUser(user) };
+    const role = highestRole(store.memberships.filter((m) => m.user_id === user.id).map((m) => m.role));
+    return { token, expires_at: store.iso(expiresAt), ...(role && { role }), user: renderUser(user) };
   });
