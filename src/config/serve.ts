@@ -25,6 +25,26 @@ export const ServeConfigSchema = Type.Object({
   maxRequestBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body accepted on /mcp' }),
   sessionIdleSeconds: Type.Integer({ minimum: 1, default: 1800, description: 'An MCP session unused this long is closed' }),
   toolsPageSize: Type.Integer({ minimum: 1, default: 500, description: 'Tools per tools/list page (clients follow nextCursor)' }),
+  auth: Type.Union([Type.Literal('oauth'), Type.Literal('none')], { default: 'oauth', description: 'oauth: users sign in through Portico and each call uses their own credential; none: /mcp is open and every call uses PORTICO_UPSTREAM_HEADERS (local use only)' }),
+  databaseUrl: Type.Optional(Type.String({ description: 'Where state is kept: a SQLite path (sqlite:/file:/plain path) or postgres://… [./data/portico.db]' })),
+  secretFile: Type.Optional(Type.String({ description: 'File holding the server secret (32+ characters) that seals upstream credentials; required with PostgreSQL so every instance shares it [generated next to the SQLite file]' })),
+  brandName: Type.String({ default: 'Portico', description: 'Name shown on the sign-in and consent pages' }),
+  brandLogoUrl: Type.Optional(Type.String({ description: 'Logo shown on the sign-in pages (https URL)' })),
+  loginPath: Type.String({ default: '/auth/login', description: "The API's login endpoint, relative to the upstream URL (or absolute)" }),
+  loginUsernameField: Type.String({ default: 'username', description: 'JSON field the login endpoint reads the username from' }),
+  loginPasswordField: Type.String({ default: 'password', description: 'JSON field the login endpoint reads the password from' }),
+  loginTokenField: Type.String({ default: 'token', description: "Dotted path of the user's API token in the login answer" }),
+  loginExpiresField: Type.String({ default: 'expires_at', description: 'Dotted path of the token expiry in the login answer (ISO date or epoch)' }),
+  loginRoleField: Type.String({ default: 'role', description: "Dotted path of the user's role in the login answer" }),
+  loginUserIdField: Type.String({ default: 'user.id', description: "Dotted path of the user's id in the login answer [the username]" }),
+  loginUserNameField: Type.String({ default: 'user.email', description: "Dotted path of the user's display name in the login answer [the username]" }),
+  loginRoles: Type.Record(Type.String(), Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]), { default: { owner: 'admin', admin: 'admin', developer: 'write', editor: 'write', member: 'write', viewer: 'read', reader: 'read' }, description: 'Role → highest scope the user may grant ("owner=admin,developer=write,viewer=read"); unlisted roles get read' }),
+  loginDefaultScope: Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')], { default: 'admin', description: 'Highest scope when the login answer names no role (the API still checks every call)' }),
+  upstreamCredential: Type.String({ default: 'Authorization: Bearer {token}', description: "How the user's token is sent upstream" }),
+  accessTokenTtl: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600, description: 'Lifetime of access tokens (seconds)' }),
+  refreshTokenTtl: Type.Integer({ minimum: 3600, default: 30 * 86_400, description: 'Lifetime of refresh tokens (seconds)' }),
+  toolsListed: Type.Union([Type.Literal('allowed'), Type.Literal('all')], { default: 'allowed', description: "allowed: tools/list shows only the tools the token's scopes allow; all: every tool, the locked ones marked" }),
+  scopeDenial: Type.Union([Type.Literal('challenge'), Type.Literal('tool-error')], { default: 'challenge', description: 'A call beyond the token\'s scopes: challenge = HTTP 403 insufficient_scope (clients can step up); tool-error = a tool result naming the scope' }),
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info', description: 'Least severe log level written (JSON lines on stderr)' }),
 });
 
@@ -50,6 +70,26 @@ export const ENV_NAMES: Record<Key, string> = {
   maxRequestBytes: 'PORTICO_MAX_REQUEST_BYTES',
   sessionIdleSeconds: 'PORTICO_SESSION_IDLE_SECONDS',
   toolsPageSize: 'PORTICO_TOOLS_PAGE_SIZE',
+  auth: 'PORTICO_AUTH',
+  databaseUrl: 'PORTICO_DATABASE_URL',
+  secretFile: 'PORTICO_SECRET_FILE',
+  brandName: 'PORTICO_BRAND_NAME',
+  brandLogoUrl: 'PORTICO_BRAND_LOGO_URL',
+  loginPath: 'PORTICO_LOGIN_PATH',
+  loginUsernameField: 'PORTICO_LOGIN_USERNAME_FIELD',
+  loginPasswordField: 'PORTICO_LOGIN_PASSWORD_FIELD',
+  loginTokenField: 'PORTICO_LOGIN_TOKEN_FIELD',
+  loginExpiresField: 'PORTICO_LOGIN_EXPIRES_FIELD',
+  loginRoleField: 'PORTICO_LOGIN_ROLE_FIELD',
+  loginUserIdField: 'PORTICO_LOGIN_USER_ID_FIELD',
+  loginUserNameField: 'PORTICO_LOGIN_USER_NAME_FIELD',
+  loginRoles: 'PORTICO_LOGIN_ROLES',
+  loginDefaultScope: 'PORTICO_LOGIN_DEFAULT_SCOPE',
+  upstreamCredential: 'PORTICO_UPSTREAM_CREDENTIAL',
+  accessTokenTtl: 'PORTICO_ACCESS_TOKEN_TTL',
+  refreshTokenTtl: 'PORTICO_REFRESH_TOKEN_TTL',
+  toolsListed: 'PORTICO_TOOLS_LISTED',
+  scopeDenial: 'PORTICO_SCOPE_DENIAL',
   logLevel: 'PORTICO_LOG_LEVEL',
 };
 
@@ -78,7 +118,9 @@ export function readServeConfig(flags: Readonly<Record<string, string>>, env: Re
   for (const flag of Object.keys(flags)) {
     if (!(Object.keys(ENV_NAMES) as Key[]).some((key) => flagName(key) === flag)) throw new ConfigError(`unknown option "${flag}"`);
   }
-  const config = Value.Default(ServeConfigSchema, raw) as Record<string, unknown>;
+  const config = Value.Default(ServeConfigSchema, structuredClone(raw)) as Record<string, unknown>;
+  // Value.Default merges a default record into a given one: a given record replaces the default instead
+  for (const key of Object.keys(raw)) config[key] = raw[key];
   const [first] = Value.Errors(ServeConfigSchema, config);
   if (first) {
     const key = first.path.split('/')[1] as Key | undefined;
@@ -89,6 +131,10 @@ export function readServeConfig(flags: Readonly<Record<string, string>>, env: Re
   const parsed = config as ServeConfig;
   checkUrl(parsed.upstream, sources.upstream ?? ENV_NAMES.upstream);
   if (parsed.publicUrl) checkUrl(parsed.publicUrl, sources.publicUrl ?? ENV_NAMES.publicUrl);
+  if (parsed.brandLogoUrl && !/^https:\/\//.test(parsed.brandLogoUrl)) throw new ConfigError(`${sources.brandLogoUrl}: the logo must be an https URL, got "${parsed.brandLogoUrl}"`);
+  if (parsed.auth === 'oauth' && Object.keys(parsed.upstreamHeaders).length > 0) {
+    throw new ConfigError(`${sources.upstreamHeaders ?? ENV_NAMES.upstreamHeaders} is a shared credential, but with PORTICO_AUTH=oauth every call uses the signed-in user's own; drop it, or set PORTICO_AUTH=none`);
+  }
   return parsed;
 }
 
@@ -107,7 +153,9 @@ function coerce(key: Key, text: string, source: string): unknown {
     case 'array':
       return text.split(',').map((item) => item.trim()).filter(Boolean);
     default:
-      return key === 'upstreamHeaders' ? parseHeaders(text, source) : text;
+      if (key === 'upstreamHeaders') return parseHeaders(text, source);
+      if (key === 'loginRoles') return parsePairs(text, source);
+      return text;
   }
 }
 
@@ -124,6 +172,17 @@ function parseHeaders(text: string, source: string): Record<string, string> {
     headers[name] = value;
   }
   return headers;
+}
+
+/** `owner=admin,viewer=read` → a record (checked against the schema afterwards). */
+function parsePairs(text: string, source: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const part of text.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`${source} must look like "role=scope,other=scope", got a part "${part}"`);
+    pairs[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return pairs;
 }
 
 function checkUrl(value: string, source: string): void {

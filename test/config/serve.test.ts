@@ -21,8 +21,35 @@ describe('serve configuration', () => {
       maxRequestBytes: 1_048_576,
       sessionIdleSeconds: 1800,
       toolsPageSize: 500,
+      auth: 'oauth',
+      brandName: 'Portico',
+      loginPath: '/auth/login',
+      loginUsernameField: 'username',
+      loginPasswordField: 'password',
+      loginTokenField: 'token',
+      loginExpiresField: 'expires_at',
+      loginRoleField: 'role',
+      loginUserIdField: 'user.id',
+      loginUserNameField: 'user.email',
+      loginRoles: { owner: 'admin', admin: 'admin', developer: 'write', editor: 'write', member: 'write', viewer: 'read', reader: 'read' },
+      loginDefaultScope: 'admin',
+      upstreamCredential: 'Authorization: Bearer {token}',
+      accessTokenTtl: 3600,
+      refreshTokenTtl: 2_592_000,
+      toolsListed: 'allowed',
+      scopeDenial: 'challenge',
       logLevel: 'info',
     });
+  });
+
+  test('a shared upstream credential needs PORTICO_AUTH=none; roles are role=scope pairs', () => {
+    expect(() => read({ PORTICO_UPSTREAM: 'https://api.example.com', PORTICO_UPSTREAM_HEADERS: 'X-API-Key: k' })).toThrow(
+      /PORTICO_UPSTREAM_HEADERS is a shared credential, but with PORTICO_AUTH=oauth/,
+    );
+    const config = read({ PORTICO_UPSTREAM: 'https://api.example.com', PORTICO_AUTH: 'oauth', PORTICO_LOGIN_ROLES: 'boss=admin, intern=read' });
+    expect(config.loginRoles).toEqual({ boss: 'admin', intern: 'read' });
+    expect(() => read({ PORTICO_UPSTREAM: 'https://api.example.com', PORTICO_LOGIN_ROLES: 'boss=god' })).toThrow(/PORTICO_LOGIN_ROLES/);
+    expect(() => read({ PORTICO_UPSTREAM: 'https://api.example.com', PORTICO_LOGIN_ROLES: 'boss' })).toThrow('PORTICO_LOGIN_ROLES must look like "role=scope,other=scope", got a part "boss"');
   });
 
   test('environment values are typed; flags win over the environment', () => {
@@ -33,6 +60,7 @@ describe('serve configuration', () => {
         PORTICO_MCP_MODE: 'stateless',
         PORTICO_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
         PORTICO_UPSTREAM_HEADERS: 'X-API-Key: s3cret; X-Tenant: acme',
+        PORTICO_AUTH: 'none',
         PORTICO_ALLOW_REMOTE_REFS: 'yes',
       },
       { '--port': '9100', '--spec': './openapi.yaml' },

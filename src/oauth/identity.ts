@@ -1,0 +1,39 @@
+/**
+ * @module oauth/identity
+ * Who the user is: an identity source checks a username and password (the first one asks the upstream
+ * API's own login endpoint) and answers with the user, the credential Portico will call the API with on
+ * their behalf, and the highest scope they may grant an agent. Plugins add other sources.
+ */
+import type { Scope } from './scopes';
+
+/** The credential Portico sends upstream for this user: headers set on every call (never the MCP token). */
+export interface UpstreamCredential {
+  readonly headers: Readonly<Record<string, string>>;
+  /** When the API stops accepting it (ms since the epoch); unknown when absent. */
+  readonly expiresAt?: number;
+}
+
+export interface Identity {
+  /** Stable id of the user (grants, consents and the audit log are keyed by it). */
+  readonly userId: string;
+  /** What pages and logs show, e.g. an email address. */
+  readonly name: string;
+  /** The highest scope this user may let an agent have. */
+  readonly maxScope: Scope;
+  readonly upstream: UpstreamCredential;
+}
+
+export interface IdentitySource {
+  /** For logs and `portico check`, e.g. "the API's login endpoint POST https://api.example.com/auth/login". */
+  readonly description: string;
+  /**
+   * The user, or null when the username and password do not match. Throws `IdentityUnavailableError`
+   * when the source cannot answer (the API is down): the login page says so instead of "wrong password".
+   */
+  verifyPassword(username: string, password: string): Promise<Identity | null>;
+}
+
+/** The identity source could not be asked (as opposed to: it said no). */
+export class IdentityUnavailableError extends Error {
+  override readonly name = 'IdentityUnavailableError';
+}

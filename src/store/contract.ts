@@ -1,0 +1,265 @@
+/**
+ * @module store/contract
+ * What Portico keeps durably, whatever the database. Secrets never arrive here in clear: callers pass SHA-256
+ * hashes of tokens, codes and client secrets, and grant data already encrypted, so a dump of the database yields no
+ * usable credential. Times are epoch milliseconds; a record is valid while `now < expiresAt`.
+ *
+ * Every backend passes the one suite in `store/testing/conformance.ts`; behaviour belongs to this contract, not to
+ * a backend.
+ */
+
+/** A registered OAuth client (dynamic registration or configured). */
+export interface ClientRecord {
+  id: string;
+  /** SHA-256 of the client secret; null for a public client. */
+  secretHash: string | null;
+  /** The registration as JSON text, as the caller will answer it again. */
+  metadata: string;
+  createdAt: number;
+  /** When an unused dynamically registered client lapses; null for never. */
+  expiresAt: number | null;
+}
+
+/** An authorization code, kept after use (until a day past expiry) so that a replay can be recognised. */
+export interface CodeRecord {
+  /** SHA-256 of the code. */
+  hash: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  /** The PKCE S256 challenge (never the verifier). */
+  codeChallenge: string;
+  scopes: string[];
+  /** The RFC 8707 resource the tokens will be bound to. */
+  resource: string;
+  /** Encrypted by the caller (the upstream credential, among others). */
+  data: string;
+  expiresAt: number;
+  usedAt: number | null;
+  /** The grant issued for this code, so a replay can revoke it. */
+  grantId: string | null;
+}
+
+/** What one user allowed one client: the root of every token issued from one authorization. */
+export interface GrantRecord {
+  id: string;
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  resource: string;
+  /** Encrypted by the caller (the upstream credential, among others). */
+  data: string;
+  createdAt: number;
+}
+
+export interface AccessTokenRecord {
+  /** SHA-256 of the token. */
+  hash: string;
+  grantId: string;
+  scopes: string[];
+  expiresAt: number;
+  createdAt: number;
+}
+
+export interface RefreshTokenRecord {
+  /** SHA-256 of the token. */
+  hash: string;
+  grantId: string;
+  scopes: string[];
+  expiresAt: number;
+  createdAt: number;
+  /** The token this one was rotated from; null for the grant's first. */
+  parentHash: string | null;
+  /** When it was presented and rotated; a later presentation is a retry or a replay. */
+  usedAt: number | null;
+}
+
+/** A new access token: its grant is the one it is issued into. */
+export type NewAccessToken = Omit<AccessTokenRecord, 'grantId'>;
+/** A new refresh token: grant, parent and use are set by the store. */
+export type NewRefreshToken = Omit<RefreshTokenRecord, 'grantId' | 'parentHash' | 'usedAt'>;
+
+/** A token together with the grant it belongs to. */
+export interface TokenWithGrant<T> {
+  token: T;
+  grant: GrantRecord;
+}
+
+/** The outcome of presenting an authorization code once. */
+export type ConsumeCodeResult =
+  /** First presentation: the code is now used and this caller may issue tokens. */
+  | { kind: 'ok'; code: CodeRecord }
+  /** A replay: `grantId` names the grant issued for the first presentation (null if not issued yet). */
+  | { kind: 'used'; grantId: string | null }
+  | { kind: 'expired' }
+  | { kind: 'unknown' };
+
+/** The outcome of presenting a refresh token once. */
+export type RotateResult =
+  /** First presentation: the token is now used and its successor stored. */
+  | { kind: 'rotated'; grant: GrantRecord }
+  /** A retry of a just-rotated token whose successor was never used: another successor was stored. */
+  | { kind: 'grace'; grant: GrantRecord }
+  /** Any other reuse: a stolen token is in play, so the whole grant has been deleted. */
+  | { kind: 'reused'; grantId: string }
+  | { kind: 'expired' }
+  | { kind: 'unknown' };
+
+export interface IssueGrantInput {
+  grant: GrantRecord;
+  access: NewAccessToken;
+  refresh: NewRefreshToken;
+  /** The code the grant was issued for: it records the grant id, so a replay can revoke it. */
+  codeHash?: string;
+}
+
+export interface RotateInput {
+  /** SHA-256 of the presented refresh token. */
+  hash: string;
+  now: number;
+  /** How long after a rotation the same token may be presented again (lost response, concurrent refresh). */
+  graceMs: number;
+  next: { access: NewAccessToken; refresh: NewRefreshToken };
+}
+
+/** What a user allowed a client last, so the consent page can be skipped for the same scopes. */
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  updatedAt: number;
+}
+
+/** A fixed-window counter. */
+export interface HitResult {
+  /** Hits in the current window, this one included. */
+  count: number;
+  /** When the current window ends. */
+  resetAt: number;
+}
+
+export interface Snapshot {
+  value: string;
+  updatedAt: number;
+}
+
+/** One tool call (or its refusal), for `portico audit`. */
+export interface AuditEntry {
+  at: number;
+  userId: string;
+  clientId: string;
+  tool: string;
+  /** 'ok' | 'tool_error' | 'denied' | 'upstream_error', or another outcome a caller records. */
+  outcome: string;
+  upstreamStatus: number | null;
+  latencyMs: number;
+  /** JSON text, already redacted by the caller. */
+  detail: string | null;
+}
+
+/** A stored audit entry: `id` orders entries written in the same millisecond. */
+export interface AuditRecord extends AuditEntry {
+  id: number;
+}
+
+export interface AuditQuery {
+  userId?: string;
+  tool?: string;
+  /** Only entries with `at >= since`. */
+  since?: number;
+  limit: number;
+}
+
+/** How many rows `sweep` deleted, by kind. */
+export interface SweepResult {
+  codes: number;
+  accessTokens: number;
+  refreshTokens: number;
+  grants: number;
+  throttles: number;
+}
+
+/** Registered OAuth clients. */
+export interface ClientStore {
+  /** Inserts a client; an id already taken throws StoreConflictError. */
+  putClient(client: ClientRecord): Promise<void>;
+  getClient(id: string): Promise<ClientRecord | null>;
+  /** Deletes the client, its codes and its grants (with their tokens). True if it existed. */
+  deleteClient(id: string): Promise<boolean>;
+}
+
+/** Authorization codes. */
+export interface CodeStore {
+  /** Inserts a code; a hash already present throws StoreConflictError. */
+  putCode(code: CodeRecord): Promise<void>;
+  /** Reads a code without consuming it, for the caller's client, redirect, PKCE and resource checks. */
+  getCode(hash: string): Promise<CodeRecord | null>;
+  /** Marks the code used; of any number of concurrent calls exactly one gets 'ok'. */
+  consumeCode(hash: string, now: number): Promise<ConsumeCodeResult>;
+}
+
+/** Grants and the tokens issued into them. */
+export interface GrantStore {
+  /** In one transaction: the grant, its first access and refresh token, and the code's grant id. */
+  issueGrant(input: IssueGrantInput): Promise<void>;
+  /** The hot path of every MCP call: null for an unknown or expired token, or a revoked grant. */
+  findAccessToken(hash: string, now: number): Promise<TokenWithGrant<AccessTokenRecord> | null>;
+  /** Reads a refresh token (used, expired or not) without rotating it, for the caller's client and scope checks. */
+  getRefreshToken(hash: string): Promise<TokenWithGrant<RefreshTokenRecord> | null>;
+  /** Rotates a refresh token in one transaction with the presented token locked; see RotateResult. */
+  rotateRefreshToken(input: RotateInput): Promise<RotateResult>;
+  /** Deletes a grant and all its tokens (codes keep the id, so a replay is still recognised). True if it existed. */
+  revokeGrant(id: string): Promise<boolean>;
+  /** Deletes one access token (RFC 7009 revocation of an access token). True if it existed. */
+  deleteAccessToken(hash: string): Promise<boolean>;
+  /** A user's grants, newest first. */
+  listGrantsForUser(userId: string): Promise<GrantRecord[]>;
+  /** Revokes a grant only if `userId` owns it; true if it did. */
+  revokeGrantOfUser(userId: string, grantId: string): Promise<boolean>;
+}
+
+/** What each user allowed each client. */
+export interface ConsentStore {
+  /** Inserts or replaces the consent of `userId` for `clientId`. */
+  putConsent(consent: ConsentRecord): Promise<void>;
+  getConsent(userId: string, clientId: string): Promise<ConsentRecord | null>;
+}
+
+/** Rate-limit counters shared by every instance. */
+export interface ThrottleStore {
+  /** Counts one hit in `key`'s fixed window, starting a new window of `windowMs` when the old one has passed. */
+  hit(key: string, now: number, windowMs: number): Promise<HitResult>;
+  clearHits(key: string): Promise<void>;
+}
+
+/** Last good copies (spec, catalog) so an instance can start while the upstream is down. Values may be MBs. */
+export interface SnapshotStore {
+  /** Inserts or replaces. */
+  putSnapshot(key: string, value: string, now: number): Promise<void>;
+  getSnapshot(key: string): Promise<Snapshot | null>;
+}
+
+/** The audit log of tool calls. */
+export interface AuditStore {
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Matching entries, newest first. */
+  queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
+}
+
+/** The whole store. Every read sees every instance's committed writes: nothing is cached. */
+export interface Store extends ClientStore, CodeStore, GrantStore, ConsentStore, ThrottleStore, SnapshotStore, AuditStore {
+  /** Which database this is, for logs: the backend and where, never a password. */
+  readonly description: string;
+  /**
+   * Deletes codes a day past expiry, expired access and refresh tokens, grants left with no token, and throttle
+   * windows that have passed.
+   */
+  sweep(now: number): Promise<SweepResult>;
+  /** Throws StoreUnavailableError if the database cannot be reached (for /readyz). */
+  ping(): Promise<void>;
+  /** Closes the connections; later calls throw StoreUnavailableError. */
+  close(): Promise<void>;
+}
+
+/** How long a used or expired code is kept, so that a late replay is still recognised as one. */
+export const CODE_RETENTION_MS = 24 * 60 * 60 * 1000;

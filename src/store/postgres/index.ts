@@ -1,0 +1,300 @@
+/**
+ * @module store/postgres
+ * The store on PostgreSQL (Bun's built-in client), for several instances sharing one database. Bun's pool opens
+ * connections as queries need them, so after the server goes away and comes back the next call simply reconnects;
+ * while it is away calls fail fast (refused at once, or after the connect timeout) with StoreUnavailableError.
+ */
+import { SQL } from 'bun';
+import type {
+  AccessTokenRecord,
+  AuditEntry,
+  AuditQuery,
+  AuditRecord,
+  ClientRecord,
+  CodeRecord,
+  ConsentRecord,
+  ConsumeCodeResult,
+  GrantRecord,
+  HitResult,
+  IssueGrantInput,
+  RefreshTokenRecord,
+  RotateInput,
+  RotateResult,
+  Snapshot,
+  Store,
+  SweepResult,
+  TokenWithGrant,
+} from '../contract';
+import { CODE_RETENTION_MS } from '../contract';
+import { StoreUnavailableError } from '../errors';
+import { decideRotation } from '../rotation';
+import {
+  int,
+  joinedGrant,
+  toAccessToken,
+  toAudit,
+  toClient,
+  toCode,
+  toConsent,
+  toGrant,
+  toRefreshToken,
+} from '../rows';
+import type { PostgresTarget } from './errors';
+import { isConnectionLost, translatePostgresError } from './errors';
+import { migrate } from './migrations';
+import { Q } from './queries';
+
+export interface PostgresStoreOptions {
+  /**
+   * Connections in the pool. Each instance holds at most this many.
+   * @default 5
+   */
+  poolSize?: number;
+  /**
+   * Seconds to wait for a connection before a call fails with StoreUnavailableError.
+   * @default 5
+   */
+  connectTimeoutSeconds?: number;
+}
+
+const DEFAULT_POOL_SIZE = 5;
+const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
+/** Idle connections are closed, so a pool does not sit on connections a quiet instance no longer needs. */
+const IDLE_TIMEOUT_SECONDS = 60;
+
+/** Connects, migrates and returns a PostgreSQL store. */
+export async function openPostgresStore(
+  url: string,
+  target: PostgresTarget,
+  options: PostgresStoreOptions = {},
+): Promise<Store> {
+  const { poolSize = DEFAULT_POOL_SIZE, connectTimeoutSeconds = DEFAULT_CONNECT_TIMEOUT_SECONDS } = options;
+  const sql = new SQL(url, {
+    adapter: 'postgres',
+    // Bun lets PGDATABASE override the URL's database; PORTICO_DATABASE_URL must say where the data is on its own.
+    database: target.database,
+    max: poolSize,
+    connectionTimeout: connectTimeoutSeconds,
+    idleTimeout: IDLE_TIMEOUT_SECONDS,
+    connection: { application_name: 'portico' },
+  });
+  try {
+    await migrate(sql, `PostgreSQL database ${target.redacted}`);
+  } catch (error) {
+    await sql.close({ timeout: 0 });
+    throw translatePostgresError(error, target);
+  }
+  return new PostgresStore(sql, target);
+}
+
+class PostgresStore implements Store {
+  readonly description: string;
+  readonly #sql: SQL;
+  readonly #target: PostgresTarget;
+  #closed = false;
+
+  constructor(sql: SQL, target: PostgresTarget) {
+    this.#sql = sql;
+    this.#target = target;
+    this.description = `PostgreSQL database ${target.redacted}`;
+  }
+
+  /** Runs `fn` with the store's error translation. */
+  async #run<T>(fn: (sql: SQL) => Promise<T>, what?: string): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError(`${this.description} is closed`);
+    try {
+      return await fn(this.#sql);
+    } catch (error) {
+      throw translatePostgresError(error, this.#target, what);
+    }
+  }
+
+  /**
+   * Runs a call that may safely run twice (a read, an upsert), once more if its connection turned out dead. Other
+   * writes are not repeated: one whose connection died may have been applied, and running it again could answer
+   * wrongly (a code consumed twice looks like a replay). The pause lets Bun read the goodbyes of the pool's other dead
+   * connections, so the second try gets a live one.
+   */
+  async #idempotent<T>(fn: (sql: SQL) => Promise<T>): Promise<T> {
+    try {
+      return await this.#run(fn);
+    } catch (error) {
+      if (this.#closed || !(error instanceof StoreUnavailableError) || !isConnectionLost(error.cause)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return this.#run(fn);
+    }
+  }
+
+  /** Runs `fn` in one transaction on one connection; any error rolls it back. */
+  #tx<T>(fn: (sql: SQL) => Promise<T>, what?: string): Promise<T> {
+    return this.#run((sql) => sql.begin((tx) => fn(tx)) as Promise<T>, what);
+  }
+
+  async putClient(client: ClientRecord): Promise<void> {
+    await this.#run((sql) => Q.insertClient(sql, client), 'a client with this id');
+  }
+
+  getClient(id: string): Promise<ClientRecord | null> {
+    return this.#idempotent(async (sql) => {
+      const [row] = await Q.getClient(sql, id);
+      return row ? toClient(row) : null;
+    });
+  }
+
+  deleteClient(id: string): Promise<boolean> {
+    return this.#tx(async (tx) => {
+      await Q.deleteGrantsOfClient(tx, id);
+      await Q.deleteCodesOfClient(tx, id);
+      return (await Q.deleteClient(tx, id)).affectedRows > 0;
+    });
+  }
+
+  async putCode(code: CodeRecord): Promise<void> {
+    await this.#run((sql) => Q.insertCode(sql, code), 'an authorization code with this hash');
+  }
+
+  getCode(hash: string): Promise<CodeRecord | null> {
+    return this.#idempotent(async (sql) => {
+      const [row] = await Q.getCode(sql, hash);
+      return row ? toCode(row) : null;
+    });
+  }
+
+  consumeCode(hash: string, now: number): Promise<ConsumeCodeResult> {
+    return this.#run(async (sql): Promise<ConsumeCodeResult> => {
+      const [used] = await Q.consumeCode(sql, hash, now);
+      if (used) return { kind: 'ok', code: toCode(used) };
+      const [row] = await Q.getCode(sql, hash);
+      if (!row) return { kind: 'unknown' };
+      if (row.used_at !== null) return { kind: 'used', grantId: row.grant_id };
+      return { kind: 'expired' };
+    });
+  }
+
+  async issueGrant(input: IssueGrantInput): Promise<void> {
+    await this.#tx(async (tx) => {
+      await Q.insertGrant(tx, input.grant);
+      await Q.insertAccessToken(tx, input.grant.id, input.access);
+      await Q.insertRefreshToken(tx, input.grant.id, null, input.refresh);
+      if (input.codeHash !== undefined) await Q.setCodeGrant(tx, input.codeHash, input.grant.id);
+    }, 'a grant or token with this id or hash');
+  }
+
+  findAccessToken(hash: string, now: number): Promise<TokenWithGrant<AccessTokenRecord> | null> {
+    return this.#idempotent(async (sql) => {
+      const [row] = await Q.findAccessToken(sql, hash, now);
+      return row ? { token: toAccessToken(row), grant: joinedGrant(row) } : null;
+    });
+  }
+
+  getRefreshToken(hash: string): Promise<TokenWithGrant<RefreshTokenRecord> | null> {
+    return this.#idempotent(async (sql) => {
+      const [row] = await Q.getRefreshToken(sql, hash);
+      return row ? { token: toRefreshToken(row), grant: joinedGrant(row) } : null;
+    });
+  }
+
+  rotateRefreshToken({ hash, now, graceMs, next }: RotateInput): Promise<RotateResult> {
+    return this.#tx(async (tx): Promise<RotateResult> => {
+      const [grant] = await Q.lockGrantOfRefreshToken(tx, hash);
+      if (!grant) return { kind: 'unknown' };
+      const [row] = await Q.getRefreshTokenForRotation(tx, hash);
+      if (!row) return { kind: 'unknown' };
+      const grantId = row.grant_id;
+      switch (decideRotation(toRefreshToken(row), row.successor_used, now, graceMs)) {
+        case 'expired':
+          return { kind: 'expired' };
+        case 'revoke':
+          await Q.deleteGrant(tx, grantId);
+          return { kind: 'reused', grantId };
+        case 'rotate':
+          await Q.markRefreshTokenUsed(tx, hash, now);
+          await Q.insertAccessToken(tx, grantId, next.access);
+          await Q.insertRefreshToken(tx, grantId, hash, next.refresh);
+          return { kind: 'rotated', grant: joinedGrant(row) };
+        case 'grace':
+          await Q.insertAccessToken(tx, grantId, next.access);
+          await Q.insertRefreshToken(tx, grantId, hash, next.refresh);
+          return { kind: 'grace', grant: joinedGrant(row) };
+      }
+    }, 'a token with this hash');
+  }
+
+  revokeGrant(id: string): Promise<boolean> {
+    return this.#run(async (sql) => (await Q.deleteGrant(sql, id)).affectedRows > 0);
+  }
+
+  deleteAccessToken(hash: string): Promise<boolean> {
+    return this.#run(async (sql) => (await Q.deleteAccessToken(sql, hash)).affectedRows > 0);
+  }
+
+  listGrantsForUser(userId: string): Promise<GrantRecord[]> {
+    return this.#idempotent(async (sql) => (await Q.listGrantsForUser(sql, userId)).map(toGrant));
+  }
+
+  revokeGrantOfUser(userId: string, grantId: string): Promise<boolean> {
+    return this.#run(async (sql) => (await Q.deleteGrantOfUser(sql, userId, grantId)).affectedRows > 0);
+  }
+
+  async putConsent(consent: ConsentRecord): Promise<void> {
+    await this.#idempotent((sql) => Q.putConsent(sql, consent));
+  }
+
+  getConsent(userId: string, clientId: string): Promise<ConsentRecord | null> {
+    return this.#idempotent(async (sql) => {
+      const [row] = await Q.getConsent(sql, userId, clientId);
+      return row ? toConsent(row) : null;
+    });
+  }
+
+  hit(key: string, now: number, windowMs: number): Promise<HitResult> {
+    return this.#run(async (sql) => {
+      const [row] = await Q.hit(sql, key, now, windowMs);
+      if (!row) throw new Error('store: the throttle upsert returned no row');
+      return { count: int(row.count), resetAt: int(row.reset_at) };
+    });
+  }
+
+  async clearHits(key: string): Promise<void> {
+    await this.#idempotent((sql) => Q.clearHits(sql, key));
+  }
+
+  async putSnapshot(key: string, value: string, now: number): Promise<void> {
+    await this.#idempotent((sql) => Q.putSnapshot(sql, key, value, now));
+  }
+
+  getSnapshot(key: string): Promise<Snapshot | null> {
+    return this.#idempotent(async (sql) => {
+      const [row] = await Q.getSnapshot(sql, key);
+      return row ? { value: row.value, updatedAt: int(row.updated_at) } : null;
+    });
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.#run((sql) => Q.appendAudit(sql, entry));
+  }
+
+  queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    return this.#idempotent(async (sql) => (await Q.queryAudit(sql, query)).map(toAudit));
+  }
+
+  sweep(now: number): Promise<SweepResult> {
+    return this.#tx(async (tx) => ({
+      codes: (await Q.sweepCodes(tx, now, CODE_RETENTION_MS)).affectedRows,
+      accessTokens: (await Q.sweepAccessTokens(tx, now)).affectedRows,
+      refreshTokens: (await Q.sweepRefreshTokens(tx, now)).affectedRows,
+      grants: (await Q.sweepGrants(tx)).affectedRows,
+      throttles: (await Q.sweepThrottles(tx, now)).affectedRows,
+    }));
+  }
+
+  async ping(): Promise<void> {
+    await this.#idempotent((sql) => Q.ping(sql));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sql.close({ timeout: 5 });
+  }
+}

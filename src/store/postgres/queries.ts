@@ -1,0 +1,149 @@
+/**
+ * @module store/postgres/queries
+ * Every statement the PostgreSQL store runs, in one place. Each is a tagged template, so values are always bound
+ * parameters and Bun keeps one named prepared statement per query text on each connection. Casts mark parameters
+ * whose type PostgreSQL cannot infer (a NULL filter, arithmetic on a parameter).
+ */
+import type { SQL } from 'bun';
+import type {
+  AuditEntry,
+  AuditQuery,
+  ClientRecord,
+  CodeRecord,
+  ConsentRecord,
+  GrantRecord,
+  NewAccessToken,
+  NewRefreshToken,
+} from '../contract';
+import type {
+  AccessTokenRow,
+  AuditRow,
+  ClientRow,
+  CodeRow,
+  ConsentRow,
+  DbInt,
+  GrantColumns,
+  GrantRow,
+  RefreshTokenRow,
+} from '../rows';
+import { scopesToText } from '../rows';
+
+export type RotationRow = RefreshTokenRow & GrantColumns & { successor_used: boolean };
+
+export const Q = {
+  insertClient: (sql: SQL, c: ClientRecord) =>
+    sql`INSERT INTO clients (id, secret_hash, metadata, created_at, expires_at)
+      VALUES (${c.id}, ${c.secretHash}, ${c.metadata}, ${c.createdAt}, ${c.expiresAt})`,
+  getClient: (sql: SQL, id: string) => sql<ClientRow[]>`SELECT * FROM clients WHERE id = ${id}`,
+  deleteClient: (sql: SQL, id: string) => sql`DELETE FROM clients WHERE id = ${id}`,
+  deleteCodesOfClient: (sql: SQL, id: string) => sql`DELETE FROM codes WHERE client_id = ${id}`,
+  deleteGrantsOfClient: (sql: SQL, id: string) => sql`DELETE FROM grants WHERE client_id = ${id}`,
+
+  insertCode: (sql: SQL, c: CodeRecord) =>
+    sql`INSERT INTO codes (hash, client_id, user_id, redirect_uri, code_challenge, scopes, resource, data,
+        expires_at, used_at, grant_id)
+      VALUES (${c.hash}, ${c.clientId}, ${c.userId}, ${c.redirectUri}, ${c.codeChallenge}, ${scopesToText(c.scopes)},
+        ${c.resource}, ${c.data}, ${c.expiresAt}, ${c.usedAt}, ${c.grantId})`,
+  getCode: (sql: SQL, hash: string) => sql<CodeRow[]>`SELECT * FROM codes WHERE hash = ${hash}`,
+  /** One statement: concurrent callers queue on the row lock and re-check `used_at`, so only one gets the row. */
+  consumeCode: (sql: SQL, hash: string, now: number) =>
+    sql<CodeRow[]>`UPDATE codes SET used_at = ${now}
+      WHERE hash = ${hash} AND used_at IS NULL AND expires_at > ${now} RETURNING *`,
+  setCodeGrant: (sql: SQL, hash: string, grantId: string) =>
+    sql`UPDATE codes SET grant_id = ${grantId} WHERE hash = ${hash}`,
+
+  insertGrant: (sql: SQL, g: GrantRecord) =>
+    sql`INSERT INTO grants (id, user_id, client_id, scopes, resource, data, created_at)
+      VALUES (${g.id}, ${g.userId}, ${g.clientId}, ${scopesToText(g.scopes)}, ${g.resource}, ${g.data}, ${g.createdAt})`,
+  insertAccessToken: (sql: SQL, grantId: string, t: NewAccessToken) =>
+    sql`INSERT INTO access_tokens (hash, grant_id, scopes, expires_at, created_at)
+      VALUES (${t.hash}, ${grantId}, ${scopesToText(t.scopes)}, ${t.expiresAt}, ${t.createdAt})`,
+  insertRefreshToken: (sql: SQL, grantId: string, parentHash: string | null, t: NewRefreshToken) =>
+    sql`INSERT INTO refresh_tokens (hash, grant_id, scopes, expires_at, created_at, parent_hash, used_at)
+      VALUES (${t.hash}, ${grantId}, ${scopesToText(t.scopes)}, ${t.expiresAt}, ${t.createdAt}, ${parentHash}, NULL)`,
+  /** The hot path: one indexed lookup joined with its grant. */
+  findAccessToken: (sql: SQL, hash: string, now: number) =>
+    sql<(AccessTokenRow & GrantColumns)[]>`SELECT a.*, g.user_id AS g_user_id, g.client_id AS g_client_id,
+        g.scopes AS g_scopes, g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at
+      FROM access_tokens a JOIN grants g ON g.id = a.grant_id
+      WHERE a.hash = ${hash} AND a.expires_at > ${now}`,
+  getRefreshToken: (sql: SQL, hash: string) =>
+    sql<(RefreshTokenRow & GrantColumns)[]>`SELECT r.*, g.user_id AS g_user_id, g.client_id AS g_client_id,
+        g.scopes AS g_scopes, g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at
+      FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
+      WHERE r.hash = ${hash}`,
+  /**
+   * Locks the grant of a refresh token, so that rotations within one grant take turns: the reuse policy looks at a
+   * token's successors, which another rotation may be changing. NO KEY UPDATE still lets token inserts check their
+   * foreign key against the row.
+   */
+  lockGrantOfRefreshToken: (sql: SQL, hash: string) =>
+    sql<{ id: string }[]>`SELECT g.id FROM grants g JOIN refresh_tokens r ON r.grant_id = g.id
+      WHERE r.hash = ${hash} FOR NO KEY UPDATE OF g`,
+  /** Read after the grant lock, so this statement's snapshot includes every earlier rotation of the grant. */
+  getRefreshTokenForRotation: (sql: SQL, hash: string) =>
+    sql<RotationRow[]>`SELECT r.*, g.user_id AS g_user_id, g.client_id AS g_client_id,
+        g.scopes AS g_scopes, g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at,
+        EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.parent_hash = r.hash AND c.used_at IS NOT NULL) AS successor_used
+      FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
+      WHERE r.hash = ${hash} FOR UPDATE OF r`,
+  markRefreshTokenUsed: (sql: SQL, hash: string, now: number) =>
+    sql`UPDATE refresh_tokens SET used_at = ${now} WHERE hash = ${hash}`,
+  deleteGrant: (sql: SQL, id: string) => sql`DELETE FROM grants WHERE id = ${id}`,
+  deleteGrantOfUser: (sql: SQL, userId: string, id: string) =>
+    sql`DELETE FROM grants WHERE id = ${id} AND user_id = ${userId}`,
+  deleteAccessToken: (sql: SQL, hash: string) => sql`DELETE FROM access_tokens WHERE hash = ${hash}`,
+  listGrantsForUser: (sql: SQL, userId: string) =>
+    sql<GrantRow[]>`SELECT * FROM grants WHERE user_id = ${userId} ORDER BY created_at DESC, id DESC`,
+
+  putConsent: (sql: SQL, c: ConsentRecord) =>
+    sql`INSERT INTO consents (user_id, client_id, scopes, updated_at)
+      VALUES (${c.userId}, ${c.clientId}, ${scopesToText(c.scopes)}, ${c.updatedAt})
+      ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes, updated_at = excluded.updated_at`,
+  getConsent: (sql: SQL, userId: string, clientId: string) =>
+    sql<ConsentRow[]>`SELECT * FROM consents WHERE user_id = ${userId} AND client_id = ${clientId}`,
+
+  /** A fixed window: the first hit after `reset_at` starts a new one. Concurrent hits queue on the row lock. */
+  hit: (sql: SQL, key: string, now: number, windowMs: number) =>
+    sql<{ count: DbInt; reset_at: DbInt }[]>`INSERT INTO throttles AS t (key, count, reset_at)
+      VALUES (${key}, 1, ${now}::bigint + ${windowMs}::bigint)
+      ON CONFLICT (key) DO UPDATE SET
+        count = CASE WHEN t.reset_at <= ${now}::bigint THEN 1 ELSE t.count + 1 END,
+        reset_at = CASE WHEN t.reset_at <= ${now}::bigint THEN ${now}::bigint + ${windowMs}::bigint ELSE t.reset_at END
+      RETURNING count, reset_at`,
+  clearHits: (sql: SQL, key: string) => sql`DELETE FROM throttles WHERE key = ${key}`,
+
+  putSnapshot: (sql: SQL, key: string, value: string, now: number) =>
+    sql`INSERT INTO snapshots (key, value, updated_at) VALUES (${key}, ${value}, ${now})
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+  getSnapshot: (sql: SQL, key: string) =>
+    sql<{ value: string; updated_at: DbInt }[]>`SELECT value, updated_at FROM snapshots WHERE key = ${key}`,
+
+  appendAudit: (sql: SQL, e: AuditEntry) =>
+    sql`INSERT INTO audit_log (at, user_id, client_id, tool, outcome, upstream_status, latency_ms, detail)
+      VALUES (${e.at}, ${e.userId}, ${e.clientId}, ${e.tool}, ${e.outcome}, ${e.upstreamStatus},
+        ${e.latencyMs}::double precision, ${e.detail})`,
+  /** A NULL filter matches everything, so one prepared statement serves every combination. */
+  queryAudit: (sql: SQL, q: AuditQuery) => {
+    const userId = q.userId ?? null;
+    const tool = q.tool ?? null;
+    const since = q.since ?? null;
+    return sql<AuditRow[]>`SELECT * FROM audit_log
+      WHERE (${userId}::text IS NULL OR user_id = ${userId}::text)
+        AND (${tool}::text IS NULL OR tool = ${tool}::text)
+        AND (${since}::bigint IS NULL OR at >= ${since}::bigint)
+      ORDER BY at DESC, id DESC LIMIT ${q.limit}`;
+  },
+
+  sweepCodes: (sql: SQL, now: number, retentionMs: number) =>
+    sql`DELETE FROM codes WHERE expires_at + ${retentionMs}::bigint <= ${now}::bigint`,
+  sweepAccessTokens: (sql: SQL, now: number) => sql`DELETE FROM access_tokens WHERE expires_at <= ${now}`,
+  sweepRefreshTokens: (sql: SQL, now: number) => sql`DELETE FROM refresh_tokens WHERE expires_at <= ${now}`,
+  sweepGrants: (sql: SQL) =>
+    sql`DELETE FROM grants WHERE
+      NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.id)
+      AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)`,
+  sweepThrottles: (sql: SQL, now: number) => sql`DELETE FROM throttles WHERE reset_at <= ${now}`,
+
+  ping: (sql: SQL) => sql`SELECT 1 AS ok`,
+};

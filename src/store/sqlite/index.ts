@@ -1,0 +1,375 @@
+/**
+ * @module store/sqlite
+ * The store on one SQLite file (bun:sqlite): the default, for a single instance. Calls run synchronously on one
+ * connection, so each is atomic within the process; transactions use BEGIN IMMEDIATE so that another process on the
+ * same file (a second instance, `portico audit`) waits for the write lock instead of failing half-way.
+ */
+import { Database } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type {
+  AccessTokenRecord,
+  AuditEntry,
+  AuditQuery,
+  AuditRecord,
+  ClientRecord,
+  CodeRecord,
+  ConsentRecord,
+  ConsumeCodeResult,
+  GrantRecord,
+  HitResult,
+  IssueGrantInput,
+  NewAccessToken,
+  NewRefreshToken,
+  RefreshTokenRecord,
+  RotateInput,
+  RotateResult,
+  Snapshot,
+  Store,
+  SweepResult,
+  TokenWithGrant,
+} from '../contract';
+import { CODE_RETENTION_MS } from '../contract';
+import { StoreUnavailableError } from '../errors';
+import { decideRotation } from '../rotation';
+import type {
+  AccessTokenRow,
+  AuditRow,
+  ClientRow,
+  CodeRow,
+  ConsentRow,
+  DbInt,
+  GrantColumns,
+  GrantRow,
+  RefreshTokenRow,
+} from '../rows';
+import {
+  int,
+  joinedGrant,
+  scopesToText,
+  toAccessToken,
+  toAudit,
+  toClient,
+  toCode,
+  toConsent,
+  toGrant,
+  toRefreshToken,
+} from '../rows';
+import { translateSqliteError } from './errors';
+import { migrate } from './migrations';
+import { SQL } from './sql';
+
+type Params = Record<string, string | number | null>;
+type RotationRow = RefreshTokenRow & GrantColumns & { successor_used: number };
+
+/** Opens (creating the file and its folder if needed) and migrates an SQLite store. `:memory:` for tests. */
+export async function openSqliteStore(path: string): Promise<Store> {
+  const where = path === ':memory:' ? 'SQLite in-memory database' : `SQLite database ${path}`;
+  if (path !== ':memory:') {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      const code = error instanceof Error && 'code' in error ? String(error.code) : 'error';
+      throw new StoreUnavailableError(`${where}: cannot create its folder ${dirname(path)} (${code})`, { cause: error });
+    }
+  }
+  let db: Database | undefined;
+  try {
+    db = new Database(path, { create: true, readwrite: true, strict: true });
+    // busy_timeout first: the pragmas below and the migration may have to wait for another process's lock.
+    db.run('PRAGMA busy_timeout = 5000');
+    db.run('PRAGMA journal_mode = WAL');
+    // In WAL mode NORMAL syncs at checkpoints instead of at every commit. A commit is in the WAL (and so in the OS
+    // page cache) before it returns, so it survives a crash of the process; only a power loss or OS crash can roll
+    // back the last commits, never corrupt the file. Losing a token minted a moment before a power cut only means
+    // signing in again, which is worth an fsync saved on every token.
+    db.run('PRAGMA synchronous = NORMAL');
+    db.run('PRAGMA foreign_keys = ON');
+    migrate(db, where);
+    return new SqliteStore(db, where);
+  } catch (error) {
+    db?.close();
+    throw translateSqliteError(error, where);
+  }
+}
+
+class SqliteStore implements Store {
+  readonly description: string;
+  readonly #db: Database;
+  #closed = false;
+  readonly #issueGrant: (input: IssueGrantInput) => void;
+  readonly #rotate: (input: RotateInput) => RotateResult;
+  readonly #deleteClient: (id: string) => boolean;
+  readonly #sweep: (now: number) => SweepResult;
+
+  constructor(db: Database, description: string) {
+    this.#db = db;
+    this.description = description;
+    const tx = <A extends unknown[], T>(fn: (...args: A) => T) => {
+      const wrapped = db.transaction(fn);
+      return (...args: A): T => wrapped.immediate(...args);
+    };
+    this.#issueGrant = tx((input: IssueGrantInput) => {
+      const { grant } = input;
+      this.#stmt(SQL.insertGrant).run({
+        id: grant.id,
+        user_id: grant.userId,
+        client_id: grant.clientId,
+        scopes: scopesToText(grant.scopes),
+        resource: grant.resource,
+        data: grant.data,
+        created_at: grant.createdAt,
+      });
+      this.#insertTokens(grant.id, null, input.access, input.refresh);
+      if (input.codeHash !== undefined) this.#stmt(SQL.setCodeGrant).run({ hash: input.codeHash, grant_id: grant.id });
+    });
+    this.#rotate = tx(({ hash, now, graceMs, next }: RotateInput): RotateResult => {
+      const row = this.#stmt<RotationRow>(SQL.getRefreshTokenForRotation).get({ hash });
+      if (!row) return { kind: 'unknown' };
+      const grantId = row.grant_id;
+      switch (decideRotation(toRefreshToken(row), row.successor_used === 1, now, graceMs)) {
+        case 'expired':
+          return { kind: 'expired' };
+        case 'revoke':
+          this.#stmt(SQL.deleteGrant).run({ id: grantId });
+          return { kind: 'reused', grantId };
+        case 'rotate':
+          this.#stmt(SQL.markRefreshTokenUsed).run({ hash, now });
+          this.#insertTokens(grantId, hash, next.access, next.refresh);
+          return { kind: 'rotated', grant: joinedGrant(row) };
+        case 'grace':
+          this.#insertTokens(grantId, hash, next.access, next.refresh);
+          return { kind: 'grace', grant: joinedGrant(row) };
+      }
+    });
+    this.#deleteClient = tx((id: string) => {
+      this.#stmt(SQL.deleteGrantsOfClient).run({ id });
+      this.#stmt(SQL.deleteCodesOfClient).run({ id });
+      return this.#stmt(SQL.deleteClient).run({ id }).changes > 0;
+    });
+    this.#sweep = tx((now: number): SweepResult => {
+      const count = (sql: string, params: Params) => this.#stmt(sql).run(params).changes;
+      return {
+        codes: count(SQL.sweepCodes, { now, retention_ms: CODE_RETENTION_MS }),
+        accessTokens: count(SQL.sweepAccessTokens, { now }),
+        refreshTokens: count(SQL.sweepRefreshTokens, { now }),
+        grants: count(SQL.sweepGrants, {}),
+        throttles: count(SQL.sweepThrottles, { now }),
+      };
+    });
+  }
+
+  /** A prepared statement; bun:sqlite's `query` compiles each SQL text once and caches it on the connection. */
+  #stmt<Row = unknown>(sql: string) {
+    return this.#db.query<Row, Params>(sql);
+  }
+
+  /** Runs `fn` with the store's error translation; async so that both backends fail the same way (a rejection). */
+  async #run<T>(fn: () => T, what?: string): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError(`${this.description} is closed`);
+    try {
+      return fn();
+    } catch (error) {
+      throw translateSqliteError(error, this.description, what);
+    }
+  }
+
+  #insertTokens(grantId: string, parentHash: string | null, access: NewAccessToken, refresh: NewRefreshToken): void {
+    this.#stmt(SQL.insertAccessToken).run({
+      hash: access.hash,
+      grant_id: grantId,
+      scopes: scopesToText(access.scopes),
+      expires_at: access.expiresAt,
+      created_at: access.createdAt,
+    });
+    this.#stmt(SQL.insertRefreshToken).run({
+      hash: refresh.hash,
+      grant_id: grantId,
+      scopes: scopesToText(refresh.scopes),
+      expires_at: refresh.expiresAt,
+      created_at: refresh.createdAt,
+      parent_hash: parentHash,
+    });
+  }
+
+  putClient(client: ClientRecord): Promise<void> {
+    return this.#run(() => {
+      this.#stmt(SQL.insertClient).run({
+        id: client.id,
+        secret_hash: client.secretHash,
+        metadata: client.metadata,
+        created_at: client.createdAt,
+        expires_at: client.expiresAt,
+      });
+    }, 'a client with this id');
+  }
+
+  getClient(id: string): Promise<ClientRecord | null> {
+    return this.#run(() => {
+      const row = this.#stmt<ClientRow>(SQL.getClient).get({ id });
+      return row ? toClient(row) : null;
+    });
+  }
+
+  deleteClient(id: string): Promise<boolean> {
+    return this.#run(() => this.#deleteClient(id));
+  }
+
+  putCode(code: CodeRecord): Promise<void> {
+    return this.#run(() => {
+      this.#stmt(SQL.insertCode).run({
+        hash: code.hash,
+        client_id: code.clientId,
+        user_id: code.userId,
+        redirect_uri: code.redirectUri,
+        code_challenge: code.codeChallenge,
+        scopes: scopesToText(code.scopes),
+        resource: code.resource,
+        data: code.data,
+        expires_at: code.expiresAt,
+        used_at: code.usedAt,
+        grant_id: code.grantId,
+      });
+    }, 'an authorization code with this hash');
+  }
+
+  getCode(hash: string): Promise<CodeRecord | null> {
+    return this.#run(() => {
+      const row = this.#stmt<CodeRow>(SQL.getCode).get({ hash });
+      return row ? toCode(row) : null;
+    });
+  }
+
+  consumeCode(hash: string, now: number): Promise<ConsumeCodeResult> {
+    return this.#run((): ConsumeCodeResult => {
+      const used = this.#stmt<CodeRow>(SQL.consumeCode).get({ hash, now });
+      if (used) return { kind: 'ok', code: toCode(used) };
+      const row = this.#stmt<CodeRow>(SQL.getCode).get({ hash });
+      if (!row) return { kind: 'unknown' };
+      if (row.used_at !== null) return { kind: 'used', grantId: row.grant_id };
+      return { kind: 'expired' };
+    });
+  }
+
+  issueGrant(input: IssueGrantInput): Promise<void> {
+    return this.#run(() => this.#issueGrant(input), 'a grant or token with this id or hash');
+  }
+
+  findAccessToken(hash: string, now: number): Promise<TokenWithGrant<AccessTokenRecord> | null> {
+    return this.#run(() => {
+      const row = this.#stmt<AccessTokenRow & GrantColumns>(SQL.findAccessToken).get({ hash, now });
+      return row ? { token: toAccessToken(row), grant: joinedGrant(row) } : null;
+    });
+  }
+
+  getRefreshToken(hash: string): Promise<TokenWithGrant<RefreshTokenRecord> | null> {
+    return this.#run(() => {
+      const row = this.#stmt<RefreshTokenRow & GrantColumns>(SQL.getRefreshToken).get({ hash });
+      return row ? { token: toRefreshToken(row), grant: joinedGrant(row) } : null;
+    });
+  }
+
+  rotateRefreshToken(input: RotateInput): Promise<RotateResult> {
+    return this.#run(() => this.#rotate(input), 'a token with this hash');
+  }
+
+  revokeGrant(id: string): Promise<boolean> {
+    return this.#run(() => this.#stmt(SQL.deleteGrant).run({ id }).changes > 0);
+  }
+
+  deleteAccessToken(hash: string): Promise<boolean> {
+    return this.#run(() => this.#stmt(SQL.deleteAccessToken).run({ hash }).changes > 0);
+  }
+
+  listGrantsForUser(userId: string): Promise<GrantRecord[]> {
+    return this.#run(() => this.#stmt<GrantRow>(SQL.listGrantsForUser).all({ user_id: userId }).map(toGrant));
+  }
+
+  revokeGrantOfUser(userId: string, grantId: string): Promise<boolean> {
+    return this.#run(() => this.#stmt(SQL.deleteGrantOfUser).run({ id: grantId, user_id: userId }).changes > 0);
+  }
+
+  putConsent(consent: ConsentRecord): Promise<void> {
+    return this.#run(() => {
+      this.#stmt(SQL.putConsent).run({
+        user_id: consent.userId,
+        client_id: consent.clientId,
+        scopes: scopesToText(consent.scopes),
+        updated_at: consent.updatedAt,
+      });
+    });
+  }
+
+  getConsent(userId: string, clientId: string): Promise<ConsentRecord | null> {
+    return this.#run(() => {
+      const row = this.#stmt<ConsentRow>(SQL.getConsent).get({ user_id: userId, client_id: clientId });
+      return row ? toConsent(row) : null;
+    });
+  }
+
+  hit(key: string, now: number, windowMs: number): Promise<HitResult> {
+    return this.#run(() => {
+      const row = this.#stmt<{ count: DbInt; reset_at: DbInt }>(SQL.hit).get({ key, now, window_ms: windowMs });
+      if (!row) throw new Error('store: the throttle upsert returned no row');
+      return { count: int(row.count), resetAt: int(row.reset_at) };
+    });
+  }
+
+  clearHits(key: string): Promise<void> {
+    return this.#run(() => {
+      this.#stmt(SQL.clearHits).run({ key });
+    });
+  }
+
+  putSnapshot(key: string, value: string, now: number): Promise<void> {
+    return this.#run(() => {
+      this.#stmt(SQL.putSnapshot).run({ key, value, updated_at: now });
+    });
+  }
+
+  getSnapshot(key: string): Promise<Snapshot | null> {
+    return this.#run(() => {
+      const row = this.#stmt<{ value: string; updated_at: DbInt }>(SQL.getSnapshot).get({ key });
+      return row ? { value: row.value, updatedAt: int(row.updated_at) } : null;
+    });
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    return this.#run(() => {
+      this.#stmt(SQL.appendAudit).run({
+        at: entry.at,
+        user_id: entry.userId,
+        client_id: entry.clientId,
+        tool: entry.tool,
+        outcome: entry.outcome,
+        upstream_status: entry.upstreamStatus,
+        latency_ms: entry.latencyMs,
+        detail: entry.detail,
+      });
+    });
+  }
+
+  queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    return this.#run(() =>
+      this.#stmt<AuditRow>(SQL.queryAudit)
+        .all({ user_id: query.userId ?? null, tool: query.tool ?? null, since: query.since ?? null, limit: query.limit })
+        .map(toAudit),
+    );
+  }
+
+  sweep(now: number): Promise<SweepResult> {
+    return this.#run(() => this.#sweep(now));
+  }
+
+  ping(): Promise<void> {
+    return this.#run(() => {
+      this.#stmt(SQL.ping).get({});
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}

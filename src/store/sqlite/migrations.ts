@@ -1,0 +1,138 @@
+/**
+ * @module store/sqlite/migrations
+ * The SQLite schema, as numbered migrations applied at open. Append new versions; never edit an applied one.
+ * Tables are STRICT so that a wrong type fails here as it would in PostgreSQL.
+ */
+import type { Database } from 'bun:sqlite';
+import { schemaTooNew } from '../errors';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    statements: [
+      `CREATE TABLE clients (
+        id TEXT PRIMARY KEY,
+        secret_hash TEXT,
+        metadata TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER
+      ) STRICT`,
+      `CREATE TABLE codes (
+        hash TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        data TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        grant_id TEXT
+      ) STRICT`,
+      'CREATE INDEX codes_expires_at ON codes (expires_at)',
+      'CREATE INDEX codes_client_id ON codes (client_id)',
+      `CREATE TABLE grants (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT`,
+      'CREATE INDEX grants_user_id ON grants (user_id, created_at)',
+      'CREATE INDEX grants_client_id ON grants (client_id)',
+      `CREATE TABLE access_tokens (
+        hash TEXT PRIMARY KEY,
+        grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+        scopes TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT`,
+      'CREATE INDEX access_tokens_grant_id ON access_tokens (grant_id)',
+      'CREATE INDEX access_tokens_expires_at ON access_tokens (expires_at)',
+      `CREATE TABLE refresh_tokens (
+        hash TEXT PRIMARY KEY,
+        grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+        scopes TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        parent_hash TEXT,
+        used_at INTEGER
+      ) STRICT`,
+      'CREATE INDEX refresh_tokens_grant_id ON refresh_tokens (grant_id)',
+      'CREATE INDEX refresh_tokens_parent_hash ON refresh_tokens (parent_hash)',
+      'CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at)',
+      `CREATE TABLE consents (
+        user_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, client_id)
+      ) STRICT`,
+      `CREATE TABLE throttles (
+        key TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        reset_at INTEGER NOT NULL
+      ) STRICT`,
+      'CREATE INDEX throttles_reset_at ON throttles (reset_at)',
+      `CREATE TABLE snapshots (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT`,
+      `CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        upstream_status INTEGER,
+        latency_ms REAL NOT NULL,
+        detail TEXT
+      ) STRICT`,
+      'CREATE INDEX audit_log_at ON audit_log (at)',
+      'CREATE INDEX audit_log_user_id ON audit_log (user_id, at)',
+      'CREATE INDEX audit_log_tool ON audit_log (tool, at)',
+    ],
+  },
+];
+
+/** The newest schema version this binary knows. */
+export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/**
+ * Brings the schema up to date. BEGIN IMMEDIATE takes the write lock before reading the version, so two processes
+ * opening a fresh file at once apply each migration once: the second waits (busy_timeout), then finds nothing to do.
+ * @throws StoreSchemaError, with nothing changed, if a newer Portico has migrated this database.
+ */
+export function migrate(db: Database, where: string): void {
+  db.transaction(() => {
+    db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    ) STRICT`);
+    const row = db.query<{ version: number | null }, []>('SELECT max(version) AS version FROM schema_migrations').get();
+    const current = row?.version ?? 0;
+    if (current > LATEST_VERSION) throw schemaTooNew(where, current, LATEST_VERSION);
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      for (const statement of migration.statements) db.run(statement);
+      db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    }
+  }).immediate();
+}

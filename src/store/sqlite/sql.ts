@@ -1,0 +1,85 @@
+/**
+ * @module store/sqlite/sql
+ * Every statement the SQLite store runs, in one place. Parameters are named (`$hash`) and always bound.
+ */
+
+const GRANT_COLUMNS = `g.user_id AS g_user_id, g.client_id AS g_client_id, g.scopes AS g_scopes,
+  g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at`;
+
+export const SQL = {
+  insertClient: `INSERT INTO clients (id, secret_hash, metadata, created_at, expires_at)
+    VALUES ($id, $secret_hash, $metadata, $created_at, $expires_at)`,
+  getClient: 'SELECT * FROM clients WHERE id = $id',
+  deleteClient: 'DELETE FROM clients WHERE id = $id',
+  deleteCodesOfClient: 'DELETE FROM codes WHERE client_id = $id',
+  deleteGrantsOfClient: 'DELETE FROM grants WHERE client_id = $id',
+
+  insertCode: `INSERT INTO codes (hash, client_id, user_id, redirect_uri, code_challenge, scopes, resource, data,
+      expires_at, used_at, grant_id)
+    VALUES ($hash, $client_id, $user_id, $redirect_uri, $code_challenge, $scopes, $resource, $data,
+      $expires_at, $used_at, $grant_id)`,
+  getCode: 'SELECT * FROM codes WHERE hash = $hash',
+  /** One statement, so it is atomic without a transaction: only one caller finds the code unused. */
+  consumeCode: `UPDATE codes SET used_at = $now
+    WHERE hash = $hash AND used_at IS NULL AND expires_at > $now RETURNING *`,
+  setCodeGrant: 'UPDATE codes SET grant_id = $grant_id WHERE hash = $hash',
+
+  insertGrant: `INSERT INTO grants (id, user_id, client_id, scopes, resource, data, created_at)
+    VALUES ($id, $user_id, $client_id, $scopes, $resource, $data, $created_at)`,
+  insertAccessToken: `INSERT INTO access_tokens (hash, grant_id, scopes, expires_at, created_at)
+    VALUES ($hash, $grant_id, $scopes, $expires_at, $created_at)`,
+  insertRefreshToken: `INSERT INTO refresh_tokens (hash, grant_id, scopes, expires_at, created_at, parent_hash, used_at)
+    VALUES ($hash, $grant_id, $scopes, $expires_at, $created_at, $parent_hash, NULL)`,
+  findAccessToken: `SELECT a.*, ${GRANT_COLUMNS}
+    FROM access_tokens a JOIN grants g ON g.id = a.grant_id
+    WHERE a.hash = $hash AND a.expires_at > $now`,
+  getRefreshToken: `SELECT r.*, ${GRANT_COLUMNS}
+    FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
+    WHERE r.hash = $hash`,
+  /** The presented token with what the reuse policy needs: whether a token rotated from it has been used. */
+  getRefreshTokenForRotation: `SELECT r.*, ${GRANT_COLUMNS},
+      EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.parent_hash = r.hash AND c.used_at IS NOT NULL) AS successor_used
+    FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
+    WHERE r.hash = $hash`,
+  markRefreshTokenUsed: 'UPDATE refresh_tokens SET used_at = $now WHERE hash = $hash',
+  deleteGrant: 'DELETE FROM grants WHERE id = $id',
+  deleteGrantOfUser: 'DELETE FROM grants WHERE id = $id AND user_id = $user_id',
+  deleteAccessToken: 'DELETE FROM access_tokens WHERE hash = $hash',
+  listGrantsForUser: 'SELECT * FROM grants WHERE user_id = $user_id ORDER BY created_at DESC, id DESC',
+
+  putConsent: `INSERT INTO consents (user_id, client_id, scopes, updated_at)
+    VALUES ($user_id, $client_id, $scopes, $updated_at)
+    ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes, updated_at = excluded.updated_at`,
+  getConsent: 'SELECT * FROM consents WHERE user_id = $user_id AND client_id = $client_id',
+
+  /** A fixed window: the first hit after `reset_at` starts a new one. */
+  hit: `INSERT INTO throttles (key, count, reset_at) VALUES ($key, 1, $now + $window_ms)
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN throttles.reset_at <= $now THEN 1 ELSE throttles.count + 1 END,
+      reset_at = CASE WHEN throttles.reset_at <= $now THEN $now + $window_ms ELSE throttles.reset_at END
+    RETURNING count, reset_at`,
+  clearHits: 'DELETE FROM throttles WHERE key = $key',
+
+  putSnapshot: `INSERT INTO snapshots (key, value, updated_at) VALUES ($key, $value, $updated_at)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+  getSnapshot: 'SELECT value, updated_at FROM snapshots WHERE key = $key',
+
+  appendAudit: `INSERT INTO audit_log (at, user_id, client_id, tool, outcome, upstream_status, latency_ms, detail)
+    VALUES ($at, $user_id, $client_id, $tool, $outcome, $upstream_status, $latency_ms, $detail)`,
+  /** A NULL filter matches everything, so one prepared statement serves every combination. */
+  queryAudit: `SELECT * FROM audit_log
+    WHERE ($user_id IS NULL OR user_id = $user_id)
+      AND ($tool IS NULL OR tool = $tool)
+      AND ($since IS NULL OR at >= $since)
+    ORDER BY at DESC, id DESC LIMIT $limit`,
+
+  sweepCodes: 'DELETE FROM codes WHERE expires_at + $retention_ms <= $now',
+  sweepAccessTokens: 'DELETE FROM access_tokens WHERE expires_at <= $now',
+  sweepRefreshTokens: 'DELETE FROM refresh_tokens WHERE expires_at <= $now',
+  sweepGrants: `DELETE FROM grants WHERE
+    NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.id)
+    AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)`,
+  sweepThrottles: 'DELETE FROM throttles WHERE reset_at <= $now',
+
+  ping: 'SELECT 1 AS ok',
+} as const;

@@ -1,0 +1,122 @@
+/** The SQLite backend: the conformance suite on a temp file, plus what only a file-backed store has to get right. */
+import { Database } from 'bun:sqlite';
+import { afterAll, describe, expect, test } from 'bun:test';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStore, StoreUnavailableError } from '../../src/store';
+import { storeConformance } from '../../src/store/testing/conformance';
+import { aClient } from '../../src/store/testing/fixtures';
+import { removeTempDirs, tempDir } from '../fixtures/temp';
+
+afterAll(removeTempDirs);
+
+/** Runs one statement on the file through a connection of its own, behind the store's back. */
+function execOn(file: string, statement: string): void {
+  const db = new Database(file);
+  try {
+    db.run(statement);
+  } finally {
+    db.close();
+  }
+}
+
+const suiteFile = join(tempDir(), 'conformance.db');
+storeConformance('sqlite store', () => openStore(`sqlite:${suiteFile}`), {
+  freshDatabase: async () => {
+    const file = join(tempDir(), 'fresh.db');
+    return {
+      open: () => openStore(file),
+      exec: async (statement) => execOn(file, statement),
+      dispose: async () => {},
+    };
+  },
+});
+
+describe('sqlite backend', () => {
+  test('creates the file and the folders leading to it', async () => {
+    const file = join(tempDir(), 'not', 'yet', 'there', 'portico.db');
+    const store = await openStore(file);
+    await store.ping();
+    await store.close();
+    expect(existsSync(file)).toBe(true);
+  });
+
+  test('without a URL the store is ./data/portico.db under the working directory', async () => {
+    const cwd = tempDir();
+    const store = await openStore(undefined, { cwd });
+    expect(store.description).toBe(`SQLite database ${join(cwd, 'data', 'portico.db')}`);
+    await store.close();
+    expect(existsSync(join(cwd, 'data', 'portico.db'))).toBe(true);
+  });
+
+  test('data survives closing and reopening', async () => {
+    const file = join(tempDir(), 'durable.db');
+    const client = aClient();
+    const first = await openStore(`file:${file}`);
+    await first.putClient(client);
+    await first.putSnapshot('spec', '{"openapi":"3.1.0"}', 1);
+    await first.close();
+    const again = await openStore(`sqlite://${file}`);
+    expect(await again.getClient(client.id)).toEqual(client);
+    expect(await again.getSnapshot('spec')).toEqual({ value: '{"openapi":"3.1.0"}', updatedAt: 1 });
+    await again.close();
+  });
+
+  test('the file is in WAL mode', async () => {
+    const file = join(tempDir(), 'wal.db');
+    await (await openStore(file)).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
+    } finally {
+      db.close();
+    }
+  });
+
+  test(':memory: gives a private database', async () => {
+    const one = await openStore('sqlite::memory:');
+    const two = await openStore(':memory:');
+    const client = aClient();
+    await one.putClient(client);
+    expect(await one.getClient(client.id)).toEqual(client);
+    expect(await two.getClient(client.id)).toBeNull();
+    await one.close();
+    await two.close();
+  });
+
+  test('a folder that cannot be created is a StoreUnavailableError naming it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a-file'), '');
+    const error = await openStore(join(dir, 'a-file', 'portico.db')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain(join(dir, 'a-file'));
+  });
+
+  test('a file that is not a database is a StoreUnavailableError', async () => {
+    const file = join(tempDir(), 'garbage.db');
+    writeFileSync(file, 'this is not an SQLite database, just text that is long enough to have a header'.repeat(20));
+    const error = await openStore(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain(file);
+  });
+
+  test('processes opening a fresh file at the same moment all migrate it safely', async () => {
+    const file = join(tempDir(), 'race.db');
+    const child = join(import.meta.dir, 'sqlite-open-child.ts');
+    const procs = Array.from({ length: 4 }, (_, i) =>
+      Bun.spawn([process.execPath, child, file, `client-${i}`], { stdout: 'pipe', stderr: 'pipe' }),
+    );
+    const codes = await Promise.all(procs.map((p) => p.exited));
+    const errors = await Promise.all(procs.map((p) => new Response(p.stderr).text()));
+    expect({ codes, errors }).toEqual({ codes: [0, 0, 0, 0], errors: ['', '', '', ''] });
+    const store = await openStore(file);
+    for (let i = 0; i < 4; i++) expect(await store.getClient(`client-${i}`)).not.toBeNull();
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM schema_migrations').get()?.n).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+});
