@@ -52,6 +52,7 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
       PORTICO_UPSTREAM: demo.baseUrl,
       PORTICO_SPEC: env.PORTICO_SPEC ?? demo.specUrl,
       PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${token}`,
+      PORTICO_AUTH: 'none',
     });
   } catch (error) {
     await demo.stop();

@@ -305,6 +305,7 @@ async function startGateway(mode: 'stateless' | 'stateful', api: string, token: 
     PORTICO_UPSTREAM: `${api}/v1`,
     PORTICO_SPEC: `${api}/swagger.json`,
     PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${token}`,
+    PORTICO_AUTH: 'none',
     PORTICO_PORT: '0',
     PORTICO_HOST: '127.0.0.1',
     PORTICO_MCP_MODE: mode,

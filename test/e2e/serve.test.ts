@@ -28,6 +28,7 @@ describe('portico serve', () => {
     const gateway = await startPortico([...SOURCES, 'serve', '--port', '0', '--mcp-mode', 'stateless'], {
       PORTICO_UPSTREAM: api.baseUrl,
       PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${token}`,
+      PORTICO_AUTH: 'none',
       PORTICO_LOG_LEVEL: 'warn',
     });
     const client = new Client({ name: 'e2e', version: '1' });
