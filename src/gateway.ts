@@ -6,7 +6,10 @@
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CatalogCache, discoverSpec } from './catalog';
 import type { ServeConfig } from './config/serve';
+import { ConfigError } from './config/serve';
 import { createApp } from './http/app';
+import { createAuthorization, endpointsOf, loadServerSecret, type Authorization } from './oauth';
+import { openStore, parseDatabaseUrl, type Store } from './store';
 import type { Logger } from './log';
 import { ArgumentValidator } from './mcp/arguments';
 import { CatalogTools, type CallOperation } from './mcp/catalog-tools';
@@ -36,26 +39,50 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
   });
   await cache.start();
 
+  const store = config.auth === 'oauth' ? await openStore(config.databaseUrl) : undefined;
   let endpoint: McpEndpoint | undefined;
-  const tools = new CatalogTools(cache, call, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize);
-  const requests = new ToolRequests(tools, new ArgumentValidator());
-  const jsonSchemaValidator = new AjvJsonSchemaValidator();
-  endpoint = new McpEndpoint({
-    mode: config.mcpMode,
-    requests,
-    createServer: () => createMcpServer({ requests, jsonSchemaValidator }),
-    maxBodyBytes: config.maxRequestBytes,
-    sessionIdleMs: config.sessionIdleSeconds * 1000,
-    log,
-  });
+  let authorization: Authorization | undefined;
+  try {
+    const secret = store && loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl));
+    const tools = new CatalogTools(cache, call, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize);
+    const requests = new ToolRequests(tools, new ArgumentValidator(), { listed: config.toolsListed, denial: config.scopeDenial });
+    const jsonSchemaValidator = new AjvJsonSchemaValidator();
+    endpoint = new McpEndpoint({
+      mode: config.mcpMode,
+      requests,
+      createServer: () => createMcpServer({ requests, jsonSchemaValidator }),
+      maxBodyBytes: config.maxRequestBytes,
+      sessionIdleMs: config.sessionIdleSeconds * 1000,
+      log,
+      insufficientScope: (needed) => authorization?.insufficientScope(needed) ?? {},
+    });
 
-  const server = Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) });
-  const publicUrl = new URL(config.publicUrl ?? `http://localhost:${server.port}`);
-  const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
-  const app = createApp({ endpoint, allowedHosts, allowedOrigins: config.allowedOrigins });
-  server.reload({ fetch: (request) => app.handle(request) });
+    const server = Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) });
+    const publicUrl = new URL(config.publicUrl ?? `http://localhost:${server.port}`);
+    if (store && secret) {
+      if (publicUrl.protocol !== 'https:' && !LOOPBACK.has(publicUrl.hostname)) {
+        server.stop(true);
+        throw new ConfigError(`PORTICO_PUBLIC_URL must be https when users sign in through Portico (got ${publicUrl.href}); plain http is only for localhost`);
+      }
+      authorization = createAuthorization({ config, publicUrl, store, secret: secret.secret, log, toolCounts: () => tools.countByScope() });
+      log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store.description, secret: secret.source });
+    }
+    const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
+    const app = createApp({ endpoint, authorization, allowedHosts, allowedOrigins: config.allowedOrigins });
+    server.reload({ fetch: (request) => app.handle(request) });
+    return listening(config, server, publicUrl, cache, endpoint, store, source, log);
+  } catch (error) {
+    cache.stop();
+    await endpoint?.close();
+    await store?.close();
+    throw error;
+  }
+}
 
-  const mcpUrl = new URL('/mcp', publicUrl).href;
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function listening(config: ServeConfig, server: ReturnType<typeof Bun.serve>, publicUrl: URL, cache: CatalogCache, endpoint: McpEndpoint, store: Store | undefined, source: string, log: Logger): Gateway {
+  const mcpUrl = endpointsOf(publicUrl).resource;
   log.info('gateway.listening', { listen: `http://${config.host}:${server.port}`, mcp: mcpUrl, upstream: config.upstream, spec: source, mode: config.mcpMode, tools: cache.current.entries.length });
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`,
@@ -64,8 +91,9 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
     endpoint,
     async stop() {
       cache.stop();
-      await endpoint?.close();
+      await endpoint.close();
       server.stop(true);
+      await store?.close();
     },
   };
 }

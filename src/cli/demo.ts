@@ -1,8 +1,8 @@
 /**
  * @module cli/demo
  * `portico demo`: the bundled demo API (a managed-PostgreSQL host) and the gateway in front of it, with
- * no configuration. Until Portico signs users in itself (OAuth), the gateway calls the API as one demo
- * user, logged in at start.
+ * no configuration. Users sign in through Portico with a demo account (the demo API's own login);
+ * `--as <email>` skips sign-in and calls the API as that user.
  */
 import { ConfigError, readServeConfig } from '../config/serve';
 import { DEMO_USERS, startDemoApi } from '../demo';
@@ -27,8 +27,9 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
   }
   const apiPort = Number(flags['--api-port'] ?? 4010);
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) return usageError(`--api-port must be a port number, got "${flags['--api-port']}"`);
-  const user = DEMO_USERS.find((candidate) => candidate.email === (flags['--as'] ?? DEMO_USERS[0]!.email));
-  if (!user) return usageError(`--as must be one of ${DEMO_USERS.map((u) => u.email).join(', ')}`);
+  const as = flags['--as'];
+  const user = as === undefined ? undefined : DEMO_USERS.find((candidate) => candidate.email === as);
+  if (as !== undefined && !user) return usageError(`--as must be one of ${DEMO_USERS.map((u) => u.email).join(', ')}`);
   const gatewayFlags = Object.fromEntries(Object.entries(flags).filter(([name]) => !DEMO_FLAGS.includes(name)));
 
   let demo;
@@ -38,12 +39,6 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
     process.stderr.write(`portico demo: cannot start the demo API on port ${apiPort}: ${(error as Error).message}; pick another with --api-port\n`);
     return 1;
   }
-  const login = await fetch(`${demo.baseUrl}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: user.email, password: user.password }),
-  });
-  const { token } = (await login.json()) as { token: string };
 
   let config;
   try {
@@ -51,8 +46,7 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
       ...env,
       PORTICO_UPSTREAM: demo.baseUrl,
       PORTICO_SPEC: env.PORTICO_SPEC ?? demo.specUrl,
-      PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${token}`,
-      PORTICO_AUTH: 'none',
+      ...(user ? { PORTICO_AUTH: 'none', PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${await demoToken(demo.baseUrl, user)}` } : signInSettings(env)),
     });
   } catch (error) {
     await demo.stop();
@@ -64,9 +58,10 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
     await demo.stop();
     return 1;
   }
+  const who = user ? `the gateway calls it as ${user.email} (no sign-in)` : 'sign in as one of the demo users when your MCP client opens the browser';
   process.stderr.write(
-    `\nDemo API: ${demo.baseUrl} (document ${demo.specUrl}); the gateway calls it as ${user.email}.\n` +
-      `Demo users: ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n`,
+    `\nDemo API: ${demo.baseUrl} (document ${demo.specUrl}); ${who}.\n` +
+      `Demo users (email / password, role): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
@@ -75,6 +70,30 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
   await gateway.stop();
   await demo.stop();
   return 0;
+}
+
+/**
+ * Sign-in through Portico against the demo API's login endpoint. The demo API keeps its state in memory,
+ * so by default Portico does too: grants holding tokens of a demo API that has since restarted would
+ * only fail.
+ */
+function signInSettings(env: Record<string, string | undefined>): Record<string, string> {
+  return {
+    PORTICO_AUTH: 'oauth',
+    PORTICO_DATABASE_URL: env.PORTICO_DATABASE_URL ?? 'sqlite::memory:',
+    PORTICO_LOGIN_PATH: '/auth/login',
+    PORTICO_LOGIN_USERNAME_FIELD: 'email',
+    PORTICO_BRAND_NAME: env.PORTICO_BRAND_NAME ?? 'Portico demo (Acme Postgres)',
+  };
+}
+
+async function demoToken(baseUrl: string, user: { email: string; password: string }): Promise<string> {
+  const login = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+  });
+  return ((await login.json()) as { token: string }).token;
 }
 
 function usageError(message: string): number {

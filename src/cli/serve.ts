@@ -5,6 +5,8 @@
 import { SpecError } from '../catalog';
 import { ConfigError, readServeConfig, type ServeConfig } from '../config/serve';
 import { startGateway, type Gateway } from '../gateway';
+import { SecretError } from '../oauth';
+import { StoreError } from '../store';
 import { createLogger } from '../log';
 import { callTool } from '../proxy';
 import { splitFlags } from './flags';
@@ -35,7 +37,7 @@ export async function serve(config: ServeConfig): Promise<Gateway | null> {
   const log = createLogger(config.logLevel);
   const proxy = { upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes };
   try {
-    const gateway = await startGateway(config, (entry, args, signal) => callTool(entry, args, proxy, signal), log);
+    const gateway = await startGateway(config, (entry, args, signal, principal) => callTool(entry, args, proxy, signal, principal?.upstreamHeaders), log);
     process.stderr.write(
       `Portico is serving ${gateway.cache.current.entries.length} tools for ${config.upstream}\n` +
         `  MCP endpoint: ${gateway.mcpUrl}\n` +
@@ -43,9 +45,15 @@ export async function serve(config: ServeConfig): Promise<Gateway | null> {
     );
     return gateway;
   } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    process.stderr.write(`portico serve: cannot load the API's OpenAPI document: ${error.message}\n`);
-    return null;
+    if (error instanceof SpecError) {
+      process.stderr.write(`portico serve: cannot load the API's OpenAPI document: ${error.message}\n`);
+      return null;
+    }
+    if (error instanceof StoreError || error instanceof SecretError || error instanceof ConfigError) {
+      process.stderr.write(`portico serve: ${error.message}\n`);
+      return null;
+    }
+    throw error;
   }
 }
 

@@ -58,11 +58,12 @@ ${Object.entries(ServeConfigSchema.properties)
 export const DEMO_USAGE = `Usage: portico demo [options]
 
 Starts the bundled demo API (a managed-PostgreSQL host: orgs, projects, databases, roles, backups,
-metrics) and the gateway in front of it. Connect an MCP client to the printed /mcp URL.
+metrics) and the gateway in front of it. Connect an MCP client to the printed /mcp URL: a browser
+opens Portico's sign-in page; sign in as a demo user (printed at start) and approve.
 
 Options:
   --api-port <n>     Port of the demo API [default 4010; 0 picks a free one]
-  --as <email>       Demo user the gateway calls the API as [default alice@example.com]
+  --as <email>       No sign-in: /mcp is open and every call goes to the API as this demo user
   --control          Let POST /_demo/extend add an operation at run time (shows list_changed)
   Any "portico serve" option (--port, --mcp-mode, --spec-ttl, …) applies to the gateway.
   -h, --help         Print this help

@@ -14,7 +14,9 @@
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log';
-import type { ToolRequests } from './tool-requests';
+import type { Principal } from '../oauth/bearer';
+import type { Scope } from '../oauth/scopes';
+import { InsufficientScopeError, type ToolRequests } from './tool-requests';
 
 type RequestId = string | number;
 
@@ -52,17 +54,21 @@ export function directRequest(request: Request, message: unknown, session: boole
 export async function answerDirect(
   requests: ToolRequests,
   direct: DirectRequest,
-  signal: AbortSignal,
-  headers: Record<string, string>,
-  log: Logger,
+  context: { signal: AbortSignal; principal?: Principal; headers: Record<string, string>; log: Logger; insufficientScope?: (needed: Scope) => Record<string, string> },
 ): Promise<Response> {
+  const { headers, log } = context;
   try {
     if (direct.method === 'invalid') throw new McpError(ErrorCode.InvalidParams, direct.problem);
-    if (direct.method === 'tools/list') return jsonResponse(withResult(direct.id, requests.listJson(direct.cursor)), headers);
-    const result = await requests.call(direct.name, direct.args, signal);
+    if (direct.method === 'tools/list') return jsonResponse(withResult(direct.id, requests.listJson(direct.cursor, context.principal)), headers);
+    const result = await requests.call(direct.name, direct.args, context.signal, context.principal);
     return jsonResponse(JSON.stringify({ jsonrpc: '2.0', id: direct.id, result }), headers);
   } catch (error) {
     let code: number = ErrorCode.InternalError;
+    if (error instanceof InsufficientScopeError && context.insufficientScope) {
+      // an HTTP 403 with the challenge lets the client ask the user for more (step-up); the body says it in words
+      const body = JSON.stringify({ jsonrpc: '2.0', id: direct.id, error: { code: error.code, message: error.message } });
+      return new Response(body, { status: 403, headers: { 'content-type': 'application/json', ...headers, ...context.insufficientScope(error.needed) } });
+    }
     if (error instanceof McpError) code = error.code;
     else log.error('mcp.request_failed', { method: direct.method, error: error instanceof Error ? error.message : String(error) });
     const message = error instanceof Error ? error.message : 'Internal error';

@@ -11,6 +11,9 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger, type Logger } from '../log';
 import { readCapped } from '../read-capped';
 import { answerDirect, directRequest, type DirectRequest } from './direct';
+import type { Principal } from '../oauth/bearer';
+import type { Scope } from '../oauth/scopes';
+import { authInfoFor } from './server';
 import type { ToolRequests } from './tool-requests';
 
 export type McpMode = 'stateful' | 'stateless';
@@ -28,12 +31,16 @@ export interface McpEndpointOptions {
   readonly maxBatch?: number;
   /** @default a logger that discards */
   readonly log?: Logger;
+  /** The headers of a 403 for a call beyond the caller's scopes (the `insufficient_scope` challenge). */
+  readonly insufficientScope?: (needed: Scope) => Record<string, string>;
 }
 
 interface Session {
   readonly transport: WebStandardStreamableHTTPServerTransport;
   readonly server: Server;
   lastSeen: number;
+  /** Who opened it (user and client): a session is used by no one else. */
+  readonly owner: string | undefined;
   /** Calls on the direct path still running, by JSON-RPC id, so `notifications/cancelled` can stop them. */
   readonly calls: Map<string | number, AbortController>;
 }
@@ -63,9 +70,9 @@ export class McpEndpoint {
     return this.sessions.size;
   }
 
-  /** Answers one HTTP request to `/mcp`. */
-  async handle(request: Request): Promise<Response> {
-    return this.options.mode === 'stateless' ? this.handleStateless(request) : this.handleStateful(request);
+  /** Answers one HTTP request to `/mcp`, for `principal` when the caller signed in. */
+  async handle(request: Request, principal?: Principal): Promise<Response> {
+    return this.options.mode === 'stateless' ? this.handleStateless(request, principal) : this.handleStateful(request, principal);
   }
 
   /** Tells every open session that the tool list changed. */
@@ -82,7 +89,7 @@ export class McpEndpoint {
     this.sessions.clear();
   }
 
-  private async handleStateless(request: Request): Promise<Response> {
+  private async handleStateless(request: Request, principal: Principal | undefined): Promise<Response> {
     if (request.method !== 'POST') {
       return jsonRpcError(405, -32000, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
     }
@@ -90,31 +97,33 @@ export class McpEndpoint {
     if (parsed instanceof Response) return parsed;
     const direct = directRequest(request, parsed, false);
     // The client going away cancels the call: a stateless request has no other way to be cancelled
-    if (direct) return answerDirect(this.options.requests, direct, request.signal, {}, this.log);
+    if (direct) return answerDirect(this.options.requests, direct, { signal: request.signal, principal, headers: {}, log: this.log, insufficientScope: this.options.insufficientScope });
     const server = this.options.createServer();
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: this.maxBodyBytes });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(request, { parsedBody: parsed });
+      return await transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });
     } finally {
       void server.close();
     }
   }
 
-  private async handleStateful(request: Request): Promise<Response> {
+  private async handleStateful(request: Request, principal: Principal | undefined): Promise<Response> {
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {
       const session = this.sessions.get(sessionId);
-      // 404 tells the client to start a new session (it may live on another instance, or have expired)
-      if (!session) return jsonRpcError(404, -32001, 'session not found: it expired or belongs to another instance; initialize a new one');
+      // 404 tells the client to start a new session (it may live on another instance, or have expired);
+      // a session id someone else opened gets the same answer: it does not exist for this caller
+      if (!session || session.owner !== ownerOf(principal)) return jsonRpcError(404, -32001, 'session not found: it expired or belongs to another instance; initialize a new one');
       session.lastSeen = Date.now();
-      if (request.method !== 'POST') return session.transport.handleRequest(request);
+      const authInfo = principal && authInfoFor(principal);
+      if (request.method !== 'POST') return session.transport.handleRequest(request, { authInfo });
       const parsed = await this.readMessages(request);
       if (parsed instanceof Response) return parsed;
       const direct = directRequest(request, parsed, true);
-      if (direct) return this.answerInSession(session, sessionId, direct, request);
+      if (direct) return this.answerInSession(session, sessionId, direct, request, principal);
       cancelDirectCalls(session, parsed);
-      return session.transport.handleRequest(request, { parsedBody: parsed });
+      return session.transport.handleRequest(request, { parsedBody: parsed, authInfo });
     }
     if (request.method !== 'POST') {
       return jsonRpcError(400, -32000, 'the Mcp-Session-Id header is required; start a session with an initialize request');
@@ -130,7 +139,7 @@ export class McpEndpoint {
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: this.maxBodyBytes,
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, server, lastSeen: Date.now(), calls: new Map() });
+        this.sessions.set(id, { transport, server, lastSeen: Date.now(), owner: ownerOf(principal), calls: new Map() });
         this.log.info('mcp.session_opened', { sessions: this.sessions.size });
       },
       onsessionclosed: (id) => this.forget(id),
@@ -139,16 +148,22 @@ export class McpEndpoint {
       if (transport.sessionId) this.forget(transport.sessionId);
     };
     await server.connect(transport);
-    return transport.handleRequest(request, { parsedBody: parsed });
+    return transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });
   }
 
-  private async answerInSession(session: Session, sessionId: string, direct: DirectRequest, request: Request): Promise<Response> {
+  private async answerInSession(session: Session, sessionId: string, direct: DirectRequest, request: Request, principal: Principal | undefined): Promise<Response> {
     const controller = new AbortController();
     const onGone = () => controller.abort(request.signal.reason);
     request.signal.addEventListener('abort', onGone, { once: true });
     session.calls.set(direct.id, controller);
     try {
-      return await answerDirect(this.options.requests, direct, controller.signal, { 'mcp-session-id': sessionId }, this.log);
+      return await answerDirect(this.options.requests, direct, {
+        signal: controller.signal,
+        principal,
+        headers: { 'mcp-session-id': sessionId },
+        log: this.log,
+        insufficientScope: this.options.insufficientScope,
+      });
     } finally {
       request.signal.removeEventListener('abort', onGone);
       if (session.calls.get(direct.id) === controller) session.calls.delete(direct.id);
@@ -177,6 +192,10 @@ export class McpEndpoint {
       await session.transport.close().catch(() => {});
     }
   }
+}
+
+function ownerOf(principal: Principal | undefined): string | undefined {
+  return principal && `${principal.userId}\n${principal.clientId}`;
 }
 
 /** Aborts the direct-path calls that `notifications/cancelled` in `parsed` name (the SDK knows nothing of them). */

@@ -17,7 +17,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogEntry } from '../catalog/types';
 import { errorResult, ProxyError, proxyErrorResult } from './errors';
-import { resolveProxyOptions, type ProxyOptions, type ResolvedProxyOptions } from './options';
+import { resolveProxyOptions, withCredential, type ProxyOptions, type ResolvedProxyOptions } from './options';
 import { ConnectError, ensureReachable, markReachable } from './reach';
 import { discard } from '../read-capped';
 import { buildRequest, type UpstreamRequest } from './request';
@@ -30,11 +30,18 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Calls the operation behind `entry` with `args` (validated against the tool's input schema by the MCP
- * layer) and returns the MCP result; `signal` cancels it (the MCP client cancelled, or went away). Throws
- * only a `TypeError` for invalid `options` (call `resolveProxyOptions` at start-up to find those early).
+ * layer) and returns the MCP result; `signal` cancels it (the MCP client cancelled, or went away);
+ * `credential` (the signed-in user's headers) replaces `options.headers`. Throws only a `TypeError` for
+ * invalid `options` (call `resolveProxyOptions` at start-up to find those early).
  */
-export async function callTool(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, options: ProxyOptions, signal?: AbortSignal): Promise<CallToolResult> {
-  const resolved = resolveProxyOptions(options);
+export async function callTool(
+  entry: CatalogEntry,
+  args: Readonly<Record<string, unknown>>,
+  options: ProxyOptions,
+  signal?: AbortSignal,
+  credential?: Readonly<Record<string, string>>,
+): Promise<CallToolResult> {
+  const resolved = withCredential(resolveProxyOptions(options), credential);
   let request: UpstreamRequest;
   try {
     request = buildRequest(entry, args, resolved);

@@ -81,6 +81,23 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
   return result;
 }
 
+/** A per-user credential (headers), checked once per object like the options themselves. */
+const credentials = new WeakMap<object, Pick<ResolvedProxyOptions, 'headers' | 'secrets'>>();
+
+/**
+ * `options` with `credential` in place of `options.headers`: the signed-in user's own credential. Keep
+ * passing the same object for the same user (it is checked once per object).
+ */
+export function withCredential(options: ResolvedProxyOptions, credential: Readonly<Record<string, string>> | undefined): ResolvedProxyOptions {
+  if (!credential) return options;
+  let resolvedCredential = credentials.get(credential);
+  if (!resolvedCredential) {
+    resolvedCredential = { headers: credentialHeaders(credential), secrets: secretsOf(credential) };
+    credentials.set(credential, resolvedCredential);
+  }
+  return { ...options, ...resolvedCredential };
+}
+
 function invalid(message: string): TypeError {
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
 }

@@ -55,7 +55,7 @@ describe('dist/portico', () => {
   });
 
   test('runs the demo: the bundled API and the gateway, reachable by an MCP client', async () => {
-    const demo = await startPortico([BINARY, 'demo', '--port', '0', '--api-port', '0']);
+    const demo = await startPortico([BINARY, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com']);
     const client = new Client({ name: 'binary-test', version: '1' });
     try {
       await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl)));

@@ -27,7 +27,7 @@ let outputDir: string;
 let run: { exitCode: number; output: string; summary: Map<string, { ok: boolean; line: string }> };
 
 beforeAll(async () => {
-  gateway = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0']);
+  gateway = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com']);
   outputDir = mkdtempSync(join(tmpdir(), 'portico-conformance-'));
   const child = Bun.spawn(
     [process.execPath, SUITE, 'server', '--url', gateway.mcpUrl, '--expected-failures', BASELINE, '--output-dir', outputDir],

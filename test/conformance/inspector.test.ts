@@ -20,7 +20,7 @@ const CLI_CWD = resolve(ROOT, 'node_modules/@modelcontextprotocol/inspector-cli/
 let gateway: Running;
 
 beforeAll(async () => {
-  gateway = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0']);
+  gateway = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com']);
 }, 30_000);
 
 afterAll(async () => {

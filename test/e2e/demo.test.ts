@@ -1,11 +1,12 @@
 /**
  * `portico demo` as a person runs it, driven by the MCP SDK's client over real HTTP: the demo API and
- * the gateway are real processes, every call reaches the API through the proxy.
+ * the gateway are real processes, the client signs in through Portico's OAuth flow as alice, and every
+ * call reaches the API through the proxy with alice's own credential.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { connectAs } from '../fixtures/oauth-client';
 import { SOURCES, startPortico, type Running } from './process';
 
 let demo: Running;
@@ -14,8 +15,7 @@ const text = (result: CallToolResult) => (result.content[0] as { text: string })
 
 beforeAll(async () => {
   demo = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0', '--control', '--spec-ttl', '1']);
-  client = new Client({ name: 'e2e', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl)));
+  ({ client } = await connectAs(demo.mcpUrl, { email: 'alice@example.com', password: 'alice-demo-password' }));
 });
 
 afterAll(async () => {

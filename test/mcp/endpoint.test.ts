@@ -38,7 +38,7 @@ async function gateway(mode: McpMode, paths: Record<string, unknown>, options: {
   const calls: { entry: CatalogEntry; args: Record<string, unknown> }[] = [];
   const call = async (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> => {
     calls.push({ entry, args });
-    if (options.call) return options.call(entry, args, signal);
+    if (options.call) return options.call(entry, args, signal, undefined);
     return { content: [{ type: 'text', text: `called ${entry.tool.name}` }] };
   };
   let endpoint: McpEndpoint;

@@ -1,0 +1,182 @@
+/**
+ * @module oauth/authorize
+ * `/oauth/authorize`: the browser part of connecting a client. GET checks the request and shows the
+ * sign-in page (or, when signed in, the consent page). The forms post back to the same URL, whose query
+ * still carries the whole authorization request, so no server-side state exists between the steps.
+ *
+ * POST: the Origin must be ours and the CSRF field must match, then either `username`/`password` (sign
+ * in; throttled per account and per address; the same message for an unknown user and a wrong password)
+ * or `decision` (approve → a single-use code sent to the redirect URI; deny → `access_denied`).
+ */
+import { checkAuthorizationRequest, redirectWith, type AuthorizationRequest } from './authorization-request';
+import { csrfFor, csrfValid, sameOrigin, signedIn, signInCookie, type SignedIn } from './browser-session';
+import { clientName } from './clients';
+import type { OAuthContext } from './context';
+import { hashToken, newToken } from './crypto';
+import { IdentityUnavailableError, type Identity } from './identity';
+import { consentPage, errorPage, loginPage, type PageResult } from './pages';
+import { ladder, SCOPE_SUMMARIES, SCOPES, topScope, type Scope } from './scopes';
+
+const RANK: Readonly<Record<Scope, number>> = { read: 0, write: 1, admin: 2 };
+export const WRONG_CREDENTIALS = 'The username or password is incorrect.';
+const MAX_FIELD = 1024;
+
+export async function authorizeGet(context: OAuthContext, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const checked = await checkAuthorizationRequest(context, url.searchParams);
+  if (checked.kind === 'page') return page(errorPage({ brand: context.settings.brand, ...checked }), checked.status);
+  if (checked.kind === 'redirect') return redirect(checked.location);
+  const session = signedIn(context, request);
+  return session ? showConsent(context, request, checked.request, session) : showLogin(context, request, checked.request);
+}
+
+export async function authorizePost(context: OAuthContext, request: Request, clientAddress: string): Promise<Response> {
+  const url = new URL(request.url);
+  const checked = await checkAuthorizationRequest(context, url.searchParams);
+  if (checked.kind === 'page') return page(errorPage({ brand: context.settings.brand, ...checked }), checked.status);
+  if (checked.kind === 'redirect') return redirect(checked.location);
+  const authorization = checked.request;
+  if (!sameOrigin(context, request)) return forbidden(context, 'This form was sent from another website.');
+  let form: URLSearchParams;
+  try {
+    form = new URLSearchParams(await request.text());
+  } catch {
+    return forbidden(context, 'The form could not be read.');
+  }
+  if (!csrfValid(context, request, form.get('csrf'))) {
+    return forbidden(context, 'This form has expired or was not sent from this site. Go back to your application and connect again.');
+  }
+  if (form.has('decision')) {
+    const session = signedIn(context, request);
+    if (!session) return showLogin(context, request, authorization, { error: 'Your sign-in has expired. Please sign in again.' });
+    return decide(context, authorization, session, form);
+  }
+  return signIn(context, request, authorization, form, clientAddress);
+}
+
+async function signIn(context: OAuthContext, request: Request, authorization: AuthorizationRequest, form: URLSearchParams, clientAddress: string): Promise<Response> {
+  const username = (form.get('username') ?? '').trim().slice(0, MAX_FIELD);
+  const password = (form.get('password') ?? '').slice(0, MAX_FIELD);
+  if (!username || !password) return showLogin(context, request, authorization, { username, error: 'Enter your username and password.' });
+
+  const { maxLoginFailures, loginWindowMs } = context.settings;
+  const now = context.now();
+  const accountKey = `login:account:${username.toLowerCase()}`;
+  // attempts, not failures, are counted (a success clears the account's count): checking and counting is one step
+  const [byAccount, byAddress] = await Promise.all([
+    context.store.hit(accountKey, now, loginWindowMs),
+    context.store.hit(`login:address:${clientAddress}`, now, loginWindowMs),
+  ]);
+  if (byAccount.count > maxLoginFailures || byAddress.count > maxLoginFailures * 4) {
+    const minutes = Math.max(1, Math.ceil((Math.max(byAccount.count > maxLoginFailures ? byAccount.resetAt : 0, byAddress.count > maxLoginFailures * 4 ? byAddress.resetAt : 0) - now) / 60_000));
+    context.log.warn('oauth.login_throttled', { address: clientAddress });
+    return showLogin(context, request, authorization, { username, error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` }, 429);
+  }
+
+  let identity: Identity | null;
+  try {
+    identity = await context.identity.verifyPassword(username, password);
+  } catch (error) {
+    if (!(error instanceof IdentityUnavailableError)) throw error;
+    context.log.error('oauth.identity_unavailable', { reason: error.message });
+    return showLogin(context, request, authorization, { username, error: 'Signing in is not possible right now: the service that checks passwords did not answer. Try again in a minute.' }, 503);
+  }
+  if (!identity) {
+    context.log.info('oauth.login_failed', { address: clientAddress });
+    return showLogin(context, request, authorization, { username, error: WRONG_CREDENTIALS }, 401);
+  }
+  await context.store.clearHits(accountKey);
+  context.log.info('oauth.login', { user: identity.userId, client: authorization.client.id });
+  // back to GET (post/redirect/get): the consent page then shows for the signed-in user
+  return new Response(null, { status: 303, headers: { location: `${new URL(request.url).pathname}${new URL(request.url).search}`, 'set-cookie': signInCookie(context, identity), 'cache-control': 'no-store' } });
+}
+
+async function decide(context: OAuthContext, authorization: AuthorizationRequest, session: SignedIn, form: URLSearchParams): Promise<Response> {
+  const { client, redirectUri, state } = authorization;
+  if (form.get('decision') !== 'approve') {
+    context.log.info('oauth.consent_denied', { user: session.identity.userId, client: client.id });
+    return redirect(redirectWith(context, redirectUri, { error: 'access_denied', error_description: 'the user did not allow access', state }));
+  }
+  const scopes = grantedScopes(authorization.scopes, form.getAll('scope'), session.identity.maxScope);
+  const code = newToken('code');
+  const hash = hashToken(code);
+  const now = context.now();
+  await context.store.putCode({
+    hash,
+    clientId: client.id,
+    userId: session.identity.userId,
+    redirectUri,
+    codeChallenge: authorization.codeChallenge,
+    scopes,
+    resource: authorization.resource,
+    data: context.keys.seal(session.identity, `code:${hash}`),
+    expiresAt: now + context.settings.codeTtlMs,
+    usedAt: null,
+    grantId: null,
+  });
+  await context.store.putConsent({ userId: session.identity.userId, clientId: client.id, scopes, updatedAt: now });
+  context.log.info('oauth.consent', { user: session.identity.userId, client: client.id, scopes: scopes.join(' ') });
+  return redirect(redirectWith(context, redirectUri, { code, state }));
+}
+
+/**
+ * What the user allowed: `read` always, plus the ticked scopes the client asked for, never above what the
+ * user's account may grant; as a ladder (`admin` brings `write`).
+ */
+export function grantedScopes(requested: readonly Scope[], ticked: readonly string[], maxScope: Scope): Scope[] {
+  const chosen = ticked.filter((scope): scope is Scope => requested.includes(scope as Scope) && RANK[scope as Scope] <= RANK[maxScope]);
+  return ladder(topScope(['read', ...chosen]));
+}
+
+function showLogin(context: OAuthContext, request: Request, authorization: AuthorizationRequest, extra: { username?: string; error?: string } = {}, status = 200): Response {
+  const csrf = csrfFor(context, request);
+  const result = loginPage({ brand: context.settings.brand, action: actionOf(request), csrf: csrf.field, client: clientView(authorization), ...extra });
+  return page(result, status, csrf.setCookie);
+}
+
+async function showConsent(context: OAuthContext, request: Request, authorization: AuthorizationRequest, session: SignedIn): Promise<Response> {
+  const csrf = csrfFor(context, request);
+  const counts = context.toolCounts();
+  const previous = await context.store.getConsent(session.identity.userId, authorization.client.id);
+  const offered = SCOPES.filter((scope) => scope === 'read' || authorization.scopes.includes(scope));
+  const result = consentPage({
+    brand: context.settings.brand,
+    action: actionOf(request),
+    csrf: csrf.field,
+    client: clientView(authorization),
+    redirectUri: authorization.redirectUri,
+    user: { name: session.identity.name },
+    scopes: offered.map((scope) => {
+      const allowed = RANK[scope] <= RANK[session.identity.maxScope];
+      // a scope this user approved for this client before is ticked again; a new one is ticked when asked for
+      const checked = allowed && (previous ? previous.scopes.includes(scope) || !previous.scopes.length : true);
+      return { scope, summary: SCOPE_SUMMARIES[scope], toolCount: counts[scope], checked: scope === 'read' || checked, allowed, required: scope === 'read' };
+    }),
+  });
+  return page(result, 200, csrf.setCookie);
+}
+
+function clientView(authorization: AuthorizationRequest) {
+  const { client } = authorization;
+  return { name: clientName(client), id: client.id, uri: client.metadata.clientUri, logoUri: client.metadata.logoUri, verified: client.verified };
+}
+
+/** The forms post back to where they were shown: the same path and query (the authorization request). */
+function actionOf(request: Request): string {
+  const url = new URL(request.url);
+  return `${url.pathname}${url.search}`;
+}
+
+function page(result: PageResult, status: number, setCookie?: string): Response {
+  const headers = new Headers(result.headers);
+  if (setCookie) headers.append('set-cookie', setCookie);
+  return new Response(result.html, { status, headers });
+}
+
+function forbidden(context: OAuthContext, message: string): Response {
+  return page(errorPage({ brand: context.settings.brand, title: 'Request refused', message, status: 403 }), 403);
+}
+
+function redirect(location: string): Response {
+  return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
+}

@@ -1,0 +1,85 @@
+/**
+ * @module oauth/bearer
+ * The resource server side: which user and grant a request to `/mcp` acts for. The token's hash is looked
+ * up on every request (a revocation anywhere is seen at once); the grant's sealed data is opened once per
+ * grant and kept, since it never changes.
+ *
+ * Failures answer 401 with the challenge MCP clients follow to sign in (RFC 9728 §5.1): no token → no
+ * `error` code; a bad, expired or revoked token, or one for another resource → `invalid_token`.
+ */
+import type { OAuthContext } from './context';
+import { hashToken } from './crypto';
+import type { Identity } from './identity';
+import { resourceMetadataUrl } from './metadata';
+import { SCOPES, type Scope } from './scopes';
+
+/** Who a request acts for. */
+export interface Principal {
+  readonly userId: string;
+  readonly userName: string;
+  readonly clientId: string;
+  readonly grantId: string;
+  readonly scopes: readonly Scope[];
+  /** Headers that carry the user's own credential to the API. */
+  readonly upstreamHeaders: Readonly<Record<string, string>>;
+  /** When the access token expires (ms). */
+  readonly expiresAt: number;
+}
+
+const OPENED_GRANTS_KEPT = 10_000;
+
+export class BearerCheck {
+  private readonly opened = new Map<string, { data: string; identity: Identity }>();
+
+  constructor(private readonly context: OAuthContext) {}
+
+  /** The principal, or the 401 to answer with. */
+  async authenticate(request: Request): Promise<Principal | Response> {
+    const header = request.headers.get('authorization');
+    if (!header) return this.challenge();
+    const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
+    if (!match) return this.challenge('invalid_token', 'the Authorization header must be "Bearer <access token>"');
+    const now = this.context.now();
+    const found = await this.context.store.findAccessToken(hashToken(match[1]!), now);
+    if (!found) return this.challenge('invalid_token', 'the access token is unknown, expired or revoked');
+    const { token, grant } = found;
+    // RFC 8707: a token issued for another resource is not ours to accept
+    if (grant.resource !== this.context.settings.resource) return this.challenge('invalid_token', 'the access token was issued for another resource');
+    const identity = this.identityOf(grant.id, grant.data);
+    if (!identity) return this.challenge('invalid_token', 'the grant could not be opened; authorize again');
+    if (identity.upstream.expiresAt !== undefined && identity.upstream.expiresAt <= now) {
+      await this.context.store.revokeGrant(grant.id);
+      this.context.log.info('oauth.grant_ended', { user: grant.userId, client: grant.clientId, grant: grant.id, reason: 'upstream credential expired' });
+      return this.challenge('invalid_token', "the user's sign-in at the API has expired; authorize again");
+    }
+    return {
+      userId: grant.userId,
+      userName: identity.name,
+      clientId: grant.clientId,
+      grantId: grant.id,
+      scopes: token.scopes as Scope[],
+      upstreamHeaders: identity.upstream.headers,
+      expiresAt: token.expiresAt,
+    };
+  }
+
+  /** A 401 with the challenge; `error` only when a token was presented. */
+  challenge(error?: string, description?: string): Response {
+    const parts = [`resource_metadata="${resourceMetadataUrl(this.context.settings)}"`, `scope="${SCOPES.join(' ')}"`];
+    if (error) parts.unshift(`error="${error}"`, `error_description="${description ?? ''}"`);
+    return Response.json(
+      { jsonrpc: '2.0', error: { code: -32001, message: description ? `Unauthorized: ${description}` : 'Unauthorized: sign in to use this server' }, id: null },
+      { status: 401, headers: { 'www-authenticate': `Bearer ${parts.join(', ')}`, 'cache-control': 'no-store' } },
+    );
+  }
+
+  private identityOf(grantId: string, data: string): Identity | undefined {
+    const known = this.opened.get(grantId);
+    if (known && known.data === data) return known.identity;
+    const identity = this.context.keys.open(data, `grant:${grantId}`) as Identity | undefined;
+    if (!identity) return undefined;
+    if (this.opened.size >= OPENED_GRANTS_KEPT) this.opened.clear();
+    this.opened.set(grantId, { data, identity });
+    return identity;
+  }
+}

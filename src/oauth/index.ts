@@ -1,0 +1,94 @@
+/**
+ * @module oauth
+ * Portico as the OAuth 2.1 authorization server of its own `/mcp`: users sign in with their API account on
+ * Portico's pages, clients get opaque tokens bound to `/mcp`, and each call goes upstream with the user's
+ * own credential. `createAuthorization` builds it from the configuration.
+ */
+import type { ServeConfig } from '../config/serve';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import { BearerCheck } from './bearer';
+import { ClientMetadataDocuments } from './cimd';
+import type { OAuthContext, OAuthSettings } from './context';
+import { Keys } from './crypto';
+import type { IdentitySource } from './identity';
+import { resourceMetadataUrl } from './metadata';
+import { oauthRoutes } from './routes';
+import { ladder, type Scope } from './scopes';
+import { UpstreamLogin } from './upstream-login';
+
+export { BearerCheck, type Principal } from './bearer';
+export type { OAuthContext, OAuthSettings } from './context';
+export { oauthRoutes } from './routes';
+export { loadServerSecret, SecretError } from './server-secret';
+
+export interface Authorization {
+  readonly context: OAuthContext;
+  readonly bearer: BearerCheck;
+  /** The headers of a 403 for a call that needs `needed` (RFC 6750 §3.1, MCP step-up). */
+  insufficientScope(needed: Scope): Record<string, string>;
+}
+
+/** Where Portico lives, from its public URL: the issuer (no trailing slash) and the `/mcp` resource. */
+export function endpointsOf(publicUrl: URL): { issuer: string; resource: string } {
+  const base = publicUrl.href.replace(/\/+$/, '');
+  return { issuer: base, resource: `${base}/mcp` };
+}
+
+export function createAuthorization(options: {
+  config: ServeConfig;
+  publicUrl: URL;
+  store: Store;
+  secret: Uint8Array;
+  log: Logger;
+  toolCounts: () => Readonly<Record<Scope, number>>;
+  identity?: IdentitySource;
+}): Authorization {
+  const { config, publicUrl, store, log } = options;
+  const { issuer, resource } = endpointsOf(publicUrl);
+  const settings: OAuthSettings = {
+    issuer,
+    resource,
+    brand: { name: config.brandName, ...(config.brandLogoUrl && { logoUrl: config.brandLogoUrl }) },
+    accessTokenTtlMs: config.accessTokenTtl * 1000,
+    refreshTokenTtlMs: config.refreshTokenTtl * 1000,
+    codeTtlMs: 5 * 60_000,
+    refreshGraceMs: 60_000,
+    loginTtlMs: 15 * 60_000,
+    secureCookies: publicUrl.protocol === 'https:',
+    maxLoginFailures: 5,
+    loginWindowMs: 15 * 60_000,
+  };
+  const identity =
+    options.identity ??
+    new UpstreamLogin({
+      url: new URL(config.loginPath.replace(/^\/*/, ''), `${config.upstream.replace(/\/*$/, '')}/`).href,
+      usernameField: config.loginUsernameField,
+      passwordField: config.loginPasswordField,
+      tokenField: config.loginTokenField,
+      expiresField: config.loginExpiresField,
+      roleField: config.loginRoleField,
+      userIdField: config.loginUserIdField,
+      userNameField: config.loginUserNameField,
+      credentialHeader: config.upstreamCredential,
+      roles: config.loginRoles,
+      defaultScope: config.loginDefaultScope,
+    });
+  const context: OAuthContext = {
+    settings,
+    store,
+    keys: new Keys(options.secret),
+    identity,
+    documents: new ClientMetadataDocuments(),
+    toolCounts: options.toolCounts,
+    log,
+    now: Date.now,
+  };
+  return {
+    context,
+    bearer: new BearerCheck(context),
+    insufficientScope: (needed) => ({
+      'www-authenticate': `Bearer error="insufficient_scope", scope="${ladder(needed).join(' ')}", resource_metadata="${resourceMetadataUrl(settings)}", error_description="this tool needs the ${needed} scope"`,
+    }),
+  };
+}

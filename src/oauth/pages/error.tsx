@@ -1,0 +1,21 @@
+import { render, type Brand, type PageResult } from './shared';
+
+/** The page carries the status too, so the caller cannot answer 200 with an error page by accident. */
+export interface ErrorPageResult extends PageResult { status: number }
+
+export function errorPage(p: { brand: Brand; title: string; message: string; detail?: string; status: number }): ErrorPageResult {
+  const page = render({
+    brand: p.brand,
+    title: p.title,
+    body: (
+      <>
+        <p class="muted" safe>Error {p.status}</p>
+        <h1 safe>{p.title}</h1>
+        <p safe>{p.message}</p>
+        {p.detail && <pre><code safe>{p.detail}</code></pre>}
+        <p class="muted">You can close this window and try connecting again from your app.</p>
+      </>
+    ),
+  });
+  return { ...page, status: p.status };
+}

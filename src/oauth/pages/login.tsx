@@ -1,0 +1,38 @@
+import { attr, ClientCard, HiddenFields, plain, render, type Brand, type ClientView, type PageResult } from './shared';
+
+export function loginPage(p: {
+  brand: Brand; action: string; csrf: string; client: ClientView;
+  username?: string; error?: string; hidden?: Record<string, string>;
+}): PageResult {
+  // After a failed attempt the username is kept, so the cursor goes where the user types next.
+  const focusPassword = Boolean(p.username);
+  return render({
+    brand: p.brand,
+    title: 'Sign in',
+    body: (
+      <>
+        <h1>
+          Sign in to <strong safe>{p.brand.name}</strong> to connect <strong safe>{plain(p.client.name)}</strong>
+        </h1>
+        <ClientCard client={p.client} />
+        {p.error && <div role="alert" safe>{p.error}</div>}
+        <form method="post" action={attr(p.action)}>
+          <input type="hidden" name="csrf" value={attr(p.csrf)} />
+          <HiddenFields fields={p.hidden} reserved={['csrf', 'username', 'password']} />
+          <div class="field">
+            <label for="username">Username</label>
+            <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none"
+              spellcheck="false" required value={p.username === undefined ? undefined : attr(p.username)}
+              autofocus={!focusPassword} />
+          </div>
+          <div class="field">
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required
+              autofocus={focusPassword} />
+          </div>
+          <button type="submit" class="primary full">Sign in</button>
+        </form>
+      </>
+    ),
+  });
+}

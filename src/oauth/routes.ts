@@ -1,0 +1,49 @@
+/**
+ * @module oauth/routes
+ * The authorization server's HTTP surface as an Elysia plugin: discovery documents, registration, the
+ * authorize pages, token and revocation. Handlers read their bodies themselves (`parse: 'none'`), with
+ * limits, so Elysia never buffers or guesses.
+ */
+import { Elysia } from 'elysia';
+import { preflight, withCors, type GuardOptions } from '../http/guard';
+import { authorizeGet, authorizePost } from './authorize';
+import type { OAuthContext } from './context';
+import { authorizationServerMetadata, protectedResourceMetadata } from './metadata';
+import { register } from './register';
+import { revoke } from './revoke';
+import { token } from './token';
+
+/** Public discovery documents may be read from any origin (they are what every client must fetch first). */
+const PUBLIC_JSON = { 'access-control-allow-origin': '*', 'cache-control': 'public, max-age=300' };
+
+export function oauthRoutes(context: OAuthContext, guard: GuardOptions) {
+  const { settings } = context;
+  const resourcePath = new URL(settings.resource).pathname;
+  const prm = () => Response.json(protectedResourceMetadata(settings), { headers: PUBLIC_JSON });
+  const asm = () => Response.json(authorizationServerMetadata(settings), { headers: PUBLIC_JSON });
+  const issuerPath = new URL(settings.issuer).pathname.replace(/\/$/, '');
+  const cors = (handler: (request: Request) => Promise<Response>) => async ({ request }: { request: Request }) => withCors(request, await handler(request), guard);
+  const none = { parse: 'none' as const };
+
+  return new Elysia({ name: 'portico/oauth' })
+    .get('/.well-known/oauth-protected-resource', prm)
+    .get(`/.well-known/oauth-protected-resource${resourcePath}`, prm)
+    .get(`/.well-known/oauth-authorization-server${issuerPath}`, asm)
+    .get(`/.well-known/openid-configuration${issuerPath}`, asm)
+    .get(`${issuerPath}/.well-known/openid-configuration`, asm)
+    .options('/oauth/*', ({ request }) => preflight(request, guard))
+    .post('/oauth/register', ({ request, server }) => withCorsAsync(request, register(context, request, addressOf(server, request)), guard), none)
+    .get('/oauth/authorize', ({ request }) => authorizeGet(context, request))
+    .post('/oauth/authorize', ({ request, server }) => authorizePost(context, request, addressOf(server, request)), none)
+    .post('/oauth/token', cors((request) => token(context, request)), none)
+    .post('/oauth/revoke', cors((request) => revoke(context, request)), none);
+}
+
+async function withCorsAsync(request: Request, response: Promise<Response>, guard: GuardOptions): Promise<Response> {
+  return withCors(request, await response, guard);
+}
+
+/** The client's address as the socket sees it (a proxy in front makes this the proxy's address). */
+function addressOf(server: { requestIP(request: Request): { address: string } | null } | null, request: Request): string {
+  return server?.requestIP(request)?.address ?? 'unknown';
+}

@@ -1,0 +1,175 @@
+/**
+ * @module oauth/token
+ * `POST /oauth/token`: the authorization_code grant (PKCE S256 required; a code is single-use, and a
+ * replayed code revokes what it issued) and the refresh_token grant (rotated on every use; the token
+ * just replaced is tolerated briefly for a lost response; any other reuse revokes the whole grant).
+ * Scopes can only narrow; tokens are bound to the resource they were issued for.
+ *
+ * Every check that can fail runs before anything is consumed: a wrong client, redirect URI, verifier or
+ * resource leaves the code usable by its rightful owner.
+ */
+import type { AccessTokenRecord, GrantRecord } from '../store';
+import { canonicalResource } from './authorization-request';
+import { authenticateClient } from './client-auth';
+import type { Client } from './clients';
+import type { OAuthContext } from './context';
+import { hashToken, newId, newToken, s256, safeEqual } from './crypto';
+import { NO_STORE, OAuthError } from './errors';
+import type { Identity } from './identity';
+import { parseScopes, scopeText, topScope, ladder, type Scope } from './scopes';
+
+/** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~]. */
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+const MAX_FORM_BYTES = 64 * 1024;
+
+export async function token(context: OAuthContext, request: Request): Promise<Response> {
+  try {
+    const form = await readForm(request);
+    const client = await authenticateClient(context, request, form);
+    const grantType = form.get('grant_type');
+    if (grantType === 'authorization_code') return await redeemCode(context, client, form);
+    if (grantType === 'refresh_token') return await refresh(context, client, form);
+    throw new OAuthError(grantType ? 'unsupported_grant_type' : 'invalid_request', grantType ? `grant_type "${grantType}" is not supported; use authorization_code or refresh_token` : 'grant_type is required');
+  } catch (error) {
+    if (error instanceof OAuthError) return error.toResponse();
+    throw error;
+  }
+}
+
+async function readForm(request: Request): Promise<URLSearchParams> {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) {
+    throw new OAuthError('invalid_request', 'send the token request as application/x-www-form-urlencoded');
+  }
+  const text = await request.text();
+  if (text.length > MAX_FORM_BYTES) throw new OAuthError('invalid_request', 'the token request is too large');
+  const form = new URLSearchParams(text);
+  for (const name of new Set(form.keys())) {
+    if (form.getAll(name).length > 1) throw new OAuthError('invalid_request', `"${name}" is given more than once`);
+  }
+  return form;
+}
+
+async function redeemCode(context: OAuthContext, client: Client, form: URLSearchParams): Promise<Response> {
+  const code = form.get('code');
+  const verifier = form.get('code_verifier');
+  if (!code) throw new OAuthError('invalid_request', 'code is required');
+  if (!verifier) throw new OAuthError('invalid_request', 'code_verifier is required (PKCE)');
+  const hash = hashToken(code);
+  const record = await context.store.getCode(hash);
+  const invalid = (why: string) => new OAuthError('invalid_grant', why);
+  if (!record || record.clientId !== client.id) throw invalid('the code is unknown, expired or was issued to another client');
+  if (record.usedAt !== null) {
+    // a replay: whoever holds this code now may have stolen it, so what it issued is revoked (RFC 6749 §10.5)
+    if (record.grantId) await context.store.revokeGrant(record.grantId);
+    context.log.warn('oauth.code_replayed', { client: client.id, grant: record.grantId });
+    throw invalid('the code was already used; the tokens it issued have been revoked');
+  }
+  const redirectUri = form.get('redirect_uri');
+  if (redirectUri !== null && redirectUri !== record.redirectUri) throw invalid('redirect_uri differs from the one in the authorization request');
+  if (!VERIFIER.test(verifier) || !safeEqual(s256(verifier), record.codeChallenge)) throw invalid('code_verifier does not match the code_challenge');
+  const resource = requestedResource(form);
+  if (resource !== undefined && resource !== record.resource) throw new OAuthError('invalid_target', `this code is for ${record.resource}`);
+  const scopes = narrowed(record.scopes, form.get('scope'));
+
+  const now = context.now();
+  const consumed = await context.store.consumeCode(hash, now);
+  if (consumed.kind === 'used') {
+    if (consumed.grantId) await context.store.revokeGrant(consumed.grantId);
+    throw invalid('the code was already used; the tokens it issued have been revoked');
+  }
+  if (consumed.kind !== 'ok') throw invalid('the code is unknown or expired');
+  const identity = context.keys.open(record.data, `code:${hash}`) as Identity | undefined;
+  if (!identity) throw new OAuthError('server_error', 'the code could not be opened (was the server secret changed?)', 500);
+
+  const grant: GrantRecord = {
+    id: newId('pgr_'),
+    userId: record.userId,
+    clientId: client.id,
+    scopes: record.scopes,
+    resource: record.resource,
+    data: '',
+    createdAt: now,
+  };
+  grant.data = context.keys.seal(identity, `grant:${grant.id}`);
+  const issued = newTokens(context, now, scopes, record.scopes, identity);
+  await context.store.issueGrant({ grant, access: issued.access, refresh: issued.refresh, codeHash: hash });
+  context.log.info('oauth.token_issued', { user: grant.userId, client: client.id, grant: grant.id, scopes: scopeText(scopes) });
+  return issued.response;
+}
+
+async function refresh(context: OAuthContext, client: Client, form: URLSearchParams): Promise<Response> {
+  const presented = form.get('refresh_token');
+  if (!presented) throw new OAuthError('invalid_request', 'refresh_token is required');
+  if (!client.metadata.grantTypes.includes('refresh_token')) throw new OAuthError('unauthorized_client', 'this client did not register the refresh_token grant');
+  const hash = hashToken(presented);
+  const found = await context.store.getRefreshToken(hash);
+  const invalid = (why: string) => new OAuthError('invalid_grant', why);
+  // another client's token is refused without touching it: the presenter is not its owner
+  if (!found || found.grant.clientId !== client.id) throw invalid('the refresh token is unknown, expired or revoked');
+  const { grant } = found;
+  const resource = requestedResource(form);
+  if (resource !== undefined && resource !== grant.resource) throw new OAuthError('invalid_target', `this token is for ${grant.resource}`);
+  const scopes = narrowed(found.token.scopes, form.get('scope'));
+  const identity = context.keys.open(grant.data, `grant:${grant.id}`) as Identity | undefined;
+  if (!identity) throw new OAuthError('server_error', 'the grant could not be opened (was the server secret changed?)', 500);
+
+  const now = context.now();
+  if (identity.upstream.expiresAt !== undefined && identity.upstream.expiresAt <= now) {
+    // the API no longer accepts the user's credential and it cannot be renewed here: back to sign-in
+    await context.store.revokeGrant(grant.id);
+    context.log.info('oauth.grant_ended', { user: grant.userId, client: client.id, grant: grant.id, reason: 'upstream credential expired' });
+    throw invalid("the user's sign-in at the API has expired; authorize again");
+  }
+  const issued = newTokens(context, now, scopes, found.token.scopes, identity);
+  const outcome = await context.store.rotateRefreshToken({ hash, now, graceMs: context.settings.refreshGraceMs, next: { access: issued.access, refresh: issued.refresh } });
+  switch (outcome.kind) {
+    case 'rotated':
+    case 'grace':
+      context.log.info('oauth.token_refreshed', { user: grant.userId, client: client.id, grant: grant.id, retry: outcome.kind === 'grace' });
+      return issued.response;
+    case 'reused':
+      context.log.warn('oauth.refresh_reused', { user: grant.userId, client: client.id, grant: grant.id });
+      throw invalid('the refresh token was already used; every token of this grant has been revoked');
+    default:
+      throw invalid('the refresh token is unknown, expired or revoked');
+  }
+}
+
+/** The requested scopes, which may only narrow `held` (RFC 6749 §6); none requested: all of `held`. */
+function narrowed(held: readonly string[], requested: string | null): Scope[] {
+  const heldScopes = held as Scope[];
+  if (requested === null) return [...heldScopes];
+  const { scopes, unknown } = parseScopes(requested);
+  const beyond = [...unknown, ...scopes.filter((scope) => !held.includes(scope))];
+  if (beyond.length > 0) throw new OAuthError('invalid_scope', `scope may only narrow what was granted (${scopeText(held)}); not granted: ${beyond.join(' ')}`);
+  return ladder(topScope(scopes));
+}
+
+function requestedResource(form: URLSearchParams): string | undefined {
+  const value = form.get('resource');
+  if (value === null) return undefined;
+  const resource = canonicalResource(value);
+  if (!resource) throw new OAuthError('invalid_target', 'resource must be an absolute http(s) URI without a fragment');
+  return resource;
+}
+
+/** A new access and refresh token, and the response that hands them over. */
+function newTokens(context: OAuthContext, now: number, scopes: readonly Scope[], refreshScopes: readonly string[], identity: Identity) {
+  const accessToken = newToken('access');
+  const refreshToken = newToken('refresh');
+  // never past the upstream credential's end: the client refreshes then, and learns it must sign in again
+  const accessEnds = Math.min(now + context.settings.accessTokenTtlMs, identity.upstream.expiresAt ?? Number.POSITIVE_INFINITY);
+  const access: Omit<AccessTokenRecord, 'grantId'> = { hash: hashToken(accessToken), scopes: [...scopes], expiresAt: Math.max(accessEnds, now + 1000), createdAt: now };
+  const refresh = { hash: hashToken(refreshToken), scopes: [...refreshScopes], expiresAt: now + context.settings.refreshTokenTtlMs, createdAt: now };
+  const response = Response.json(
+    {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: Math.floor((access.expiresAt - now) / 1000),
+      refresh_token: refreshToken,
+      scope: scopeText(scopes),
+    },
+    { headers: NO_STORE },
+  );
+  return { access, refresh, response };
+}

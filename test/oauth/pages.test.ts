@@ -1,0 +1,425 @@
+import { describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import {
+  accountPage, consentPage, errorPage, loginPage, PAGE_SECURITY_HEADERS,
+  type Brand, type ClientView, type PageResult, type ScopeChoice,
+} from '../../src/oauth/pages';
+
+// ---- a small HTML reader: elements with decoded attributes, and the decoded text ----
+
+interface El { tag: string; attrs: Record<string, string> }
+interface Doc { els: El[]; text: string; html: string }
+
+function decode(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi, (_, e: string) => {
+    const k = e.toLowerCase();
+    if (k.startsWith('#x')) return String.fromCodePoint(parseInt(k.slice(2), 16));
+    if (k.startsWith('#')) return String.fromCodePoint(parseInt(k.slice(1), 10));
+    return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[k] ?? '';
+  });
+}
+
+function parse(html: string): Doc {
+  const els: El[] = [];
+  let text = '';
+  new HTMLRewriter()
+    .on('*', {
+      element(e) {
+        const attrs: Record<string, string> = {};
+        for (const [name, value] of e.attributes) attrs[name] = decode(value);
+        els.push({ tag: e.tagName, attrs });
+      },
+    })
+    .onDocument({ text(t) { text += t.text; } })
+    .transform(html);
+  return { els, text: decode(text).replace(/\s+/g, ' '), html };
+}
+
+const all = (d: Doc, tag: string, where: Record<string, string> = {}): El[] =>
+  d.els.filter((e) => e.tag === tag && Object.entries(where).every(([k, v]) => e.attrs[k] === v));
+function one(d: Doc, tag: string, where: Record<string, string> = {}): El {
+  const found = all(d, tag, where);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+/** The name=value pairs a browser would submit from the page's n-th form when `decision` is the clicked button. */
+function submitted(html: string, formIndex: number, decision?: string): [string, string][] {
+  const forms = html.split('<form').slice(1).map((f) => f.slice(0, f.indexOf('</form>')));
+  const doc = parse(`<form${forms[formIndex]!}</form>`);
+  const pairs: [string, string][] = [];
+  for (const e of doc.els) {
+    const { name, value = '', type } = e.attrs;
+    if (name === undefined || 'disabled' in e.attrs) continue;
+    if (e.tag === 'input' && type === 'checkbox' && !('checked' in e.attrs)) continue;
+    if (e.tag === 'button' && value !== decision) continue;
+    pairs.push([name, value]);
+  }
+  return pairs;
+}
+
+// ---- fixtures ----
+
+const brand: Brand = { name: 'Acme Cloud', logoUrl: '/static/logo.svg' };
+const client: ClientView = {
+  name: 'Claude', id: 'https://claude.ai/oauth/client.json', uri: 'https://claude.ai/',
+  logoUri: 'https://claude.ai/logo.png', verified: true,
+};
+const scopes: ScopeChoice[] = [
+  { scope: 'read', summary: 'See databases and backups', toolCount: 12, checked: true, allowed: true, required: true },
+  { scope: 'write', summary: 'Create and change databases', toolCount: 1, checked: true, allowed: true, required: false },
+  { scope: 'admin', summary: 'Delete databases and manage users', toolCount: 4, checked: false, allowed: false, required: false },
+];
+const login = (over: Partial<Parameters<typeof loginPage>[0]> = {}) =>
+  loginPage({ brand, action: '/oauth/login', csrf: 'csrf-1', client, ...over });
+const consent = (over: Partial<Parameters<typeof consentPage>[0]> = {}) =>
+  consentPage({
+    brand, action: '/oauth/consent', csrf: 'csrf-2', client, redirectUri: 'https://app.example/cb?x=1&y=2',
+    user: { name: 'alice' }, scopes, ...over,
+  });
+const error = (over: Partial<Parameters<typeof errorPage>[0]> = {}) =>
+  errorPage({ brand, title: 'Unknown app', message: 'This app is not registered.', status: 400, ...over });
+const account = (over: Partial<Parameters<typeof accountPage>[0]> = {}) =>
+  accountPage({
+    brand, action: '/account/disconnect', csrf: 'csrf-3', user: { name: 'alice' },
+    connections: [
+      { grantId: 'g-1', clientName: 'Claude', scopes: ['read', 'write'], connectedAt: new Date('2025-01-02T03:04:05Z'), lastUsedAt: new Date('2025-02-03T04:05:06Z') },
+      { grantId: 'g-2', clientName: 'Cursor', scopes: ['read'], connectedAt: new Date('2024-12-31T23:59:59Z') },
+    ],
+    ...over,
+  });
+
+const pages: [string, (b?: Brand) => PageResult][] = [
+  ['login', (b = brand) => login({ brand: b })],
+  ['consent', (b = brand) => consent({ brand: b })],
+  ['error', (b = brand) => error({ brand: b })],
+  ['account', (b = brand) => account({ brand: b })],
+];
+
+// ---- every page ----
+
+describe.each(pages)('%s page shell', (_, render) => {
+  const page = render();
+  const doc = parse(page.html);
+
+  test('is a complete, script-free HTML document', () => {
+    expect(page.html.startsWith('<!doctype html>')).toBe(true);
+    one(doc, 'html', { lang: 'en' });
+    one(doc, 'meta', { name: 'viewport' });
+    one(doc, 'meta', { name: 'referrer', content: 'no-referrer' });
+    expect(page.html).not.toMatch(/<script/i);
+    expect(doc.els.flatMap((e) => Object.keys(e.attrs)).filter((a) => a.startsWith('on'))).toEqual([]);
+    expect(doc.els.filter((e) => 'style' in e.attrs)).toEqual([]);
+  });
+
+  test('carries the security headers, as its own copy', () => {
+    expect(page.headers).toEqual(PAGE_SECURITY_HEADERS);
+    page.headers['x-frame-options'] = 'changed';
+    expect(PAGE_SECURITY_HEADERS['x-frame-options']).toBe('DENY');
+  });
+
+  test('the CSP hash matches the one inline style it emits', () => {
+    const styles = [...page.html.matchAll(/<style>([\s\S]*?)<\/style>/g)];
+    expect(styles).toHaveLength(1);
+    expect(all(doc, 'style')).toHaveLength(1);
+    const hash = createHash('sha256').update(styles[0]![1]!).digest('base64');
+    expect(page.headers['content-security-policy']).toContain(`style-src 'sha256-${hash}';`);
+  });
+
+  test('shows the brand name and logo', () => {
+    expect(doc.text).toContain('Acme Cloud');
+    expect(all(doc, 'img', { src: '/static/logo.svg' })).toHaveLength(1);
+  });
+
+  test.each([
+    ['https://cdn.acme.example/logo.png', 'https://cdn.acme.example/logo.png'],
+    ['data:image/png;base64,iVBORw0KGgo=', 'data:image/png;base64,iVBORw0KGgo='],
+    ['/logo.png', '/logo.png'],
+    ['//evil.example/logo.png', undefined],
+    ['/\\evil.example/logo.png', undefined],
+    ['http://acme.example/logo.png', undefined],
+    ['javascript:alert(1)', undefined],
+    ['data:text/html,<script>alert(1)</script>', undefined],
+    ['logo.png', undefined],
+  ])('brand logo %s', (logoUrl, shown) => {
+    const imgs = all(parse(render({ name: 'Acme Cloud', logoUrl }).html), 'img').filter((e) => e.attrs.width === '32');
+    expect(imgs.map((e) => e.attrs.src)).toEqual(shown === undefined ? [] : [shown]);
+  });
+});
+
+describe('PAGE_SECURITY_HEADERS', () => {
+  test('has every header the pages need', () => {
+    expect(PAGE_SECURITY_HEADERS).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
+  });
+
+  test('the CSP allows no script and no framing, and leaves form-action alone', () => {
+    const csp = PAGE_SECURITY_HEADERS['content-security-policy']!;
+    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(' ')]));
+    expect(directives).toEqual({
+      'default-src': "'none'",
+      'style-src': expect.stringMatching(/^'sha256-[A-Za-z0-9+/]{43}='$/),
+      'img-src': "'self' https: data:",
+      'frame-ancestors': "'none'",
+      'base-uri': "'none'",
+    });
+  });
+});
+
+// ---- login ----
+
+describe('login page', () => {
+  test('posts username, password and csrf to the action', () => {
+    const doc = parse(login().html);
+    one(doc, 'form', { method: 'post', action: '/oauth/login' });
+    expect(submitted(login().html, 0)).toEqual([['csrf', 'csrf-1'], ['username', ''], ['password', '']]);
+  });
+
+  test('inputs have autocomplete hints and bound labels', () => {
+    const doc = parse(login().html);
+    const user = one(doc, 'input', { name: 'username' });
+    const pass = one(doc, 'input', { name: 'password' });
+    expect(user.attrs).toMatchObject({ autocomplete: 'username', type: 'text' });
+    expect(pass.attrs).toMatchObject({ autocomplete: 'current-password', type: 'password' });
+    for (const input of [user, pass]) one(doc, 'label', { for: input.attrs.id! });
+  });
+
+  test('hidden entries travel back byte for byte', () => {
+    const hidden = { request: 'a&amp;b "c" <d>', 'odd name': "it's" };
+    expect(submitted(login({ hidden }).html, 0)).toEqual([
+      ['csrf', 'csrf-1'], ['request', hidden.request], ['odd name', "it's"], ['username', ''], ['password', ''],
+    ]);
+  });
+
+  test('refuses a hidden entry that would shadow a form field', () => {
+    expect(() => login({ hidden: { password: 'x' } })).toThrow(/password/);
+    expect(() => login({ hidden: { csrf: 'x' } })).toThrow(/csrf/);
+  });
+
+  test('names the brand and the client', () => {
+    expect(parse(login().html).text).toContain('Sign in to Acme Cloud to connect Claude');
+  });
+
+  test('shows the error in an alert and keeps the username', () => {
+    const doc = parse(login({ error: 'Wrong username or password.', username: 'bob' }).html);
+    one(doc, 'div', { role: 'alert' });
+    expect(doc.text).toContain('Wrong username or password.');
+    expect(one(doc, 'input', { name: 'username' }).attrs.value).toBe('bob');
+    expect(all(parse(login().html), 'div', { role: 'alert' })).toEqual([]);
+  });
+});
+
+// ---- consent ----
+
+describe('consent page', () => {
+  const html = consent().html;
+  const doc = parse(html);
+
+  test('required read: checked, disabled, and submitted through a hidden input', () => {
+    const box = one(doc, 'input', { id: 'scope-read' });
+    expect(box.attrs).toMatchObject({ type: 'checkbox', checked: '', disabled: '' });
+    expect(box.attrs.name).toBeUndefined();
+    one(doc, 'input', { type: 'hidden', name: 'scope', value: 'read' });
+  });
+
+  test('optional write: a real checkbox the user can untick', () => {
+    const box = one(doc, 'input', { id: 'scope-write' });
+    expect(box.attrs).toMatchObject({ type: 'checkbox', name: 'scope', value: 'write', checked: '' });
+    expect('disabled' in box.attrs).toBe(false);
+    const unticked = one(parse(consent({ scopes: [{ ...scopes[1]!, checked: false }] }).html), 'input', { id: 'scope-write' });
+    expect('checked' in unticked.attrs).toBe(false);
+  });
+
+  test('a scope the account cannot grant is disabled, unchecked, never submitted, and explained', () => {
+    const box = one(doc, 'input', { id: 'scope-admin' });
+    expect(box.attrs).toMatchObject({ type: 'checkbox', disabled: '' });
+    expect('checked' in box.attrs).toBe(false);
+    expect(all(doc, 'input', { value: 'admin' })).toEqual([]);
+    expect(doc.text.toLowerCase()).toContain('your account cannot grant this');
+    // even when the caller also marks it required or checked
+    const odd = consent({ scopes: [{ ...scopes[2]!, required: true, checked: true }] }).html;
+    expect(submitted(odd, 0, 'approve').filter(([n]) => n === 'scope')).toEqual([]);
+  });
+
+  test('every scope label is bound to its checkbox and shows its summary and tool count', () => {
+    for (const s of scopes) one(doc, 'label', { for: `scope-${s.scope}` });
+    expect(doc.text).toContain('See databases and backups');
+    expect(doc.text).toContain('unlocks 12 tools');
+    expect(doc.text).toContain('unlocks 1 tool)');
+    expect(doc.text).toContain('unlocks 4 tools');
+  });
+
+  test('approving submits csrf, the chosen scopes, hidden entries and decision=approve', () => {
+    const page = consent({ hidden: { request: 'r-1' } }).html;
+    expect(submitted(page, 0, 'approve')).toEqual([
+      ['csrf', 'csrf-2'], ['request', 'r-1'], ['scope', 'read'], ['scope', 'write'], ['decision', 'approve'],
+    ]);
+    one(parse(page), 'form', { method: 'post', action: '/oauth/consent' });
+  });
+
+  test('has approve and deny buttons, deny first so Enter never approves', () => {
+    const buttons = all(doc, 'button', { type: 'submit', name: 'decision' }).map((b) => b.attrs.value);
+    expect(buttons).toEqual(['deny', 'approve']);
+  });
+
+  test('refuses hidden entries that would pose as the answer', () => {
+    expect(() => consent({ hidden: { scope: 'admin' } })).toThrow(/scope/);
+    expect(() => consent({ hidden: { decision: 'approve' } })).toThrow(/decision/);
+  });
+
+  test('shows the full redirect URI and its host, never as a link', () => {
+    expect(doc.text).toContain('https://app.example/cb?x=1&y=2');
+    expect(doc.text).toContain('goes to app.example');
+    expect(all(doc, 'a').map((a) => a.attrs.href)).toEqual(['https://claude.ai/']);
+    expect(parse(consent({ redirectUri: 'http://127.0.0.1:33418/callback' }).html).text).toContain('127.0.0.1:33418 (an app on this computer)');
+  });
+
+  test('shows the signed-in user and the client', () => {
+    expect(doc.text).toContain('Signed in as alice');
+    expect(doc.text).toContain('Allow Claude to use your Acme Cloud account?');
+  });
+
+  test('a verified client shows the host its metadata came from', () => {
+    expect(doc.text).toContain('Verified');
+    expect(doc.text).toContain('Details published by claude.ai');
+    expect(doc.text).not.toContain('self-declared');
+  });
+
+  test('an unverified client says its name is self-declared', () => {
+    const text = parse(consent({ client: { ...client, id: 'dcr-123', verified: false } }).html).text;
+    expect(text).toContain('Unverified');
+    expect(text).toContain('self-declared');
+    expect(text).not.toContain('Details published by');
+  });
+
+  test('client links and logos only when https', () => {
+    const https = parse(consent().html);
+    const link = one(https, 'a', { href: 'https://claude.ai/' });
+    expect(link.attrs.rel).toContain('noopener');
+    one(https, 'img', { src: 'https://claude.ai/logo.png' });
+    for (const bad of ['http://claude.ai/', 'javascript:alert(1)', 'data:image/png;base64,AA==', '//claude.ai/x']) {
+      const d = parse(consent({ client: { ...client, uri: bad, logoUri: bad } }).html);
+      expect(all(d, 'a')).toEqual([]);
+      expect(all(d, 'img').filter((i) => i.attrs.width === '40')).toEqual([]);
+    }
+  });
+
+  test('bidi controls cannot reorder a self-declared name', () => {
+    const text = parse(consent({ client: { ...client, name: 'evil\u202Emoc.elgoog', verified: false } }).html).text;
+    expect(text).toContain('evilmoc.elgoog');
+    expect(text).not.toContain('\u202E');
+  });
+});
+
+// ---- error ----
+
+describe('error page', () => {
+  test('shows title, message and escaped detail, with no links or forms', () => {
+    const page = error({ detail: 'redirect_uri=https://evil.example/<b>' });
+    const doc = parse(page.html);
+    expect(page.status).toBe(400);
+    one(doc, 'h1');
+    expect(doc.text).toContain('Unknown app');
+    expect(doc.text).toContain('This app is not registered.');
+    one(doc, 'pre');
+    expect(page.html).toContain('<pre><code>redirect_uri=https://evil.example/&lt;b&gt;</code></pre>');
+    expect(all(doc, 'a')).toEqual([]);
+    expect(all(doc, 'form')).toEqual([]);
+    expect(all(doc, 'b')).toEqual([]);
+  });
+
+  test('omits the detail block when there is none', () => {
+    expect(all(parse(error().html), 'pre')).toEqual([]);
+  });
+});
+
+// ---- account ----
+
+describe('account page', () => {
+  const html = account({ notice: 'Disconnected Cursor.' }).html;
+  const doc = parse(html);
+
+  test('one Disconnect form per connection, each posting csrf and its grant', () => {
+    expect(all(doc, 'form', { method: 'post', action: '/account/disconnect' })).toHaveLength(2);
+    expect(submitted(html, 0)).toEqual([['csrf', 'csrf-3'], ['grant', 'g-1']]);
+    expect(submitted(html, 1)).toEqual([['csrf', 'csrf-3'], ['grant', 'g-2']]);
+    expect(all(doc, 'button', { type: 'submit' })).toHaveLength(2);
+    expect(doc.text).toContain('Disconnect Claude');
+  });
+
+  test('lists client, scopes and deterministic UTC dates', () => {
+    expect(doc.text).toContain('Claude');
+    expect(doc.text).toContain('read, write');
+    expect(doc.text).toContain('2025-01-02 03:04 UTC');
+    expect(doc.text).toContain('2025-02-03 04:05 UTC');
+    expect(doc.text).toContain('2024-12-31 23:59 UTC');
+    expect(doc.text).toContain('never');
+    one(doc, 'time', { datetime: '2025-01-02T03:04:05.000Z' });
+  });
+
+  test('shows the notice as a status message, and an empty state', () => {
+    one(doc, 'div', { role: 'status' });
+    expect(doc.text).toContain('Disconnected Cursor.');
+    const empty = parse(account({ connections: [] }).html);
+    expect(all(empty, 'form')).toEqual([]);
+    expect(all(empty, 'div', { role: 'status' })).toEqual([]);
+    expect(empty.text).toContain('No apps are connected');
+  });
+});
+
+// ---- hostile input everywhere ----
+
+const PAYLOADS = [
+  '<script>alert(1)</script>',
+  '"><img src=x onerror=alert(1)>',
+  "' onmouseover='alert(1)",
+  'javascript:alert(1)',
+];
+
+describe.each(PAYLOADS)('payload %s', (x) => {
+  const hostile: ClientView = { name: x, id: x, uri: x, logoUri: x, verified: true };
+  const hb: Brand = { name: x, logoUrl: x };
+  const rendered: [string, PageResult][] = [
+    ['login', loginPage({ brand: hb, action: x, csrf: x, client: hostile, username: x, error: x, hidden: { [x]: x } })],
+    ['consent', consentPage({
+      brand: hb, action: x, csrf: x, client: { ...hostile, verified: false }, redirectUri: x, user: { name: x },
+      scopes: scopes.map((s) => ({ ...s, summary: x })), hidden: { [x]: x },
+    })],
+    ['consent (verified, https id)', consentPage({
+      brand: hb, action: x, csrf: x, client: { ...hostile, id: `https://h.example/${x}` }, redirectUri: `https://h.example/${x}`,
+      user: { name: x }, scopes, hidden: { k: x },
+    })],
+    ['error', errorPage({ brand: hb, title: x, message: x, detail: x, status: 400 })],
+    ['account', accountPage({
+      brand: hb, action: x, csrf: x, user: { name: x }, notice: x,
+      connections: [{ grantId: x, clientName: x, scopes: ['read'], connectedAt: new Date(0) }],
+    })],
+  ];
+
+  test.each(rendered)('%s stays inert', (_, page) => {
+    const doc = parse(page.html);
+    expect(page.html).not.toMatch(/<script/i);
+    if (/[<"']/.test(x)) expect(page.html).not.toContain(x);
+    expect(all(doc, 'script')).toEqual([]);
+    expect(doc.els.flatMap((e) => Object.keys(e.attrs)).filter((a) => a.startsWith('on'))).toEqual([]);
+    expect(all(doc, 'img')).toEqual([]);
+    for (const e of doc.els) {
+      for (const a of ['href', 'src']) expect(e.attrs[a] ?? '').not.toMatch(/^\s*javascript:/i);
+    }
+    // escaped, not dropped: the user still sees exactly what was sent
+    expect(doc.text).toContain(x);
+  });
+
+  test('attribute values round-trip exactly', () => {
+    const doc = parse(rendered[0]![1].html);
+    one(doc, 'form', { action: x });
+    one(doc, 'input', { type: 'hidden', name: 'csrf', value: x });
+    one(doc, 'input', { type: 'hidden', name: x, value: x });
+    expect(one(doc, 'input', { name: 'username' }).attrs.value).toBe(x);
+  });
+});
