@@ -9,6 +9,7 @@ import type { ServeConfig } from './config/serve';
 import { ConfigError } from './config/serve';
 import { createApp } from './http/app';
 import { createAuthorization, endpointsOf, loadServerSecret, type Authorization } from './oauth';
+import type { ClientMetadataDocuments } from './oauth/cimd';
 import { openStore, parseDatabaseUrl, type Store } from './store';
 import type { Logger } from './log';
 import { ArgumentValidator } from './mcp/arguments';
@@ -27,8 +28,14 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** Parts a test (or an embedding program) may supply instead of the ones built from the configuration. */
+export interface GatewayParts {
+  /** Fetches Client ID Metadata Documents (tests point it at a local HTTPS server). */
+  readonly documents?: ClientMetadataDocuments;
+}
+
 /** Starts the gateway; rejects (before listening) when the spec cannot be loaded. */
-export async function startGateway(config: ServeConfig, call: CallOperation, log: Logger): Promise<Gateway> {
+export async function startGateway(config: ServeConfig, call: CallOperation, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
   const source = config.spec ?? (await discoverSpec(config.upstream));
   const cache = new CatalogCache({
     source,
@@ -64,7 +71,7 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
         server.stop(true);
         throw new ConfigError(`PORTICO_PUBLIC_URL must be https when users sign in through Portico (got ${publicUrl.href}); plain http is only for localhost`);
       }
-      authorization = createAuthorization({ config, publicUrl, store, secret: secret.secret, log, toolCounts: () => tools.countByScope() });
+      authorization = createAuthorization({ config, publicUrl, store, secret: secret.secret, log, toolCounts: () => tools.countByScope(), documents: parts.documents });
       log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store.description, secret: secret.source });
     }
     const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());

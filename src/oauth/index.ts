@@ -43,6 +43,7 @@ export function createAuthorization(options: {
   log: Logger;
   toolCounts: () => Readonly<Record<Scope, number>>;
   identity?: IdentitySource;
+  documents?: ClientMetadataDocuments;
 }): Authorization {
   const { config, publicUrl, store, log } = options;
   const { issuer, resource } = endpointsOf(publicUrl);
@@ -79,7 +80,7 @@ export function createAuthorization(options: {
     store,
     keys: new Keys(options.secret),
     identity,
-    documents: new ClientMetadataDocuments(),
+    documents: options.documents ?? new ClientMetadataDocuments(),
     toolCounts: options.toolCounts,
     log,
     now: Date.now,
