@@ -13,13 +13,11 @@ import { csrfFor, csrfValid, sameOrigin, signedIn, signInCookie, type SignedIn }
 import { clientName } from './clients';
 import type { OAuthContext } from './context';
 import { hashToken, newToken } from './crypto';
-import { IdentityUnavailableError, type Identity } from './identity';
 import { consentPage, errorPage, loginPage, type PageResult } from './pages';
+import { attemptSignIn } from './sign-in';
 import { ladder, SCOPE_SUMMARIES, SCOPES, topScope, type Scope } from './scopes';
 
 const RANK: Readonly<Record<Scope, number>> = { read: 0, write: 1, admin: 2 };
-export const WRONG_CREDENTIALS = 'The username or password is incorrect.';
-const MAX_FIELD = 1024;
 
 export async function authorizeGet(context: OAuthContext, request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -55,40 +53,12 @@ export async function authorizePost(context: OAuthContext, request: Request, cli
 }
 
 async function signIn(context: OAuthContext, request: Request, authorization: AuthorizationRequest, form: URLSearchParams, clientAddress: string): Promise<Response> {
-  const username = (form.get('username') ?? '').trim().slice(0, MAX_FIELD);
-  const password = (form.get('password') ?? '').slice(0, MAX_FIELD);
-  if (!username || !password) return showLogin(context, request, authorization, { username, error: 'Enter your username and password.' });
-
-  const { maxLoginFailures, loginWindowMs } = context.settings;
-  const now = context.now();
-  const accountKey = `login:account:${username.toLowerCase()}`;
-  // attempts, not failures, are counted (a success clears the account's count): checking and counting is one step
-  const [byAccount, byAddress] = await Promise.all([
-    context.store.hit(accountKey, now, loginWindowMs),
-    context.store.hit(`login:address:${clientAddress}`, now, loginWindowMs),
-  ]);
-  if (byAccount.count > maxLoginFailures || byAddress.count > maxLoginFailures * 4) {
-    const minutes = Math.max(1, Math.ceil((Math.max(byAccount.count > maxLoginFailures ? byAccount.resetAt : 0, byAddress.count > maxLoginFailures * 4 ? byAddress.resetAt : 0) - now) / 60_000));
-    context.log.warn('oauth.login_throttled', { address: clientAddress });
-    return showLogin(context, request, authorization, { username, error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` }, 429);
-  }
-
-  let identity: Identity | null;
-  try {
-    identity = await context.identity.verifyPassword(username, password);
-  } catch (error) {
-    if (!(error instanceof IdentityUnavailableError)) throw error;
-    context.log.error('oauth.identity_unavailable', { reason: error.message });
-    return showLogin(context, request, authorization, { username, error: 'Signing in is not possible right now: the service that checks passwords did not answer. Try again in a minute.' }, 503);
-  }
-  if (!identity) {
-    context.log.info('oauth.login_failed', { address: clientAddress });
-    return showLogin(context, request, authorization, { username, error: WRONG_CREDENTIALS }, 401);
-  }
-  await context.store.clearHits(accountKey);
-  context.log.info('oauth.login', { user: identity.userId, client: authorization.client.id });
+  const outcome = await attemptSignIn(context, form, clientAddress);
+  if ('error' in outcome) return showLogin(context, request, authorization, { username: outcome.username, error: outcome.error }, outcome.status);
+  context.log.info('oauth.login', { user: outcome.identity.userId, client: authorization.client.id });
   // back to GET (post/redirect/get): the consent page then shows for the signed-in user
-  return new Response(null, { status: 303, headers: { location: `${new URL(request.url).pathname}${new URL(request.url).search}`, 'set-cookie': signInCookie(context, identity), 'cache-control': 'no-store' } });
+  const url = new URL(request.url);
+  return new Response(null, { status: 303, headers: { location: `${url.pathname}${url.search}`, 'set-cookie': signInCookie(context, outcome.identity), 'cache-control': 'no-store' } });
 }
 
 async function decide(context: OAuthContext, authorization: AuthorizationRequest, session: SignedIn, form: URLSearchParams): Promise<Response> {
@@ -167,13 +137,13 @@ function actionOf(request: Request): string {
   return `${url.pathname}${url.search}`;
 }
 
-function page(result: PageResult, status: number, setCookie?: string): Response {
+export function page(result: PageResult, status: number, setCookie?: string): Response {
   const headers = new Headers(result.headers);
   if (setCookie) headers.append('set-cookie', setCookie);
   return new Response(result.html, { status, headers });
 }
 
-function forbidden(context: OAuthContext, message: string): Response {
+export function forbidden(context: OAuthContext, message: string): Response {
   return page(errorPage({ brand: context.settings.brand, title: 'Request refused', message, status: 403 }), 403);
 }
 

@@ -6,6 +6,7 @@
  */
 import { Elysia } from 'elysia';
 import { preflight, withCors, type GuardOptions } from '../http/guard';
+import { accountGet, accountPost } from './account';
 import { authorizeGet, authorizePost } from './authorize';
 import type { OAuthContext } from './context';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata';
@@ -36,7 +37,9 @@ export function oauthRoutes(context: OAuthContext, guard: GuardOptions) {
     .get('/oauth/authorize', ({ request }) => authorizeGet(context, request))
     .post('/oauth/authorize', ({ request, server }) => authorizePost(context, request, addressOf(server, request)), none)
     .post('/oauth/token', cors((request) => token(context, request)), none)
-    .post('/oauth/revoke', cors((request) => revoke(context, request)), none);
+    .post('/oauth/revoke', cors((request) => revoke(context, request)), none)
+    .get('/account', ({ request }) => accountGet(context, request))
+    .post('/account', ({ request, server }) => accountPost(context, request, addressOf(server, request)), none);
 }
 
 async function withCorsAsync(request: Request, response: Promise<Response>, guard: GuardOptions): Promise<Response> {

@@ -1,7 +1,8 @@
 import { attr, ClientCard, HiddenFields, plain, render, type Brand, type ClientView, type PageResult } from './shared';
 
 export function loginPage(p: {
-  brand: Brand; action: string; csrf: string; client: ClientView;
+  /** The application being connected; none when the user signs in to manage their account. */
+  brand: Brand; action: string; csrf: string; client?: ClientView;
   username?: string; error?: string; hidden?: Record<string, string>;
 }): PageResult {
   // After a failed attempt the username is kept, so the cursor goes where the user types next.
@@ -11,10 +12,16 @@ export function loginPage(p: {
     title: 'Sign in',
     body: (
       <>
-        <h1>
-          Sign in to <strong safe>{p.brand.name}</strong> to connect <strong safe>{plain(p.client.name)}</strong>
-        </h1>
-        <ClientCard client={p.client} />
+        {p.client ? (
+          <h1>
+            Sign in to <strong safe>{p.brand.name}</strong> to connect <strong safe>{plain(p.client.name)}</strong>
+          </h1>
+        ) : (
+          <h1>
+            Sign in to <strong safe>{p.brand.name}</strong>
+          </h1>
+        )}
+        {p.client && <ClientCard client={p.client} />}
         {p.error && <div role="alert" safe>{p.error}</div>}
         <form method="post" action={attr(p.action)}>
           <input type="hidden" name="csrf" value={attr(p.csrf)} />

@@ -1,0 +1,71 @@
+/**
+ * @module oauth/account
+ * `/account`: a signed-in user sees the applications connected to their account and can disconnect any of
+ * them (which revokes that grant and every token issued from it, at once, on every instance).
+ */
+import { forbidden, page } from './authorize';
+import { csrfFor, csrfValid, sameOrigin, signedIn, signInCookie, signOutCookie } from './browser-session';
+import { clientName, findClient } from './clients';
+import type { OAuthContext } from './context';
+import { accountPage, loginPage, type ConnectionView } from './pages';
+import { isScope } from './scopes';
+import { attemptSignIn } from './sign-in';
+
+const NOTICES: Readonly<Record<string, string>> = {
+  disconnected: 'The app was disconnected. It can no longer act for you; connect it again to use it.',
+  'not-found': 'That connection no longer exists.',
+};
+
+export async function accountGet(context: OAuthContext, request: Request): Promise<Response> {
+  const session = signedIn(context, request);
+  const csrf = csrfFor(context, request);
+  if (!session) return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field }), 200, csrf.setCookie);
+  const grants = await context.store.listGrantsForUser(session.identity.userId);
+  const connections: ConnectionView[] = await Promise.all(
+    grants.map(async (grant) => ({
+      grantId: grant.id,
+      clientName: await nameOf(context, grant.clientId),
+      scopes: grant.scopes.filter(isScope),
+      connectedAt: new Date(grant.createdAt),
+    })),
+  );
+  const notice = NOTICES[new URL(request.url).searchParams.get('notice') ?? ''];
+  const result = accountPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field, user: { name: session.identity.name }, connections, ...(notice && { notice }) });
+  return page(result, 200, csrf.setCookie);
+}
+
+export async function accountPost(context: OAuthContext, request: Request, clientAddress: string): Promise<Response> {
+  if (!sameOrigin(context, request)) return forbidden(context, 'This form was sent from another website.');
+  const form = new URLSearchParams(await request.text());
+  if (!csrfValid(context, request, form.get('csrf'))) return forbidden(context, 'This form has expired or was not sent from this site. Open the account page again.');
+  if (form.has('username')) {
+    const outcome = await attemptSignIn(context, form, clientAddress);
+    if ('error' in outcome) {
+      const csrf = csrfFor(context, request);
+      return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field, username: outcome.username, error: outcome.error }), outcome.status, csrf.setCookie);
+    }
+    return seeOther('/account', signInCookie(context, outcome.identity));
+  }
+  const session = signedIn(context, request);
+  if (!session) return seeOther('/account');
+  if (form.has('signout')) return seeOther('/account', signOutCookie(context));
+  const grantId = form.get('grant') ?? '';
+  const revoked = await context.store.revokeGrantOfUser(session.identity.userId, grantId);
+  if (revoked) context.log.info('oauth.grant_revoked', { user: session.identity.userId, grant: grantId, by: 'account page' });
+  return seeOther(`/account?notice=${revoked ? 'disconnected' : 'not-found'}`);
+}
+
+async function nameOf(context: OAuthContext, clientId: string): Promise<string> {
+  try {
+    const client = await findClient(context, clientId);
+    return client ? clientName(client) : 'A removed application';
+  } catch {
+    return clientId;
+  }
+}
+
+function seeOther(location: string, setCookie?: string): Response {
+  const headers = new Headers({ location, 'cache-control': 'no-store' });
+  if (setCookie) headers.append('set-cookie', setCookie);
+  return new Response(null, { status: 303, headers });
+}

@@ -1,0 +1,52 @@
+/**
+ * @module oauth/sign-in
+ * One sign-in attempt, shared by the authorize flow and the account page: throttled per account and per
+ * client address (attempts are counted, a success clears the account's count), the same answer for an
+ * unknown user and a wrong password, and a different one when the identity source cannot be asked.
+ */
+import type { OAuthContext } from './context';
+import { IdentityUnavailableError, type Identity } from './identity';
+
+export const WRONG_CREDENTIALS = 'The username or password is incorrect.';
+const MAX_FIELD = 1024;
+/** A shared address (an office behind one NAT) gets more attempts than one account. */
+const ADDRESS_FACTOR = 4;
+
+export type SignInOutcome = { readonly identity: Identity } | { readonly error: string; readonly status: number; readonly username: string };
+
+export async function attemptSignIn(context: OAuthContext, form: URLSearchParams, clientAddress: string): Promise<SignInOutcome> {
+  const username = (form.get('username') ?? '').trim().slice(0, MAX_FIELD);
+  const password = (form.get('password') ?? '').slice(0, MAX_FIELD);
+  if (!username || !password) return { username, error: 'Enter your username and password.', status: 400 };
+
+  const { maxLoginFailures, loginWindowMs } = context.settings;
+  const now = context.now();
+  const accountKey = `login:account:${username.toLowerCase()}`;
+  const [byAccount, byAddress] = await Promise.all([
+    context.store.hit(accountKey, now, loginWindowMs),
+    context.store.hit(`login:address:${clientAddress}`, now, loginWindowMs),
+  ]);
+  const accountLocked = byAccount.count > maxLoginFailures;
+  const addressLocked = byAddress.count > maxLoginFailures * ADDRESS_FACTOR;
+  if (accountLocked || addressLocked) {
+    const until = Math.max(accountLocked ? byAccount.resetAt : 0, addressLocked ? byAddress.resetAt : 0);
+    const minutes = Math.max(1, Math.ceil((until - now) / 60_000));
+    context.log.warn('oauth.login_throttled', { address: clientAddress });
+    return { username, error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, status: 429 };
+  }
+
+  let identity: Identity | null;
+  try {
+    identity = await context.identity.verifyPassword(username, password);
+  } catch (error) {
+    if (!(error instanceof IdentityUnavailableError)) throw error;
+    context.log.error('oauth.identity_unavailable', { reason: error.message });
+    return { username, error: 'Signing in is not possible right now: the service that checks passwords did not answer. Try again in a minute.', status: 503 };
+  }
+  if (!identity) {
+    context.log.info('oauth.login_failed', { address: clientAddress });
+    return { username, error: WRONG_CREDENTIALS, status: 401 };
+  }
+  await context.store.clearHits(accountKey);
+  return { identity };
+}
