@@ -75,7 +75,7 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
       log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store.description, secret: secret.source });
     }
     const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
-    const app = createApp({ endpoint, authorization, allowedHosts, allowedOrigins: config.allowedOrigins });
+    const app = createApp({ endpoint, authorization, log, allowedHosts, allowedOrigins: config.allowedOrigins });
     server.reload({ fetch: (request) => app.handle(request) });
     return listening(config, server, publicUrl, cache, endpoint, store, source, log);
   } catch (error) {

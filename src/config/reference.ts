@@ -13,7 +13,7 @@ export function settingsTable(): string {
   const rows = Object.entries(ServeConfigSchema.properties).map(([key, schema]) => {
     // "… [what happens when unset]" at the end of a description is the default of a setting without one
     const unset = /\s*\[([^\]]+)\]$/.exec(schema.description ?? '');
-    const required = ServeConfigSchema.required?.includes(key) ? '(required)' : '';
+    const required = (ServeConfigSchema.required as readonly string[] | undefined)?.includes(key) ? '(required)' : '';
     const fallback = 'default' in schema ? defaultText(schema.default) : (unset?.[1] ?? required);
     const description = (schema.description ?? '').slice(0, unset?.index).replaceAll('|', '\\|');
     return `| \`${flagName(key)}\` | \`${ENV_NAMES[key as keyof typeof ENV_NAMES]}\` | ${fallback} | ${description} |`;
