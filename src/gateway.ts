@@ -10,13 +10,16 @@ import { ConfigError } from './config/serve';
 import { createApp } from './http/app';
 import { createAuthorization, endpointsOf, loadServerSecret, type Authorization } from './oauth';
 import type { ClientMetadataDocuments } from './oauth/cimd';
-import { openStore, parseDatabaseUrl, type Store } from './store';
+import { openStore, parseDatabaseUrl, type AuditEntry, type Store } from './store';
 import type { Logger } from './log';
 import { ArgumentValidator } from './mcp/arguments';
 import { CatalogTools, type CallOperation } from './mcp/catalog-tools';
 import { McpEndpoint } from './mcp/endpoint';
 import { createMcpServer } from './mcp/server';
-import { ToolRequests } from './mcp/tool-requests';
+import { ToolRequests, type CallEvent } from './mcp/tool-requests';
+import { auditDetail, type RedactionRule } from './audit/redact';
+import { AuditWriter } from './audit/writer';
+import { upstreamStatus } from './proxy';
 
 export interface Gateway {
   /** Where it listens, e.g. http://127.0.0.1:8787 */
@@ -49,10 +52,17 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
   const store = config.auth === 'oauth' ? await openStore(config.databaseUrl) : undefined;
   let endpoint: McpEndpoint | undefined;
   let authorization: Authorization | undefined;
+  let audit: AuditWriter | undefined;
   try {
     const secret = store && loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl));
     const tools = new CatalogTools(cache, call, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize);
-    const requests = new ToolRequests(tools, new ArgumentValidator(), { listed: config.toolsListed, denial: config.scopeDenial });
+    audit = store && new AuditWriter(store, log);
+    const rule = { keep: config.auditArguments, names: config.auditRedact };
+    const requests = new ToolRequests(tools, new ArgumentValidator(), {
+      listed: config.toolsListed,
+      denial: config.scopeDenial,
+      onCall: audit && ((event) => audit?.record(auditEntry(event, rule))),
+    });
     const jsonSchemaValidator = new AjvJsonSchemaValidator();
     endpoint = new McpEndpoint({
       mode: config.mcpMode,
@@ -77,10 +87,11 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
     const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
     const app = createApp({ endpoint, authorization, log, allowedHosts, allowedOrigins: config.allowedOrigins });
     server.reload({ fetch: (request) => app.handle(request) });
-    return listening(config, server, publicUrl, cache, endpoint, store, source, log);
+    return listening(config, server, publicUrl, cache, endpoint, store, audit, source, log);
   } catch (error) {
     cache.stop();
     await endpoint?.close();
+    await audit?.close();
     await store?.close();
     throw error;
   }
@@ -88,7 +99,24 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-function listening(config: ServeConfig, server: ReturnType<typeof Bun.serve>, publicUrl: URL, cache: CatalogCache, endpoint: McpEndpoint, store: Store | undefined, source: string, log: Logger): Gateway {
+/** A call as the audit log keeps it: who, which tool, how it ended, what the API answered; arguments redacted. */
+function auditEntry(event: CallEvent, rule: RedactionRule): AuditEntry {
+  const status = event.result ? upstreamStatus(event.result) : undefined;
+  let outcome: string = event.stage;
+  if (event.stage === 'called') outcome = !event.result?.isError ? 'ok' : status === undefined || status >= 400 ? 'upstream_error' : 'tool_error';
+  return {
+    at: event.startedAt,
+    userId: event.principal?.userId ?? '',
+    clientId: event.principal?.clientId ?? '',
+    tool: event.tool,
+    outcome,
+    upstreamStatus: status ?? null,
+    latencyMs: Math.round(event.latencyMs * 10) / 10,
+    detail: auditDetail(event.args, rule),
+  };
+}
+
+function listening(config: ServeConfig, server: ReturnType<typeof Bun.serve>, publicUrl: URL, cache: CatalogCache, endpoint: McpEndpoint, store: Store | undefined, audit: AuditWriter | undefined, source: string, log: Logger): Gateway {
   const mcpUrl = endpointsOf(publicUrl).resource;
   log.info('gateway.listening', { listen: `http://${config.host}:${server.port}`, mcp: mcpUrl, upstream: config.upstream, spec: source, mode: config.mcpMode, tools: cache.current.entries.length });
   return {
@@ -100,6 +128,7 @@ function listening(config: ServeConfig, server: ReturnType<typeof Bun.serve>, pu
       cache.stop();
       await endpoint.close();
       server.stop(true);
+      await audit?.close();
       await store?.close();
     },
   };

@@ -3,6 +3,7 @@
  * @module main
  * The `portico` command line. Each command lives in `cli/`; this file only dispatches.
  */
+import { runAudit } from './cli/audit';
 import { runDemo } from './cli/demo';
 import { runServe } from './cli/serve';
 import { runTools } from './cli/tools';
@@ -23,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return runServe(rest);
     case 'tools':
       return runTools(rest);
+    case 'audit':
+      return runAudit(rest);
     case 'version':
     case '--version':
     case '-v':

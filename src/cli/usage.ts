@@ -13,6 +13,7 @@ Usage: portico <command> [options]
 
 Commands:
   demo       Run the bundled demo API and the gateway in front of it (no configuration)
+  audit      Show the audit log of tool calls (who called what, how it ended)
   serve      Run the gateway in front of an API (PORTICO_UPSTREAM)
   tools      Print the MCP tools built from an OpenAPI document
   version    Print the version
@@ -67,4 +68,20 @@ Options:
   --control          Let POST /_demo/extend add an operation at run time (shows list_changed)
   Any "portico serve" option (--port, --mcp-mode, --spec-ttl, …) applies to the gateway.
   -h, --help         Print this help
+`;
+
+export const AUDIT_USAGE = `Usage: portico audit [options]
+
+Shows the audit log of tool calls, newest first: time, user, client, tool, outcome (ok, tool_error,
+upstream_error, denied, invalid_arguments), the API's status and the latency. Arguments are kept as
+PORTICO_AUDIT_ARGUMENTS says (sensitive names redacted) and shown with --json.
+
+Options:
+  --user <id>            Only this user's calls
+  --tool <name>          Only calls of this tool
+  --since <when>         Only calls since a duration ago (30m, 1h, 7d) or a date (2026-11-25T10:00:00Z)
+  --limit <n>            At most this many [default 100]
+  --json                 One JSON object per line instead of a table
+  --database-url <url>   The store to read [PORTICO_DATABASE_URL, else ./data/portico.db]
+  -h, --help             Print this help
 `;

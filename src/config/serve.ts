@@ -45,6 +45,8 @@ export const ServeConfigSchema = Type.Object({
   refreshTokenTtl: Type.Integer({ minimum: 3600, default: 30 * 86_400, description: 'Lifetime of refresh tokens (seconds)' }),
   toolsListed: Type.Union([Type.Literal('allowed'), Type.Literal('all')], { default: 'allowed', description: "allowed: tools/list shows only the tools the token's scopes allow; all: every tool, the locked ones marked" }),
   scopeDenial: Type.Union([Type.Literal('challenge'), Type.Literal('tool-error')], { default: 'challenge', description: 'A call beyond the token\'s scopes: challenge = HTTP 403 insufficient_scope (clients can step up); tool-error = a tool result naming the scope' }),
+  auditArguments: Type.Union([Type.Literal('all'), Type.Literal('names'), Type.Literal('none')], { default: 'all', description: 'What the audit log keeps of tool arguments: all (sensitive names redacted), names only, or none' }),
+  auditRedact: Type.Array(Type.String(), { default: ['password', 'secret', 'token', 'key', 'authorization', 'credential', 'cookie', 'session'], description: 'Argument names (substrings) whose values the audit log blanks' }),
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info', description: 'Least severe log level written (JSON lines on stderr)' }),
 });
 
@@ -90,6 +92,8 @@ export const ENV_NAMES: Record<Key, string> = {
   refreshTokenTtl: 'PORTICO_REFRESH_TOKEN_TTL',
   toolsListed: 'PORTICO_TOOLS_LISTED',
   scopeDenial: 'PORTICO_SCOPE_DENIAL',
+  auditArguments: 'PORTICO_AUDIT_ARGUMENTS',
+  auditRedact: 'PORTICO_AUDIT_REDACT',
   logLevel: 'PORTICO_LOG_LEVEL',
 };
 

@@ -42,6 +42,20 @@ export interface ToolRequestsOptions {
   readonly listed?: 'allowed' | 'all';
   /** `challenge`: a call beyond the scopes throws `InsufficientScopeError`; `tool-error`: it is a tool result saying so. @default challenge */
   readonly denial?: 'challenge' | 'tool-error';
+  /** Told about every call of a known tool once it is decided (the audit log). */
+  readonly onCall?: (event: CallEvent) => void;
+}
+
+/** One tools/call as the audit log sees it. */
+export interface CallEvent {
+  readonly tool: string;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly principal: Principal | undefined;
+  /** `denied`: beyond the token's scopes; `invalid_arguments`: refused before the API; `called`: the API was asked. */
+  readonly stage: 'denied' | 'invalid_arguments' | 'called';
+  readonly result?: CallToolResult;
+  readonly startedAt: number;
+  readonly latencyMs: number;
 }
 
 export class ToolRequests {
@@ -68,13 +82,23 @@ export class ToolRequests {
   async call(name: string, args: Record<string, unknown>, signal: AbortSignal, principal?: Principal): Promise<CallToolResult> {
     const entry = this.tools.findTool(name);
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}"; call tools/list to see the tools`);
+    const startedAt = Date.now();
+    const started = performance.now();
+    const report = (stage: CallEvent['stage'], result?: CallToolResult) =>
+      this.options.onCall?.({ tool: name, args, principal, stage, result, startedAt, latencyMs: performance.now() - started });
     if (principal && !allows(principal.scopes, entry.scope)) {
+      report('denied');
       if (this.options.denial === 'tool-error') return { isError: true, content: [{ type: 'text', text: scopeMessage(name, entry.scope) }] };
       throw new InsufficientScopeError(name, entry.scope);
     }
     const problem = this.validator.check(entry.tool, args);
-    if (problem) return { isError: true, content: [{ type: 'text', text: `Invalid arguments for ${name}: ${problem}` }] };
-    return this.tools.callTool(entry, args, signal, principal);
+    if (problem) {
+      report('invalid_arguments');
+      return { isError: true, content: [{ type: 'text', text: `Invalid arguments for ${name}: ${problem}` }] };
+    }
+    const result = await this.tools.callTool(entry, args, signal, principal);
+    report('called', result);
+    return result;
   }
 
   private view(principal: Principal | undefined): ListingView {

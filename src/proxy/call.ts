@@ -85,14 +85,24 @@ async function send(entry: CatalogEntry, request: UpstreamRequest, options: Reso
         continue;
       }
     }
-    return await resultFromResponse(entry, response, {
+    const result = await resultFromResponse(entry, response, {
       method: request.method,
       url,
       maxResponseBytes: options.maxResponseBytes,
       secrets: options.secrets,
       // no signal: the body was fetched with the deadline's, which stops reading it as well
     });
+    statuses.set(result, response.status);
+    return result;
   }
+}
+
+/** The HTTP status behind each result that came from an API answer, for the audit log (not shown to clients). */
+const statuses = new WeakMap<CallToolResult, number>();
+
+/** The status the API answered for `result`; undefined when no answer came (refused arguments, unreachable API). */
+export function upstreamStatus(result: CallToolResult): number | undefined {
+  return statuses.get(result);
 }
 
 /** Sends `request`, following redirects that stay on `upstream`'s origin. */

@@ -3,7 +3,7 @@
  * Tool arguments → upstream HTTP request → MCP tool result. `callTool` is the whole of it; the other
  * exports are its parts, for the MCP layer's start-up checks and for tests.
  */
-export { callTool, IDEMPOTENT_METHODS, MAX_REDIRECTS, RETRY_STATUSES } from './call';
+export { callTool, IDEMPOTENT_METHODS, MAX_REDIRECTS, RETRY_STATUSES, upstreamStatus } from './call';
 export { errorResult, ProxyArgumentError, ProxyError, type ProxyErrorCode } from './errors';
 export { FORBIDDEN_HEADERS } from './headers';
 export {

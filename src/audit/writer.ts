@@ -1,0 +1,68 @@
+/**
+ * @module audit/writer
+ * Appends tool-call records to the store without putting a database write on every call's path: records
+ * are queued and written in small batches (every 200 ms, or at once when 100 are waiting). A database
+ * that is down keeps them queued (up to a bound, then the oldest are dropped and counted in the log);
+ * `close` writes what is left.
+ */
+import type { Logger } from '../log';
+import type { AuditEntry, AuditStore } from '../store';
+
+const FLUSH_MS = 200;
+const BATCH = 100;
+const MAX_QUEUED = 10_000;
+
+export class AuditWriter {
+  private queue: AuditEntry[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private dropped = 0;
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly log: Logger,
+  ) {
+    this.timer = setInterval(() => void this.flush(), FLUSH_MS);
+    this.timer.unref?.();
+  }
+
+  record(entry: AuditEntry): void {
+    this.queue.push(entry);
+    if (this.queue.length > MAX_QUEUED) {
+      this.dropped += this.queue.length - MAX_QUEUED;
+      this.queue.splice(0, this.queue.length - MAX_QUEUED);
+    }
+    if (this.queue.length >= BATCH) void this.flush();
+  }
+
+  /** Writes what is queued; concurrent calls share one write. */
+  flush(): Promise<void> {
+    this.flushing ??= this.write().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flushing;
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    while (this.queue.length > 0) {
+      const entry = this.queue[0]!;
+      try {
+        await this.store.appendAudit(entry);
+      } catch (error) {
+        this.log.warn('audit.write_failed', { queued: this.queue.length, reason: error instanceof Error ? error.message : String(error) });
+        return; // kept: the next flush tries again
+      }
+      this.queue.shift();
+    }
+    if (this.dropped > 0) {
+      this.log.error('audit.dropped', { entries: this.dropped, reason: 'the database was unreachable for too long' });
+      this.dropped = 0;
+    }
+  }
+}
