@@ -4,7 +4,7 @@
  * and the proxy that calls the API.
  */
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CatalogCache, discoverSpec } from './catalog';
+import { CatalogCache, discoverSpec, type SpecSnapshot, type SpecSnapshots } from './catalog';
 import type { ServeConfig } from './config/serve';
 import { ConfigError } from './config/serve';
 import { createApp } from './http/app';
@@ -39,17 +39,19 @@ export interface GatewayParts {
 
 /** Starts the gateway; rejects (before listening) when the spec cannot be loaded. */
 export async function startGateway(config: ServeConfig, call: CallOperation, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
-  const source = config.spec ?? (await discoverSpec(config.upstream));
-  const cache = new CatalogCache({
-    source,
-    ttlSeconds: config.specTtl,
-    maxNameLength: config.maxToolNameLength,
-    allowRemoteRefs: config.allowRemoteRefs,
-    log,
-  });
-  await cache.start();
-
   const store = config.auth === 'oauth' ? await openStore(config.databaseUrl) : undefined;
+  const snapshots = store && specSnapshots(store, config);
+  let source: string;
+  let cache: CatalogCache;
+  try {
+    source = config.spec ?? (await discover(config.upstream, snapshots, log));
+    cache = new CatalogCache({ source, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, snapshots });
+    await cache.start();
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
+
   let endpoint: McpEndpoint | undefined;
   let authorization: Authorization | undefined;
   let audit: AuditWriter | undefined;
@@ -98,6 +100,30 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The last good spec, kept in the store per configured source (or per upstream, when discovered). */
+function specSnapshots(store: Store, config: ServeConfig): SpecSnapshots {
+  const key = `spec:${config.spec ?? `discovered:${config.upstream}`}`;
+  return {
+    async load() {
+      const stored = await store.getSnapshot(key);
+      return stored ? (JSON.parse(stored.value) as SpecSnapshot) : null;
+    },
+    save: (snapshot) => store.putSnapshot(key, JSON.stringify(snapshot), Date.now()),
+  };
+}
+
+/** Where the API publishes its spec; when the API cannot be asked, where it was found last time. */
+async function discover(upstream: string, snapshots: SpecSnapshots | undefined, log: Logger): Promise<string> {
+  try {
+    return await discoverSpec(upstream);
+  } catch (error) {
+    const last = await snapshots?.load();
+    if (!last) throw error;
+    log.warn('catalog.discovery_failed', { upstream, error: error instanceof Error ? error.message : String(error), using: last.uri });
+    return last.uri;
+  }
+}
 
 /** A call as the audit log keeps it: who, which tool, how it ended, what the API answered; arguments redacted. */
 function auditEntry(event: CallEvent, rule: RedactionRule): AuditEntry {

@@ -27,6 +27,22 @@ export interface CatalogCacheOptions extends CatalogOptions {
   readonly ttlSeconds?: number;
   /** @default a logger that discards */
   readonly log?: Logger;
+  /**
+   * Where the last good copy of the spec is kept (the store), so that an instance starts even when the
+   * spec's source is unreachable; refreshing then goes on trying the source.
+   */
+  readonly snapshots?: SpecSnapshots;
+}
+
+/** The spec's documents as last built: the root's URI and every document's text. */
+export interface SpecSnapshot {
+  readonly uri: string;
+  readonly documents: Readonly<Record<string, string>>;
+}
+
+export interface SpecSnapshots {
+  load(): Promise<SpecSnapshot | null>;
+  save(snapshot: SpecSnapshot): Promise<void>;
 }
 
 export const DEFAULT_SPEC_TTL_SECONDS = 300;
@@ -56,13 +72,38 @@ export class CatalogCache {
 
   /** Builds the first catalog (throws `SpecError` if the spec is broken) and starts the refresh timer. */
   async start(): Promise<Catalog> {
-    const fetched = (await readSource(this.uri, this.options))!;
-    const loaded = await buildFromSource(fetched, this.options);
-    this.contentHash = hash(fetched.text);
-    await this.adopt(loaded);
-    this.log.info('catalog.loaded', summary(loaded.catalog, this.uri));
+    let loaded: LoadedCatalog;
+    try {
+      const fetched = (await readSource(this.uri, this.options))!;
+      loaded = await buildFromSource(fetched, this.options);
+      this.contentHash = hash(fetched.text);
+      await this.adopt(loaded);
+      this.log.info('catalog.loaded', summary(loaded.catalog, this.uri));
+    } catch (error) {
+      // only an unreachable source falls back: a spec that is there but broken must be fixed, not masked
+      const snapshot = error instanceof SpecError && error.code === 'SPEC_UNREADABLE' ? await this.options.snapshots?.load() : null;
+      if (!snapshot || snapshot.uri !== this.uri || snapshot.documents[this.uri] === undefined) throw error;
+      const text = snapshot.documents[this.uri]!;
+      loaded = await buildFromSource({ uri: this.uri, text }, { ...this.options, preloaded: new Map(Object.entries(snapshot.documents)) });
+      // the source's validators are unknown: the first refresh reads it in full
+      this.contentHash = '';
+      this.loaded = loaded;
+      this.log.warn('catalog.from_snapshot', { ...summary(loaded.catalog, this.uri), reason: (error as Error).message });
+      this.schedule();
+      return loaded.catalog;
+    }
+    this.save(loaded);
     this.schedule();
     return loaded.catalog;
+  }
+
+  /** Keeps `loaded`'s documents as the last good copy; a failure is logged, never fatal. */
+  private save(loaded: LoadedCatalog): void {
+    const snapshots = this.options.snapshots;
+    if (!snapshots) return;
+    snapshots.save({ uri: this.uri, documents: Object.fromEntries(loaded.texts) }).catch((error: unknown) => {
+      this.log.warn('catalog.snapshot_failed', { source: this.uri, error: error instanceof Error ? error.message : String(error) });
+    });
   }
 
   /** Stops refreshing. */
@@ -108,6 +149,7 @@ export class CatalogCache {
       this.contentHash = contentHash;
       const change = diff(previous.catalog, loaded.catalog);
       await this.adopt(loaded);
+      this.save(loaded);
       if (change.added.length + change.removed.length + change.changed.length === 0) {
         this.log.info('catalog.rebuilt', { ...summary(loaded.catalog, this.uri), changed: false });
         return null;

@@ -14,6 +14,8 @@ export interface LoadOptions extends ReadOptions {
   readonly allowRemoteRefs?: boolean;
   /** Most documents one spec may consist of. @default 10000 */
   readonly maxDocuments?: number;
+  /** Texts to use instead of reading these URIs (a stored copy of the spec, when its source is unreachable). */
+  readonly preloaded?: ReadonlyMap<string, string>;
 }
 
 /** A `$ref` target: its value and where it lives (for resolving the refs inside it). */
@@ -25,7 +27,7 @@ export interface Resolved {
   readonly key: string;
 }
 
-type Loaded = { readonly value: unknown } | { readonly error: SpecError };
+type Loaded = { readonly value: unknown; readonly text: string } | { readonly error: SpecError };
 
 export class DocumentSet {
   private constructor(
@@ -33,6 +35,13 @@ export class DocumentSet {
     readonly root: unknown,
     private readonly documents: ReadonlyMap<string, Loaded>,
   ) {}
+
+  /** The text of every document read, by URI, the root first. */
+  get texts(): Map<string, string> {
+    const texts = new Map<string, string>();
+    for (const [uri, loaded] of this.documents) if ('text' in loaded) texts.set(uri, loaded.text);
+    return texts;
+  }
 
   /** URIs of every document read, the root first (not those refused or unreadable). */
   get uris(): string[] {
@@ -46,7 +55,7 @@ export class DocumentSet {
    */
   static async load(rootUri: string, rootText: string, options: LoadOptions = {}): Promise<DocumentSet> {
     const root = parseDocument(rootText, rootUri);
-    const documents = new Map<string, Loaded>([[rootUri, { value: root }]]);
+    const documents = new Map<string, Loaded>([[rootUri, { value: root, text: rootText }]]);
     const maxDocuments = options.maxDocuments ?? 10_000;
     // Each wanted document with the document that names it: what a document may reach depends on where it came from.
     let pending = collectExternalRefs(root, rootUri).map((uri) => ({ uri, referrer: rootUri }));
@@ -64,10 +73,12 @@ export class DocumentSet {
           const refusal = refuseReach(referrer, uri, allowRemote);
           if (refusal) return [uri, { error: refusal }];
           try {
+            const stored = options.preloaded?.get(uri);
+            if (stored !== undefined) return [uri, { value: parseDocument(stored, uri), text: stored }];
             // A redirect is a new reach: a same-origin ref must not lead to another host or a file.
             const checkRedirect = (target: URL) => refuseReach(referrer, target.href, allowRemote);
             const fetched = await readSource(uri, { ...options, checkRedirect });
-            return [uri, { value: parseDocument(fetched!.text, uri) }];
+            return [uri, { value: parseDocument(fetched!.text, uri), text: fetched!.text }];
           } catch (error) {
             return [uri, { error: error instanceof SpecError ? error : new SpecError('SPEC_UNREADABLE', String(error)) }];
           }

@@ -7,6 +7,6 @@ export { SpecError, type SpecErrorCode } from './errors';
 export { loadCatalog, buildFromSource, type CatalogOptions, type LoadedCatalog } from './load';
 export { assignNames, baseName, shorten, snakeCase, TOOL_NAME_PATTERN } from './names';
 export type * from './types';
-export { CatalogCache, DEFAULT_SPEC_TTL_SECONDS, diff, type CatalogCacheOptions, type CatalogChange } from './cache';
+export { CatalogCache, DEFAULT_SPEC_TTL_SECONDS, diff, type CatalogCacheOptions, type CatalogChange, type SpecSnapshot, type SpecSnapshots } from './cache';
 export { DEFAULT_PAGE_SIZE, InvalidCursorError, ToolListing, type ToolsPage } from './listing';
 export { discoverSpec } from './discover';

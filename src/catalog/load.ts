@@ -16,6 +16,8 @@ export interface LoadedCatalog {
   readonly validators: SourceValidators;
   /** Every document the catalog was built from (the root first). */
   readonly documents: readonly string[];
+  /** Their texts, by URI: what a snapshot keeps. */
+  readonly texts: ReadonlyMap<string, string>;
 }
 
 /** Reads the spec at `source` (path or URL) and builds its catalog. Throws `SpecError` for a broken document. */
@@ -26,7 +28,7 @@ export async function loadCatalog(source: string, options: CatalogOptions = {}):
 }
 
 /** Builds a catalog from a document already read. */
-export async function buildFromSource(fetched: FetchedSource, options: CatalogOptions = {}): Promise<LoadedCatalog> {
+export async function buildFromSource(fetched: FetchedSource, options: CatalogOptions & { preloaded?: ReadonlyMap<string, string> } = {}): Promise<LoadedCatalog> {
   const documents = await DocumentSet.load(fetched.uri, fetched.text, options);
   const read = readOperations(documents);
   const built = buildTools(documents, read, options);
@@ -45,5 +47,6 @@ export async function buildFromSource(fetched: FetchedSource, options: CatalogOp
     },
     validators,
     documents: documents.uris,
+    texts: documents.texts,
   };
 }
