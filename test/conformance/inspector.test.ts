@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
 import { SOURCES, startPortico, type Running } from '../e2e/process';
+import { connectAs } from '../fixtures/oauth-client';
 
 const ROOT = resolve(import.meta.dir, '../..');
 const BIN = resolve(ROOT, 'node_modules/.bin/mcp-inspector-cli');
@@ -18,18 +19,27 @@ const BIN = resolve(ROOT, 'node_modules/.bin/mcp-inspector-cli');
 const CLI_CWD = resolve(ROOT, 'node_modules/@modelcontextprotocol/inspector-cli/build');
 
 let gateway: Running;
+let signedIn: Running;
 
 beforeAll(async () => {
-  gateway = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com']);
+  [gateway, signedIn] = await Promise.all([
+    startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com']),
+    startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0']),
+  ]);
 }, 30_000);
 
 afterAll(async () => {
   if (gateway) expect(await gateway.stop()).toBe(0);
+  if (signedIn) expect(await signedIn.stop()).toBe(0);
 });
 
-/** Runs the inspector CLI against the gateway and parses the JSON it prints. */
+/** Runs the inspector CLI against a gateway (the open one unless `target` says otherwise) and parses the JSON it prints. */
 async function inspector(...args: string[]): Promise<unknown> {
-  const child = Bun.spawn(['node', BIN, '--cli', gateway.mcpUrl, '--transport', 'http', ...args], { cwd: CLI_CWD, stdout: 'pipe', stderr: 'pipe' });
+  return inspectorAt(gateway, ...args);
+}
+
+async function inspectorAt(target: Running, ...args: string[]): Promise<unknown> {
+  const child = Bun.spawn(['node', BIN, '--cli', target.mcpUrl, '--transport', 'http', ...args], { cwd: CLI_CWD, stdout: 'pipe', stderr: 'pipe' });
   const timer = setTimeout(() => child.kill(), 20_000);
   const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   clearTimeout(timer);
@@ -60,5 +70,19 @@ describe('the MCP Inspector CLI against portico demo', () => {
     for (const id of ids) expect(id).toMatch(/^prj_[a-z0-9]+$/);
     expect(result.content[0]!.type).toBe('text');
     expect(JSON.parse(result.content[0]!.text).items.map((item: { id: string }) => item.id)).toEqual(ids);
+  });
+});
+
+describe('the MCP Inspector CLI against portico demo with sign-in', () => {
+  test('with a token from the sign-in flow it lists and calls tools as that user', async () => {
+    const { provider, client } = await connectAs(signedIn.mcpUrl, { email: 'carol@example.com', password: 'carol-demo-password' });
+    await client.close();
+    const header = `Authorization: Bearer ${provider.saved!.access_token}`;
+    const { tools } = (await inspectorAt(signedIn, '--header', header, '--method', 'tools/list')) as { tools: { name: string }[] };
+    // carol is a viewer: her connection reads only
+    expect(tools.map((tool) => tool.name)).toContain('list_projects');
+    expect(tools.map((tool) => tool.name)).not.toContain('create_project');
+    const me = (await inspectorAt(signedIn, '--header', header, '--method', 'tools/call', '--tool-name', 'get_current_user')) as { structuredContent: { email: string } };
+    expect(me.structuredContent.email).toBe('carol@example.com');
   });
 });
