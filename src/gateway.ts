@@ -7,7 +7,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { CatalogCache, discoverSpec, type SpecSnapshot, type SpecSnapshots } from './catalog';
 import type { ServeConfig } from './config/serve';
 import { ConfigError } from './config/serve';
-import { createApp } from './http/app';
+import { createApp, mcpHandler } from './http/app';
 import { createAuthorization, endpointsOf, loadServerSecret, type Authorization } from './oauth';
 import type { ClientMetadataDocuments } from './oauth/cimd';
 import { openStore, parseDatabaseUrl, type AuditEntry, type Store } from './store';
@@ -87,8 +87,9 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
       log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store.description, secret: secret.source });
     }
     const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
-    const app = createApp({ endpoint, authorization, log, allowedHosts, allowedOrigins: config.allowedOrigins });
-    server.reload({ fetch: (request) => app.handle(request) });
+    const http = { endpoint, authorization, log, allowedHosts, allowedOrigins: config.allowedOrigins };
+    const app = createApp(http);
+    server.reload({ routes: { '/mcp': mcpHandler(http) }, fetch: (request) => app.handle(request) });
     return listening(config, server, publicUrl, cache, endpoint, store, audit, source, log);
   } catch (error) {
     cache.stop();

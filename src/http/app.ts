@@ -17,33 +17,46 @@ export interface AppOptions extends GuardOptions {
   readonly log?: Logger;
 }
 
-export function createApp({ endpoint, authorization, log = silentLogger, ...guard }: AppOptions) {
+/**
+ * The `/mcp` handler on its own: the gateway hands it to Bun's router directly (the hot path skips the
+ * framework), and the Elysia app mounts the same function for everything else that calls `app.handle`.
+ */
+export function mcpHandler({ endpoint, authorization, log = silentLogger, ...guard }: AppOptions): (request: Request) => Promise<Response> {
+  return async function mcp(request) {
+    if (request.method === 'OPTIONS') return preflight(request, guard);
+    try {
+      const refusal = refuseRequest(request, guard);
+      if (refusal) return withCors(request, refusal, guard);
+      const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
+      if (principal instanceof Response) return withCors(request, principal, guard);
+      return withCors(request, await endpoint.handle(request, principal), guard);
+    } catch (error) {
+      const answer = storeDown(error, request, log);
+      if (answer) return withCors(request, answer, guard);
+      throw error;
+    }
+  };
+}
+
+/** A database that cannot be reached: a clear, retryable answer instead of a 500, and nothing half-done. */
+function storeDown(error: unknown, request: Request, log: Logger): Response | undefined {
+  if (!(error instanceof StoreUnavailableError)) return undefined;
+  const path = new URL(request.url).pathname;
+  log.error('store.unavailable', { path, reason: error.message });
+  const headers = { 'retry-after': '5', 'cache-control': 'no-store' };
+  const message = 'Portico cannot reach its database right now; try again shortly';
+  if (path === '/mcp') return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 503, headers });
+  return Response.json({ error: 'temporarily_unavailable', error_description: message }, { status: 503, headers });
+}
+
+export function createApp(options: AppOptions) {
+  const { authorization, log = silentLogger, ...guard } = options;
+  const mcp = mcpHandler(options);
   const app = new Elysia({ name: 'portico/http' })
-    .onError({ as: 'global' }, function storeDown({ error, request }) {
-      if (!(error instanceof StoreUnavailableError)) return;
-      // the database is down: a clear, retryable answer instead of a 500, and nothing half-done
-      log.error('store.unavailable', { path: new URL(request.url).pathname, reason: error.message });
-      const headers = { 'retry-after': '5', 'cache-control': 'no-store' };
-      if (new URL(request.url).pathname === '/mcp') {
-        return Response.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Portico cannot reach its database right now; try again shortly' }, id: null }, { status: 503, headers });
-      }
-      return Response.json({ error: 'temporarily_unavailable', error_description: 'Portico cannot reach its database right now; try again shortly' }, { status: 503, headers });
-    })
+    .onError({ as: 'global' }, ({ error, request }) => storeDown(error, request, log))
     .get('/healthz', () => ({ status: 'ok' }))
-    .options('/mcp', function mcpPreflight({ request }) {
-      return preflight(request, guard);
-    })
-    .all(
-      '/mcp',
-      async function mcp({ request }) {
-        const refusal = refuseRequest(request, guard);
-        if (refusal) return withCors(request, refusal, guard);
-        const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
-        if (principal instanceof Response) return withCors(request, principal, guard);
-        return withCors(request, await endpoint.handle(request, principal), guard);
-      },
-      // the SDK reads the body itself; a parsed body would leave it an empty stream
-      { parse: 'none' },
-    );
+    // the SDK reads the body itself; a parsed body would leave it an empty stream
+    .options('/mcp', ({ request }) => mcp(request))
+    .all('/mcp', ({ request }) => mcp(request), { parse: 'none' });
   return authorization ? app.use(oauthRoutes(authorization.context, guard)) : app;
 }

@@ -118,8 +118,9 @@ async function showConsent(context: OAuthContext, request: Request, authorizatio
     user: { name: session.identity.name },
     scopes: offered.map((scope) => {
       const allowed = RANK[scope] <= RANK[session.identity.maxScope];
-      // a scope this user approved for this client before is ticked again; a new one is ticked when asked for
-      const checked = allowed && (previous ? previous.scopes.includes(scope) || !previous.scopes.length : true);
+      // what this user approved for this client before is ticked again; otherwise what was asked for, except
+      // admin (deleting), which the user opts into (least privilege by default)
+      const checked = allowed && (previous ? previous.scopes.includes(scope) : scope !== 'admin');
       return { scope, summary: SCOPE_SUMMARIES[scope], toolCount: counts[scope], checked: scope === 'read' || checked, allowed, required: scope === 'read' };
     }),
   });

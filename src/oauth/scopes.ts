@@ -12,8 +12,8 @@ const RANK: Readonly<Record<Scope, number>> = { read: 0, write: 1, admin: 2 };
 /** What each scope allows, in the words the consent page and error messages use. */
 export const SCOPE_SUMMARIES: Readonly<Record<Scope, string>> = {
   read: 'See your data: list and read everything your account can see.',
-  write: 'Change your data: create and update things on your behalf.',
-  admin: 'Destructive and administrative actions: delete, restore and manage access.',
+  write: 'Change your data: create, update and run actions on your behalf.',
+  admin: 'Delete your data: remove things, and other operations the API marks as administrative.',
 };
 
 export function isScope(value: string): value is Scope {

@@ -106,7 +106,7 @@ describe.each(pages)('%s page shell', (_, render) => {
     expect(page.html.startsWith('<!doctype html>')).toBe(true);
     one(doc, 'html', { lang: 'en' });
     one(doc, 'meta', { name: 'viewport' });
-    one(doc, 'meta', { name: 'referrer', content: 'no-referrer' });
+    one(doc, 'meta', { name: 'referrer', content: 'same-origin' });
     expect(page.html).not.toMatch(/<script/i);
     expect(doc.els.flatMap((e) => Object.keys(e.attrs)).filter((a) => a.startsWith('on'))).toEqual([]);
     expect(doc.els.filter((e) => 'style' in e.attrs)).toEqual([]);
@@ -154,7 +154,7 @@ describe('PAGE_SECURITY_HEADERS', () => {
       'cache-control': 'no-store',
       'x-frame-options': 'DENY',
       'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
+      'referrer-policy': 'same-origin',
     });
   });
 
@@ -202,7 +202,7 @@ describe('login page', () => {
   });
 
   test('names the brand and the client', () => {
-    expect(parse(login().html).text).toContain('Sign in to Acme Cloud to connect Claude');
+    expect(parse(login().html).text).toContain('Sign in to connect Claude');
   });
 
   test('shows the error in an alert and keeps the username', () => {

@@ -14,7 +14,7 @@ export function loginPage(p: {
       <>
         {p.client ? (
           <h1>
-            Sign in to <strong safe>{p.brand.name}</strong> to connect <strong safe>{plain(p.client.name)}</strong>
+            Sign in to connect <strong safe>{plain(p.client.name)}</strong>
           </h1>
         ) : (
           <h1>

@@ -84,7 +84,7 @@ export function render(p: { brand: Brand; title: string; wide?: boolean; body: J
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <meta name="robots" content="noindex, nofollow" />
         <title safe>{`${p.title} · ${p.brand.name}`}</title>
         <style>{CSS}</style>

@@ -11,7 +11,7 @@ header{display:flex;align-items:center;gap:.6rem;font-weight:650;font-size:1.05r
 header img{width:32px;height:32px;object-fit:contain;border-radius:6px}
 main{width:100%;max-width:30rem;background:var(--card);border:1px solid var(--line);border-radius:14px;padding:1.5rem;box-shadow:0 1px 3px rgb(0 0 0/.06)}
 main.wide{max-width:46rem}
-h1{font-size:1.35rem;line-height:1.3;margin:0 0 1rem}
+h1{font-size:1.35rem;line-height:1.3;margin:0 0 1rem;text-wrap:balance}
 h1 strong,.client strong{overflow-wrap:anywhere}
 p{margin:0 0 1rem}
 .muted{color:var(--muted);font-size:.92rem}
@@ -30,6 +30,7 @@ legend{font-weight:650;margin-bottom:.5rem;padding:0}
 .scope p{margin:.1rem 0 0}
 .scope .note{color:var(--danger);font-size:.88rem}
 .dest{border-left:4px solid var(--accent);padding:.5rem .75rem;background:var(--bg);border-radius:0 8px 8px 0;margin-bottom:1rem}
+.dest p:last-child{margin-bottom:0}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88rem;overflow-wrap:anywhere;white-space:pre-wrap}
 pre{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:.75rem;margin:0 0 1rem}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem;justify-content:flex-end}
@@ -55,7 +56,7 @@ export const PAGE_SECURITY_HEADERS: Record<string, string> = Object.freeze({
   'cache-control': 'no-store',
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   // No form-action: browsers apply it to the redirect after the consent POST, which goes to
   // the client's own redirect URI. No script-src beyond 'none': the pages run no JavaScript.
   'content-security-policy': `default-src 'none'; style-src 'sha256-${CSS_HASH}'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`,
