@@ -18,7 +18,7 @@ const NOTICES: Readonly<Record<string, string>> = {
 
 export async function accountGet(context: OAuthContext, request: Request): Promise<Response> {
   const session = signedIn(context, request);
-  const csrf = csrfFor(context, request);
+  const csrf = csrfFor(context, request, 'account');
   if (!session) return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field }), 200, csrf.setCookie);
   const grants = await context.store.listGrantsForUser(session.identity.userId);
   const connections: ConnectionView[] = await Promise.all(
@@ -37,12 +37,12 @@ export async function accountGet(context: OAuthContext, request: Request): Promi
 export async function accountPost(context: OAuthContext, request: Request, clientAddress: string): Promise<Response> {
   if (!sameOrigin(context, request)) return forbidden(context, 'This form was sent from another website.');
   const form = new URLSearchParams(await request.text());
-  if (!csrfValid(context, request, form.get('csrf'))) return forbidden(context, 'This form has expired or was not sent from this site. Open the account page again.');
+  if (!csrfValid(context, request, form.get('csrf'), 'account')) return forbidden(context, 'This form has expired or was not sent from this site. Open the account page again.');
   if (form.has('username')) {
     const outcome = await attemptSignIn(context, form, clientAddress);
     if ('error' in outcome) {
-      const csrf = csrfFor(context, request);
-      return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field, username: outcome.username, error: outcome.error }), outcome.status, csrf.setCookie);
+      const csrf = csrfFor(context, request, 'account');
+      return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field, username: outcome.username, error: outcome.error }), outcome.status, csrf.setCookie, outcome.retryAfterSeconds);
     }
     return seeOther('/account', signInCookie(context, outcome.identity));
   }

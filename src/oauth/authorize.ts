@@ -41,7 +41,7 @@ export async function authorizePost(context: OAuthContext, request: Request, cli
   } catch {
     return forbidden(context, 'The form could not be read.');
   }
-  if (!csrfValid(context, request, form.get('csrf'))) {
+  if (!csrfValid(context, request, form.get('csrf'), formOf(request))) {
     return forbidden(context, 'This form has expired or was not sent from this site. Go back to your application and connect again.');
   }
   if (form.has('decision')) {
@@ -54,7 +54,7 @@ export async function authorizePost(context: OAuthContext, request: Request, cli
 
 async function signIn(context: OAuthContext, request: Request, authorization: AuthorizationRequest, form: URLSearchParams, clientAddress: string): Promise<Response> {
   const outcome = await attemptSignIn(context, form, clientAddress);
-  if ('error' in outcome) return showLogin(context, request, authorization, { username: outcome.username, error: outcome.error }, outcome.status);
+  if ('error' in outcome) return showLogin(context, request, authorization, { username: outcome.username, error: outcome.error }, outcome.status, outcome.retryAfterSeconds);
   context.log.info('oauth.login', { user: outcome.identity.userId, client: authorization.client.id });
   // back to GET (post/redirect/get): the consent page then shows for the signed-in user
   const url = new URL(request.url);
@@ -98,14 +98,14 @@ export function grantedScopes(requested: readonly Scope[], ticked: readonly stri
   return ladder(topScope(['read', ...chosen]));
 }
 
-function showLogin(context: OAuthContext, request: Request, authorization: AuthorizationRequest, extra: { username?: string; error?: string } = {}, status = 200): Response {
-  const csrf = csrfFor(context, request);
+function showLogin(context: OAuthContext, request: Request, authorization: AuthorizationRequest, extra: { username?: string; error?: string } = {}, status = 200, retryAfterSeconds?: number): Response {
+  const csrf = csrfFor(context, request, formOf(request));
   const result = loginPage({ brand: context.settings.brand, action: actionOf(request), csrf: csrf.field, client: clientView(authorization), ...extra });
-  return page(result, status, csrf.setCookie);
+  return page(result, status, csrf.setCookie, retryAfterSeconds);
 }
 
 async function showConsent(context: OAuthContext, request: Request, authorization: AuthorizationRequest, session: SignedIn): Promise<Response> {
-  const csrf = csrfFor(context, request);
+  const csrf = csrfFor(context, request, formOf(request));
   const counts = context.toolCounts();
   const previous = await context.store.getConsent(session.identity.userId, authorization.client.id);
   const offered = SCOPES.filter((scope) => scope === 'read' || authorization.scopes.includes(scope));
@@ -132,15 +132,21 @@ function clientView(authorization: AuthorizationRequest) {
   return { name: clientName(client), id: client.id, uri: client.metadata.clientUri, logoUri: client.metadata.logoUri, verified: client.verified };
 }
 
+/** What a CSRF field of these pages is bound to: this authorization request (the query carries all of it). */
+function formOf(request: Request): string {
+  return `authorize${new URL(request.url).search}`;
+}
+
 /** The forms post back to where they were shown: the same path and query (the authorization request). */
 function actionOf(request: Request): string {
   const url = new URL(request.url);
   return `${url.pathname}${url.search}`;
 }
 
-export function page(result: PageResult, status: number, setCookie?: string): Response {
+export function page(result: PageResult, status: number, setCookie?: string, retryAfterSeconds?: number): Response {
   const headers = new Headers(result.headers);
   if (setCookie) headers.append('set-cookie', setCookie);
+  if (retryAfterSeconds !== undefined) headers.set('retry-after', String(retryAfterSeconds));
   return new Response(result.html, { status, headers });
 }
 

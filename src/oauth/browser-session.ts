@@ -63,22 +63,24 @@ export function signOutCookie(context: OAuthContext): string {
 
 /**
  * The CSRF field for a form, and the cookie to set when the browser has none yet. One cookie per browser,
- * reused across forms, so two tabs do not invalidate each other.
+ * reused across forms, so two tabs do not invalidate each other; the field is also bound to what the form
+ * is for (`form`: e.g. this one authorization request), so a field from one consent page cannot approve
+ * another request.
  */
-export function csrfFor(context: OAuthContext, request: Request): { field: string; setCookie?: string } {
+export function csrfFor(context: OAuthContext, request: Request, form: string): { field: string; setCookie?: string } {
   const existing = readCookie(request, cookieName(context, CSRF));
-  if (existing && /^[\w-]{43}$/.test(existing)) return { field: context.keys.mac(CSRF_PURPOSE, existing) };
+  if (existing && /^[\w-]{43}$/.test(existing)) return { field: context.keys.mac(CSRF_PURPOSE, `${existing}\n${form}`) };
   const value = randomBytes(32).toString('base64url');
   return {
-    field: context.keys.mac(CSRF_PURPOSE, value),
+    field: context.keys.mac(CSRF_PURPOSE, `${value}\n${form}`),
     setCookie: `${cookieName(context, CSRF)}=${value}; ${cookieAttributes(context, 86_400)}`,
   };
 }
 
-/** Whether a form post carries the CSRF field that matches this browser's cookie. */
-export function csrfValid(context: OAuthContext, request: Request, field: string | null): boolean {
+/** Whether a form post carries the CSRF field that matches this browser's cookie and this form. */
+export function csrfValid(context: OAuthContext, request: Request, field: string | null, form: string): boolean {
   const cookie = readCookie(request, cookieName(context, CSRF));
-  return !!cookie && !!field && safeEqual(context.keys.mac(CSRF_PURPOSE, cookie), field);
+  return !!cookie && !!field && safeEqual(context.keys.mac(CSRF_PURPOSE, `${cookie}\n${form}`), field);
 }
 
 /**

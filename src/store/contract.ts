@@ -229,6 +229,8 @@ export interface ConsentStore {
 export interface ThrottleStore {
   /** Counts one hit in `key`'s fixed window, starting a new window of `windowMs` when the old one has passed. */
   hit(key: string, now: number, windowMs: number): Promise<HitResult>;
+  /** The hits in `key`'s current window without counting one (0 when none, or the window has passed). */
+  peekHits(key: string, now: number): Promise<number>;
   clearHits(key: string): Promise<void>;
 }
 

@@ -345,10 +345,12 @@ describe('account page', () => {
   const doc = parse(html);
 
   test('one Disconnect form per connection, each posting csrf and its grant', () => {
-    expect(all(doc, 'form', { method: 'post', action: '/account/disconnect' })).toHaveLength(2);
+    // two Disconnect forms, then Sign out
+    expect(all(doc, 'form', { method: 'post', action: '/account/disconnect' })).toHaveLength(3);
     expect(submitted(html, 0)).toEqual([['csrf', 'csrf-3'], ['grant', 'g-1']]);
     expect(submitted(html, 1)).toEqual([['csrf', 'csrf-3'], ['grant', 'g-2']]);
-    expect(all(doc, 'button', { type: 'submit' })).toHaveLength(2);
+    expect(submitted(html, 2, '1')).toEqual([['csrf', 'csrf-3'], ['signout', '1']]);
+    expect(all(doc, 'button', { type: 'submit' })).toHaveLength(3);
     expect(doc.text).toContain('Disconnect Claude');
   });
 
@@ -366,7 +368,8 @@ describe('account page', () => {
     one(doc, 'div', { role: 'status' });
     expect(doc.text).toContain('Disconnected Cursor.');
     const empty = parse(account({ connections: [] }).html);
-    expect(all(empty, 'form')).toEqual([]);
+    // only Sign out
+    expect(all(empty, 'form')).toHaveLength(1);
     expect(all(empty, 'div', { role: 'status' })).toEqual([]);
     expect(empty.text).toContain('No apps are connected');
   });

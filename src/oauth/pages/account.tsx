@@ -49,6 +49,10 @@ export function accountPage(p: {
             </tbody>
           </table>
         )}
+        <form method="post" action={attr(p.action)}>
+          <input type="hidden" name="csrf" value={attr(p.csrf)} />
+          <button type="submit" name="signout" value="1">Sign out</button>
+        </form>
       </>
     ),
   });

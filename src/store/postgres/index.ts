@@ -255,6 +255,13 @@ class PostgresStore implements Store {
     });
   }
 
+  peekHits(key: string, now: number): Promise<number> {
+    return this.#run(async (sql) => {
+      const [row] = await Q.peekHits(sql, key, now);
+      return row ? int(row.count) : 0;
+    });
+  }
+
   async clearHits(key: string): Promise<void> {
     await this.#idempotent((sql) => Q.clearHits(sql, key));
   }

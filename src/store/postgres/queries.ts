@@ -112,6 +112,7 @@ export const Q = {
         reset_at = CASE WHEN t.reset_at <= ${now}::bigint THEN ${now}::bigint + ${windowMs}::bigint ELSE t.reset_at END
       RETURNING count, reset_at`,
   clearHits: (sql: SQL, key: string) => sql`DELETE FROM throttles WHERE key = ${key}`,
+  peekHits: (sql: SQL, key: string, now: number) => sql<{ count: DbInt }[]>`SELECT count FROM throttles WHERE key = ${key} AND reset_at > ${now}`,
 
   putSnapshot: (sql: SQL, key: string, value: string, now: number) =>
     sql`INSERT INTO snapshots (key, value, updated_at) VALUES (${key}, ${value}, ${now})

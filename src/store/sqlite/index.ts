@@ -315,6 +315,13 @@ class SqliteStore implements Store {
     });
   }
 
+  peekHits(key: string, now: number): Promise<number> {
+    return this.#run(() => {
+      const row = this.#stmt<{ count: DbInt }>(SQL.peekHits).get({ key, now });
+      return row ? int(row.count) : 0;
+    });
+  }
+
   clearHits(key: string): Promise<void> {
     return this.#run(() => {
       this.#stmt(SQL.clearHits).run({ key });

@@ -59,6 +59,7 @@ export const SQL = {
       reset_at = CASE WHEN throttles.reset_at <= $now THEN $now + $window_ms ELSE throttles.reset_at END
     RETURNING count, reset_at`,
   clearHits: 'DELETE FROM throttles WHERE key = $key',
+  peekHits: 'SELECT count FROM throttles WHERE key = $key AND reset_at > $now',
 
   putSnapshot: `INSERT INTO snapshots (key, value, updated_at) VALUES ($key, $value, $updated_at)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,

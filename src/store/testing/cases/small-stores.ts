@@ -43,6 +43,17 @@ export function throttleCases(ctx: SuiteContext): void {
       expect(await store.hit(key, T0 + MINUTE - 1, MINUTE)).toEqual({ count: 3, resetAt: T0 + MINUTE });
     });
 
+    test('peeking reads the current window without counting', async () => {
+      const key = uid('peek');
+      const store = ctx.store();
+      expect(await store.peekHits(key, T0)).toBe(0);
+      await store.hit(key, T0, MINUTE);
+      await store.hit(key, T0 + 1, MINUTE);
+      expect(await store.peekHits(key, T0 + 2)).toBe(2);
+      expect(await store.peekHits(key, T0 + 3)).toBe(2);
+      expect(await store.peekHits(key, T0 + MINUTE)).toBe(0);
+    });
+
     test('a new window starts when the old one has passed', async () => {
       const key = uid('login:ip');
       const store = ctx.store();
