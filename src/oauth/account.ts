@@ -9,6 +9,7 @@ import { clientName, findClient } from './clients';
 import type { OAuthContext } from './context';
 import { accountPage, loginPage, type ConnectionView } from './pages';
 import { isScope } from './scopes';
+import { readForm } from './form';
 import { attemptSignIn } from './sign-in';
 
 const NOTICES: Readonly<Record<string, string>> = {
@@ -36,7 +37,8 @@ export async function accountGet(context: OAuthContext, request: Request): Promi
 
 export async function accountPost(context: OAuthContext, request: Request, clientAddress: string): Promise<Response> {
   if (!sameOrigin(context, request)) return forbidden(context, 'This form was sent from another website.');
-  const form = new URLSearchParams(await request.text());
+  const form = await readForm(request);
+  if (!form) return forbidden(context, 'The form is too large.');
   if (!csrfValid(context, request, form.get('csrf'), 'account')) return forbidden(context, 'This form has expired or was not sent from this site. Open the account page again.');
   if (form.has('username')) {
     const outcome = await attemptSignIn(context, form, clientAddress);

@@ -14,6 +14,7 @@ import { clientName } from './clients';
 import type { OAuthContext } from './context';
 import { hashToken, newToken } from './crypto';
 import { consentPage, errorPage, loginPage, type PageResult } from './pages';
+import { readForm } from './form';
 import { attemptSignIn } from './sign-in';
 import { ladder, SCOPE_SUMMARIES, SCOPES, topScope, type Scope } from './scopes';
 
@@ -35,12 +36,8 @@ export async function authorizePost(context: OAuthContext, request: Request, cli
   if (checked.kind === 'redirect') return redirect(checked.location);
   const authorization = checked.request;
   if (!sameOrigin(context, request)) return forbidden(context, 'This form was sent from another website.');
-  let form: URLSearchParams;
-  try {
-    form = new URLSearchParams(await request.text());
-  } catch {
-    return forbidden(context, 'The form could not be read.');
-  }
+  const form = await readForm(request);
+  if (!form) return forbidden(context, 'The form is too large.');
   if (!csrfValid(context, request, form.get('csrf'), formOf(request))) {
     return forbidden(context, 'This form has expired or was not sent from this site. Go back to your application and connect again.');
   }

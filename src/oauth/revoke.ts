@@ -8,13 +8,15 @@ import { authenticateClient } from './client-auth';
 import type { OAuthContext } from './context';
 import { hashToken } from './crypto';
 import { NO_STORE, OAuthError } from './errors';
+import { readForm } from './form';
 
 export async function revoke(context: OAuthContext, request: Request): Promise<Response> {
   try {
     if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) {
       throw new OAuthError('invalid_request', 'send the revocation request as application/x-www-form-urlencoded');
     }
-    const form = new URLSearchParams(await request.text());
+    const form = await readForm(request);
+    if (!form) throw new OAuthError('invalid_request', 'the revocation request is too large');
     const client = await authenticateClient(context, request, form);
     const token = form.get('token');
     if (!token) throw new OAuthError('invalid_request', 'token is required');

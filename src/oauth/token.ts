@@ -15,16 +15,16 @@ import type { Client } from './clients';
 import type { OAuthContext } from './context';
 import { hashToken, newId, newToken, s256, safeEqual } from './crypto';
 import { NO_STORE, OAuthError } from './errors';
+import { readForm } from './form';
 import type { Identity } from './identity';
 import { parseScopes, scopeText, topScope, ladder, type Scope } from './scopes';
 
 /** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~]. */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
-const MAX_FORM_BYTES = 64 * 1024;
 
 export async function token(context: OAuthContext, request: Request): Promise<Response> {
   try {
-    const form = await readForm(request);
+    const form = await readTokenForm(request);
     const client = await authenticateClient(context, request, form);
     const grantType = form.get('grant_type');
     if (grantType === 'authorization_code') return await redeemCode(context, client, form);
@@ -36,13 +36,12 @@ export async function token(context: OAuthContext, request: Request): Promise<Re
   }
 }
 
-async function readForm(request: Request): Promise<URLSearchParams> {
+async function readTokenForm(request: Request): Promise<URLSearchParams> {
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) {
     throw new OAuthError('invalid_request', 'send the token request as application/x-www-form-urlencoded');
   }
-  const text = await request.text();
-  if (text.length > MAX_FORM_BYTES) throw new OAuthError('invalid_request', 'the token request is too large');
-  const form = new URLSearchParams(text);
+  const form = await readForm(request);
+  if (!form) throw new OAuthError('invalid_request', 'the token request is too large');
   for (const name of new Set(form.keys())) {
     if (form.getAll(name).length > 1) throw new OAuthError('invalid_request', `"${name}" is given more than once`);
   }

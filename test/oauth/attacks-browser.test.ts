@@ -400,3 +400,23 @@ describe('ATK-09 per-address limit and legitimate users', () => {
     }
   });
 });
+
+describe('oversized form bodies', () => {
+  test('a 2 MB POST to the sign-in, token and revocation endpoints is refused without reading it all', async () => {
+    const big = `csrf=x&username=${'a'.repeat(2 * 1024 * 1024)}`;
+    const gw = await startSignedInGateway();
+    try {
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      const token = await fetch(`${gw.origin}/oauth/token`, { method: 'POST', headers: form, body: big });
+      expect(token.status).toBe(400);
+      expect(((await token.json()) as { error_description: string }).error_description).toBe('the token request is too large');
+      const revoke = await fetch(`${gw.origin}/oauth/revoke`, { method: 'POST', headers: form, body: big });
+      expect(((await revoke.json()) as { error_description: string }).error_description).toBe('the revocation request is too large');
+      const account = await fetch(`${gw.origin}/account`, { method: 'POST', headers: { ...form, origin: gw.origin }, body: big });
+      expect(account.status).toBe(403);
+      expect(await account.text()).toContain('The form is too large.');
+    } finally {
+      await gw.stop();
+    }
+  });
+});
