@@ -38,6 +38,8 @@ describe('serve configuration', () => {
       refreshTokenTtl: 2_592_000,
       toolsListed: 'allowed',
       scopeDenial: 'challenge',
+      plugins: './plugins',
+      pluginOrder: [],
       auditArguments: 'all',
       auditRedact: ['password', 'secret', 'token', 'key', 'authorization', 'credential', 'cookie', 'session'],
       logLevel: 'info',

@@ -6,7 +6,7 @@
  * pages without JavaScript, the keyboard, and the pages' CSP against their own stylesheet.
  *
  * Skipped (with a note) when Chromium is not installed; `PORTICO_TEST_BROWSER=required` makes that a failure.
- * `PORTICO_SCREENSHOTS=1` also writes the README's screenshots to docs/screenshots/.
+ * `PORTICO_SCREENSHOTS=1` also writes the README's screenshots to test/e2e/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,7 +21,7 @@ import { removeTempDirs } from '../fixtures/temp';
 
 const executablePath = chromiumForTests('Browser tests (test/e2e/browser.test.ts)');
 const SCREENSHOTS = process.env.PORTICO_SCREENSHOTS === '1';
-const SCREENSHOT_DIR = join(import.meta.dir, '../../docs/screenshots');
+const SCREENSHOT_DIR = join(import.meta.dir, 'screenshots');
 /** What `portico demo` calls itself on these pages (src/cli/demo.ts), so the screenshots match the demo. */
 const BRAND = 'Portico demo (Acme Postgres)';
 const WRONG_CREDENTIALS = 'The username or password is incorrect.';
