@@ -57,12 +57,7 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
   const record = await context.store.getCode(hash);
   const invalid = (why: string) => new OAuthError('invalid_grant', why);
   if (!record || record.clientId !== client.id) throw invalid('the code is unknown, expired or was issued to another client');
-  if (record.usedAt !== null) {
-    // a replay: whoever holds this code now may have stolen it, so what it issued is revoked (RFC 6749 §10.5)
-    if (record.grantId) await context.store.revokeGrant(record.grantId);
-    context.log.warn('oauth.code_replayed', { client: client.id, grant: record.grantId });
-    throw invalid('the code was already used; the tokens it issued have been revoked');
-  }
+  if (record.usedAt !== null) throw await replayed(context, client.id, record.grantId);
   const redirectUri = form.get('redirect_uri');
   if (redirectUri !== null && redirectUri !== record.redirectUri) throw invalid('redirect_uri differs from the one in the authorization request');
   if (!VERIFIER.test(verifier) || !safeEqual(s256(verifier), record.codeChallenge)) throw invalid('code_verifier does not match the code_challenge');
@@ -72,10 +67,7 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
 
   const now = context.now();
   const consumed = await context.store.consumeCode(hash, now);
-  if (consumed.kind === 'used') {
-    if (consumed.grantId) await context.store.revokeGrant(consumed.grantId);
-    throw invalid('the code was already used; the tokens it issued have been revoked');
-  }
+  if (consumed.kind === 'used') throw await replayed(context, client.id, consumed.grantId);
   if (consumed.kind !== 'ok') throw invalid('the code is unknown or expired');
   const identity = context.keys.open(record.data, `code:${hash}`) as Identity | undefined;
   if (!identity) throw new OAuthError('server_error', 'the code could not be opened (was the server secret changed?)', 500);
@@ -94,6 +86,16 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
   await context.store.issueGrant({ grant, access: issued.access, refresh: issued.refresh, codeHash: hash });
   context.log.info('oauth.token_issued', { user: grant.userId, client: client.id, grant: grant.id, scopes: scopeText(scopes) });
   return issued.response;
+}
+
+/**
+ * A replayed code: whoever holds it now may have stolen it, so what it issued is revoked (RFC 6749 §10.5).
+ * A code whose first redemption never finished (a crash between consuming it and issuing) issued nothing.
+ */
+async function replayed(context: OAuthContext, clientId: string, grantId: string | null): Promise<OAuthError> {
+  if (grantId) await context.store.revokeGrant(grantId);
+  context.log.warn('oauth.code_replayed', { client: clientId, grant: grantId });
+  return new OAuthError('invalid_grant', grantId ? 'the code was already used; the tokens it issued have been revoked' : 'the code was already used; authorize again');
 }
 
 async function refresh(context: OAuthContext, client: Client, form: URLSearchParams): Promise<Response> {
