@@ -8,18 +8,26 @@ import { CatalogCache, discoverSpec, type SpecSnapshot, type SpecSnapshots } fro
 import type { ServeConfig } from './config/serve';
 import { ConfigError } from './config/serve';
 import { createApp, mcpHandler } from './http/app';
+import { front, type FrontOptions } from './http/front';
+import { RequestLimits } from './http/limits';
+import { healthz, metricsRoute, readyz } from './http/ops-routes';
 import { createAuthorization, endpointsOf, loadServerSecret, type Authorization } from './oauth';
 import type { ClientMetadataDocuments } from './oauth/cimd';
-import { openStore, parseDatabaseUrl, type AuditEntry, type Store } from './store';
+import { openStore, parseDatabaseUrl, StoreUnavailableError, type AuditEntry, type Store } from './store';
 import type { Logger } from './log';
 import { ArgumentValidator } from './mcp/arguments';
 import { CatalogTools, type CallOperation } from './mcp/catalog-tools';
 import { McpEndpoint } from './mcp/endpoint';
 import { createMcpServer } from './mcp/server';
 import { ToolRequests, type CallEvent } from './mcp/tool-requests';
+import { toolContext } from './plugins/context';
+import { loadPlugins } from './plugins/load';
 import { auditDetail, type RedactionRule } from './audit/redact';
 import { AuditWriter } from './audit/writer';
-import { upstreamStatus } from './proxy';
+import { callOutcome } from './ops/call-outcome';
+import { Drain } from './ops/drain';
+import { GatewayMetrics } from './ops/gateway-metrics';
+import { NotReady, Readiness, type ReadinessCheck } from './ops/readiness';
 
 export interface Gateway {
   /** Where it listens, e.g. http://127.0.0.1:8787 */
@@ -28,21 +36,34 @@ export interface Gateway {
   readonly mcpUrl: string;
   readonly cache: CatalogCache;
   readonly endpoint: McpEndpoint;
-  stop(): Promise<void>;
+  readonly metrics: GatewayMetrics;
+  /**
+   * Stops: refuses new connections and requests, lets what is in flight finish within `graceMs` (default 0:
+   * cut at once), then closes the MCP sessions and their SSE streams, flushes the audit log and closes the
+   * store. Called again while stopping with `graceMs: 0`, it stops waiting.
+   */
+  stop(options?: { graceMs?: number; reason?: string }): Promise<void>;
 }
 
 /** Parts a test (or an embedding program) may supply instead of the ones built from the configuration. */
 export interface GatewayParts {
   /** Fetches Client ID Metadata Documents (tests point it at a local HTTPS server). */
   readonly documents?: ClientMetadataDocuments;
+  /** The store, opened by the caller instead of from PORTICO_DATABASE_URL (with sign-in); closed by `stop`. */
+  readonly store?: Store;
 }
 
 /** Starts the gateway; rejects (before listening) when the spec cannot be loaded. */
-export async function startGateway(config: ServeConfig, call: CallOperation, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
-  const store = config.auth === 'oauth' ? await openStore(config.databaseUrl) : undefined;
+export async function startGateway(config: ServeConfig, call: CallOperation, baseLog: Logger, parts: GatewayParts = {}): Promise<Gateway> {
+  let endpoint: McpEndpoint | undefined;
+  let cache: CatalogCache | undefined;
+  const metrics = new GatewayMetrics({ sessions: () => endpoint?.sessionCount ?? 0, tools: () => cache?.current.entries.length ?? 0 });
+  // counts the events it passes on (tokens, catalog refreshes): see ops/gateway-metrics
+  const log = metrics.observing(baseLog);
+  redactConfigured(log, config);
+  const store = config.auth === 'oauth' ? (parts.store ?? (await openStore(config.databaseUrl))) : undefined;
   const snapshots = store && specSnapshots(store, config);
   let source: string;
-  let cache: CatalogCache;
   try {
     source = config.spec ?? (await discover(config.upstream, snapshots, log));
     cache = new CatalogCache({ source, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, snapshots });
@@ -52,18 +73,39 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
     throw error;
   }
 
-  let endpoint: McpEndpoint | undefined;
   let authorization: Authorization | undefined;
   let audit: AuditWriter | undefined;
+  const drain = new Drain();
+  const limits = new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, onLimited: (kind) => metrics.limited(kind) });
   try {
     const secret = store && loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl));
-    const tools = new CatalogTools(cache, call, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize);
+    // a call in flight holds a graceful shutdown back, even when its answer goes out on an SSE stream later
+    const tracked: CallOperation = (entry, args, signal, principal) => drain.track(call(entry, args, signal, principal));
+    const plugins = await loadPlugins({
+      folder: config.plugins,
+      folderConfigured: config.plugins !== './plugins',
+      order: config.pluginOrder,
+      settings: config.pluginSettings,
+      gateway: { upstream: config.upstream, publicUrl: config.publicUrl ?? `http://localhost:${config.port}` },
+      log,
+    });
+    const tools = new CatalogTools(cache, tracked, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize, plugins, log);
     audit = store && new AuditWriter(store, log);
     const rule = { keep: config.auditArguments, names: config.auditRedact };
     const requests = new ToolRequests(tools, new ArgumentValidator(), {
       listed: config.toolsListed,
       denial: config.scopeDenial,
-      onCall: audit && ((event) => audit?.record(auditEntry(event, rule))),
+      onCall: (event) => {
+        metrics.toolCall(event);
+        if (log.enabled?.('debug') !== false) {
+          const { outcome, status } = callOutcome(event);
+          log.debug('mcp.tool_call', { tool: event.tool, outcome, upstreamStatus: status ?? null, ms: Math.round(event.latencyMs * 10) / 10, user: event.principal?.userId, client: event.principal?.clientId });
+        }
+        audit?.record(auditEntry(event, rule));
+      },
+      plugins: plugins.empty ? undefined : plugins,
+      toolContext: (principal, signal, extra) => toolContext({ upstream: config.upstream, sharedHeaders: config.upstreamHeaders }, principal, signal, extra),
+      log,
     });
     const jsonSchemaValidator = new AjvJsonSchemaValidator();
     endpoint = new McpEndpoint({
@@ -83,16 +125,28 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
         server.stop(true);
         throw new ConfigError(`PORTICO_PUBLIC_URL must be https when users sign in through Portico (got ${publicUrl.href}); plain http is only for localhost`);
       }
-      authorization = createAuthorization({ config, publicUrl, store, secret: secret.secret, log, toolCounts: () => tools.countByScope(), documents: parts.documents });
-      log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store.description, secret: secret.source });
+      authorization = createAuthorization({ config, publicUrl, store, secret: secret.secret, log, toolCounts: () => tools.countByScope(), documents: parts.documents, identity: plugins.identity?.value });
+      log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store.description, sealingKey: secret.source });
     }
     const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
-    const http = { endpoint, authorization, log, allowedHosts, allowedOrigins: config.allowedOrigins };
+    const guard = { allowedHosts, allowedOrigins: config.allowedOrigins };
+    const http = { endpoint, authorization, log, limits, ...guard };
     const app = createApp(http);
-    server.reload({ routes: { '/mcp': mcpHandler(http) }, fetch: (request) => app.handle(request) });
-    return listening(config, server, publicUrl, cache, endpoint, store, audit, source, log);
+    const readiness = new Readiness(readinessChecks(store, cache, drain), log);
+    const options: FrontOptions = { log, metrics, drain, limits, guard };
+    server.reload({
+      routes: {
+        '/mcp': front(options, mcpHandler(http), '/mcp'),
+        '/healthz': front(options, healthz, '/healthz'),
+        '/readyz': front(options, readyz(readiness), '/readyz'),
+        '/metrics': front(options, metricsRoute(metrics, config.metricsToken), '/metrics'),
+      },
+      fetch: front(options, (request) => app.handle(request)),
+    });
+    return listening({ config, server, publicUrl, cache, endpoint, store, audit, source, log, metrics, drain, limits });
   } catch (error) {
     cache.stop();
+    limits.stop();
     await endpoint?.close();
     await audit?.close();
     await store?.close();
@@ -101,6 +155,60 @@ export async function startGateway(config: ServeConfig, call: CallOperation, log
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The deployment's own secrets: blanked in every log line, should one ever carry them. */
+function redactConfigured(log: Logger, config: ServeConfig): void {
+  for (const value of [...Object.values(config.upstreamHeaders), config.metricsToken ?? '']) {
+    log.redact?.(value);
+    // "Bearer abc…": the credential alone too
+    for (const part of value.split(/\s+/)) if (part.length >= 12) log.redact?.(part);
+  }
+  if (config.databaseUrl && /^postgres(ql)?:/i.test(config.databaseUrl)) {
+    try {
+      const password = decodeURIComponent(new URL(config.databaseUrl).password);
+      if (password) log.redact?.(password);
+    } catch {
+      // not a URL: the store says so when it opens it
+    }
+  }
+}
+
+/** Ready: the store answers (with sign-in), a catalog is being served, and the gateway is not shutting down. */
+function readinessChecks(store: Store | undefined, cache: CatalogCache, drain: Drain): ReadinessCheck[] {
+  const checks: ReadinessCheck[] = [];
+  if (store) {
+    checks.push({
+      name: 'store',
+      async check() {
+        try {
+          await store.ping();
+        } catch (error) {
+          throw new NotReady(error instanceof StoreUnavailableError ? 'unreachable' : 'failed', { cause: error });
+        }
+      },
+    });
+  }
+  checks.push(
+    {
+      name: 'catalog',
+      check() {
+        // `current` throws until the first catalog is in
+        try {
+          void cache.current;
+        } catch (error) {
+          throw new NotReady('not loaded', { cause: error });
+        }
+      },
+    },
+    {
+      name: 'shutdown',
+      check() {
+        if (drain.draining) throw new NotReady('shutting down');
+      },
+    },
+  );
+  return checks;
+}
 
 /** The last good spec, kept in the store per configured source (or per upstream, when discovered). */
 function specSnapshots(store: Store, config: ServeConfig): SpecSnapshots {
@@ -128,9 +236,7 @@ async function discover(upstream: string, snapshots: SpecSnapshots | undefined, 
 
 /** A call as the audit log keeps it: who, which tool, how it ended, what the API answered; arguments redacted. */
 function auditEntry(event: CallEvent, rule: RedactionRule): AuditEntry {
-  const status = event.result ? upstreamStatus(event.result) : undefined;
-  let outcome: string = event.stage;
-  if (event.stage === 'called') outcome = !event.result?.isError ? 'ok' : status === undefined || status >= 400 ? 'upstream_error' : 'tool_error';
+  const { outcome, status } = callOutcome(event);
   return {
     at: event.startedAt,
     userId: event.principal?.userId ?? '',
@@ -143,20 +249,58 @@ function auditEntry(event: CallEvent, rule: RedactionRule): AuditEntry {
   };
 }
 
-function listening(config: ServeConfig, server: ReturnType<typeof Bun.serve>, publicUrl: URL, cache: CatalogCache, endpoint: McpEndpoint, store: Store | undefined, audit: AuditWriter | undefined, source: string, log: Logger): Gateway {
+interface Running {
+  readonly config: ServeConfig;
+  readonly server: ReturnType<typeof Bun.serve>;
+  readonly publicUrl: URL;
+  readonly cache: CatalogCache;
+  readonly endpoint: McpEndpoint;
+  readonly store: Store | undefined;
+  readonly audit: AuditWriter | undefined;
+  readonly source: string;
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly drain: Drain;
+  readonly limits: RequestLimits;
+}
+
+function listening(running: Running): Gateway {
+  const { config, server, publicUrl, cache, endpoint, store, audit, source, log, metrics, drain, limits } = running;
   const mcpUrl = endpointsOf(publicUrl).resource;
   log.info('gateway.listening', { listen: `http://${config.host}:${server.port}`, mcp: mcpUrl, upstream: config.upstream, spec: source, mode: config.mcpMode, tools: cache.current.entries.length });
+  let stopping: Promise<void> | undefined;
+  const stop = async (graceMs: number, reason: string | undefined) => {
+    drain.draining = true;
+    const inFlight = drain.inFlight;
+    if (graceMs > 0) log.info('gateway.stopping', { reason, inFlight, graceSeconds: graceMs / 1000 });
+    // no new connections from here on; a request on an open keep-alive connection gets a 503 (http/front)
+    void server.stop(false);
+    cache.stop();
+    const drained = await drain.settle(graceMs);
+    if (!drained && graceMs > 0) log.warn('gateway.drain_timeout', { cut: drain.inFlight, graceSeconds: graceMs / 1000 });
+    // the answers of calls that just ended reach their streams before those close
+    if (drained && inFlight > 0) await Bun.sleep(20);
+    await endpoint.close();
+    server.stop(true);
+    limits.stop();
+    await audit?.close();
+    await store?.close();
+    if (graceMs > 0) log.info('gateway.stopped', { drained });
+  };
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`,
     mcpUrl,
     cache,
     endpoint,
-    async stop() {
-      cache.stop();
-      await endpoint.close();
-      server.stop(true);
-      await audit?.close();
-      await store?.close();
+    metrics,
+    stop(options = {}) {
+      const graceMs = options.graceMs ?? 0;
+      if (stopping) {
+        if (graceMs <= 0) drain.cut();
+        return stopping;
+      }
+      stopping = stop(graceMs, options.reason);
+      return stopping;
     },
   };
 }

@@ -1,7 +1,11 @@
 /**
  * @module log
- * One JSON object per line on stderr, so logs can be shipped and searched as they are.
+ * One JSON object per line on stderr, so logs can be shipped and searched as they are. A line written
+ * while an HTTP request is answered carries that request's id (`requestId`). Every line goes through
+ * `ops/log-redaction` before it is written: tokens, passwords, cookies, credentials never reach the log.
  */
+import { LogRedaction } from './ops/log-redaction';
+import { currentRequestId } from './ops/request-context';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -11,15 +15,37 @@ export interface Logger {
   info(event: string, fields?: Record<string, unknown>): void;
   warn(event: string, fields?: Record<string, unknown>): void;
   error(event: string, fields?: Record<string, unknown>): void;
+  /** Whether lines of `level` are written (skip building fields of a line nobody reads). */
+  enabled?(level: LogLevel): boolean;
+  /** A secret of this deployment (an API key, a token) that must be blanked wherever it would appear. */
+  redact?(secret: string): void;
 }
 
 /** A logger writing lines at or above `level` to `write` (stderr by default). */
 export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+  const redaction = new LogRedaction();
+  const least = RANK[level];
   const emit = (at: LogLevel) => (event: string, fields?: Record<string, unknown>) => {
-    if (RANK[at] < RANK[level]) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: at, event, ...fields })}\n`);
+    if (RANK[at] < least) return;
+    const requestId = currentRequestId();
+    const record = requestId === undefined ? { time: new Date().toISOString(), level: at, event, ...fields } : { time: new Date().toISOString(), level: at, event, requestId, ...fields };
+    let line: string;
+    try {
+      line = redaction.line(record);
+    } catch (error) {
+      // a field that cannot be serialised (a cycle, a BigInt) must not take the caller down or lose the event
+      line = redaction.line({ time: record.time, level: at, event, requestId, unserialisable: error instanceof Error ? error.message : String(error) });
+    }
+    write(`${line}\n`);
   };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+  return {
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    enabled: (at) => RANK[at] >= least,
+    redact: (secret) => redaction.add(secret),
+  };
 }
 
 /** Discards everything: for tests and for commands whose output is the product (`portico tools`). */

@@ -4,10 +4,13 @@
  * The `portico` command line. Each command lives in `cli/`; this file only dispatches.
  */
 import { runAudit } from './cli/audit';
+import { runCheck } from './cli/check';
 import { runDemo } from './cli/demo';
+import { runHealthcheck } from './cli/healthcheck';
 import { runServe } from './cli/serve';
 import { runTools } from './cli/tools';
-import { USAGE, VERSION } from './cli/usage';
+import { USAGE, VERSION_USAGE } from './cli/usage';
+import { versionLine } from './cli/version';
 
 // `portico tools --json | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -26,15 +29,25 @@ async function main(argv: string[]): Promise<number> {
       return runTools(rest);
     case 'audit':
       return runAudit(rest);
+    case 'check':
+      return runCheck(rest);
+    case 'healthcheck':
+      return runHealthcheck(rest);
     case 'version':
     case '--version':
     case '-v':
-      process.stdout.write(`portico ${VERSION}\n`);
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(VERSION_USAGE);
+        return 0;
+      }
+      process.stdout.write(versionLine());
       return 0;
     case undefined:
     case 'help':
     case '--help':
     case '-h':
+      // `portico help serve` is `portico serve --help`
+      if (command === 'help' && rest[0] !== undefined && rest[0] !== 'help') return main([rest[0], '--help']);
       process.stdout.write(USAGE);
       return 0;
     default:

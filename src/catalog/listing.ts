@@ -28,7 +28,7 @@ export class ToolListing {
   private readonly pages: (Uint8Array | undefined)[];
 
   constructor(
-    entries: readonly CatalogEntry[],
+    entries: readonly { readonly tool: Tool }[],
     readonly pageSize = DEFAULT_PAGE_SIZE,
   ) {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new TypeError(`the tools/list page size must be a positive integer, got ${pageSize}`);

@@ -6,6 +6,7 @@
  */
 import { ConfigError, readServeConfig } from '../config/serve';
 import { DEMO_USERS, startDemoApi } from '../demo';
+import { stopOnSignal } from '../ops/signals';
 import { splitFlags } from './flags';
 import { serve } from './serve';
 import { DEMO_USAGE } from './usage';
@@ -63,11 +64,8 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
     `\nDemo API: ${demo.baseUrl} (document ${demo.specUrl}); ${who}.\n` +
       `Demo users (email / password, role): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-  await gateway.stop();
+  // the gateway first, gracefully (its calls in flight still reach the demo API), then the demo API
+  await stopOnSignal((graceMs, signal) => gateway.stop({ graceMs, reason: signal }), config.shutdownSeconds * 1000);
   await demo.stop();
   return 0;
 }

@@ -1,13 +1,16 @@
 /**
  * @module cli/serve
- * `portico serve`: the gateway in front of the configured API, until SIGINT/SIGTERM.
+ * `portico serve`: the gateway in front of the configured API, until SIGINT/SIGTERM (then a graceful stop:
+ * in-flight calls get PORTICO_SHUTDOWN_SECONDS to finish; see `ops/signals`).
  */
 import { SpecError } from '../catalog';
-import { ConfigError, readServeConfig, type ServeConfig } from '../config/serve';
+import { ConfigError, loadServeConfig, type ServeConfig } from '../config/serve';
 import { startGateway, type Gateway } from '../gateway';
 import { SecretError } from '../oauth';
+import { PluginError } from '../plugins/errors';
 import { StoreError } from '../store';
 import { createLogger } from '../log';
+import { stopOnSignal } from '../ops/signals';
 import { callTool } from '../proxy';
 import { splitFlags } from './flags';
 import { SERVE_USAGE } from './usage';
@@ -19,7 +22,9 @@ export async function runServe(argv: string[], env: Record<string, string | unde
   }
   let config: ServeConfig;
   try {
-    config = readServeConfig(splitFlags(argv), env);
+    const loaded = loadServeConfig(splitFlags(argv), env);
+    config = loaded.config;
+    if (loaded.file) process.stderr.write(`Settings from ${loaded.file} (flags and PORTICO_* variables take precedence)\n`);
   } catch (error) {
     if (!(error instanceof ConfigError) && !(error instanceof Error && error.message.startsWith('unexpected argument'))) throw error;
     process.stderr.write(`portico serve: ${error.message}\n\nRun "portico serve --help" for the settings.\n`);
@@ -27,8 +32,7 @@ export async function runServe(argv: string[], env: Record<string, string | unde
   }
   const gateway = await serve(config);
   if (!gateway) return 1;
-  await untilSignal();
-  await gateway.stop();
+  await stopOnSignal((graceMs, signal) => gateway.stop({ graceMs, reason: signal }), config.shutdownSeconds * 1000);
   return 0;
 }
 
@@ -49,17 +53,10 @@ export async function serve(config: ServeConfig): Promise<Gateway | null> {
       process.stderr.write(`portico serve: cannot load the API's OpenAPI document: ${error.message}\n`);
       return null;
     }
-    if (error instanceof StoreError || error instanceof SecretError || error instanceof ConfigError) {
+    if (error instanceof StoreError || error instanceof SecretError || error instanceof ConfigError || error instanceof PluginError) {
       process.stderr.write(`portico serve: ${error.message}\n`);
       return null;
     }
     throw error;
   }
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
 }

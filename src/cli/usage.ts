@@ -3,7 +3,7 @@
  * The help texts, kept next to each other so they stay consistent.
  */
 import { version } from '../../package.json';
-import { ENV_NAMES, flagName, ServeConfigSchema } from '../config/serve';
+import { CONFIG_ENV, ENV_NAMES, flagName, ServeConfigSchema } from '../config/serve';
 
 export const VERSION = version;
 
@@ -12,14 +12,18 @@ export const USAGE = `portico ${VERSION}: an MCP gateway for REST APIs described
 Usage: portico <command> [options]
 
 Commands:
-  demo       Run the bundled demo API and the gateway in front of it (no configuration)
-  audit      Show the audit log of tool calls (who called what, how it ended)
-  serve      Run the gateway in front of an API (PORTICO_UPSTREAM)
-  tools      Print the MCP tools built from an OpenAPI document
-  version    Print the version
-  help       Print this help
+  demo         Run the bundled demo API and the gateway in front of it (no configuration)
+  audit        Show the audit log of tool calls (who called what, how it ended)
+  serve        Run the gateway in front of an API (PORTICO_UPSTREAM)
+  tools        Print the MCP tools built from an OpenAPI document
+  check        Check the configuration, the OpenAPI document and the store; print what would run
+  healthcheck  Exit 0 when a running gateway's /healthz answers (the container's HEALTHCHECK)
+  version      Print the version and the commit it was built from
+  help         Print this help
 
-Run "portico <command> --help" for a command's options.
+Run "portico <command> --help" (or "portico help <command>") for a command's options.
+Settings come from flags, PORTICO_* variables and a config file (portico.json or portico.yaml):
+see "portico serve --help".
 `;
 
 export const TOOLS_USAGE = `Usage: portico tools --spec <file|url> [options]
@@ -44,9 +48,25 @@ skipped), 2 on a usage error.
 export const SERVE_USAGE = `Usage: portico serve [options]
 
 Runs the MCP gateway: /mcp (Streamable HTTP) in front of the API at PORTICO_UPSTREAM, with tools built
-from its OpenAPI document and refreshed every PORTICO_SPEC_TTL seconds.
+from its OpenAPI document and refreshed every PORTICO_SPEC_TTL seconds. "portico check" takes the same
+options and reports what would run without starting it.
+
+Each setting is read from, first to last: its flag; its environment variable, or that variable with
+_FILE appended naming a file that holds the value (trimmed; e.g. PORTICO_UPSTREAM_HEADERS_FILE, so a
+secret stays out of the environment; setting both is an error); the config file; the default.
+
+The config file is portico.json, portico.yaml or portico.yml in the working directory (none is fine),
+or the file named by --config <file> / PORTICO_CONFIG (it must exist). Its keys are the settings'
+names in camelCase, with typed values:
+  upstream: https://api.example.com/v1
+  specTtl: 600
+  allowedOrigins: [https://app.example.com]
+  loginRoles: { owner: admin, developer: write, viewer: read }
+An unknown key, a value of the wrong type or a syntax error stops the start with the key (or line and
+column), what was expected and what was found. A key set to null is left at its default.
 
 Options (flag, environment variable, default):
+  --config <file>          ${CONFIG_ENV.padEnd(30)} The config file [./portico.json, ./portico.yaml or ./portico.yml]
 ${Object.entries(ServeConfigSchema.properties)
   .map(([key, schema]) => {
     const fallback = 'default' in schema ? ` [default ${JSON.stringify(schema.default)}]` : '';
@@ -54,6 +74,31 @@ ${Object.entries(ServeConfigSchema.properties)
   })
   .join('\n')}
   -h, --help               Print this help
+
+Exit status: 0 after SIGINT or SIGTERM, 1 when it cannot start (the OpenAPI document, the store, the
+secret), 2 on a usage or configuration error.
+`;
+
+export const CHECK_USAGE = `Usage: portico check [--config <file>] [options]
+
+Does what "portico serve" does before it listens, and prints what would run: where each setting came
+from, the upstream, the OpenAPI document and the tools by scope (read, write, admin), the auth mode and
+who checks passwords, the store (reached and read, never created, migrated or written) and the server
+secret (never shown), the listen address, the public and MCP URLs, the MCP mode, the plugins.
+Nothing is started and no request goes upstream except to read (or discover) the OpenAPI document.
+
+Options: every "portico serve" option, and the same PORTICO_* variables, *_FILE variables and config
+file (see "portico serve --help").
+  -h, --help   Print this help
+
+Exit status: 0 when "portico serve" would start, 1 when it would not (the document cannot be read or
+built, the store cannot be reached or has a newer schema, the secret or public URL is unusable; the
+reasons go to stderr), 2 on a usage or configuration error (an unknown option or key, a wrong value).
+`;
+
+export const VERSION_USAGE = `Usage: portico version   (or: portico --version, portico -v)
+
+Prints the version and the commit it was built from.
 `;
 
 export const DEMO_USAGE = `Usage: portico demo [options]
@@ -66,7 +111,8 @@ Options:
   --api-port <n>     Port of the demo API [default 4010; 0 picks a free one]
   --as <email>       No sign-in: /mcp is open and every call goes to the API as this demo user
   --control          Let POST /_demo/extend add an operation at run time (shows list_changed)
-  Any "portico serve" option (--port, --mcp-mode, --spec-ttl, …) applies to the gateway.
+  Any "portico serve" option (--port, --mcp-mode, --spec-ttl, …), variable or config file setting
+  applies to the gateway, except those the demo sets itself (the upstream and sign-in settings).
   -h, --help         Print this help
 `;
 
@@ -84,4 +130,18 @@ Options:
   --json                 One JSON object per line instead of a table
   --database-url <url>   The store to read [PORTICO_DATABASE_URL, else ./data/portico.db]
   -h, --help             Print this help
+`;
+
+export const HEALTHCHECK_USAGE = `Usage: portico healthcheck [options]
+
+Asks a running gateway's /healthz and exits 0 when it answers 2xx, 1 otherwise (unreachable, an
+error status, a timeout, a usage error). The container image's HEALTHCHECK runs it: that image has
+no shell and no curl. Proxy variables (HTTP_PROXY…) are not used.
+
+Options:
+  --url <url>          What to ask [http://PORTICO_HOST:PORTICO_PORT/healthz; 127.0.0.1 when
+                       PORTICO_HOST is 0.0.0.0, [::1] when it is ::; port 8787]
+  --timeout <seconds>  Give up after this long [default 5]
+  -q, --quiet          Print nothing when healthy
+  -h, --help           Print this help
 `;

@@ -1,11 +1,18 @@
 /**
  * @module config/serve
- * The settings `portico serve` runs with, from flags and `PORTICO_*` environment variables (flags win),
- * checked against one TypeBox schema. A wrong value is refused with the variable's name, what was
- * expected and what was given, before anything starts.
+ * The settings `portico serve` runs with, from flags, `PORTICO_*` environment variables (or `PORTICO_*_FILE`,
+ * naming a file that holds the value) and a config file (`portico.json` / `portico.yaml`, or `--config`), in that
+ * order of precedence, checked against one TypeBox schema. A wrong value is refused with the setting's name, where
+ * it came from, what was expected and what was given, before anything starts.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from './errors';
+import { locateConfigFile, readConfigFile } from './file';
+import { didYouMean } from './suggest';
+import { mismatch, misfit } from './values';
 
 export const ServeConfigSchema = Type.Object({
   upstream: Type.String({ description: 'Base URL of the API, e.g. https://api.example.com/v1' }),
@@ -47,9 +54,15 @@ export const ServeConfigSchema = Type.Object({
   scopeDenial: Type.Union([Type.Literal('challenge'), Type.Literal('tool-error')], { default: 'challenge', description: 'A call beyond the token\'s scopes: challenge = HTTP 403 insufficient_scope (clients can step up); tool-error = a tool result naming the scope' }),
   plugins: Type.String({ default: './plugins', description: 'Folder of plugin files (.ts or .js) loaded at start' }),
   pluginOrder: Type.Array(Type.String(), { default: [], description: 'Plugin files to load, in this order (file names in the plugin folder) [every file, sorted by name]' }),
+  pluginSettings: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), { default: {}, description: 'Settings per plugin, by file name without extension (JSON in the environment, an object in the config file)' }),
   auditArguments: Type.Union([Type.Literal('all'), Type.Literal('names'), Type.Literal('none')], { default: 'all', description: 'What the audit log keeps of tool arguments: all (sensitive names redacted), names only, or none' }),
   auditRedact: Type.Array(Type.String(), { default: ['password', 'secret', 'token', 'key', 'authorization', 'credential', 'cookie', 'session'], description: 'Argument names (substrings) whose values the audit log blanks' }),
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info', description: 'Least severe log level written (JSON lines on stderr)' }),
+  rateLimitMcp: Type.Integer({ minimum: 0, default: 600, description: 'Requests per minute one token (its grant) may send to /mcp, per instance; 429 beyond (0: no limit)' }),
+  rateLimitIp: Type.Integer({ minimum: 0, default: 1200, description: 'Requests per minute one client address may send to /mcp and the OAuth endpoints, per instance; 429 beyond (0: no limit)' }),
+  rateLimitLoopback: Type.Boolean({ default: false, description: 'Apply PORTICO_RATE_LIMIT_IP to loopback addresses too (off: a reverse proxy on this host would put every user in one bucket)' }),
+  metricsToken: Type.Optional(Type.String({ description: 'Bearer token that may read /metrics (from any address) [no token: only loopback addresses may read it]' })),
+  shutdownSeconds: Type.Integer({ minimum: 0, default: 10, description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before they are cut' }),
 });
 
 export type ServeConfig = Static<typeof ServeConfigSchema>;
@@ -96,54 +109,143 @@ export const ENV_NAMES: Record<Key, string> = {
   scopeDenial: 'PORTICO_SCOPE_DENIAL',
   plugins: 'PORTICO_PLUGINS',
   pluginOrder: 'PORTICO_PLUGIN_ORDER',
+  pluginSettings: 'PORTICO_PLUGIN_SETTINGS',
   auditArguments: 'PORTICO_AUDIT_ARGUMENTS',
   auditRedact: 'PORTICO_AUDIT_REDACT',
   logLevel: 'PORTICO_LOG_LEVEL',
+  rateLimitMcp: 'PORTICO_RATE_LIMIT_MCP',
+  rateLimitIp: 'PORTICO_RATE_LIMIT_IP',
+  rateLimitLoopback: 'PORTICO_RATE_LIMIT_LOOPBACK',
+  metricsToken: 'PORTICO_METRICS_TOKEN',
+  shutdownSeconds: 'PORTICO_SHUTDOWN_SECONDS',
 };
 
 export const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export { ConfigError };
+
+/** Names the config file to read instead of ./portico.json or ./portico.yaml (`PORTICO_CONFIG` likewise). */
+export const CONFIG_FLAG = '--config';
+export const CONFIG_ENV = 'PORTICO_CONFIG';
+
+/**
+ * `PORTICO_<NAME>_FILE`: the setting is that file's content (trimmed), so secrets stay out of the environment.
+ * Undefined for a setting whose `_FILE` name is already another setting's variable.
+ */
+export function fileVariant(key: Key): string | undefined {
+  const name = `${ENV_NAMES[key]}_FILE`;
+  return Object.values(ENV_NAMES).includes(name) ? undefined : name;
+}
+
+/** Settings whose values a message never repeats (credentials, URLs that may carry a password, plugin settings). */
+const isSecret = (key: string) => /headers$|password$|secret$|token$|key$|url$|settings$/i.test(key);
+
+export interface ReadOptions {
+  /**
+   * The folder the default config file is looked for in; relative paths (`--config`, `*_FILE`) are resolved
+   * against it.
+   * @default process.cwd()
+   */
+  readonly cwd?: string;
+}
+
+/** The configuration and where each given setting came from. */
+export interface LoadedServeConfig {
+  readonly config: ServeConfig;
+  /** The config file that was read, as given (or the default file's name). */
+  readonly file?: string;
+  /** Each setting not left at its default: the flag, the variable, or `portico.yaml: "key"`. */
+  readonly sources: Readonly<Partial<Record<Key, string>>>;
 }
 
 /**
- * Reads the configuration. `flags` are `--kebab-case value` pairs already split by the caller;
- * `env` is usually `process.env`.
+ * Reads the configuration: flags, then the environment (`PORTICO_X`, or `PORTICO_X_FILE`), then the config file,
+ * then the defaults. `flags` are `--kebab-case value` pairs already split by the caller; `env` is usually
+ * `process.env`.
  */
-export function readServeConfig(flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): ServeConfig {
-  const raw: Record<string, unknown> = {};
-  const sources: Record<string, string> = {};
-  for (const key of Object.keys(ENV_NAMES) as Key[]) {
-    const flag = flagName(key);
-    const fromFlag = flags[flag];
-    const fromEnv = env[ENV_NAMES[key]];
-    const [text, source] = fromFlag !== undefined ? [fromFlag, flag] : fromEnv !== undefined && fromEnv !== '' ? [fromEnv, ENV_NAMES[key]] : [undefined, ''];
-    if (text === undefined) continue;
-    raw[key] = coerce(key, text, source);
-    sources[key] = source;
-  }
+export function readServeConfig(flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>, options: ReadOptions = {}): ServeConfig {
+  return loadServeConfig(flags, env, options).config;
+}
+
+/** {@link readServeConfig}, also telling where each setting came from. */
+export function loadServeConfig(flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>, options: ReadOptions = {}): LoadedServeConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const keys = Object.keys(ENV_NAMES) as Key[];
+  const known = [...keys.map(flagName), CONFIG_FLAG];
   for (const flag of Object.keys(flags)) {
-    if (!(Object.keys(ENV_NAMES) as Key[]).some((key) => flagName(key) === flag)) throw new ConfigError(`unknown option "${flag}"`);
+    if (!known.includes(flag)) throw new ConfigError(`unknown option "${flag}"${didYouMean(flag, known)}`);
+  }
+  const named = flags[CONFIG_FLAG] !== undefined ? { path: flags[CONFIG_FLAG], source: CONFIG_FLAG } : env[CONFIG_ENV] ? { path: env[CONFIG_ENV], source: CONFIG_ENV } : undefined;
+  const located = locateConfigFile(named, cwd);
+  const file = located ? readConfigFile(located, ServeConfigSchema.properties, isSecret) : undefined;
+
+  const raw: Record<string, unknown> = {};
+  const sources: Partial<Record<Key, string>> = {};
+  for (const key of keys) {
+    const given = flagOrEnvironment(key, flags, env, cwd);
+    if (given) {
+      raw[key] = coerce(key, given.text, given.source);
+      sources[key] = given.source;
+    } else if (file?.values[key] !== undefined) {
+      raw[key] = structuredClone(file.values[key]);
+      sources[key] = `${file.label}: "${key}"`;
+    }
   }
   const config = Value.Default(ServeConfigSchema, structuredClone(raw)) as Record<string, unknown>;
   // Value.Default merges a default record into a given one: a given record replaces the default instead
   for (const key of Object.keys(raw)) config[key] = raw[key];
+  const where = (key: Key) => sources[key] ?? ENV_NAMES[key];
+  for (const key of keys) {
+    if (config[key] === undefined) {
+      if (!(ServeConfigSchema.required as readonly string[]).includes(key)) continue;
+      throw new ConfigError(`${ENV_NAMES[key]} (or ${flagName(key)}) is required: ${ServeConfigSchema.properties[key].description ?? ''} (in ${file?.label ?? 'a config file'}: "${key}")`);
+    }
+    const found = misfit(ServeConfigSchema.properties[key], config[key]);
+    if (found) throw new ConfigError(`${found.path ? `${where(key)}: "${found.path}"` : where(key)} ${mismatch(found, isSecret(key))}`);
+  }
   const [first] = Value.Errors(ServeConfigSchema, config);
-  if (first) {
-    const key = first.path.split('/')[1] as Key | undefined;
-    if (key && raw[key] === undefined) throw new ConfigError(`${ENV_NAMES[key]} (or ${flagName(key)}) is required: ${ServeConfigSchema.properties[key].description ?? ''}`);
-    const where = key ? (sources[key] ?? ENV_NAMES[key]) : 'the configuration';
-    throw new ConfigError(`${where}: ${first.message} (got ${JSON.stringify(first.value)})`);
-  }
+  if (first) throw new ConfigError(`the configuration at ${first.path}: ${first.message}`);
+
   const parsed = config as ServeConfig;
-  checkUrl(parsed.upstream, sources.upstream ?? ENV_NAMES.upstream);
-  if (parsed.publicUrl) checkUrl(parsed.publicUrl, sources.publicUrl ?? ENV_NAMES.publicUrl);
-  if (parsed.brandLogoUrl && !/^https:\/\//.test(parsed.brandLogoUrl)) throw new ConfigError(`${sources.brandLogoUrl}: the logo must be an https URL, got "${parsed.brandLogoUrl}"`);
+  checkUrl(parsed.upstream, where('upstream'));
+  if (parsed.publicUrl) checkUrl(parsed.publicUrl, where('publicUrl'));
+  if (parsed.brandLogoUrl && !/^https:\/\//.test(parsed.brandLogoUrl)) throw new ConfigError(`${where('brandLogoUrl')} must be an https URL (the logo is shown on the sign-in pages), got "${parsed.brandLogoUrl}"`);
   if (parsed.auth === 'oauth' && Object.keys(parsed.upstreamHeaders).length > 0) {
-    throw new ConfigError(`${sources.upstreamHeaders ?? ENV_NAMES.upstreamHeaders} is a shared credential, but with PORTICO_AUTH=oauth every call uses the signed-in user's own; drop it, or set PORTICO_AUTH=none`);
+    throw new ConfigError(
+      `${where('upstreamHeaders')} is a shared credential, but with PORTICO_AUTH=oauth (${sources.auth ?? 'the default'}) every call uses the signed-in user's own; drop it, or set PORTICO_AUTH=none`,
+    );
   }
-  return parsed;
+  return { config: parsed, file: file?.label, sources };
+}
+
+/** The setting's text from its flag, its variable or its `_FILE` variable (giving both of those is an error). */
+function flagOrEnvironment(key: Key, flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>, cwd: string): { text: string; source: string } | undefined {
+  const name = ENV_NAMES[key];
+  const variant = fileVariant(key);
+  const direct = env[name] || undefined;
+  const path = (variant && env[variant]) || undefined;
+  if (direct !== undefined && path !== undefined) throw new ConfigError(`${name} and ${variant} are both set: keep one (${variant} names a file holding the value)`);
+  const flag = flagName(key);
+  if (flags[flag] !== undefined) return { text: flags[flag], source: flag };
+  if (direct !== undefined) return { text: direct, source: name };
+  if (path !== undefined) return { text: readValueFile(path, variant!, cwd), source: variant! };
+  return undefined;
+}
+
+const READ_FAILURES: Readonly<Record<string, string>> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder', ENOTDIR: 'a part of the path is not a folder' };
+
+/** A `_FILE` setting's value: the file's content without surrounding whitespace (the usual trailing newline). */
+function readValueFile(path: string, variable: string, cwd: string): string {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, path), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new ConfigError(`${variable}: cannot read "${path}" (${READ_FAILURES[code] ?? (code || (error as Error).message)})`);
+  }
+  const value = text.trim();
+  if (value === '') throw new ConfigError(`${variable}: "${path}" is empty`);
+  return value;
 }
 
 function coerce(key: Key, text: string, source: string): unknown {
@@ -154,6 +256,9 @@ function coerce(key: Key, text: string, source: string): unknown {
       if (!/^-?\d+$/.test(text.trim())) throw new ConfigError(`${source} must be an integer, got "${text}"`);
       return value;
     }
+    case 'number':
+      if (!/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text.trim())) throw new ConfigError(`${source} must be a number, got "${text}"`);
+      return Number(text);
     case 'boolean':
       if (/^(true|1|yes)$/i.test(text)) return true;
       if (/^(false|0|no)$/i.test(text)) return false;
@@ -163,7 +268,16 @@ function coerce(key: Key, text: string, source: string): unknown {
     default:
       if (key === 'upstreamHeaders') return parseHeaders(text, source);
       if (key === 'loginRoles') return parsePairs(text, source);
+      if (key === 'pluginSettings') return parseJsonObject(text, source);
       return text;
+  }
+}
+
+function parseJsonObject(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${source} must be a JSON object like {"rules": {"hide": ["delete_*"]}}: ${(error as Error).message}`);
   }
 }
 

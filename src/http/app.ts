@@ -1,7 +1,8 @@
 /**
  * @module http/app
- * The gateway's HTTP surface: `/mcp` behind the host/origin guard, CORS and (with sign-in) the bearer
- * check; the authorization server's routes; and the liveness check.
+ * The gateway's HTTP surface: `/mcp` behind the host/origin guard, CORS, (with sign-in) the bearer check
+ * and the per-token rate limit; the authorization server's routes; and the liveness check. The gateway
+ * puts all of it behind `http/front` and serves `/readyz` and `/metrics` beside it (`http/ops-routes`).
  */
 import { Elysia } from 'elysia';
 import type { McpEndpoint } from '../mcp/endpoint';
@@ -9,19 +10,22 @@ import { oauthRoutes, type Authorization } from '../oauth';
 import { silentLogger, type Logger } from '../log';
 import { StoreUnavailableError } from '../store';
 import { preflight, refuseRequest, withCors, type GuardOptions } from './guard';
+import { limitedMcp, type RequestLimits } from './limits';
 
 export interface AppOptions extends GuardOptions {
   readonly endpoint: McpEndpoint;
   /** Sign-in through Portico; without it `/mcp` is open (PORTICO_AUTH=none). */
   readonly authorization?: Authorization;
   readonly log?: Logger;
+  /** Rate limits; the per-token one is applied here, once the token is known (the per-address one in `http/front`). */
+  readonly limits?: RequestLimits;
 }
 
 /**
  * The `/mcp` handler on its own: the gateway hands it to Bun's router directly (the hot path skips the
  * framework), and the Elysia app mounts the same function for everything else that calls `app.handle`.
  */
-export function mcpHandler({ endpoint, authorization, log = silentLogger, ...guard }: AppOptions): (request: Request) => Promise<Response> {
+export function mcpHandler({ endpoint, authorization, log = silentLogger, limits, ...guard }: AppOptions): (request: Request) => Promise<Response> {
   return async function mcp(request) {
     if (request.method === 'OPTIONS') return preflight(request, guard);
     try {
@@ -29,6 +33,8 @@ export function mcpHandler({ endpoint, authorization, log = silentLogger, ...gua
       if (refusal) return withCors(request, refusal, guard);
       const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
       if (principal instanceof Response) return withCors(request, principal, guard);
+      const wait = principal && limits ? limits.grant(principal.grantId) : 0;
+      if (wait > 0) return withCors(request, limitedMcp(wait, 'token'), guard);
       return withCors(request, await endpoint.handle(request, principal), guard);
     } catch (error) {
       const answer = storeDown(error, request, log);
@@ -50,7 +56,8 @@ function storeDown(error: unknown, request: Request, log: Logger): Response | un
 }
 
 export function createApp(options: AppOptions) {
-  const { authorization, log = silentLogger, ...guard } = options;
+  // the OAuth routes get the guard only (their per-address limit is applied in http/front)
+  const { authorization, log = silentLogger, limits: _limits, ...guard } = options;
   const mcp = mcpHandler(options);
   const app = new Elysia({ name: 'portico/http' })
     .onError({ as: 'global' }, ({ error, request }) => storeDown(error, request, log))

@@ -8,21 +8,41 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ToolListing, type CatalogCache, type CatalogEntry, type ToolsPage } from '../catalog';
 import type { Principal } from '../oauth/bearer';
 import { allows, SCOPES, type Scope } from '../oauth/scopes';
+import { silentLogger, type Logger } from '../log';
+import { applyPlugins, type ToolEntry } from '../plugins/catalog';
+import type { PluginHost } from '../plugins/host';
 import type { ListingView, ToolProvider } from './tool-requests';
 
 export type CallOperation = (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined) => Promise<CallToolResult>;
 
 export class CatalogTools implements ToolProvider {
   private listings = new Map<string, ToolListing>();
+  private entries: ToolEntry[];
+  private byName: Map<string, ToolEntry>;
 
-  /** `onChange` runs after each change is adopted (to notify sessions). */
+  /**
+   * `onChange` runs after each change is adopted (to notify sessions). With `plugins`, their rules shape
+   * every catalog and their tools are added; a rule that fails on a refresh keeps the tools as they were.
+   * Throws `PluginError` when the rules fail on the first catalog (the start must stop).
+   */
   constructor(
     private readonly cache: CatalogCache,
     private readonly call: CallOperation,
     onChange: () => void,
     private readonly pageSize?: number,
+    private readonly plugins?: PluginHost,
+    log: Logger = silentLogger,
   ) {
-    cache.onChange(() => {
+    this.entries = applyPlugins(plugins, cache.current.entries);
+    this.byName = new Map(this.entries.map((entry) => [entry.tool.name, entry]));
+    cache.onChange((change) => {
+      try {
+        this.entries = applyPlugins(this.plugins, change.catalog.entries);
+      } catch (error) {
+        log.error('plugin.catalog_rule_failed', { error: error instanceof Error ? error.message : String(error), serving: 'the tools as they were' });
+        return;
+      }
+      this.byName = new Map(this.entries.map((entry) => [entry.tool.name, entry]));
       this.listings = new Map();
       onChange();
     });
@@ -36,8 +56,8 @@ export class CatalogTools implements ToolProvider {
     return this.listing(view).pageBytes(cursor);
   }
 
-  findTool(name: string): CatalogEntry | undefined {
-    return this.cache.current.byName.get(name);
+  findTool(name: string): ToolEntry | undefined {
+    return this.byName.get(name);
   }
 
   callTool(entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined): Promise<CallToolResult> {
@@ -47,7 +67,7 @@ export class CatalogTools implements ToolProvider {
   /** How many tools need exactly each scope (what the consent page says each one unlocks). */
   countByScope(): Record<Scope, number> {
     const counts: Record<Scope, number> = { read: 0, write: 0, admin: 0 };
-    for (const entry of this.cache.current.entries) counts[entry.scope]++;
+    for (const entry of this.entries) counts[entry.scope]++;
     return counts;
   }
 
@@ -55,14 +75,14 @@ export class CatalogTools implements ToolProvider {
     const key = `${view.top ?? '*'}:${view.marked}`;
     let listing = this.listings.get(key);
     if (!listing) {
-      listing = new ToolListing(entriesFor(this.cache.current.entries, view), this.pageSize);
+      listing = new ToolListing(entriesFor(this.entries, view), this.pageSize);
       this.listings.set(key, listing);
     }
     return listing;
   }
 }
 
-function entriesFor(entries: readonly CatalogEntry[], { top, marked }: ListingView): CatalogEntry[] {
+function entriesFor(entries: readonly ToolEntry[], { top, marked }: ListingView): { tool: Tool }[] {
   if (top === undefined) return [...entries];
   const held = SCOPES.filter((scope) => allows([top], scope));
   if (!marked) return entries.filter((entry) => held.includes(entry.scope));

@@ -31,7 +31,7 @@ export type DirectRequest =
  * `message` as a request the direct path answers, or null to leave it to the SDK. `session`: the request
  * belongs to a session, where a call with a progress token needs the SDK's SSE answer.
  */
-export function directRequest(request: Request, message: unknown, session: boolean): DirectRequest | null {
+export function directRequest(request: Request, message: unknown, session: boolean, needsSession?: (tool: string) => boolean): DirectRequest | null {
   if (!isRecord(message) || message.jsonrpc !== '2.0') return null;
   const { id, method, params } = message;
   if (typeof id !== 'string' && (typeof id !== 'number' || !Number.isFinite(id))) return null;
@@ -47,6 +47,7 @@ export function directRequest(request: Request, message: unknown, session: boole
   const args = params.arguments ?? {};
   if (!isRecord(args)) return { id, method: 'invalid', problem: 'tools/call: "params.arguments" must be an object' };
   if (session && isRecord(params._meta) && params._meta.progressToken !== undefined) return null;
+  if (session && needsSession?.(params.name)) return null;
   return { id, method, name: params.name, args };
 }
 

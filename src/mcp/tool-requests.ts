@@ -8,6 +8,10 @@ import { ErrorCode, McpError, type CallToolResult, type ListToolsResult } from '
 import { InvalidCursorError, type CatalogEntry, type ToolsPage } from '../catalog';
 import type { Principal } from '../oauth/bearer';
 import { allows, topScope, type Scope } from '../oauth/scopes';
+import type { Caller, ToolContext, ToolResult } from '../../plugins/portico';
+import { silentLogger, type Logger } from '../log';
+import type { PinnedValue, PluginEntry, ToolEntry } from '../plugins/catalog';
+import type { PluginHost } from '../plugins/host';
 import type { ArgumentValidator } from './arguments';
 
 /** Which tools a listing shows: up to `top` (all when undefined); `marked`: all, those above `top` marked locked. */
@@ -22,9 +26,19 @@ export interface ToolProvider {
   listTools(cursor: string | undefined, view: ListingView): ToolsPage;
   /** The same page as UTF-8 JSON, built once per catalog and view. */
   listToolsJson(cursor: string | undefined, view: ListingView): Uint8Array;
-  findTool(name: string): CatalogEntry | undefined;
+  findTool(name: string): ToolEntry | undefined;
   /** Calls the operation behind a tool. Expected failures are results with `isError`, not exceptions. */
   callTool(entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined): Promise<CallToolResult>;
+}
+
+/** What a plugin tool's handler gets besides its arguments; `extra` is the SDK's, where the call came through it. */
+export type ToolContextFactory = (principal: Principal | undefined, signal: AbortSignal, extra?: RequestExtra) => ToolContext;
+
+/** The SDK's request extras that plugin tools use (progress, logging, elicitation). */
+export interface RequestExtra {
+  readonly progressToken?: string | number;
+  sendNotification(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  elicit?(message: string, schema: Record<string, unknown>): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } | undefined>;
 }
 
 /** A call to a tool the token's scopes do not reach. The HTTP layer answers 403 `insufficient_scope` where it can. */
@@ -44,6 +58,11 @@ export interface ToolRequestsOptions {
   readonly denial?: 'challenge' | 'tool-error';
   /** Told about every call of a known tool once it is decided (the audit log). */
   readonly onCall?: (event: CallEvent) => void;
+  /** Plugin policy hooks (before and after each call). */
+  readonly plugins?: PluginHost;
+  /** The context plugin tools' handlers get. */
+  readonly toolContext?: ToolContextFactory;
+  readonly log?: Logger;
 }
 
 /** One tools/call as the audit log sees it. */
@@ -51,8 +70,8 @@ export interface CallEvent {
   readonly tool: string;
   readonly args: Readonly<Record<string, unknown>>;
   readonly principal: Principal | undefined;
-  /** `denied`: beyond the token's scopes; `invalid_arguments`: refused before the API; `called`: the API was asked. */
-  readonly stage: 'denied' | 'invalid_arguments' | 'called';
+  /** `denied`: beyond the token's scopes; `refused`: by a plugin's policy; `invalid_arguments`: refused before the API; `called`: the API (or the plugin tool) was asked. */
+  readonly stage: 'denied' | 'refused' | 'invalid_arguments' | 'called';
   readonly result?: CallToolResult;
   readonly startedAt: number;
   readonly latencyMs: number;
@@ -79,7 +98,12 @@ export class ToolRequests {
    * A tools/call result. MCP: an unknown tool is a protocol error (thrown `McpError`); arguments that do
    * not fit the schema and failed calls are results with `isError`, which the agent reads and can fix.
    */
-  async call(name: string, args: Record<string, unknown>, signal: AbortSignal, principal?: Principal): Promise<CallToolResult> {
+  /** Whether a call of `name` must go through the SDK in a session (a plugin tool may report progress or ask the user). */
+  needsSession(name: string): boolean {
+    return this.tools.findTool(name)?.kind === 'plugin';
+  }
+
+  async call(name: string, args: Record<string, unknown>, signal: AbortSignal, principal?: Principal, extra?: RequestExtra): Promise<CallToolResult> {
     const entry = this.tools.findTool(name);
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}"; call tools/list to see the tools`);
     const startedAt = Date.now();
@@ -96,7 +120,26 @@ export class ToolRequests {
       report('invalid_arguments');
       return { isError: true, content: [{ type: 'text', text: `Invalid arguments for ${name}: ${problem}` }] };
     }
-    const result = await this.tools.callTool(entry, args, signal, principal);
+    const plugins = this.options.plugins;
+    let sent = entry.kind === 'operation' && entry.pinned.size > 0 ? withPinned(entry.pinned, args, principal) : args;
+    const call = plugins && { tool: entry.info, args: sent, caller: callerOf(principal) };
+    if (plugins && call && plugins.before.length > 0) {
+      const decision = await plugins.decide(call, this.options.log ?? silentLogger);
+      if ('deny' in decision) {
+        report('refused');
+        return { isError: true, content: [{ type: 'text', text: `This call was refused by the server's policy: ${decision.deny}` }] };
+      }
+      sent = decision.args;
+    }
+    let result: CallToolResult;
+    if (entry.kind === 'plugin') {
+      const context = this.options.toolContext?.(principal, signal, extra);
+      if (!context) throw new Error('plugin tools need a tool context');
+      result = await runHandler(entry, sent, context);
+    } else {
+      result = await this.tools.callTool(entry, sent, signal, principal);
+    }
+    if (plugins && call && plugins.after.length > 0) result = (await plugins.transform({ ...call, args: sent }, result as ToolResult, this.options.log ?? silentLogger)) as CallToolResult;
     report('called', result);
     return result;
   }
@@ -112,6 +155,27 @@ export class ToolRequests {
       if (error instanceof InvalidCursorError) throw new McpError(ErrorCode.InvalidParams, error.message);
       throw error;
     }
+  }
+}
+
+/** The arguments with the pinned ones filled in (from the caller where the pin is a function). */
+function withPinned(pinned: ReadonlyMap<string, PinnedValue>, args: Record<string, unknown>, principal: Principal | undefined): Record<string, unknown> {
+  const filled = { ...args };
+  const caller = callerOf(principal);
+  for (const [name, value] of pinned) filled[name] = typeof value === 'function' ? (value as (caller: Caller | undefined) => unknown)(caller) : value;
+  return filled;
+}
+
+export function callerOf(principal: Principal | undefined): Caller | undefined {
+  return principal && { userId: principal.userId, userName: principal.userName, clientId: principal.clientId, scopes: principal.scopes };
+}
+
+/** A plugin tool's handler; a throw becomes a tool error naming the plugin (the agent sees it, the log has the detail). */
+async function runHandler(entry: PluginEntry, args: Record<string, unknown>, context: ToolContext): Promise<CallToolResult> {
+  try {
+    return (await entry.handler(args, context)) as CallToolResult;
+  } catch (error) {
+    return { isError: true, content: [{ type: 'text', text: `The tool "${entry.tool.name}" (from ${entry.plugin}) failed: ${error instanceof Error ? error.message : String(error)}` }] };
   }
 }
 

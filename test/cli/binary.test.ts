@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { version } from '../../package.json';
+import { workingTreeCommit } from '../../src/cli/version';
 import { startPortico } from '../e2e/process';
 import { portico, removeTempDirs, ROOT, run, SHARED_SPECS, tempDir } from './run';
 
@@ -16,16 +17,55 @@ afterAll(removeTempDirs);
 const BINARY = resolve(ROOT, 'dist/portico');
 const SPEC = resolve(SHARED_SPECS, 'APIDevTools__swagger-parser@80ebe6f/test/specs/circular/circular.yaml');
 
+/** The commit of the working tree around the build (it may move while the suite runs: others commit). */
+const builtFrom = new Set<string>();
+
 beforeAll(async () => {
-  const build = await run([process.execPath, 'run', 'build']);
+  builtFrom.add(workingTreeCommit(ROOT));
+  const build = await run([process.execPath, 'run', 'build'], { unsetEnv: ['PORTICO_COMMIT'] });
+  builtFrom.add(workingTreeCommit(ROOT));
   if (build.code !== 0) throw new Error(`bun run build failed:\n${build.stdout}\n${build.stderr}`);
 });
 
+/** A port nothing listens on right now. */
+function freePort(): number {
+  const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const { port } = server;
+  server.stop(true);
+  return port;
+}
+
 describe('dist/portico', () => {
-  test('prints its version', async () => {
-    const { code, stdout } = await run([BINARY, '--version']);
-    expect(code).toBe(0);
-    expect(stdout.trim()).toBe(`portico ${version}`);
+  test('prints its version and the commit it was built from, wherever it runs (no git needed)', async () => {
+    const lines = [...builtFrom].map((commit) => `portico ${version} (commit ${commit})\n`);
+    for (const args of [['--version'], ['version']]) {
+      const { code, stdout } = await run([BINARY, ...args], { cwd: tmpdir(), env: { PATH: '/nonexistent' } });
+      expect(code).toBe(0);
+      expect(lines).toContain(stdout);
+    }
+  });
+
+  test('healthcheck: 0 while the demo runs (PORTICO_HOST/PORTICO_PORT as in the container, or --url), 1 once it is gone', async () => {
+    const port = freePort();
+    const demo = await startPortico([BINARY, 'demo', '--port', String(port), '--api-port', '0', '--as', 'alice@example.com']);
+    const env = { PORTICO_HOST: '0.0.0.0', PORTICO_PORT: String(port), HTTP_PROXY: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9' };
+    try {
+      const healthy = await run([BINARY, 'healthcheck'], { env });
+      expect(healthy).toMatchObject({ code: 0, stdout: `ok: http://127.0.0.1:${port}/healthz answered 200\n` });
+      const quiet = await run([BINARY, 'healthcheck', '--quiet', '--url', `http://localhost:${port}/healthz`]);
+      expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      const notFound = await run([BINARY, 'healthcheck', '--url', `http://127.0.0.1:${port}/nothing-here`]);
+      expect(notFound.code).toBe(1);
+      expect(notFound.stderr).toBe(`unhealthy: http://127.0.0.1:${port}/nothing-here answered 404\n`);
+    } finally {
+      expect(await demo.stop()).toBe(0);
+    }
+    const down = await run([BINARY, 'healthcheck', '--timeout', '2'], { env });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toStartWith(`unhealthy: http://127.0.0.1:${port}/healthz unreachable (`);
+    const usage = await run([BINARY, 'healthcheck', '--url', 'ftp://example.com']);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toContain('--url must be an http(s) URL');
   });
 
   test('builds the same catalog as the sources, multi-file refs included', async () => {

@@ -1,7 +1,12 @@
-import { describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
 import { ConfigError, readServeConfig } from '../../src/config/serve';
+import { removeTempDirs, tempDir } from '../fixtures/temp';
 
-const read = (env: Record<string, string>, flags: Record<string, string> = {}) => readServeConfig(flags, env);
+afterAll(removeTempDirs);
+
+// an empty folder: no portico.json / portico.yaml is picked up from wherever the tests run
+const cwd = tempDir();
+const read = (env: Record<string, string>, flags: Record<string, string> = {}) => readServeConfig(flags, env, { cwd });
 
 describe('serve configuration', () => {
   test('defaults around the one required setting', () => {
@@ -40,9 +45,14 @@ describe('serve configuration', () => {
       scopeDenial: 'challenge',
       plugins: './plugins',
       pluginOrder: [],
+      pluginSettings: {},
       auditArguments: 'all',
       auditRedact: ['password', 'secret', 'token', 'key', 'authorization', 'credential', 'cookie', 'session'],
       logLevel: 'info',
+      rateLimitMcp: 600,
+      rateLimitIp: 1200,
+      rateLimitLoopback: false,
+      shutdownSeconds: 10,
     });
   });
 
@@ -78,14 +88,14 @@ describe('serve configuration', () => {
   });
 
   const cases: [string, Record<string, string>, Record<string, string>, string][] = [
-    ['a missing upstream', {}, {}, 'PORTICO_UPSTREAM (or --upstream) is required'],
+    ['a missing upstream', {}, {}, 'PORTICO_UPSTREAM (or --upstream) is required: Base URL of the API, e.g. https://api.example.com/v1 (in a config file: "upstream")'],
     ['a port that is not a number', { PORTICO_UPSTREAM: 'http://x', PORTICO_PORT: 'eighty' }, {}, 'PORTICO_PORT must be an integer, got "eighty"'],
-    ['a port out of range, from a flag', { PORTICO_UPSTREAM: 'http://x' }, { '--port': '70000' }, '--port: Expected integer to be less or equal to 65535 (got 70000)'],
+    ['a port out of range, from a flag', { PORTICO_UPSTREAM: 'http://x' }, { '--port': '70000' }, '--port must be an integer from 0 to 65535, got 70000'],
     ['an unknown MCP mode', { PORTICO_UPSTREAM: 'http://x', PORTICO_MCP_MODE: 'sticky' }, {}, 'PORTICO_MCP_MODE'],
     ['a boolean that is neither', { PORTICO_UPSTREAM: 'http://x', PORTICO_ALLOW_REMOTE_REFS: 'maybe' }, {}, 'PORTICO_ALLOW_REMOTE_REFS must be true or false, got "maybe"'],
     ['an upstream that is not a URL', { PORTICO_UPSTREAM: 'api.example.com' }, {}, 'PORTICO_UPSTREAM must be an absolute http(s) URL, got "api.example.com"'],
     ['an upstream on another scheme', { PORTICO_UPSTREAM: 'file:///etc' }, {}, 'PORTICO_UPSTREAM must be an http(s) URL'],
-    ['an unknown flag', { PORTICO_UPSTREAM: 'http://x' }, { '--prot': '1' }, 'unknown option "--prot"'],
+    ['an unknown flag', { PORTICO_UPSTREAM: 'http://x' }, { '--prot': '1' }, 'unknown option "--prot" (did you mean "--port"?)'],
   ];
   for (const [label, env, flags, message] of cases) {
     test(`refuses ${label}, naming the setting`, () => {

@@ -137,6 +137,7 @@ function durabilitySuite(backend: Backend) {
         PORTICO_SPEC_TTL: '0',
         PORTICO_AUTH: 'oauth',
         PORTICO_MCP_MODE: 'stateless',
+        PORTICO_RATE_LIMIT_MCP: '0',
         PORTICO_DATABASE_URL: databaseUrl,
         PORTICO_PUBLIC_URL: publicUrl,
         PORTICO_LOGIN_USERNAME_FIELD: 'email',

@@ -63,6 +63,8 @@ if (!pg?.canRestart) {
       PORTICO_SECRET_FILE: await writeSecretFile(join(tempDir(), 'secret.key')),
       PORTICO_PUBLIC_URL: publicUrl,
       PORTICO_LOGIN_USERNAME_FIELD: 'email',
+      // a load test: thousands of calls with one token in seconds are the point here, not a rate to limit
+      PORTICO_RATE_LIMIT_MCP: '0',
     };
     gateway = await startInstance(env);
     ({ clientId, tokens } = await connect(gateway.url, publicUrl, ALICE));

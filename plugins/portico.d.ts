@@ -1,0 +1,146 @@
+/**
+ * The plugin API of Portico, for plugin authors: import types only (`import type { PluginApi } from
+ * './portico'`). A plugin is a `.ts` or `.js` file in the plugin folder (PORTICO_PLUGINS, default
+ * ./plugins) whose default export is a function that receives this API at start:
+ *
+ *   import type { PluginApi } from './portico';
+ *   export default function (api: PluginApi) {
+ *     api.beforeCall((call) => {
+ *       if (call.tool.name === 'delete_database' && call.args.databaseId === 'db_prod') return { deny: 'not the production database' };
+ *     });
+ *   }
+ *
+ * A plugin cannot import npm packages (the compiled binary has none): everything it needs comes through
+ * this object. Node and Bun built-ins (`node:fs`, `bun:sqlite`, …) and relative imports work.
+ */
+
+export type Scope = 'read' | 'write' | 'admin';
+
+/** A JSON Schema object (2020-12). */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** What a tool result holds (MCP `CallToolResult`). */
+export interface ToolResult {
+  content: ({ type: 'text'; text: string } | { type: 'image'; data: string; mimeType: string } | { type: string; [key: string]: unknown })[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  _meta?: Record<string, unknown>;
+}
+
+/** Who is calling: the signed-in user and their client (absent with PORTICO_AUTH=none). */
+export interface Caller {
+  readonly userId: string;
+  readonly userName: string;
+  readonly clientId: string;
+  readonly scopes: readonly Scope[];
+}
+
+/** A tool as rules and hooks see it. */
+export interface ToolInfo {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly scope: Scope;
+  readonly inputSchema: JsonSchema;
+  readonly annotations?: Readonly<Record<string, unknown>>;
+  /** The operation behind it; absent for a tool a plugin added. */
+  readonly operation?: { readonly method: string; readonly path: string; readonly operationId?: string; readonly tags: readonly string[] };
+}
+
+/** A tool a catalog rule may change. Changes apply to every listing and call; `hide()` removes it. */
+export interface ToolDraft extends ToolInfo {
+  name: string;
+  title?: string;
+  description?: string;
+  scope: Scope;
+  hide(): void;
+  /**
+   * Removes argument `name` from the tool's schema and fills it on every call, server-side, from
+   * `value` (a constant, or a function of the caller): the agent can neither see nor change it.
+   */
+  pin(name: string, value: unknown | ((caller: Caller | undefined) => unknown)): void;
+}
+
+/** One call about to happen (or that happened). */
+export interface CallInfo {
+  readonly tool: ToolInfo;
+  /** The arguments as they will be sent (after pinning); a `beforeCall` hook may return new ones. */
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly caller?: Caller;
+}
+
+/** What a `beforeCall` hook decides: nothing (go on), a denial the agent is shown, or changed arguments. */
+export type Decision = void | undefined | { deny: string } | { args: Record<string, unknown> };
+
+/** What a tool handler can do besides returning its result. */
+export interface ToolContext {
+  readonly caller?: Caller;
+  /** Aborted when the client cancels the call or goes away. */
+  readonly signal: AbortSignal;
+  /** Reports progress to the client (when it asked for it; otherwise nothing happens). */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Sends a log message to the client. */
+  log(level: 'debug' | 'info' | 'notice' | 'warning' | 'error', data: unknown): Promise<void>;
+  /**
+   * Asks the user a question through the client (MCP elicitation). Resolves to the user's answer, or to
+   * `undefined` when the client cannot ask (then fall back, e.g. to a required argument).
+   */
+  elicit(message: string, schema: JsonSchema): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } | undefined>;
+  /** Calls the upstream API (a path under PORTICO_UPSTREAM) with the caller's own credential. */
+  upstream(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export interface PluginTool {
+  name: string;
+  title?: string;
+  description: string;
+  inputSchema: JsonSchema;
+  /** @default 'read' */
+  scope?: Scope;
+  annotations?: Record<string, unknown>;
+  handler(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult> | ToolResult;
+}
+
+/** The user behind a username and password, their API credential and the highest scope they may grant. */
+export interface Identity {
+  userId: string;
+  name: string;
+  maxScope: Scope;
+  upstream: { headers: Record<string, string>; expiresAt?: number };
+}
+
+export interface IdentitySource {
+  /** For logs and `portico check`. */
+  description: string;
+  /** The user, or null when the username and password do not match. */
+  verifyPassword(username: string, password: string): Promise<Identity | null>;
+}
+
+export interface PluginLogger {
+  debug(event: string, fields?: Record<string, unknown>): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+export interface PluginApi {
+  /** The plugin's file name, e.g. `office-hours.ts`. */
+  readonly name: string;
+  /** This plugin's settings: the `pluginSettings["<file name without extension>"]` object of the configuration ({} when none). */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** The gateway's settings that plugins may need (no secrets). */
+  readonly gateway: { readonly upstream: string; readonly publicUrl: string };
+  readonly log: PluginLogger;
+  /** Changes the catalog: runs on every (re)build, in plugin order; rename, re-describe, re-scope, hide, pin. */
+  catalog(rule: (tools: ToolDraft[]) => void): void;
+  /** Adds a tool with its own handler. */
+  addTool(tool: PluginTool): void;
+  /** Runs before every tool call, in plugin order; the first denial wins. A hook that throws denies the call. */
+  beforeCall(hook: (call: CallInfo) => Decision | Promise<Decision>): void;
+  /** Runs after every call, in plugin order; may return a changed (e.g. redacted) result. */
+  afterCall(hook: (call: CallInfo, result: ToolResult) => ToolResult | void | Promise<ToolResult | void>): void;
+  /** Replaces the identity source (who may sign in). The last plugin to call it wins. */
+  identitySource(source: IdentitySource): void;
+}
+
+export type Plugin = (api: PluginApi) => void | Promise<void>;

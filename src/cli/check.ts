@@ -1,0 +1,315 @@
+/**
+ * @module cli/check
+ * `portico check`: everything `portico serve` would do before it listens, without listening. It reads the
+ * configuration (the same flags, variables and config file), loads the OpenAPI document and builds the tools,
+ * looks at the store without changing it (can it be reached or created, is its schema current) and the server
+ * secret, and prints what would run. Exit 0 when `serve` would start, 1 when it would not, 2 on a usage error.
+ */
+import { Database } from 'bun:sqlite';
+import { SQL } from 'bun';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { discoverSpec, loadCatalog, type Catalog, type Scope } from '../catalog';
+import { DEFAULT_CONFIG_FILES } from '../config/file';
+import { ConfigError, loadServeConfig, type LoadedServeConfig, type ServeConfig } from '../config/serve';
+import { endpointsOf } from '../oauth';
+import { MIN_SECRET_LENGTH } from '../oauth/server-secret';
+import { UpstreamLogin } from '../oauth/upstream-login';
+import { parseDatabaseUrl, schemaTooNew, type DatabaseTarget } from '../store';
+import { LATEST_VERSION as POSTGRES_LATEST } from '../store/postgres/migrations';
+import { translatePostgresError } from '../store/postgres/errors';
+import { LATEST_VERSION as SQLITE_LATEST } from '../store/sqlite/migrations';
+import { splitFlags } from './flags';
+import { CHECK_USAGE, VERSION } from './usage';
+
+/** What `check` found: labelled lines for the operator, notes, and the problems that would stop `serve`. */
+export class CheckReport {
+  readonly lines: [label: string, text: string][] = [];
+  readonly notes: string[] = [];
+  readonly problems: [label: string, message: string][] = [];
+
+  line(label: string, text: string): void {
+    this.lines.push([label, text]);
+  }
+
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
+  /** Something that would stop `serve` from starting (or working). */
+  problem(label: string, message: string): void {
+    this.lines.push([label, 'FAILED (see below)']);
+    this.problems.push([label, message]);
+  }
+
+  render(): string {
+    const width = Math.max(...this.lines.map(([label]) => label.length)) + 2;
+    const body = this.lines.map(([label, text]) => `  ${label.padEnd(width)}${text.replaceAll('\n', `\n  ${' '.repeat(width)}`)}`);
+    return `${body.join('\n')}\n${this.notes.map((note) => `  note: ${note}\n`).join('')}`;
+  }
+}
+
+export async function runCheck(argv: string[], env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(CHECK_USAGE);
+    return 0;
+  }
+  let loaded: LoadedServeConfig;
+  try {
+    loaded = loadServeConfig(splitFlags(argv), env, { cwd });
+  } catch (error) {
+    if (!(error instanceof ConfigError) && !(error instanceof Error && error.message.startsWith('unexpected argument'))) throw error;
+    process.stderr.write(`portico check: ${error.message}\n\nRun "portico check --help" for the options.\n`);
+    return 2;
+  }
+  const report = await check(loaded, cwd);
+  process.stdout.write(`portico ${VERSION} would run with:\n${report.render()}`);
+  if (report.problems.length > 0) {
+    const count = report.problems.length === 1 ? 'a problem' : `${report.problems.length} problems`;
+    process.stderr.write(`\nportico check: ${count}; "portico serve" would not start:\n${report.problems.map(([label, message]) => `  ${label}: ${message}\n`).join('')}`);
+    return 1;
+  }
+  process.stdout.write(`\nAll checks passed: "portico serve" with this configuration would start.\n`);
+  return 0;
+}
+
+/** Runs every check, in the order `serve` meets them. */
+export async function check(loaded: LoadedServeConfig, cwd: string): Promise<CheckReport> {
+  const { config } = loaded;
+  const report = new CheckReport();
+  report.line('configuration', sourcesOf(loaded, cwd));
+  report.line('upstream', config.upstream);
+  await checkSpec(config, report);
+  checkAuth(config, report);
+  if (config.auth === 'oauth') {
+    const target = databaseTarget(config, cwd, report);
+    if (target) {
+      await checkStore(target, report);
+      checkSecret(config, target, report);
+    }
+  }
+  checkAddresses(config, report);
+  await checkPlugins(config, report);
+  return report;
+}
+
+/** Which settings came from the config file, the environment and the flags (names only, never values). */
+function sourcesOf(loaded: LoadedServeConfig, cwd: string): string {
+  const given = Object.entries(loaded.sources) as [string, string][];
+  const flags = given.filter(([, source]) => source.startsWith('--')).map(([, source]) => source);
+  const variables = given.filter(([, source]) => source.startsWith('PORTICO_')).map(([, source]) => source);
+  const fromFile = given.filter(([, source]) => loaded.file !== undefined && source.startsWith(`${loaded.file}: `)).map(([key]) => key);
+  const parts = [
+    loaded.file ? `${loaded.file} (${fromFile.join(', ') || 'no settings'})` : `no config file (none of ${DEFAULT_CONFIG_FILES.join(', ')} in ${cwd})`,
+    variables.length ? `environment (${variables.join(', ')})` : '',
+    flags.length ? `flags (${flags.join(', ')})` : '',
+    'defaults for the rest',
+  ];
+  return parts.filter(Boolean).join('; ');
+}
+
+async function checkSpec(config: ServeConfig, report: CheckReport): Promise<void> {
+  let source = config.spec;
+  if (source === undefined) {
+    try {
+      source = await discoverSpec(config.upstream);
+    } catch (error) {
+      report.problem('spec', `cannot find the API's OpenAPI document: ${messageOf(error)}`);
+      return;
+    }
+  }
+  let catalog: Catalog;
+  try {
+    ({ catalog } = await loadCatalog(source, { maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs }));
+  } catch (error) {
+    report.problem('spec', `cannot build tools from "${source}": ${messageOf(error)}`);
+    return;
+  }
+  const dialect = `${catalog.specVersion.startsWith('2') ? 'Swagger' : 'OpenAPI'} ${catalog.specVersion}`;
+  const refresh = config.specTtl === 0 ? 'read once' : `re-read every ${config.specTtl} s`;
+  report.line('spec', `${source}${config.spec === undefined ? ' (discovered at the upstream)' : ''}\n${catalog.title}${catalog.version ? ` ${catalog.version}` : ''} (${dialect}), ${catalog.operationCount} operations; ${refresh}`);
+  const byScope: Record<Scope, number> = { read: 0, write: 0, admin: 0 };
+  for (const entry of catalog.entries) byScope[entry.scope]++;
+  const skipped = catalog.skipped.length ? `; ${catalog.skipped.length} operation${catalog.skipped.length === 1 ? '' : 's'} skipped` : '';
+  report.line('tools', `${catalog.entries.length} (${(['read', 'write', 'admin'] as const).map((scope) => `${scope} ${byScope[scope]}`).join(', ')})${skipped}`);
+  const shown = catalog.skipped.slice(0, 10);
+  for (const item of shown) report.note(`skipped ${item.operation}: ${item.reason}`);
+  if (catalog.skipped.length > shown.length) report.note(`… and ${catalog.skipped.length - shown.length} more skipped operations ("portico tools --spec ${source}" lists them all)`);
+  if (catalog.entries.length === 0) report.note('the document yields no tools: MCP clients will see an empty list');
+}
+
+function checkAuth(config: ServeConfig, report: CheckReport): void {
+  if (config.auth === 'none') {
+    const names = Object.keys(config.upstreamHeaders);
+    report.line('auth', `none: /mcp is open, no sign-in; every call goes upstream ${names.length ? `with the shared header${names.length === 1 ? '' : 's'} ${names.join(', ')}` : 'without credentials'}`);
+    if (!LOOPBACK.has(config.host)) report.note(`with auth none, anyone who can reach ${config.host}:${config.port} can call the API through /mcp: keep it behind your own access control`);
+    return;
+  }
+  // Built as createAuthorization builds it, so a bad PORTICO_UPSTREAM_CREDENTIAL is caught here too.
+  // (When plugins can supply the identity source, the plugin's description goes here.)
+  try {
+    const login = new UpstreamLogin({
+      url: new URL(config.loginPath.replace(/^\/*/, ''), `${config.upstream.replace(/\/*$/, '')}/`).href,
+      usernameField: config.loginUsernameField,
+      passwordField: config.loginPasswordField,
+      tokenField: config.loginTokenField,
+      expiresField: config.loginExpiresField,
+      roleField: config.loginRoleField,
+      userIdField: config.loginUserIdField,
+      userNameField: config.loginUserNameField,
+      credentialHeader: config.upstreamCredential,
+      roles: config.loginRoles,
+      defaultScope: config.loginDefaultScope,
+    });
+    report.line('auth', `oauth: users sign in on Portico's pages, checked by ${login.description}; each call goes upstream with the user's own token`);
+  } catch (error) {
+    report.problem('auth', `PORTICO_UPSTREAM_CREDENTIAL: ${messageOf(error)}`);
+  }
+}
+
+function databaseTarget(config: ServeConfig, cwd: string, report: CheckReport): DatabaseTarget | null {
+  try {
+    return parseDatabaseUrl(config.databaseUrl, cwd);
+  } catch (error) {
+    report.problem('store', messageOf(error));
+    return null;
+  }
+}
+
+/** Looks at the store without creating, migrating or writing anything. */
+async function checkStore(target: DatabaseTarget, report: CheckReport): Promise<void> {
+  if (target.kind === 'postgres') return checkPostgres(target, report);
+  if (target.path === ':memory:') {
+    report.line('store', 'SQLite in-memory database (sign-ins and tokens are lost when Portico stops)');
+    return;
+  }
+  const where = `SQLite database ${target.path}`;
+  if (!existsSync(target.path)) {
+    const folder = nearestFolder(dirname(target.path));
+    if (!writable(folder)) {
+      report.problem('store', `${where} does not exist, and it cannot be created: ${folder} is not writable`);
+      return;
+    }
+    report.line('store', `${where} (created at first start)`);
+    return;
+  }
+  if (!writable(target.path)) {
+    report.problem('store', `${where} is not writable by this user`);
+    return;
+  }
+  let version: number | null;
+  try {
+    const db = new Database(target.path, { readonly: true });
+    try {
+      const table = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+      version = table ? (db.query<{ version: number | null }, []>('SELECT max(version) AS version FROM schema_migrations').get()?.version ?? 0) : null;
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    report.problem('store', `${where} cannot be read: ${messageOf(error)}`);
+    return;
+  }
+  schemaLine(where, version, SQLITE_LATEST, report);
+}
+
+async function checkPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>, report: CheckReport): Promise<void> {
+  const where = `PostgreSQL database ${target.redacted}`;
+  const sql = new SQL(target.url, { adapter: 'postgres', database: target.database, max: 1, connectionTimeout: 5, idleTimeout: 5, connection: { application_name: 'portico check' } });
+  let version: number | null;
+  try {
+    const [table] = await sql<{ present: boolean }[]>`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`;
+    version = table?.present ? Number((await sql<{ version: number | null }[]>`SELECT max(version) AS version FROM schema_migrations`)[0]?.version ?? 0) : null;
+  } catch (error) {
+    const translated = translatePostgresError(error, target);
+    report.problem('store', translated instanceof Error && translated !== error ? translated.message : `${where}: ${messageOf(error).replaceAll(target.url, target.redacted)}`);
+    return;
+  } finally {
+    await sql.close({ timeout: 0 });
+  }
+  schemaLine(where, version, POSTGRES_LATEST, report);
+}
+
+function schemaLine(where: string, version: number | null, latest: number, report: CheckReport): void {
+  if (version === null) report.line('store', `${where}: reachable, no Portico tables yet (created at first start)`);
+  else if (version > latest) report.problem('store', schemaTooNew(where, version, latest).message);
+  else if (version < latest) report.line('store', `${where}: schema version ${version}, migrated to ${latest} at start`);
+  else report.line('store', `${where}: schema version ${version} (current)`);
+}
+
+/** Where the server secret would come from; its content is checked, never shown. */
+function checkSecret(config: ServeConfig, target: DatabaseTarget, report: CheckReport): void {
+  if (config.secretFile) {
+    secretFileLine(config.secretFile, 'PORTICO_SECRET_FILE', report);
+    return;
+  }
+  if (target.kind === 'postgres') {
+    report.problem('secret', 'PORTICO_SECRET_FILE is required with PostgreSQL: every instance must seal and open upstream credentials with the same secret. ' +
+        'Create one with: head -c 48 /dev/urandom | base64 > /etc/portico/secret.key && chmod 600 /etc/portico/secret.key');
+    return;
+  }
+  if (target.path === ':memory:') {
+    report.line('secret', 'generated for each start (in-memory database)');
+    return;
+  }
+  const file = join(dirname(target.path), 'secret.key');
+  if (existsSync(file)) secretFileLine(file, 'the generated secret', report);
+  else report.line('secret', `${file} (generated at first start)`);
+}
+
+function secretFileLine(file: string, what: string, report: CheckReport): void {
+  let length: number;
+  try {
+    length = readFileSync(file, 'utf8').trim().length;
+  } catch (error) {
+    report.problem('secret', `${what}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`);
+    return;
+  }
+  if (length < MIN_SECRET_LENGTH) report.problem('secret', `${what}: ${file} holds ${length} characters; the secret must have at least ${MIN_SECRET_LENGTH}`);
+  else report.line('secret', file);
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+function checkAddresses(config: ServeConfig, report: CheckReport): void {
+  const port = config.port === 0 ? '<a free port chosen at start>' : String(config.port);
+  report.line('listen', `${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+  const plainHttp = config.publicUrl !== undefined && new URL(config.publicUrl).protocol !== 'https:' && !LOOPBACK.has(new URL(config.publicUrl).hostname);
+  if (config.auth === 'oauth' && plainHttp) {
+    report.problem('public URL', `PORTICO_PUBLIC_URL must be https when users sign in through Portico (got ${config.publicUrl}); plain http is only for localhost`);
+  } else {
+    report.line('public URL', `${publicUrl}${config.publicUrl ? '' : ' (PORTICO_PUBLIC_URL unset)'}`);
+  }
+  report.line('MCP URL', config.port === 0 && !config.publicUrl ? `${publicUrl}/mcp` : endpointsOf(new URL(publicUrl)).resource);
+  report.line('MCP mode', config.mcpMode === 'stateful' ? 'stateful (MCP sessions; behind a load balancer, route by Mcp-Session-Id)' : 'stateless (plain JSON, any instance answers any request)');
+}
+
+/**
+ * Plugins. The plugin loader reports here, loading them exactly as `serve` would: one `plugins` line naming
+ * what was loaded (and what each registers), and `report.problem('plugins', …)` for one that fails to load.
+ * Plugins can rename, hide or add tools and replace the identity source: once they are loaded here, load them
+ * before `checkSpec` and `checkAuth` so those lines show what clients would really see.
+ */
+async function checkPlugins(config: ServeConfig, report: CheckReport): Promise<void> {
+  report.line('plugins', `not checked yet ("serve" loads them from ${config.plugins})`);
+}
+
+function nearestFolder(path: string): string {
+  let folder = path;
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
+  return folder;
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,122 @@
+/**
+ * @module http/front
+ * What every HTTP request goes through before its handler, whatever the route:
+ * - a request id (the client's sane `X-Request-Id`, else a new one), echoed in the answer and carried by
+ *   every log line written while answering (`ops/request-context`);
+ * - counted: `portico_http_requests_total{route,status}`, the requests in flight, and the drain that a
+ *   graceful shutdown waits for;
+ * - refused with 503 once shutting down (except the health, readiness and metrics routes);
+ * - the per-address rate limit on `/mcp` and the OAuth POSTs (`http/limits`);
+ * - an exception becomes a logged 500, never a stack trace to the client.
+ *
+ * Routes are a fixed list of labels, so the metric's series stay few whatever paths clients try.
+ */
+import type { Server } from 'bun';
+import type { Logger } from '../log';
+import type { Drain } from '../ops/drain';
+import type { GatewayMetrics } from '../ops/gateway-metrics';
+import { inRequest, REQUEST_ID_HEADER, requestIdOf } from '../ops/request-context';
+import { withCors, type GuardOptions } from './guard';
+import { limitedMcp, limitedOAuth, type RequestLimits } from './limits';
+
+export type Handler = (request: Request, server: Server<unknown>) => Response | Promise<Response>;
+
+export interface FrontOptions {
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly drain: Drain;
+  readonly limits?: RequestLimits;
+  /** CORS for the answers given here on /mcp (429, 503), like the handler's own. */
+  readonly guard: GuardOptions;
+}
+
+/** The route labels. Anything else is `other`. */
+export const ROUTES = [
+  '/mcp',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/oauth/register',
+  '/oauth/authorize',
+  '/oauth/token',
+  '/oauth/revoke',
+  '/account',
+] as const;
+export type Route = (typeof ROUTES)[number] | '/.well-known' | 'other';
+
+const KNOWN: ReadonlySet<string> = new Set(ROUTES);
+/** Answered even while shutting down: a load balancer must see /readyz fail, and an operator may watch. */
+const ALWAYS: ReadonlySet<Route> = new Set(['/healthz', '/readyz', '/metrics']);
+/** The OAuth endpoints under the per-address limit (POST only: GET /oauth/authorize shows a page). */
+const LIMITED_OAUTH: ReadonlySet<Route> = new Set(['/oauth/register', '/oauth/authorize', '/oauth/token', '/oauth/revoke']);
+
+/** The route label of a URL. */
+export function routeOf(url: string): Route {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return 'other';
+  let end = url.indexOf('?', start);
+  if (end < 0) end = url.length;
+  const path = url.slice(start, end);
+  if (KNOWN.has(path)) return path as Route;
+  return path.includes('/.well-known/') ? '/.well-known' : 'other';
+}
+
+/** `handler` behind the front; `route`: the label when it is fixed (a route of Bun's router). */
+export function front(options: FrontOptions, handler: Handler, route?: Route): Handler {
+  const { log, metrics, drain, limits, guard } = options;
+  return async function answer(request, server) {
+    const id = requestIdOf(request);
+    const label = route ?? routeOf(request.url);
+    const started = performance.now();
+    drain.enter();
+    metrics.requestStarted();
+    return inRequest({ id }, async () => {
+      let response: Response;
+      try {
+        response = await respond(request, server, label);
+      } catch (error) {
+        log.error('http.failed', { route: label, method: request.method, error: error instanceof Error ? error.message : String(error) });
+        response = label === '/mcp' ? jsonRpc(500, 'internal error; the request id is in X-Request-Id') : Response.json({ error: 'server_error', error_description: 'internal error; the request id is in X-Request-Id' }, { status: 500 });
+      } finally {
+        drain.leave();
+        metrics.requestEnded();
+      }
+      metrics.requestSeries(label, response.status).value++;
+      response = withHeader(response, REQUEST_ID_HEADER, id);
+      if (log.enabled?.('debug') !== false) log.debug('http.request', { method: request.method, route: label, status: response.status, ms: Math.round((performance.now() - started) * 10) / 10 });
+      return response;
+    });
+  };
+
+  async function respond(request: Request, server: Server<unknown>, label: Route): Promise<Response> {
+    if (drain.draining && !ALWAYS.has(label)) return shuttingDown(request, label);
+    if (limits && (label === '/mcp' ? request.method !== 'OPTIONS' : request.method === 'POST' && LIMITED_OAUTH.has(label))) {
+      const wait = limits.address(server.requestIP(request)?.address);
+      if (wait > 0) return label === '/mcp' ? withCors(request, limitedMcp(wait, 'address'), guard) : limitedOAuth(wait);
+    }
+    return handler(request, server);
+  }
+
+  function shuttingDown(request: Request, label: Route): Response {
+    const headers = { 'retry-after': '5', connection: 'close', 'cache-control': 'no-store' };
+    const message = 'this Portico instance is shutting down; try again (another instance may answer)';
+    if (label === '/mcp') return withCors(request, jsonRpc(503, message, headers), guard);
+    return Response.json({ error: 'temporarily_unavailable', error_description: message }, { status: 503, headers });
+  }
+}
+
+function jsonRpc(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status, headers });
+}
+
+/** `response` with a header set; a response with immutable headers (passed through from fetch) is copied. */
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    copy.headers.set(name, value);
+    return copy;
+  }
+}

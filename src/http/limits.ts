@@ -1,0 +1,70 @@
+/**
+ * @module http/limits
+ * Rate limits on `/mcp` and the OAuth endpoints, and the 429 answers: per token (its grant, so a refresh
+ * does not reset it) on `/mcp`, per client address on `/mcp` and the OAuth POSTs. In memory, per
+ * instance (`ops/rate-limit`): N instances behind a load balancer allow up to N times the limit.
+ *
+ * The address is the socket's. Loopback addresses are not limited unless asked for: a reverse proxy on
+ * the same host makes every user look like 127.0.0.1, and one bucket for all of them would throttle
+ * everybody; behind such a proxy, limit per address in the proxy.
+ */
+import type { RateLimitKind } from '../ops/gateway-metrics';
+import { addressKey, isLoopback, RateLimiter } from '../ops/rate-limit';
+
+export interface LimitSettings {
+  /** Requests a minute per grant on /mcp; 0: no limit. */
+  readonly perToken: number;
+  /** Requests a minute per client address on /mcp and the OAuth POSTs; 0: no limit. */
+  readonly perAddress: number;
+  /** Count loopback addresses too (clients connect from this host directly, not through a proxy). */
+  readonly loopback: boolean;
+  /** Told about every refusal (metrics). */
+  readonly onLimited?: (kind: RateLimitKind) => void;
+  readonly now?: () => number;
+}
+
+export class RequestLimits {
+  private readonly byToken: RateLimiter;
+  private readonly byAddress: RateLimiter;
+
+  constructor(private readonly settings: LimitSettings) {
+    this.byToken = new RateLimiter({ perMinute: settings.perToken, now: settings.now });
+    this.byAddress = new RateLimiter({ perMinute: settings.perAddress, now: settings.now });
+  }
+
+  /** 0 when `address` may send one more request, else the seconds to wait. */
+  address(address: string | undefined): number {
+    if (!this.byAddress.enabled || address === undefined || (!this.settings.loopback && isLoopback(address))) return 0;
+    const wait = this.byAddress.take(addressKey(address));
+    if (wait > 0) this.settings.onLimited?.('address');
+    return wait;
+  }
+
+  /** 0 when the grant may send one more request, else the seconds to wait. */
+  grant(grantId: string): number {
+    const wait = this.byToken.take(grantId);
+    if (wait > 0) this.settings.onLimited?.('token');
+    return wait;
+  }
+
+  stop(): void {
+    this.byToken.stop();
+    this.byAddress.stop();
+  }
+}
+
+const WHO: Readonly<Record<RateLimitKind, string>> = { token: 'this connection (its access token)', address: 'this address' };
+
+/** A 429 on /mcp: a JSON-RPC error a client shows, and Retry-After. */
+export function limitedMcp(seconds: number, kind: RateLimitKind): Response {
+  const message = `Too many requests from ${WHO[kind]}; retry after ${seconds} s`;
+  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 429, headers: { 'retry-after': String(seconds), 'cache-control': 'no-store' } });
+}
+
+/** A 429 on an OAuth endpoint: an OAuth error body (RFC 6749 §5.2 shape), and Retry-After. */
+export function limitedOAuth(seconds: number): Response {
+  return Response.json(
+    { error: 'temporarily_unavailable', error_description: `too many requests from this address; retry after ${seconds} s` },
+    { status: 429, headers: { 'retry-after': String(seconds), 'cache-control': 'no-store', pragma: 'no-cache' } },
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * @module http/ops-routes
+ * The operator's routes: `/healthz` (the process answers), `/readyz` (it should get traffic: the store
+ * answers, a catalog is loaded, it is not shutting down) and `/metrics` (Prometheus text).
+ *
+ * Who may read `/metrics`: with `PORTICO_METRICS_TOKEN` set, whoever sends `Authorization: Bearer <it>`,
+ * from any address (loopback too: a reverse proxy on this host would otherwise expose it to everyone);
+ * without it, only connections from a loopback address (a scraper or an agent on the same host).
+ */
+import type { Server } from 'bun';
+import { timingSafeEqual } from 'node:crypto';
+import type { GatewayMetrics } from '../ops/gateway-metrics';
+import { PROMETHEUS_CONTENT_TYPE } from '../ops/metrics';
+import { isLoopback } from '../ops/rate-limit';
+import type { Readiness } from '../ops/readiness';
+
+const NO_STORE = { 'cache-control': 'no-store' };
+
+export function healthz(): Response {
+  return Response.json({ status: 'ok' }, { headers: NO_STORE });
+}
+
+export function readyz(readiness: Readiness): () => Promise<Response> {
+  return () => readiness.response();
+}
+
+export function metricsRoute(metrics: GatewayMetrics, token: string | undefined): (request: Request, server: Server<unknown>) => Response {
+  const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
+  return (request, server) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
+    if (expected) {
+      const given = Buffer.from(request.headers.get('authorization') ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        return Response.json({ error: 'send Authorization: Bearer <PORTICO_METRICS_TOKEN> to read the metrics' }, { status: 401, headers: { 'www-authenticate': 'Bearer', ...NO_STORE } });
+      }
+    } else {
+      const address = server.requestIP(request)?.address;
+      if (!address || !isLoopback(address)) {
+        return Response.json({ error: 'the metrics are only served to loopback addresses; set PORTICO_METRICS_TOKEN to read them from elsewhere' }, { status: 403, headers: NO_STORE });
+      }
+    }
+    return new Response(request.method === 'HEAD' ? null : metrics.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE, ...NO_STORE } });
+  };
+}

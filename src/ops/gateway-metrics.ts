@@ -1,0 +1,137 @@
+/**
+ * @module ops/gateway-metrics
+ * What Portico counts, under which names. HTTP requests are counted by the front of the HTTP server
+ * (`http/front`), tool calls by the `onCall` hook every call reports to, and the authorization server's
+ * and the catalog's events by listening to the log events they already write (`observeLog`): those
+ * modules need no metrics code of their own.
+ *
+ * Every label has a bounded set of values: routes are a fixed list, statuses are HTTP's, tools are the
+ * catalog's names, outcomes and kinds are enumerations below.
+ */
+import type { LogLevel, Logger } from '../log';
+import type { CallEvent } from '../mcp/tool-requests';
+import { callOutcome } from './call-outcome';
+import { Registry, type Value } from './metrics';
+
+/** Latency buckets (seconds): fast local APIs up to the slow ones near the default 30 s upstream timeout. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export type RateLimitKind = 'token' | 'address';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests = this.registry.counter('portico_http_requests_total', 'HTTP requests answered, by route and status', ['route', 'status']);
+  private readonly inFlight = this.registry.gauge('portico_http_requests_in_flight', 'HTTP requests being answered now (open SSE streams not included)').labels();
+  private readonly rateLimited = this.registry.counter('portico_rate_limited_total', 'Requests refused with 429, by the limit they hit (token or client address)', ['limit']);
+  private readonly toolCalls = this.registry.counter('portico_tool_calls_total', 'Tool calls, by tool and outcome (ok, tool_error, upstream_error, denied, refused, invalid_arguments)', ['tool', 'outcome']);
+  private readonly toolDuration = this.registry.histogram('portico_tool_call_duration_seconds', 'Time from a tools/call to its result, by tool', ['tool'], LATENCY_BUCKETS);
+  private readonly upstreamDuration = this.registry.histogram('portico_upstream_request_duration_seconds', 'Time the API took to answer a call (retries and redirects included)', [], LATENCY_BUCKETS).labels();
+  private readonly upstreamErrors = this.registry.counter('portico_upstream_errors_total', 'Calls the API answered with an error status, or did not answer (status_class="none": unreachable, timed out, cut off)', ['status_class']);
+  private readonly tokensIssued = this.registry.counter('portico_oauth_tokens_issued_total', 'Access and refresh token pairs issued for an authorization code').labels();
+  private readonly tokensRefreshed = this.registry.counter('portico_oauth_tokens_refreshed_total', 'Refresh token rotations').labels();
+  private readonly tokensRevoked = this.registry.counter('portico_oauth_tokens_revoked_total', 'Revocations: kind="access" or "refresh" through /oauth/revoke, "grant" on the account page', ['kind']);
+  private readonly catalogRefreshes = this.registry.counter('portico_catalog_refreshes_total', 'Refreshes of the OpenAPI document, by outcome (unchanged, rebuilt, changed, failed)', ['outcome']);
+  private readonly catalogSuccess = this.registry.gauge('portico_catalog_last_success_timestamp_seconds', 'When the catalog was last loaded or confirmed current (Unix time)').labels();
+
+  /** `sessions`: open MCP sessions now; `tools`: tools in the catalog served now. */
+  constructor(read: { sessions: () => number; tools: () => number }) {
+    this.registry.collected('portico_mcp_sessions', 'Open MCP sessions (stateful mode)', read.sessions);
+    this.registry.collected('portico_catalog_tools', 'Tools in the catalog being served', () => {
+      try {
+        return read.tools();
+      } catch {
+        return 0;
+      }
+    });
+    this.registry.gauge('process_start_time_seconds', 'When this process started (Unix time)').labels().set(Math.round(performance.timeOrigin / 1000));
+    this.registry.collected('process_resident_memory_bytes', 'Resident memory of this process', () => process.memoryUsage.rss());
+    for (const kind of ['token', 'address'] as const) this.rateLimited.labels(kind);
+    for (const outcome of ['unchanged', 'rebuilt', 'changed', 'failed']) this.catalogRefreshes.labels(outcome);
+  }
+
+  /** The series of `route` and `status`, for the caller to keep (see `http/front`). */
+  requestSeries(route: string, status: number): Value {
+    return this.requests.labels(route, status);
+  }
+
+  requestStarted(): void {
+    this.inFlight.value++;
+  }
+
+  requestEnded(): void {
+    this.inFlight.value--;
+  }
+
+  limited(kind: RateLimitKind): void {
+    this.rateLimited.labels(kind).value++;
+  }
+
+  /** A tool call ended (the `onCall` hook). */
+  toolCall(event: CallEvent): void {
+    const { outcome, status } = callOutcome(event);
+    const seconds = event.latencyMs / 1000;
+    this.toolCalls.labels(event.tool, outcome).value++;
+    this.toolDuration.labels(event.tool).observe(seconds);
+    if (event.stage !== 'called') return;
+    this.upstreamDuration.observe(seconds);
+    if (outcome === 'upstream_error') this.upstreamErrors.labels(status === undefined ? 'none' : `${Math.floor(status / 100)}xx`).value++;
+  }
+
+  /** Counts what a log event says happened (tokens, catalog refreshes). */
+  observeLog(event: string, fields: Record<string, unknown> | undefined): void {
+    switch (event) {
+      case 'oauth.token_issued':
+        this.tokensIssued.value++;
+        return;
+      case 'oauth.token_refreshed':
+        this.tokensRefreshed.value++;
+        return;
+      case 'oauth.token_revoked':
+        this.tokensRevoked.labels(fields?.kind === 'refresh' ? 'refresh' : 'access').value++;
+        return;
+      case 'oauth.grant_revoked':
+        this.tokensRevoked.labels('grant').value++;
+        return;
+      case 'catalog.loaded':
+        this.catalogSuccess.set(Date.now() / 1000);
+        return;
+      case 'catalog.unchanged':
+        this.refreshed('unchanged');
+        return;
+      case 'catalog.rebuilt':
+        this.refreshed('rebuilt');
+        return;
+      case 'catalog.changed':
+        this.refreshed('changed');
+        return;
+      case 'catalog.refresh_failed':
+        this.catalogRefreshes.labels('failed').value++;
+        return;
+    }
+  }
+
+  /** A logger that writes through `log` and counts the events above. */
+  observing(log: Logger): Logger {
+    const pass = (level: LogLevel) => (event: string, fields?: Record<string, unknown>) => {
+      this.observeLog(event, fields);
+      log[level](event, fields);
+    };
+    return {
+      debug: pass('debug'),
+      info: pass('info'),
+      warn: pass('warn'),
+      error: pass('error'),
+      enabled: (level) => log.enabled?.(level) ?? true,
+      redact: (secret) => log.redact?.(secret),
+    };
+  }
+
+  render(): string {
+    return this.registry.render();
+  }
+
+  private refreshed(outcome: string): void {
+    this.catalogRefreshes.labels(outcome).value++;
+    this.catalogSuccess.set(Date.now() / 1000);
+  }
+}

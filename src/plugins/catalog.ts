@@ -1,0 +1,126 @@
+/**
+ * @module plugins/catalog
+ * The catalog as plugins shape it: each rule sees every tool as a draft it may rename, re-describe,
+ * re-scope, hide, or pin arguments of; plugin tools are added after. Runs on every catalog (re)build.
+ */
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Caller, PluginTool, ToolDraft, ToolInfo } from '../../plugins/portico';
+import type { CatalogEntry, Scope } from '../catalog/types';
+import { PluginError, whereIn } from './errors';
+import type { PluginHost } from './host';
+
+/** A pinned argument's value: fixed, or worked out from the caller on each call. */
+export type PinnedValue = unknown | ((caller: Caller | undefined) => unknown);
+
+/** An operation of the API, as published after the rules. */
+export interface OperationEntry extends CatalogEntry {
+  readonly kind: 'operation';
+  /** Arguments filled server-side on every call (removed from the published schema). */
+  readonly pinned: ReadonlyMap<string, PinnedValue>;
+  readonly info: ToolInfo;
+}
+
+/** A tool a plugin added, with its handler. */
+export interface PluginEntry {
+  readonly kind: 'plugin';
+  readonly tool: Tool;
+  readonly scope: Scope;
+  readonly plugin: string;
+  readonly handler: PluginTool['handler'];
+  readonly info: ToolInfo;
+}
+
+export type ToolEntry = OperationEntry | PluginEntry;
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+
+/** `entries` after every plugin's rules, plus the plugins' tools. Throws `PluginError` naming the plugin at fault. */
+export function applyPlugins(host: PluginHost | undefined, entries: readonly CatalogEntry[]): ToolEntry[] {
+  const drafts = entries.map(draftOf);
+  for (const { plugin, value: rule } of host?.rules ?? []) {
+    try {
+      rule(drafts.filter((draft) => !draft.hidden));
+    } catch (error) {
+      throw new PluginError(plugin, `${whereIn(plugin, error)}: its catalog rule failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+  const published: ToolEntry[] = [];
+  const names = new Map<string, string>();
+  const claim = (name: string, by: string) => {
+    if (!TOOL_NAME.test(name)) throw new PluginError(by, `${by}: the tool name "${name}" must match ${TOOL_NAME}`);
+    const other = names.get(name);
+    if (other) throw new PluginError(by, `${by}: the tool name "${name}" is already used by ${other}`);
+    names.set(name, by);
+  };
+  for (const draft of drafts) {
+    if (draft.hidden) continue;
+    if (!SCOPES.includes(draft.scope)) throw new PluginError(draft.changedBy ?? 'a plugin', `the scope of "${draft.name}" was set to "${String(draft.scope)}"; use read, write or admin`);
+    claim(draft.name, draft.entry.tool.name === draft.name ? `the operation ${draft.entry.target.method.toUpperCase()} ${draft.entry.target.path}` : 'a renamed operation');
+    published.push(publish(draft));
+  }
+  for (const { plugin, value: tool } of host?.tools ?? []) {
+    claim(tool.name, plugin);
+    const scope = tool.scope ?? 'read';
+    const published_: Tool = {
+      name: tool.name,
+      ...(tool.title && { title: tool.title }),
+      description: tool.description,
+      inputSchema: tool.inputSchema as Tool['inputSchema'],
+      ...(tool.annotations && { annotations: tool.annotations }),
+    };
+    published.push({ kind: 'plugin', tool: published_, scope, plugin, handler: tool.handler, info: { name: tool.name, title: tool.title, description: tool.description, scope, inputSchema: tool.inputSchema, annotations: tool.annotations } });
+  }
+  return published;
+}
+
+interface Draft extends ToolDraft {
+  readonly entry: CatalogEntry;
+  hidden: boolean;
+  readonly pins: Map<string, PinnedValue>;
+  changedBy?: string;
+}
+
+function draftOf(entry: CatalogEntry): Draft {
+  const { tool, target } = entry;
+  const draft: Draft = {
+    entry,
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    scope: entry.scope,
+    inputSchema: tool.inputSchema,
+    annotations: tool.annotations,
+    operation: { method: target.method.toUpperCase(), path: target.path, operationId: target.operationId, tags: target.tags },
+    hidden: false,
+    pins: new Map(),
+    hide() {
+      draft.hidden = true;
+    },
+    pin(name, value) {
+      const properties = (tool.inputSchema.properties ?? {}) as Record<string, unknown>;
+      if (!Object.hasOwn(properties, name)) throw new Error(`"${tool.name}" has no argument "${name}" to pin (it has: ${Object.keys(properties).join(', ') || 'none'})`);
+      draft.pins.set(name, value);
+    },
+  };
+  return draft;
+}
+
+function publish(draft: Draft): OperationEntry {
+  const { entry } = draft;
+  let inputSchema = entry.tool.inputSchema;
+  if (draft.pins.size > 0) {
+    const properties = { ...(inputSchema.properties ?? {}) };
+    for (const name of draft.pins.keys()) delete properties[name];
+    const required = (inputSchema.required ?? []).filter((name) => !draft.pins.has(name));
+    const { required: _, ...rest } = inputSchema;
+    inputSchema = required.length > 0 ? { ...rest, properties, required } : { ...rest, properties };
+  }
+  const tool: Tool = { ...entry.tool, name: draft.name, inputSchema };
+  if (draft.title === undefined) delete tool.title;
+  else tool.title = draft.title;
+  if (draft.description === undefined) delete tool.description;
+  else tool.description = draft.description;
+  const info: ToolInfo = { name: draft.name, title: draft.title, description: draft.description, scope: draft.scope, inputSchema, annotations: tool.annotations, operation: draft.operation };
+  return { ...entry, kind: 'operation', tool, scope: draft.scope, pinned: draft.pins, info };
+}

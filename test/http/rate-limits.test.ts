@@ -1,0 +1,151 @@
+/**
+ * Rate limits over real HTTP: per token (its grant) on /mcp, per client address on /mcp and the OAuth POSTs;
+ * 429 with Retry-After and an error body the client understands, then allowed again once the bucket refills.
+ */
+import { afterAll, describe, expect, test } from 'bun:test';
+import { ALICE, BOB } from '../fixtures/signed-in-gateway';
+import { connect, mcpRequest, refreshGrant } from '../fixtures/oauth-http';
+import { removeTempDirs } from '../fixtures/temp';
+import { addressKey, isLoopback, RateLimiter } from '../../src/ops/rate-limit';
+import { sample, startOpsGateway } from './gateway';
+
+afterAll(removeTempDirs);
+
+const tokenForm = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code' } as const; // no client: 401 invalid_client
+
+describe('per token on /mcp', () => {
+  test('60 a minute: a burst of 60 passes, the 61st gets 429 and Retry-After, a second later one more passes; other tokens are not affected', async () => {
+    const gw = await startOpsGateway({ PORTICO_MCP_MODE: 'stateless', PORTICO_RATE_LIMIT_MCP: '60' });
+    try {
+      const publicUrl = new URL(gw.gateway.mcpUrl).origin;
+      const alice = await connect(gw.origin, publicUrl, ALICE);
+      const bob = await connect(gw.origin, publicUrl, BOB);
+      const statuses = [];
+      for (let i = 0; i < 60; i++) statuses.push((await mcpRequest(gw.mcpUrl, alice.tokens.access_token, 'tools/list')).status);
+      expect(statuses.every((status) => status === 200)).toBe(true);
+
+      const limited = await mcpRequest(gw.mcpUrl, alice.tokens.access_token, 'tools/list');
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('1');
+      expect(limited.json).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: 'Too many requests from this connection (its access token); retry after 1 s' }, id: null });
+
+      // the limit is the grant's: a refreshed token does not start a new bucket
+      const refreshed = await refreshGrant(gw.origin, alice.clientId, alice.tokens.refresh_token);
+      expect(refreshed.status).toBe(200);
+      expect((await mcpRequest(gw.mcpUrl, refreshed.json.access_token, 'tools/list')).status).toBe(429);
+      // another user's connection has its own
+      expect((await mcpRequest(gw.mcpUrl, bob.tokens.access_token, 'tools/list')).status).toBe(200);
+
+      await Bun.sleep(1100);
+      expect((await mcpRequest(gw.mcpUrl, refreshed.json.access_token, 'tools/list')).status).toBe(200);
+
+      const metrics = await (await fetch(`${gw.origin}/metrics`)).text();
+      expect(sample(metrics, 'portico_rate_limited_total', 'limit="token"')).toBe(2);
+      expect(sample(metrics, 'portico_http_requests_total', 'route="/mcp",status="429"')).toBe(2);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test('0 turns it off', async () => {
+    const gw = await startOpsGateway({ PORTICO_MCP_MODE: 'stateless', PORTICO_RATE_LIMIT_MCP: '0' });
+    try {
+      const { tokens } = await connect(gw.origin, new URL(gw.gateway.mcpUrl).origin, ALICE);
+      const answers = await Promise.all(Array.from({ length: 150 }, () => mcpRequest(gw.mcpUrl, tokens.access_token, 'tools/list')));
+      expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
+describe('per client address', () => {
+  test('/oauth/token and /mcp share the address budget: 429 with an OAuth error, resp. a JSON-RPC error; /healthz is never limited; allowed again after Retry-After', async () => {
+    const gw = await startOpsGateway({ PORTICO_RATE_LIMIT_IP: '30', PORTICO_RATE_LIMIT_LOOPBACK: 'true' });
+    try {
+      for (let i = 0; i < 30; i++) expect((await fetch(`${gw.origin}/oauth/token`, tokenForm)).status).toBe(401);
+      const limited = await fetch(`${gw.origin}/oauth/token`, tokenForm);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('2');
+      expect(limited.headers.get('cache-control')).toBe('no-store');
+      expect(await limited.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'too many requests from this address; retry after 2 s' });
+
+      const mcp = await mcpRequest(gw.mcpUrl, undefined, 'tools/list');
+      expect(mcp.status).toBe(429);
+      expect(mcp.json.error.message).toBe('Too many requests from this address; retry after 2 s');
+      for (const path of ['/oauth/register', '/oauth/revoke']) expect((await fetch(`${gw.origin}${path}`, { method: 'POST' })).status).toBe(429);
+      // not limited: health, metrics, pages, discovery
+      for (const path of ['/healthz', '/readyz', '/metrics', '/.well-known/oauth-protected-resource/mcp']) expect((await fetch(`${gw.origin}${path}`)).status).toBe(200);
+
+      await Bun.sleep(2100);
+      expect((await fetch(`${gw.origin}/oauth/token`, tokenForm)).status).toBe(401);
+      const metrics = await (await fetch(`${gw.origin}/metrics`)).text();
+      expect(sample(metrics, 'portico_rate_limited_total', 'limit="address"')).toBe(4);
+      expect(sample(metrics, 'portico_http_requests_total', 'route="/oauth/token",status="429"')).toBe(1);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test('loopback addresses are not counted by default (a reverse proxy on this host would put every user in one bucket)', async () => {
+    const gw = await startOpsGateway({ PORTICO_RATE_LIMIT_IP: '5' });
+    try {
+      for (let i = 0; i < 20; i++) expect((await fetch(`${gw.origin}/oauth/token`, tokenForm)).status).toBe(401);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test('the defaults never bother a normal client: a whole sign-in and a burst of calls', async () => {
+    const gw = await startOpsGateway({ PORTICO_MCP_MODE: 'stateless', PORTICO_RATE_LIMIT_LOOPBACK: 'true' });
+    try {
+      const { tokens } = await connect(gw.origin, new URL(gw.gateway.mcpUrl).origin, ALICE);
+      const answers = await Promise.all(Array.from({ length: 300 }, () => mcpRequest(gw.mcpUrl, tokens.access_token, 'tools/list')));
+      expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
+describe('the token buckets (ops/rate-limit)', () => {
+  test('bursts up to the limit, refills at limit/60 per second, says how long to wait; full buckets are forgotten', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ perMinute: 6, now: () => now });
+    try {
+      for (let i = 0; i < 6; i++) expect(limiter.take('k')).toBe(0);
+      expect(limiter.take('k')).toBe(10);
+      now += 5_000;
+      expect(limiter.take('k')).toBe(5);
+      now += 5_000;
+      expect(limiter.take('k')).toBe(0);
+      expect(limiter.take('other')).toBe(0);
+      now += 60_000;
+      limiter.sweep();
+      expect(limiter.size).toBe(0);
+    } finally {
+      limiter.stop();
+    }
+  });
+
+  test('never more than maxKeys buckets', () => {
+    const limiter = new RateLimiter({ perMinute: 10, maxKeys: 100 });
+    try {
+      for (let i = 0; i < 1000; i++) limiter.take(`10.0.${i >> 8}.${i & 255}`);
+      expect(limiter.size).toBeLessThanOrEqual(100);
+    } finally {
+      limiter.stop();
+    }
+  });
+
+  test('addresses: IPv4 as is, IPv4-mapped as IPv4, IPv6 by its /64; loopback recognised in every form', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    for (const address of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) expect(isLoopback(address)).toBe(true);
+    for (const address of ['10.0.0.1', '::2', '2001:db8::1', '::ffff:10.0.0.1']) expect(isLoopback(address)).toBe(false);
+  });
+});
