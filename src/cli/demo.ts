@@ -62,7 +62,7 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
   const who = user ? `the gateway calls it as ${user.email} (no sign-in)` : 'sign in as one of the demo users when your MCP client opens the browser';
   process.stderr.write(
     `\nDemo API: ${demo.baseUrl} (document ${demo.specUrl}); ${who}.\n` +
-      `Demo users (email / password, role): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n`,
+      `Demo users (email / password): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n`,
   );
   // the gateway first, gracefully (its calls in flight still reach the demo API), then the demo API
   await stopOnSignal((graceMs, signal) => gateway.stop({ graceMs, reason: signal }), config.shutdownSeconds * 1000);

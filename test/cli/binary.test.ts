@@ -108,6 +108,36 @@ describe('dist/portico', () => {
     }
   });
 
+  test('loads a .ts plugin from a folder at run time (transpiled by the binary), with the policy and the tool it adds', async () => {
+    const folder = tempDir();
+    writeFileSync(
+      join(folder, 'policy.ts'),
+      `import type { PluginApi } from './portico';
+export default function (api: PluginApi): void {
+  const greeting: string = 'hello from a plugin';
+  api.catalog((tools) => { for (const tool of tools) if (tool.name === 'list_regions' || tool.name.startsWith('delete_')) tool.hide(); });
+  api.beforeCall((call) => (call.tool.name === 'create_project' ? { deny: 'no new projects today' } : undefined));
+  api.addTool({ name: 'greet', description: 'says hello', inputSchema: { type: 'object' }, handler: () => ({ content: [{ type: 'text', text: greeting }] }) });
+}
+`,
+    );
+    const demo = await startPortico([BINARY, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com', '--plugins', folder], { PORTICO_MCP_MODE: 'stateless' });
+    const client = new Client({ name: 'binary-plugin-test', version: '1' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl)));
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names).toContain('greet');
+      expect(names.some((name) => name.startsWith('delete_'))).toBe(false);
+      const greeting = (await client.callTool({ name: 'greet', arguments: {} })) as { content: { text: string }[] };
+      expect(greeting.content[0]!.text).toBe('hello from a plugin');
+      const denied = (await client.callTool({ name: 'create_project', arguments: { org_id: 'org_2n4x7c1v', name: 'x' } })) as { isError?: boolean; content: { text: string }[] };
+      expect(denied.content[0]!.text).toContain('no new projects today');
+    } finally {
+      await client.close();
+      expect(await demo.stop()).toBe(0);
+    }
+  });
+
   test('fails cleanly on a broken document', async () => {
     const { code, stderr } = await run([BINARY, 'tools', '--spec', '/nonexistent/spec.yaml']);
     expect(code).toBe(1);
