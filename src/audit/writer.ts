@@ -10,7 +10,9 @@ import type { AuditEntry, AuditStore } from '../store';
 
 const FLUSH_MS = 200;
 const BATCH = 100;
-const MAX_QUEUED = 10_000;
+const MAX_QUEUED = 50_000;
+/** Entries per transaction. */
+const MAX_BATCH = 500;
 
 export class AuditWriter {
   private queue: AuditEntry[] = [];
@@ -51,14 +53,15 @@ export class AuditWriter {
 
   private async write(): Promise<void> {
     while (this.queue.length > 0) {
-      const entry = this.queue[0]!;
+      const batch = this.queue.slice(0, MAX_BATCH);
       try {
-        await this.store.appendAudit(entry);
+        // one transaction per batch: a round trip (or a WAL commit) per call cannot keep up with a busy gateway
+        await this.store.appendAudits(batch);
       } catch (error) {
         this.log.warn('audit.write_failed', { queued: this.queue.length, reason: error instanceof Error ? error.message : String(error) });
         return; // kept: the next flush tries again
       }
-      this.queue.shift();
+      this.queue.splice(0, batch.length);
     }
     if (this.dropped > 0) {
       this.log.error('audit.dropped', { entries: this.dropped, reason: 'the database was unreachable for too long' });

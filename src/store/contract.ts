@@ -244,6 +244,8 @@ export interface SnapshotStore {
 /** The audit log of tool calls. */
 export interface AuditStore {
   appendAudit(entry: AuditEntry): Promise<void>;
+  /** Appends several entries in one transaction (all or none): what a busy gateway writes. */
+  appendAudits(entries: readonly AuditEntry[]): Promise<void>;
   /** Matching entries, newest first. */
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
 }

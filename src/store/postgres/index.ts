@@ -281,6 +281,12 @@ class PostgresStore implements Store {
     await this.#run((sql) => Q.appendAudit(sql, entry));
   }
 
+  async appendAudits(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // one statement: a round trip per entry cannot keep up with a busy gateway
+    await this.#run((sql) => Q.appendAudits(sql, entries));
+  }
+
   queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
     return this.#idempotent(async (sql) => (await Q.queryAudit(sql, query)).map(toAudit));
   }

@@ -124,6 +124,10 @@ export const Q = {
     sql`INSERT INTO audit_log (at, user_id, client_id, tool, outcome, upstream_status, latency_ms, detail)
       VALUES (${e.at}, ${e.userId}, ${e.clientId}, ${e.tool}, ${e.outcome}, ${e.upstreamStatus},
         ${e.latencyMs}::double precision, ${e.detail})`,
+  appendAudits: (sql: SQL, entries: readonly AuditEntry[]) =>
+    sql`INSERT INTO audit_log ${sql(
+      entries.map((e) => ({ at: e.at, user_id: e.userId, client_id: e.clientId, tool: e.tool, outcome: e.outcome, upstream_status: e.upstreamStatus, latency_ms: e.latencyMs, detail: e.detail })),
+    )}`,
   /** A NULL filter matches everything, so one prepared statement serves every combination. */
   queryAudit: (sql: SQL, q: AuditQuery) => {
     const userId = q.userId ?? null;

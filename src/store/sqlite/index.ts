@@ -101,6 +101,7 @@ class SqliteStore implements Store {
   readonly #rotate: (input: RotateInput) => RotateResult;
   readonly #deleteClient: (id: string) => boolean;
   readonly #sweep: (now: number) => SweepResult;
+  readonly #appendAudits: (entries: readonly AuditEntry[]) => void;
 
   constructor(db: Database, description: string) {
     this.#db = db;
@@ -109,6 +110,9 @@ class SqliteStore implements Store {
       const wrapped = db.transaction(fn);
       return (...args: A): T => wrapped.immediate(...args);
     };
+    this.#appendAudits = tx((entries: readonly AuditEntry[]) => {
+      for (const entry of entries) this.#insertAudit(entry);
+    });
     this.#issueGrant = tx((input: IssueGrantInput) => {
       const { grant } = input;
       this.#stmt(SQL.insertGrant).run({
@@ -342,17 +346,25 @@ class SqliteStore implements Store {
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
+    return this.#run(() => this.#insertAudit(entry));
+  }
+
+  appendAudits(entries: readonly AuditEntry[]): Promise<void> {
     return this.#run(() => {
-      this.#stmt(SQL.appendAudit).run({
-        at: entry.at,
-        user_id: entry.userId,
-        client_id: entry.clientId,
-        tool: entry.tool,
-        outcome: entry.outcome,
-        upstream_status: entry.upstreamStatus,
-        latency_ms: entry.latencyMs,
-        detail: entry.detail,
-      });
+      if (entries.length > 0) this.#appendAudits(entries);
+    });
+  }
+
+  #insertAudit(entry: AuditEntry): void {
+    this.#stmt(SQL.appendAudit).run({
+      at: entry.at,
+      user_id: entry.userId,
+      client_id: entry.clientId,
+      tool: entry.tool,
+      outcome: entry.outcome,
+      upstream_status: entry.upstreamStatus,
+      latency_ms: entry.latencyMs,
+      detail: entry.detail,
     });
   }
 

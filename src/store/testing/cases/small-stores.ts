@@ -137,6 +137,16 @@ export function auditCases(ctx: SuiteContext): void {
       expect(read[0]!.id).toBeGreaterThan(read[1]!.id);
     });
 
+    test('a batch is appended in order, every field kept; an empty batch is nothing', async () => {
+      const store = ctx.store();
+      const userId = uid('user');
+      const batch = Array.from({ length: 250 }, (_, i) => entry({ userId, at: T0 + i, tool: `t${i}`, latencyMs: i / 4, detail: i % 2 ? null : `{"i":${i}}` }));
+      await store.appendAudits(batch);
+      await store.appendAudits([]);
+      const read = await store.queryAudit({ userId, limit: 1000 });
+      expect(read.map(({ id: _, ...rest }) => rest)).toEqual([...batch].reverse());
+    });
+
     test('entries of the same millisecond come newest first too', async () => {
       const store = ctx.store();
       const userId = uid('user');
