@@ -13,11 +13,16 @@
  * tools/list from cache < 5 ms. Exits 1 when a target is missed.
  *
  * Then the tools/call benchmark (test/bench/proxy.ts, issue 4: Portico vs the API directly vs a bare Bun
- * reverse proxy, under wrk) in its own process; it needs wrk (`apt-get install wrk`).
+ * reverse proxy, under wrk) and the store benchmark (test/bench/store.ts, issue 7: token validation and the
+ * full tools/call path with SQLite in memory, a SQLite file and PostgreSQL), each in its own process; they
+ * need wrk (`apt-get install wrk`), the store benchmark PostgreSQL's binaries too (`apt-get install postgresql`).
  *
- *   bun run bench            # both specs, 3 runs each, then the proxy benchmark
+ *   bun run bench            # both specs, 3 runs each, then the proxy and the store benchmarks
  *   BENCH_RUNS=1 bun run bench github
  *   bun run bench proxy      # only the proxy benchmark
+ *   bun run bench store      # only the store benchmark
+ *
+ * Exit code: 1 when a target is missed anywhere; otherwise 2 when a benchmark could not run (its own code).
  */
 import { resolve } from 'node:path';
 import { npmSpec, type NpmSpecName } from '../fixtures/npm-specs';
@@ -34,11 +39,26 @@ const SERVE_TARGET_MS = 5;
 const only = process.argv.slice(2);
 const chosen = only.length > 0 ? SPECS.filter((spec) => only.includes(spec.name)) : SPECS;
 const withProxy = only.length === 0 || only.includes('proxy');
+const withStore = only.length === 0 || only.includes('store');
 
-/** The tools/call benchmark (test/bench/proxy.ts) in its own process; its exit code. */
-async function runProxyBench(): Promise<number> {
-  const child = Bun.spawn([process.execPath, 'test/bench/proxy.ts'], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' });
-  return child.exited;
+let running: ReturnType<typeof Bun.spawn> | undefined;
+
+/** A wrk-based benchmark (test/bench/proxy.ts, test/bench/store.ts) in its own process; its exit code. */
+async function runBench(script: string): Promise<number> {
+  running = Bun.spawn([process.execPath, script], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' });
+  const code = await running.exited;
+  running = undefined;
+  return code;
+}
+
+// Ctrl-C reaches the benchmark in its process group too; a plain kill of this process is passed on. Either way
+// it is waited for: it stops what it started (processes, PostgreSQL) before this process exits.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (!running) process.exit(130);
+    running.kill('SIGTERM');
+    void running.exited.then(() => process.exit(130));
+  });
 }
 
 /** One fresh process: `bun test/bench/catalog-build.ts <spec>`. */
@@ -65,8 +85,8 @@ const judge = (ok: boolean) => {
   return ok ? 'PASS' : 'FAIL';
 };
 
-// `bun run bench proxy` alone skips the catalog part (and its header and empty table)
-const withCatalog = chosen.length > 0 || !withProxy;
+// `bun run bench proxy` (or `store`) alone skips the catalog part (and its header and empty table)
+const withCatalog = chosen.length > 0 || !(withProxy || withStore);
 if (withCatalog) console.log(`Portico catalog benchmark — bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs, ${RUNS} fresh process(es) per spec\n`);
 for (const spec of chosen) {
   const path = await npmSpec(spec.name); // download outside the timed runs
@@ -107,9 +127,13 @@ if (withCatalog) {
   for (const row of rows) console.log(line(row));
   if (failed) console.log('Some targets were missed (FAIL above).');
 }
-let proxyCode = 0;
+const codes = [failed ? 1 : 0];
 if (withProxy) {
   if (withCatalog) console.log('');
-  proxyCode = await runProxyBench();
+  codes.push(await runBench('test/bench/proxy.ts'));
 }
-if (failed || proxyCode !== 0) process.exit(1);
+if (withStore) {
+  if (withCatalog || withProxy) console.log('');
+  codes.push(await runBench('test/bench/store.ts'));
+}
+process.exit(codes.includes(1) ? 1 : (codes.find((code) => code !== 0) ?? 0));

@@ -30,12 +30,37 @@
  *
  * wrk is not installed by this script: `apt-get install wrk`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Subprocess } from 'bun';
+import {
+  CALL_BODY,
+  type Child,
+  cpuMs,
+  describeError,
+  expectProject,
+  expectToolResult,
+  fmtDelta,
+  fmtMs,
+  fmtPct,
+  fmtRps,
+  login,
+  luaScript,
+  MCP_HEADERS,
+  mcpPost,
+  positive,
+  PROJECT_ID,
+  PROTOCOL_VERSION,
+  removeWrkScripts,
+  SetupError,
+  start,
+  startDemoApi,
+  stop,
+  stopAll,
+  table,
+  wrk as runWrk,
+  wrkErrorDetail,
+  type WrkResult,
+  wrkVersion,
+} from './harness';
 
-const ROOT = resolve(import.meta.dir, '../..');
 const SECONDS = positive('BENCH_PROXY_SECONDS', 10);
 const WARMUP_SECONDS = positive('BENCH_PROXY_WARMUP_SECONDS', 3);
 const CONNECTIONS = positive('BENCH_PROXY_CONNECTIONS', 16);
@@ -43,178 +68,7 @@ const THREADS = positive('BENCH_PROXY_THREADS', 1);
 const THROUGHPUT_TARGET = 0.6;
 const P50_OVERHEAD_TARGET_MS = 1;
 
-const PROJECT_ID = 'prj_7d3f8a1b';
-const LOGIN = { email: 'alice@example.com', password: 'alice-demo-password' };
-const CALL_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_project', arguments: { projectId: PROJECT_ID } } });
-const PROTOCOL_VERSION = '2025-11-25';
-
-function positive(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${text}"`);
-  return value;
-}
-
-/** A benchmark that cannot run (as opposed to a missed target). */
-class SetupError extends Error {}
-
-// ---------------------------------------------------------------------------------------------- processes
-
-interface Child {
-  readonly name: string;
-  readonly process: Subprocess<'ignore', 'pipe', 'pipe'>;
-  /** Everything it printed so far (stdout and stderr), for error messages. */
-  output: string;
-}
-
-const children = new Set<Child>();
-
-/** Spawns `cmd` and waits until its output matches `ready`; returns the child and the match. */
-async function start(name: string, cmd: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<[Child, RegExpMatchArray]> {
-  const proc = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
-  const child: Child = { name, process: proc, output: '' };
-  children.add(child);
-  let onOutput = () => {};
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      child.output = (child.output + decoder.decode(chunk, { stream: true })).slice(-20_000);
-      onOutput();
-    }
-  };
-  void drain(proc.stdout);
-  void drain(proc.stderr);
-  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SetupError(`${name} did not start within ${timeoutMs} ms:\n${child.output}`)), timeoutMs);
-    onOutput = () => {
-      const found = child.output.match(ready);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    };
-    void proc.exited.then((code) => {
-      clearTimeout(timer);
-      reject(new SetupError(`${name} exited with code ${code} before it was ready:\n${child.output}`));
-    });
-    onOutput();
-  });
-  return [child, match];
-}
-
-async function stop(child: Child): Promise<void> {
-  if (!children.delete(child)) return;
-  child.process.kill('SIGTERM');
-  const exited = await Promise.race([child.process.exited.then(() => true), Bun.sleep(3000).then(() => false)]);
-  if (!exited) {
-    child.process.kill('SIGKILL');
-    await child.process.exited;
-  }
-}
-
-async function stopAll(): Promise<void> {
-  await Promise.all([...children].map(stop));
-}
-
-/** CPU time (user + system) a process has used so far, ms; undefined where /proc is not there. */
-function cpuMs(child: Child): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${child.process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
-
-// Ctrl-C or a kill must not leave the API, the proxy, the gateway or wrk running
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const child of children) child.process.kill('SIGKILL');
-    runningWrk?.kill('SIGKILL');
-    if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-
-// ------------------------------------------------------------------------------------------------- wrk
-
-interface WrkResult {
-  readonly requestsPerSec: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly requests: number;
-  /** Non-2xx/3xx responses and socket errors (connect, read, write, timeout). */
-  readonly errors: number;
-  readonly raw: string;
-  /** CPU time wrk itself used, ms (user + system). */
-  readonly wrkCpuMs?: number;
-}
-
-const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-function latencyMs(raw: string, percentile: string): number {
-  const match = raw.match(new RegExp(`^\\s*${percentile}%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, 'm'));
-  if (!match) throw new SetupError(`wrk printed no ${percentile}% latency line:\n${raw}`);
-  return Number(match[1]) * UNIT_MS[match[2]!]!;
-}
-
-function parseWrk(raw: string): WrkResult {
-  const rps = raw.match(/^Requests\/sec:\s+([\d.]+)/m);
-  const total = raw.match(/^\s*(\d+) requests in /m);
-  if (!rps || !total) throw new SetupError(`cannot read wrk's output:\n${raw}`);
-  const non2xx = Number(raw.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
-  const socket = raw.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  const socketErrors = socket ? socket.slice(1, 5).reduce((sum, n) => sum + Number(n), 0) : 0;
-  return { requestsPerSec: Number(rps[1]), p50Ms: latencyMs(raw, '50'), p99Ms: latencyMs(raw, '99'), requests: Number(total[1]), errors: non2xx + socketErrors, raw };
-}
-
-/**
- * A wrk script: method, headers and body for every request. With `rotate`, requests go round-robin over
- * one header's values (MCP sessions), and each carries its own JSON-RPC id: `body` holds `"id":1`, which is
- * replaced by a counter (ids must not repeat among a session's requests in flight — the SDK's transport
- * maps responses to streams by id, so a repeated id gets another request's answer or none).
- */
-function luaScript(method: string, headers: Record<string, string>, body?: string, rotate?: { header: string; values: string[] }): string {
-  const lua = (text: string) => JSON.stringify(text); // a JSON string literal is a valid Lua string literal for ASCII
-  const lines = [`wrk.method = ${lua(method)}`];
-  for (const [name, value] of Object.entries(headers)) lines.push(`wrk.headers[${lua(name)}] = ${lua(value)}`);
-  if (body !== undefined) lines.push(`wrk.body = ${lua(body)}`);
-  if (rotate) {
-    const [before, after] = (body ?? '').split('"id":1');
-    if (after === undefined) throw new Error('a rotating wrk script needs a body with "id":1');
-    lines.push(
-      `local values = { ${rotate.values.map(lua).join(', ')} }`,
-      `local before, after = ${lua(before!)}, ${lua(after)}`,
-      'local i, n = 0, 0',
-      'request = function()',
-      '  i = i % #values + 1',
-      '  n = n + 1',
-      `  wrk.headers[${lua(rotate.header)}] = values[i]`,
-      '  return wrk.format(nil, nil, nil, before .. \'"id":\' .. n .. after)',
-      'end',
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-let scriptDir: string | undefined;
-let runningWrk: Subprocess | undefined;
-
-async function wrk(url: string, script: string, seconds: number): Promise<WrkResult> {
-  scriptDir ??= mkdtempSync(join(tmpdir(), 'portico-bench-'));
-  const file = join(scriptDir, `${Bun.hash(script).toString(36)}.lua`);
-  writeFileSync(file, script);
-  const proc = Bun.spawn(['wrk', `-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', file, url], { stdout: 'pipe', stderr: 'pipe' });
-  runningWrk = proc;
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  runningWrk = undefined;
-  if (code !== 0) throw new SetupError(`wrk exited with code ${code}:\n${out}${err}`);
-  const cpu = proc.resourceUsage()?.cpuTime.total;
-  return { ...parseWrk(out), wrkCpuMs: cpu === undefined ? undefined : Number(cpu) / 1000 };
-}
+const wrk = (url: string, script: string, seconds: number): Promise<WrkResult> => runWrk(url, script, { seconds, threads: THREADS, connections: CONNECTIONS });
 
 // ------------------------------------------------------------------------------------------ the targets
 
@@ -246,37 +100,11 @@ async function measure(target: Target, api: Child, proxy?: Child): Promise<Measu
     proxy: perRequest(before[1], after[1]),
     wrk: result.wrkCpuMs === undefined ? undefined : (result.wrkCpuMs * 1000) / result.requests,
   };
-  const detail = result.raw.split('\n').filter((line) => /Socket errors|Non-2xx/.test(line)).map((line) => line.trim()).join('; ');
-  const errors = result.errors > 0 ? `, ${result.errors} errors: ${detail}` : '';
+  const errors = result.errors > 0 ? `, ${result.errors} errors: ${wrkErrorDetail(result)}` : '';
   console.log(`  ${target.label.padEnd(30)} ${fmtRps(result.requestsPerSec).padStart(14)}  p50 ${fmtMs(result.p50Ms).padStart(9)}  p99 ${fmtMs(result.p99Ms).padStart(9)}  (${result.requests} requests${errors})`);
   return { ...result, cpuUsPerRequest };
 }
 
-function expectProject(value: unknown, where: string): void {
-  const project = value as { id?: unknown } | null;
-  if (project?.id !== PROJECT_ID) throw new SetupError(`${where}: expected project ${PROJECT_ID}, got ${JSON.stringify(value).slice(0, 500)}`);
-}
-
-/** Checks a tools/call answer (a JSON-RPC response, as JSON or as one SSE `data:` line). */
-function expectToolResult(text: string, where: string): void {
-  const json = text.trimStart().startsWith('{') ? text : text.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
-  let message: { result?: { isError?: boolean; structuredContent?: unknown; content?: { text?: string }[] }; error?: unknown } | undefined;
-  try {
-    message = JSON.parse(json ?? '');
-  } catch {
-    throw new SetupError(`${where}: the answer is not a JSON-RPC message: ${text.slice(0, 500)}`);
-  }
-  const result = message?.result;
-  if (!result || result.isError) throw new SetupError(`${where}: the tool call did not succeed: ${text.slice(0, 500)}`);
-  expectProject(result.structuredContent ?? JSON.parse(result.content?.[0]?.text ?? 'null'), where);
-}
-
-async function login(api: string): Promise<string> {
-  const response = await fetch(`${api}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(LOGIN) });
-  const body = (await response.json()) as { token?: string };
-  if (!response.ok || !body.token) throw new SetupError(`login to the demo API failed: ${response.status} ${JSON.stringify(body)}`);
-  return body.token;
-}
 
 function restTarget(key: 'direct' | 'bare', label: string, origin: string, token: string): Target {
   const url = `${origin}/v1/projects/${PROJECT_ID}`;
@@ -294,11 +122,6 @@ function restTarget(key: 'direct' | 'bare', label: string, origin: string, token
   };
 }
 
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-
-async function mcpPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-}
 
 async function startGateway(mode: 'stateless' | 'stateful', api: string, token: string): Promise<[Child, string]> {
   const [child, match] = await start(`gateway (${mode})`, [process.execPath, 'src/main.ts', 'serve'], /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
@@ -373,35 +196,21 @@ async function statefulTarget(url: string): Promise<Target> {
   };
 }
 
-// ------------------------------------------------------------------------------------------------ report
-
-const fmtMs = (ms: number) => `${ms.toFixed(3)} ms`;
-const fmtRps = (rps: number) => `${Math.round(rps).toLocaleString('en')} req/s`;
-const fmtPct = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
-const fmtDelta = (ms: number) => `${ms >= 0 ? '+' : '−'}${fmtMs(Math.abs(ms))}`;
-
-function table(rows: string[][], rightAligned: number[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => (rightAligned.includes(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
-
 // -------------------------------------------------------------------------------------------------- main
 
 async function main(): Promise<number> {
-  if (!Bun.which('wrk')) {
+  const version = await wrkVersion();
+  if (!version) {
     console.error('The proxy benchmark needs wrk (the load generator), which is not installed: apt-get install wrk');
     return 2;
   }
-  const wrkVersion = (await new Response(Bun.spawn(['wrk', '--version'], { stdout: 'pipe', stderr: 'pipe' }).stdout).text()).split('\n')[0]!.trim();
   console.log(
-    `Portico proxy benchmark — bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs, ${wrkVersion.replace(/ Copyright.*/, '')}\n` +
+    `Portico proxy benchmark — bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs, ${version}\n` +
       `wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency per target (after a ${WARMUP_SECONDS} s warm-up); the demo API, the bare proxy,\n` +
       `the gateway and wrk are separate processes sharing the machine's ${navigator.hardwareConcurrency} cores.\n`,
   );
 
-  const [apiChild, apiMatch] = await start('demo API', [process.execPath, 'src/demo/main.ts', '--port', '0', '--slow-ms', '0', '--settle-ms', '0'], /listening on (http:\/\/\S+)/);
-  const api = apiMatch[1]!;
+  const [apiChild, api] = await startDemoApi();
   const token = await login(api);
 
   const results = new Map<Target['key'], Measured>();
@@ -479,10 +288,10 @@ let code: number;
 try {
   code = await main();
 } catch (error) {
-  console.error(`proxy benchmark: ${error instanceof SetupError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(`proxy benchmark: ${describeError(error)}`);
   code = 2;
 } finally {
   await stopAll();
-  if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
+  removeWrkScripts();
 }
 process.exit(code);

@@ -63,6 +63,9 @@ type Params = Record<string, string | number | null>;
 type RotationRow = RefreshTokenRow & GrantColumns & { successor_used: number };
 
 /** Opens (creating the file and its folder if needed) and migrates an SQLite store. `:memory:` for tests. */
+/** Grants kept in memory by one store: far more than are active at once. */
+const GRANTS_KEPT = 10_000;
+
 export async function openSqliteStore(path: string): Promise<Store> {
   const where = path === ':memory:' ? 'SQLite in-memory database' : `SQLite database ${path}`;
   if (path !== ':memory:') {
@@ -102,6 +105,8 @@ class SqliteStore implements Store {
   readonly #deleteClient: (id: string) => boolean;
   readonly #sweep: (now: number) => SweepResult;
   readonly #appendAudits: (entries: readonly AuditEntry[]) => void;
+  /** Grants already read, by id (see findAccessToken). */
+  readonly #grants = new Map<string, GrantRecord>();
 
   constructor(db: Database, description: string) {
     this.#db = db;
@@ -259,10 +264,24 @@ class SqliteStore implements Store {
     return this.#run(() => this.#issueGrant(input), 'a grant or token with this id or hash');
   }
 
+  /**
+   * The token by its hash, then its grant, read once and kept: a grant row never changes, and deleting it
+   * deletes its tokens, so a revocation (by this process or another on the same file) is still seen at
+   * once — the token is gone. A one-table read costs a fraction of the join with the grant's sealed data.
+   */
   findAccessToken(hash: string, now: number): Promise<TokenWithGrant<AccessTokenRecord> | null> {
     return this.#run(() => {
-      const row = this.#stmt<AccessTokenRow & GrantColumns>(SQL.findAccessToken).get({ hash, now });
-      return row ? { token: toAccessToken(row), grant: joinedGrant(row) } : null;
+      const row = this.#stmt<AccessTokenRow>(SQL.findAccessTokenOnly).get({ hash, now });
+      if (!row) return null;
+      let grant = this.#grants.get(row.grant_id);
+      if (!grant) {
+        const found = this.#stmt<GrantRow>(SQL.getGrant).get({ id: row.grant_id });
+        if (!found) return null;
+        grant = toGrant(found);
+        if (this.#grants.size >= GRANTS_KEPT) this.#grants.clear();
+        this.#grants.set(grant.id, grant);
+      }
+      return { token: toAccessToken(row), grant };
     });
   }
 
