@@ -61,7 +61,9 @@ export class AuditWriter {
         this.log.warn('audit.write_failed', { queued: this.queue.length, reason: error instanceof Error ? error.message : String(error) });
         return; // kept: the next flush tries again
       }
-      this.queue.splice(0, batch.length);
+      // by identity, not count: entries dropped for overflow while the batch was written may have been in it
+      const written = new Set(batch);
+      this.queue = this.queue.filter((entry) => !written.has(entry));
     }
     if (this.dropped > 0) {
       this.log.error('audit.dropped', { entries: this.dropped, reason: 'the database was unreachable for too long' });
