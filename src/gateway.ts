@@ -11,7 +11,7 @@ import { createApp, mcpHandler } from './http/app';
 import { front, type FrontOptions } from './http/front';
 import { RequestLimits } from './http/limits';
 import { healthz, metricsRoute, readyz } from './http/ops-routes';
-import { createAuthorization, endpointsOf, loadServerSecret, type Authorization } from './oauth';
+import { createAuthorization, endpointsOf, loadServerSecret, publicUrlProblem, type Authorization } from './oauth';
 import type { ClientMetadataDocuments } from './oauth/cimd';
 import { openStore, parseDatabaseUrl, StoreUnavailableError, type AuditEntry, type Store } from './store';
 import type { Logger } from './log';
@@ -21,7 +21,7 @@ import { McpEndpoint } from './mcp/endpoint';
 import { createMcpServer } from './mcp/server';
 import { ToolRequests, type CallEvent } from './mcp/tool-requests';
 import { toolContext } from './plugins/context';
-import { loadPlugins } from './plugins/load';
+import { loadConfiguredPlugins } from './plugins/load';
 import { auditDetail, type RedactionRule } from './audit/redact';
 import { AuditWriter } from './audit/writer';
 import { callOutcome } from './ops/call-outcome';
@@ -81,14 +81,7 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
     const secret = store && loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl));
     // a call in flight holds a graceful shutdown back, even when its answer goes out on an SSE stream later
     const tracked: CallOperation = (entry, args, signal, principal) => drain.track(call(entry, args, signal, principal));
-    const plugins = await loadPlugins({
-      folder: config.plugins,
-      folderConfigured: config.plugins !== './plugins',
-      order: config.pluginOrder,
-      settings: config.pluginSettings,
-      gateway: { upstream: config.upstream, publicUrl: config.publicUrl ?? `http://localhost:${config.port}` },
-      log,
-    });
+    const plugins = await loadConfiguredPlugins(config, log);
     const tools = new CatalogTools(cache, tracked, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize, plugins, log);
     audit = store && new AuditWriter(store, log);
     const rule = { keep: config.auditArguments, names: config.auditRedact };
@@ -121,9 +114,10 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
     const server = Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) });
     const publicUrl = new URL(config.publicUrl ?? `http://localhost:${server.port}`);
     if (store && secret) {
-      if (publicUrl.protocol !== 'https:' && !LOOPBACK.has(publicUrl.hostname)) {
+      const problem = publicUrlProblem(publicUrl);
+      if (problem) {
         server.stop(true);
-        throw new ConfigError(`PORTICO_PUBLIC_URL must be https when users sign in through Portico (got ${publicUrl.href}); plain http is only for localhost`);
+        throw new ConfigError(problem);
       }
       authorization = createAuthorization({ config, publicUrl, store, secret: secret.secret, log, toolCounts: () => tools.countByScope(), documents: parts.documents, identity: plugins.identity?.value });
       log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store.description, sealingKey: secret.source });
@@ -154,7 +148,6 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
   }
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The deployment's own secrets: blanked in every log line, should one ever carry them. */
 function redactConfigured(log: Logger, config: ServeConfig): void {

@@ -12,9 +12,10 @@ import { dirname, join } from 'node:path';
 import { discoverSpec, loadCatalog, type Catalog, type Scope } from '../catalog';
 import { DEFAULT_CONFIG_FILES } from '../config/file';
 import { ConfigError, loadServeConfig, type LoadedServeConfig, type ServeConfig } from '../config/serve';
-import { endpointsOf } from '../oauth';
+import { silentLogger } from '../log';
+import { endpointsOf, publicUrlProblem, upstreamLoginFrom } from '../oauth';
+import { loadConfiguredPlugins } from '../plugins/load';
 import { MIN_SECRET_LENGTH } from '../oauth/server-secret';
-import { UpstreamLogin } from '../oauth/upstream-login';
 import { parseDatabaseUrl, schemaTooNew, type DatabaseTarget } from '../store';
 import { LATEST_VERSION as POSTGRES_LATEST } from '../store/postgres/migrations';
 import { translatePostgresError } from '../store/postgres/errors';
@@ -148,19 +149,7 @@ function checkAuth(config: ServeConfig, report: CheckReport): void {
   // Built as createAuthorization builds it, so a bad PORTICO_UPSTREAM_CREDENTIAL is caught here too.
   // (When plugins can supply the identity source, the plugin's description goes here.)
   try {
-    const login = new UpstreamLogin({
-      url: new URL(config.loginPath.replace(/^\/*/, ''), `${config.upstream.replace(/\/*$/, '')}/`).href,
-      usernameField: config.loginUsernameField,
-      passwordField: config.loginPasswordField,
-      tokenField: config.loginTokenField,
-      expiresField: config.loginExpiresField,
-      roleField: config.loginRoleField,
-      userIdField: config.loginUserIdField,
-      userNameField: config.loginUserNameField,
-      credentialHeader: config.upstreamCredential,
-      roles: config.loginRoles,
-      defaultScope: config.loginDefaultScope,
-    });
+    const login = upstreamLoginFrom(config);
     report.line('auth', `oauth: users sign in on Portico's pages, checked by ${login.description}; each call goes upstream with the user's own token`);
   } catch (error) {
     report.problem('auth', `PORTICO_UPSTREAM_CREDENTIAL: ${messageOf(error)}`);
@@ -275,24 +264,25 @@ function checkAddresses(config: ServeConfig, report: CheckReport): void {
   const port = config.port === 0 ? '<a free port chosen at start>' : String(config.port);
   report.line('listen', `${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
-  const plainHttp = config.publicUrl !== undefined && new URL(config.publicUrl).protocol !== 'https:' && !LOOPBACK.has(new URL(config.publicUrl).hostname);
-  if (config.auth === 'oauth' && plainHttp) {
-    report.problem('public URL', `PORTICO_PUBLIC_URL must be https when users sign in through Portico (got ${config.publicUrl}); plain http is only for localhost`);
+  const problem = config.publicUrl === undefined ? undefined : publicUrlProblem(new URL(config.publicUrl), config.publicUrl);
+  if (config.auth === 'oauth' && problem) {
+    report.problem('public URL', problem);
   } else {
     report.line('public URL', `${publicUrl}${config.publicUrl ? '' : ' (PORTICO_PUBLIC_URL unset)'}`);
   }
   report.line('MCP URL', config.port === 0 && !config.publicUrl ? `${publicUrl}/mcp` : endpointsOf(new URL(publicUrl)).resource);
-  report.line('MCP mode', config.mcpMode === 'stateful' ? 'stateful (MCP sessions; behind a load balancer, route by Mcp-Session-Id)' : 'stateless (plain JSON, any instance answers any request)');
+  report.line('MCP mode', config.mcpMode === 'stateful' ? 'stateful (MCP sessions; behind a load balancer, keep each client on one instance)' : 'stateless (plain JSON, any instance answers any request)');
 }
 
-/**
- * Plugins. The plugin loader reports here, loading them exactly as `serve` would: one `plugins` line naming
- * what was loaded (and what each registers), and `report.problem('plugins', …)` for one that fails to load.
- * Plugins can rename, hide or add tools and replace the identity source: once they are loaded here, load them
- * before `checkSpec` and `checkAuth` so those lines show what clients would really see.
- */
+/** Plugins, loaded and set up exactly as `serve` would: what was loaded, or why one stops the start. */
 async function checkPlugins(config: ServeConfig, report: CheckReport): Promise<void> {
-  report.line('plugins', `not checked yet ("serve" loads them from ${config.plugins})`);
+  try {
+    const host = await loadConfiguredPlugins(config, silentLogger);
+    const identity = host.identity ? `; identity source from ${host.identity.plugin}: ${host.identity.value.description}` : '';
+    report.line('plugins', host.loaded.length > 0 ? `${host.loaded.join(', ')} from ${config.plugins}${identity}` : `none (${config.plugins})`);
+  } catch (error) {
+    report.problem('plugins', messageOf(error));
+  }
 }
 
 function nearestFolder(path: string): string {

@@ -16,9 +16,8 @@ import { hashToken, newToken } from './crypto';
 import { consentPage, errorPage, loginPage, type PageResult } from './pages';
 import { readForm } from './form';
 import { attemptSignIn } from './sign-in';
-import { ladder, SCOPE_SUMMARIES, SCOPES, topScope, type Scope } from './scopes';
+import { allows, ladder, SCOPE_SUMMARIES, SCOPES, topScope, type Scope } from './scopes';
 
-const RANK: Readonly<Record<Scope, number>> = { read: 0, write: 1, admin: 2 };
 
 export async function authorizeGet(context: OAuthContext, request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -91,7 +90,7 @@ async function decide(context: OAuthContext, authorization: AuthorizationRequest
  * user's account may grant; as a ladder (`admin` brings `write`).
  */
 export function grantedScopes(requested: readonly Scope[], ticked: readonly string[], maxScope: Scope): Scope[] {
-  const chosen = ticked.filter((scope): scope is Scope => requested.includes(scope as Scope) && RANK[scope as Scope] <= RANK[maxScope]);
+  const chosen = ticked.filter((scope): scope is Scope => requested.includes(scope as Scope) && allows([maxScope], scope as Scope));
   return ladder(topScope(['read', ...chosen]));
 }
 
@@ -114,7 +113,7 @@ async function showConsent(context: OAuthContext, request: Request, authorizatio
     redirectUri: authorization.redirectUri,
     user: { name: session.identity.name },
     scopes: offered.map((scope) => {
-      const allowed = RANK[scope] <= RANK[session.identity.maxScope];
+      const allowed = allows([session.identity.maxScope], scope);
       // what this user approved for this client before is ticked again; otherwise what was asked for, except
       // admin (deleting), which the user opts into (least privilege by default)
       const checked = allowed && (previous ? previous.scopes.includes(scope) : scope !== 'admin');

@@ -29,10 +29,35 @@ export interface Authorization {
   insufficientScope(needed: Scope): Record<string, string>;
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Why `publicUrl` cannot be the issuer of sign-ins (cookies and tokens over plain http), or undefined when it can; `given`: the URL as configured. */
+export function publicUrlProblem(publicUrl: URL, given = publicUrl.href): string | undefined {
+  if (publicUrl.protocol === 'https:' || LOOPBACK.has(publicUrl.hostname)) return undefined;
+  return `PORTICO_PUBLIC_URL must be https when users sign in through Portico (got ${given}); plain http is only for localhost`;
+}
+
 /** Where Portico lives, from its public URL: the issuer (no trailing slash) and the `/mcp` resource. */
 export function endpointsOf(publicUrl: URL): { issuer: string; resource: string } {
   const base = publicUrl.href.replace(/\/+$/, '');
   return { issuer: base, resource: `${base}/mcp` };
+}
+
+/** The default identity source, the API's own login endpoint, as the configuration describes it. Throws a `TypeError` for a malformed credential header. */
+export function upstreamLoginFrom(config: ServeConfig): UpstreamLogin {
+  return new UpstreamLogin({
+    url: new URL(config.loginPath.replace(/^\/*/, ''), `${config.upstream.replace(/\/*$/, '')}/`).href,
+    usernameField: config.loginUsernameField,
+    passwordField: config.loginPasswordField,
+    tokenField: config.loginTokenField,
+    expiresField: config.loginExpiresField,
+    roleField: config.loginRoleField,
+    userIdField: config.loginUserIdField,
+    userNameField: config.loginUserNameField,
+    credentialHeader: config.upstreamCredential,
+    roles: config.loginRoles,
+    defaultScope: config.loginDefaultScope,
+  });
 }
 
 export function createAuthorization(options: {
@@ -61,20 +86,7 @@ export function createAuthorization(options: {
     loginWindowMs: 15 * 60_000,
   };
   const identity =
-    options.identity ??
-    new UpstreamLogin({
-      url: new URL(config.loginPath.replace(/^\/*/, ''), `${config.upstream.replace(/\/*$/, '')}/`).href,
-      usernameField: config.loginUsernameField,
-      passwordField: config.loginPasswordField,
-      tokenField: config.loginTokenField,
-      expiresField: config.loginExpiresField,
-      roleField: config.loginRoleField,
-      userIdField: config.loginUserIdField,
-      userNameField: config.loginUserNameField,
-      credentialHeader: config.upstreamCredential,
-      roles: config.loginRoles,
-      defaultScope: config.loginDefaultScope,
-    });
+    options.identity ?? upstreamLoginFrom(config);
   const context: OAuthContext = {
     settings,
     store,

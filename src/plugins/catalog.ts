@@ -5,7 +5,7 @@
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Caller, PluginTool, ToolDraft, ToolInfo } from '../../plugins/portico';
-import type { CatalogEntry, Scope } from '../catalog/types';
+import { SCOPES, type CatalogEntry, type Scope } from '../catalog/types';
 import { PluginError, whereIn } from './errors';
 import type { PluginHost } from './host';
 
@@ -33,7 +33,6 @@ export interface PluginEntry {
 export type ToolEntry = OperationEntry | PluginEntry;
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
 
 /** `entries` after every plugin's rules, plus the plugins' tools. Throws `PluginError` naming the plugin at fault. */
 export function applyPlugins(host: PluginHost | undefined, entries: readonly CatalogEntry[]): ToolEntry[] {

@@ -6,6 +6,7 @@
  */
 import type { CallInfo, Caller, Decision, IdentitySource, PluginApi, PluginTool, ToolDraft, ToolInfo, ToolResult } from '../../plugins/portico';
 import type { Logger } from '../log';
+import { isScope } from '../oauth/scopes';
 
 type CatalogRule = (tools: ToolDraft[]) => void;
 type BeforeHook = (call: CallInfo) => Decision | Promise<Decision>;
@@ -97,7 +98,7 @@ function checkedTool(plugin: string, tool: PluginTool): PluginTool {
   if (typeof tool.name !== 'string' || !TOOL_NAME.test(tool.name)) throw new TypeError(`${plugin}: tool name "${String(tool.name)}" must match ${TOOL_NAME}`);
   if (typeof tool.handler !== 'function') throw new TypeError(`${plugin}: tool "${tool.name}" needs a handler function`);
   if (!tool.inputSchema || (tool.inputSchema as { type?: unknown }).type !== 'object') throw new TypeError(`${plugin}: tool "${tool.name}" needs an inputSchema of type "object"`);
-  if (tool.scope !== undefined && !['read', 'write', 'admin'].includes(tool.scope)) throw new TypeError(`${plugin}: tool "${tool.name}" has scope "${tool.scope}"; use read, write or admin`);
+  if (tool.scope !== undefined && !isScope(tool.scope)) throw new TypeError(`${plugin}: tool "${tool.name}" has scope "${tool.scope}"; use read, write or admin`);
   return tool;
 }
 

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin, PluginApi } from '../../plugins/portico';
+import type { ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
 import { PluginError, whereIn } from './errors';
 import { PluginHost } from './host';
@@ -59,6 +60,20 @@ export async function loadPlugins(options: LoadPluginsOptions): Promise<PluginHo
   }
   return host;
 }
+
+/** The plugins the configuration names, as `serve` (and `check`) load them. */
+export function loadConfiguredPlugins(config: ServeConfig, log: Logger): Promise<PluginHost> {
+  return loadPlugins({
+    folder: config.plugins,
+    folderConfigured: config.plugins !== DEFAULT_PLUGIN_FOLDER,
+    order: config.pluginOrder,
+    settings: config.pluginSettings,
+    gateway: { upstream: config.upstream, publicUrl: config.publicUrl ?? `http://localhost:${config.port}` },
+    log,
+  });
+}
+
+const DEFAULT_PLUGIN_FOLDER = './plugins';
 
 function pluginFiles(folder: string, order: readonly string[]): string[] {
   if (order.length > 0) {
