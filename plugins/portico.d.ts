@@ -21,7 +21,12 @@ export type JsonSchema = { readonly [keyword: string]: unknown };
 
 /** What a tool result holds (MCP `CallToolResult`). */
 export interface ToolResult {
-  content: ({ type: 'text'; text: string } | { type: 'image'; data: string; mimeType: string } | { type: string; [key: string]: unknown })[];
+  content: (
+    | { type: 'text'; text: string }
+    | { type: 'image' | 'audio'; data: string; mimeType: string }
+    | { type: 'resource'; resource: ResourceContents }
+    | { type: string; [key: string]: unknown }
+  )[];
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
   _meta?: Record<string, unknown>;
@@ -72,22 +77,55 @@ export interface CallInfo {
 /** What a `beforeCall` hook decides: nothing (go on), a denial the agent is shown, or changed arguments. */
 export type Decision = void | undefined | { deny: string } | { args: Record<string, unknown> };
 
-/** What a tool handler can do besides returning its result. */
-export interface ToolContext {
+/** What every plugin handler gets: who asks, cancellation, and the upstream API with the caller's credential. */
+export interface RequestContext {
   readonly caller?: Caller;
-  /** Aborted when the client cancels the call or goes away. */
+  /** Aborted when the client cancels the request or goes away. */
   readonly signal: AbortSignal;
+  /** Calls the upstream API (a path under PORTICO_UPSTREAM) with the caller's own credential. */
+  upstream(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** What a tool handler can do besides returning its result. */
+export interface ToolContext extends RequestContext {
   /** Reports progress to the client (when it asked for it; otherwise nothing happens). */
   progress(progress: number, total?: number, message?: string): Promise<void>;
-  /** Sends a log message to the client. */
-  log(level: 'debug' | 'info' | 'notice' | 'warning' | 'error', data: unknown): Promise<void>;
+  /** Sends a log message to the client (dropped below the level the client set with logging/setLevel). */
+  log(level: LogLevel, data: unknown): Promise<void>;
   /**
    * Asks the user a question through the client (MCP elicitation). Resolves to the user's answer, or to
    * `undefined` when the client cannot ask (then fall back, e.g. to a required argument).
    */
   elicit(message: string, schema: JsonSchema): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } | undefined>;
-  /** Calls the upstream API (a path under PORTICO_UPSTREAM) with the caller's own credential. */
-  upstream(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Asks the client's language model for a completion (MCP sampling; the client may show it to the user
+   * first). Resolves to the model's message, or to `undefined` when the client cannot sample.
+   */
+  sample(request: SamplingRequest): Promise<SamplingResult | undefined>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';
+
+/** One message of a prompt or of a sampling request. */
+export interface Message {
+  role: 'user' | 'assistant';
+  content: ToolResult['content'][number];
+}
+
+export interface SamplingRequest {
+  messages: Message[];
+  maxTokens: number;
+  systemPrompt?: string;
+  temperature?: number;
+  stopSequences?: string[];
+  modelPreferences?: Record<string, unknown>;
+}
+
+export interface SamplingResult {
+  role: 'user' | 'assistant';
+  content: ToolResult['content'][number];
+  model: string;
+  stopReason?: string;
 }
 
 export interface PluginTool {
@@ -99,6 +137,61 @@ export interface PluginTool {
   scope?: Scope;
   annotations?: Record<string, unknown>;
   handler(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult> | ToolResult;
+}
+
+/** What reading a resource gives: text or base64 bytes (`blob`), or several contents. */
+export type ResourceBody = { text: string; mimeType?: string } | { blob: string; mimeType?: string } | ResourceContents[];
+
+export type ResourceContents = { uri: string; mimeType?: string } & ({ text: string } | { blob: string });
+
+/** Suggestions for a partly typed value (MCP completion/complete); at most 100 are sent. */
+export type Completer = (value: string, context: RequestContext & { readonly arguments: Readonly<Record<string, string>> }) => string[] | Promise<string[]>;
+
+export interface PluginResource {
+  /** An absolute URI, e.g. `myapi://regions` (unique in the gateway). */
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  /** Who may list and read it. @default 'read' */
+  scope?: Scope;
+  read(context: RequestContext): ResourceBody | Promise<ResourceBody>;
+}
+
+export interface PluginResourceTemplate {
+  /** An RFC 6570 template, e.g. `myapi://projects/{id}/summary`. */
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  /** @default 'read' */
+  scope?: Scope;
+  /** `variables`: the template's variables as found in `uri`. */
+  read(uri: string, variables: Readonly<Record<string, string>>, context: RequestContext): ResourceBody | Promise<ResourceBody>;
+  /** Suggestions per template variable. */
+  complete?: Record<string, Completer>;
+}
+
+export interface PromptArgument {
+  name: string;
+  description?: string;
+  required?: boolean;
+  /** Suggestions for this argument's value. */
+  complete?: Completer;
+}
+
+export interface PluginPrompt {
+  /** Unique in the gateway. */
+  name: string;
+  title?: string;
+  description?: string;
+  /** @default 'read' */
+  scope?: Scope;
+  arguments?: PromptArgument[];
+  /** `args`: the arguments given (the required ones are checked before). */
+  get(args: Readonly<Record<string, string>>, context: RequestContext): { description?: string; messages: Message[] } | Promise<{ description?: string; messages: Message[] }>;
 }
 
 /** The user behind a username and password, their API credential and the highest scope they may grant. */
@@ -141,6 +234,14 @@ export interface PluginApi {
   afterCall(hook: (call: CallInfo, result: ToolResult) => ToolResult | void | Promise<ToolResult | void>): void;
   /** Replaces the identity source (who may sign in). The last plugin to call it wins. */
   identitySource(source: IdentitySource): void;
+  /** Adds a resource (MCP resources/list and resources/read) with a fixed URI. */
+  addResource(resource: PluginResource): void;
+  /** Adds resources whose URIs follow a template (RFC 6570, e.g. `myapi://projects/{id}/summary`). */
+  addResourceTemplate(template: PluginResourceTemplate): void;
+  /** Adds a prompt (MCP prompts/list and prompts/get). */
+  addPrompt(prompt: PluginPrompt): void;
+  /** Tells the clients subscribed to `uri` (resources/subscribe) that it changed, so they read it again. */
+  resourceUpdated(uri: string): void;
 }
 
 export type Plugin = (api: PluginApi) => void | Promise<void>;

@@ -18,9 +18,10 @@ import type { Logger } from './log';
 import { ArgumentValidator } from './mcp/arguments';
 import { CatalogTools, type CallOperation } from './mcp/catalog-tools';
 import { McpEndpoint } from './mcp/endpoint';
+import type { PluginFeatures } from './mcp/plugin-features';
 import { createMcpServer } from './mcp/server';
 import { ToolRequests, type CallEvent } from './mcp/tool-requests';
-import { toolContext } from './plugins/context';
+import { requestContext, toolContext } from './plugins/context';
 import { loadConfiguredPlugins } from './plugins/load';
 import { auditDetail, type RedactionRule } from './audit/redact';
 import { AuditWriter } from './audit/writer';
@@ -82,6 +83,7 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
     // a call in flight holds a graceful shutdown back, even when its answer goes out on an SSE stream later
     const tracked: CallOperation = (entry, args, signal, principal) => drain.track(call(entry, args, signal, principal));
     const plugins = await loadConfiguredPlugins(config, log);
+    const access = { upstream: config.upstream, sharedHeaders: config.upstreamHeaders };
     const tools = new CatalogTools(cache, tracked, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize, plugins, log);
     audit = store && new AuditWriter(store, log);
     const rule = { keep: config.auditArguments, names: config.auditRedact };
@@ -97,14 +99,15 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
         audit?.record(auditEntry(event, rule));
       },
       plugins: plugins.empty ? undefined : plugins,
-      toolContext: (principal, signal, extra) => toolContext({ upstream: config.upstream, sharedHeaders: config.upstreamHeaders }, principal, signal, extra),
+      toolContext: (principal, signal, extra) => toolContext(access, principal, signal, extra),
       log,
     });
     const jsonSchemaValidator = new AjvJsonSchemaValidator();
+    const features: PluginFeatures | undefined = plugins.empty ? undefined : { host: plugins, context: (principal, signal) => requestContext(access, principal, signal), log };
     endpoint = new McpEndpoint({
       mode: config.mcpMode,
       requests,
-      createServer: () => createMcpServer({ requests, jsonSchemaValidator }),
+      createServer: () => createMcpServer({ requests, jsonSchemaValidator, plugins: features }),
       maxBodyBytes: config.maxRequestBytes,
       sessionIdleMs: config.sessionIdleSeconds * 1000,
       log,

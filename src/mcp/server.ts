@@ -2,23 +2,36 @@
  * @module mcp/server
  * One MCP `Server` (the SDK's low-level one: our tools carry raw JSON Schema) answering tools/list and
  * tools/call through `ToolRequests`. It serves what the direct path (`mcp/direct`) leaves to it:
- * initialize, ping, batches, notifications, and calls that want progress.
+ * initialize, ping, batches, notifications, and calls that want progress — and what plugins add:
+ * resources, prompts, completions, and for their tools logging, elicitation and sampling.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type ElicitRequestFormParams, type ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  LoggingLevelSchema,
+  SetLevelRequestSchema,
+  type CallToolResult,
+  type CreateMessageRequestParams,
+  type ElicitRequestFormParams,
+  type ListToolsResult,
+  type LoggingLevel,
+  type ServerCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { version } from '../../package.json';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { SamplingResult } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
+import { serveCompletions } from './completions';
+import { principalOf, type PluginFeatures } from './plugin-features';
+import { servePrompts } from './prompts';
+import { serveResources } from './resources';
 import type { RequestExtra, ToolRequests } from './tool-requests';
 
 /** The SDK's AuthInfo as the endpoint fills it: the signed-in caller rides in `extra`. */
 export function authInfoFor(principal: Principal): AuthInfo {
   return { token: '', clientId: principal.clientId, scopes: [...principal.scopes], expiresAt: Math.floor(principal.expiresAt / 1000), extra: { principal } };
-}
-
-function principalOf(authInfo: AuthInfo | undefined): Principal | undefined {
-  return authInfo?.extra?.principal as Principal | undefined;
 }
 
 export interface McpServerOptions {
@@ -27,24 +40,54 @@ export interface McpServerOptions {
   readonly jsonSchemaValidator: jsonSchemaValidator;
   /** The name clients show for this server. @default "portico" */
   readonly name?: string;
+  /** What plugins add besides tools (resources, prompts, completions, logging from their tools). */
+  readonly plugins?: PluginFeatures;
 }
 
-export function createMcpServer({ requests, jsonSchemaValidator, name = 'portico' }: McpServerOptions): Server {
-  const server = new Server({ name, version }, { capabilities: { tools: { listChanged: true } }, jsonSchemaValidator });
+const SEVERITY = LoggingLevelSchema.options;
+
+export function createMcpServer({ requests, jsonSchemaValidator, name = 'portico', plugins }: McpServerOptions): Server {
+  const host = plugins?.host;
+  const capabilities: ServerCapabilities = {
+    tools: { listChanged: true },
+    // only what is there is declared: a client may rely on a declared capability
+    ...(host && host.tools.length > 0 && { logging: {} }),
+    ...(host && (host.resources.size > 0 || host.templates.length > 0) && { resources: { subscribe: true } }),
+    ...(host && host.prompts.size > 0 && { prompts: {} }),
+    ...(host?.completes && { completions: {} }),
+  };
+  const server = new Server({ name, version }, { capabilities, jsonSchemaValidator });
+  // One server serves one session: the level the client set applies to every tool's log messages in it
+  let logLevel: LoggingLevel | undefined;
+  if (capabilities.logging) {
+    server.setRequestHandler(SetLevelRequestSchema, (request) => {
+      logLevel = request.params.level;
+      return {};
+    });
+  }
   server.setRequestHandler(ListToolsRequestSchema, (request, extra): ListToolsResult => requests.list(request.params?.cursor, principalOf(extra.authInfo)));
   server.setRequestHandler(CallToolRequestSchema, (request, extra): Promise<CallToolResult> => {
     const { name: toolName, arguments: args = {} } = request.params;
     const requestExtra: RequestExtra = {
       progressToken: request.params._meta?.progressToken,
       sendNotification: (notification) => extra.sendNotification(notification as Parameters<typeof extra.sendNotification>[0]),
+      logs: (level) => logLevel === undefined || SEVERITY.indexOf(level) >= SEVERITY.indexOf(logLevel),
       elicit: async (message, schema) => {
         // only a client that said it can ask its user is asked
         if (!server.getClientCapabilities()?.elicitation) return undefined;
         const answer = await server.elicitInput({ message, requestedSchema: schema as ElicitRequestFormParams['requestedSchema'] }, { relatedRequestId: extra.requestId });
         return answer as { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> };
       },
+      sample: async (params) => {
+        if (!server.getClientCapabilities()?.sampling) return undefined;
+        const answer = await server.createMessage(params as CreateMessageRequestParams, { relatedRequestId: extra.requestId, signal: extra.signal });
+        return answer as SamplingResult;
+      },
     };
     return requests.call(toolName, args, extra.signal, principalOf(extra.authInfo), requestExtra);
   });
+  if (plugins && capabilities.resources) serveResources(server, plugins);
+  if (plugins && capabilities.prompts) servePrompts(server, plugins);
+  if (plugins && capabilities.completions) serveCompletions(server, plugins);
   return server;
 }

@@ -8,7 +8,7 @@ import { ErrorCode, McpError, type CallToolResult, type ListToolsResult } from '
 import { InvalidCursorError, type CatalogEntry, type ToolsPage } from '../catalog';
 import type { Principal } from '../oauth/bearer';
 import { allows, topScope, type Scope } from '../oauth/scopes';
-import type { Caller, ToolContext, ToolResult } from '../../plugins/portico';
+import type { Caller, LogLevel, SamplingRequest, SamplingResult, ToolContext, ToolResult } from '../../plugins/portico';
 import { silentLogger, type Logger } from '../log';
 import type { PinnedValue, PluginEntry, ToolEntry } from '../plugins/catalog';
 import type { PluginHost } from '../plugins/host';
@@ -34,11 +34,14 @@ export interface ToolProvider {
 /** What a plugin tool's handler gets besides its arguments; `extra` is the SDK's, where the call came through it. */
 export type ToolContextFactory = (principal: Principal | undefined, signal: AbortSignal, extra?: RequestExtra) => ToolContext;
 
-/** The SDK's request extras that plugin tools use (progress, logging, elicitation). */
+/** The SDK's request extras that plugin tools use (progress, logging, elicitation, sampling). */
 export interface RequestExtra {
   readonly progressToken?: string | number;
   sendNotification(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  /** Whether the client wants log messages at `level` (logging/setLevel). */
+  logs?(level: LogLevel): boolean;
   elicit?(message: string, schema: Record<string, unknown>): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } | undefined>;
+  sample?(request: SamplingRequest): Promise<SamplingResult | undefined>;
 }
 
 /** A call to a tool the token's scopes do not reach. The HTTP layer answers 403 `insufficient_scope` where it can. */

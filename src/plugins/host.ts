@@ -1,10 +1,25 @@
 /**
  * @module plugins/host
  * What the plugins registered, and how it is applied: catalog rules (rename, re-describe, re-scope, hide,
- * pin arguments), added tools, hooks before and after each call, and the identity source. The API object
- * each plugin receives writes here; the gateway reads from here.
+ * pin arguments), added tools, hooks before and after each call, the identity source, resources and
+ * prompts. The API object each plugin receives writes here, checked as it comes (a mistake stops the start
+ * naming the plugin); the gateway reads from here.
  */
-import type { CallInfo, Caller, Decision, IdentitySource, PluginApi, PluginTool, ToolDraft, ToolInfo, ToolResult } from '../../plugins/portico';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import type {
+  CallInfo,
+  Caller,
+  Decision,
+  IdentitySource,
+  PluginApi,
+  PluginPrompt,
+  PluginResource,
+  PluginResourceTemplate,
+  PluginTool,
+  ToolDraft,
+  ToolInfo,
+  ToolResult,
+} from '../../plugins/portico';
 import type { Logger } from '../log';
 import { isScope } from '../oauth/scopes';
 
@@ -12,9 +27,14 @@ type CatalogRule = (tools: ToolDraft[]) => void;
 type BeforeHook = (call: CallInfo) => Decision | Promise<Decision>;
 type AfterHook = (call: CallInfo, result: ToolResult) => ToolResult | void | Promise<ToolResult | void>;
 
-interface Registered<T> {
+export interface Registered<T> {
   readonly plugin: string;
   readonly value: T;
+}
+
+/** A resource template with its parsed template, to match URIs against. */
+export interface RegisteredTemplate extends Registered<PluginResourceTemplate> {
+  readonly template: UriTemplate;
 }
 
 export class PluginHost {
@@ -23,8 +43,13 @@ export class PluginHost {
   readonly before: Registered<BeforeHook>[] = [];
   readonly after: Registered<AfterHook>[] = [];
   identity?: Registered<IdentitySource>;
+  /** Resources by URI, templates and prompts by name: MCP's other two server features. */
+  readonly resources = new Map<string, Registered<PluginResource>>();
+  readonly templates: RegisteredTemplate[] = [];
+  readonly prompts = new Map<string, Registered<PluginPrompt>>();
   /** Loaded plugin files, in order. */
   readonly loaded: string[] = [];
+  private readonly updateListeners = new Set<(uri: string) => void>();
 
   /** The API object for the plugin in `file`. */
   apiFor(file: string, settings: Readonly<Record<string, unknown>>, gateway: PluginApi['gateway'], log: Logger): PluginApi {
@@ -47,11 +72,43 @@ export class PluginHost {
       identitySource: (source) => {
         this.identity = { plugin, value: source };
       },
+      addResource: (resource) => {
+        checkedResource(plugin, resource);
+        const other = this.resources.get(resource.uri);
+        if (other) throw new TypeError(`${plugin}: the resource "${resource.uri}" is already added by ${other.plugin}`);
+        this.resources.set(resource.uri, { plugin, value: resource });
+      },
+      addResourceTemplate: (template) => void this.templates.push({ plugin, value: template, template: checkedTemplate(plugin, template) }),
+      addPrompt: (prompt) => {
+        checkedPrompt(plugin, prompt);
+        const other = this.prompts.get(prompt.name);
+        if (other) throw new TypeError(`${plugin}: the prompt "${prompt.name}" is already added by ${other.plugin}`);
+        this.prompts.set(prompt.name, { plugin, value: prompt });
+      },
+      resourceUpdated: (uri) => {
+        for (const listener of this.updateListeners) listener(uri);
+      },
     };
   }
 
   get empty(): boolean {
-    return this.rules.length + this.tools.length + this.before.length + this.after.length === 0 && !this.identity;
+    return this.rules.length + this.tools.length + this.before.length + this.after.length === 0 && !this.identity && !this.servesMore;
+  }
+
+  /** Whether plugins add resources or prompts, which the MCP server then declares. */
+  get servesMore(): boolean {
+    return this.resources.size + this.templates.length + this.prompts.size > 0;
+  }
+
+  /** Whether some prompt argument or template variable offers completions. */
+  get completes(): boolean {
+    return [...this.prompts.values()].some(({ value }) => value.arguments?.some((argument) => argument.complete)) || this.templates.some(({ value }) => value.complete);
+  }
+
+  /** Calls `listener` with each URI a plugin says changed, until the returned function is called. */
+  onResourceUpdated(listener: (uri: string) => void): () => void {
+    this.updateListeners.add(listener);
+    return () => void this.updateListeners.delete(listener);
   }
 
   /**
@@ -92,13 +149,61 @@ export class PluginHost {
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const PROMPT_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
+
+function checkedScope(plugin: string, what: string, scope: unknown): void {
+  if (scope !== undefined && (typeof scope !== 'string' || !isScope(scope))) throw new TypeError(`${plugin}: ${what} has scope "${String(scope)}"; use read, write or admin`);
+}
+
+function checkedResource(plugin: string, resource: PluginResource): void {
+  if (!resource || typeof resource !== 'object') throw new TypeError(`${plugin}: addResource needs a resource object`);
+  if (typeof resource.uri !== 'string' || !URL.canParse(resource.uri)) throw new TypeError(`${plugin}: the resource uri "${String(resource.uri)}" must be an absolute URI, e.g. myapi://regions`);
+  if (UriTemplate.isTemplate(resource.uri)) throw new TypeError(`${plugin}: the resource uri "${resource.uri}" is a template; add it with addResourceTemplate`);
+  if (typeof resource.name !== 'string' || resource.name === '') throw new TypeError(`${plugin}: the resource "${resource.uri}" needs a name`);
+  if (typeof resource.read !== 'function') throw new TypeError(`${plugin}: the resource "${resource.uri}" needs a read function`);
+  checkedScope(plugin, `the resource "${resource.uri}"`, resource.scope);
+}
+
+function checkedTemplate(plugin: string, template: PluginResourceTemplate): UriTemplate {
+  if (!template || typeof template !== 'object') throw new TypeError(`${plugin}: addResourceTemplate needs a template object`);
+  const text = template.uriTemplate;
+  if (typeof text !== 'string' || !UriTemplate.isTemplate(text)) throw new TypeError(`${plugin}: the uriTemplate "${String(text)}" must hold at least one {variable}; add a fixed URI with addResource`);
+  let parsed: UriTemplate;
+  try {
+    parsed = new UriTemplate(text);
+  } catch (error) {
+    throw new TypeError(`${plugin}: the uriTemplate "${text}" is not a valid URI template: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof template.name !== 'string' || template.name === '') throw new TypeError(`${plugin}: the resource template "${text}" needs a name`);
+  if (typeof template.read !== 'function') throw new TypeError(`${plugin}: the resource template "${text}" needs a read function`);
+  for (const variable of Object.keys(template.complete ?? {})) {
+    if (!parsed.variableNames.includes(variable)) throw new TypeError(`${plugin}: the resource template "${text}" completes "${variable}", which is not one of its variables (${parsed.variableNames.join(', ')})`);
+    if (typeof template.complete![variable] !== 'function') throw new TypeError(`${plugin}: the completion of "${variable}" in "${text}" must be a function`);
+  }
+  checkedScope(plugin, `the resource template "${text}"`, template.scope);
+  return parsed;
+}
+
+function checkedPrompt(plugin: string, prompt: PluginPrompt): void {
+  if (!prompt || typeof prompt !== 'object') throw new TypeError(`${plugin}: addPrompt needs a prompt object`);
+  if (typeof prompt.name !== 'string' || !PROMPT_NAME.test(prompt.name)) throw new TypeError(`${plugin}: prompt name "${String(prompt.name)}" must match ${PROMPT_NAME}`);
+  if (typeof prompt.get !== 'function') throw new TypeError(`${plugin}: the prompt "${prompt.name}" needs a get function`);
+  const seen = new Set<string>();
+  for (const argument of prompt.arguments ?? []) {
+    if (typeof argument?.name !== 'string' || argument.name === '') throw new TypeError(`${plugin}: every argument of the prompt "${prompt.name}" needs a name`);
+    if (seen.has(argument.name)) throw new TypeError(`${plugin}: the prompt "${prompt.name}" has the argument "${argument.name}" twice`);
+    seen.add(argument.name);
+    if (argument.complete !== undefined && typeof argument.complete !== 'function') throw new TypeError(`${plugin}: the completion of "${argument.name}" in the prompt "${prompt.name}" must be a function`);
+  }
+  checkedScope(plugin, `the prompt "${prompt.name}"`, prompt.scope);
+}
 
 function checkedTool(plugin: string, tool: PluginTool): PluginTool {
   if (!tool || typeof tool !== 'object') throw new TypeError(`${plugin}: addTool needs a tool object`);
   if (typeof tool.name !== 'string' || !TOOL_NAME.test(tool.name)) throw new TypeError(`${plugin}: tool name "${String(tool.name)}" must match ${TOOL_NAME}`);
   if (typeof tool.handler !== 'function') throw new TypeError(`${plugin}: tool "${tool.name}" needs a handler function`);
   if (!tool.inputSchema || (tool.inputSchema as { type?: unknown }).type !== 'object') throw new TypeError(`${plugin}: tool "${tool.name}" needs an inputSchema of type "object"`);
-  if (tool.scope !== undefined && !isScope(tool.scope)) throw new TypeError(`${plugin}: tool "${tool.name}" has scope "${tool.scope}"; use read, write or admin`);
+  checkedScope(plugin, `tool "${tool.name}"`, tool.scope);
   return tool;
 }
 

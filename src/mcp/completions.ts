@@ -1,0 +1,47 @@
+/**
+ * @module mcp/completions
+ * completion/complete for prompt arguments and resource template variables whose plugin offers a
+ * completer: up to 100 suggestions, the total, and whether there are more.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CompleteRequestSchema, ErrorCode, McpError, type CompleteResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Completer } from '../../plugins/portico';
+import { beyondScope, malformed, principalOf, reaches, runPlugin, type PluginFeatures } from './plugin-features';
+import { findPrompt } from './prompts';
+
+/** MCP's limit on the values of one completion result. */
+const MAX_VALUES = 100;
+
+export function serveCompletions(server: Server, features: PluginFeatures): void {
+  server.setRequestHandler(CompleteRequestSchema, async (request, extra): Promise<CompleteResult> => {
+    const { ref, argument, context: given } = request.params;
+    const principal = principalOf(extra.authInfo);
+    let completer: Completer | undefined;
+    let plugin: string;
+    let what: string;
+    if (ref.type === 'ref/prompt') {
+      const prompt = findPrompt(features, ref.name, principal);
+      const known = prompt.value.arguments?.find((candidate) => candidate.name === argument.name);
+      if (!known) throw new McpError(ErrorCode.InvalidParams, `the prompt "${ref.name}" has no argument "${argument.name}"`);
+      ({ plugin } = prompt);
+      completer = known.complete;
+      what = `completing "${argument.name}" of the prompt "${ref.name}"`;
+    } else {
+      const template = features.host.templates.find((entry) => entry.value.uriTemplate === ref.uri);
+      if (!template) {
+        if (features.host.resources.has(ref.uri)) return { completion: { values: [] } };
+        throw new McpError(ErrorCode.InvalidParams, `no resource template "${ref.uri}"; resources/templates/list shows them`);
+      }
+      if (!reaches(principal, template.value.scope)) throw beyondScope(`The resource template "${ref.uri}"`, template.value.scope ?? 'read');
+      if (!template.template.variableNames.includes(argument.name)) throw new McpError(ErrorCode.InvalidParams, `the resource template "${ref.uri}" has no variable "${argument.name}"`);
+      ({ plugin } = template);
+      completer = template.value.complete?.[argument.name];
+      what = `completing "${argument.name}" of "${ref.uri}"`;
+    }
+    if (!completer) return { completion: { values: [] } };
+    const context = { ...features.context(principal, extra.signal), arguments: given?.arguments ?? {} };
+    const values = await runPlugin(features, plugin, what, () => completer(argument.value, context));
+    if (!Array.isArray(values) || values.some((value) => typeof value !== 'string')) throw malformed(plugin, what, 'a completer returns a list of strings');
+    return { completion: { values: values.slice(0, MAX_VALUES), total: values.length, hasMore: values.length > MAX_VALUES } };
+  });
+}

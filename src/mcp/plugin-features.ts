@@ -1,0 +1,55 @@
+/**
+ * @module mcp/plugin-features
+ * What one MCP server needs to answer for plugins besides tools: who is asking (principal) and the context
+ * their handlers get, the scope check shared by resources and prompts, and how a plugin's failure becomes
+ * an error the client can show. The features themselves are in `mcp/resources`, `mcp/prompts` and
+ * `mcp/completions`.
+ */
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestContext } from '../../plugins/portico';
+import type { Logger } from '../log';
+import type { Principal } from '../oauth/bearer';
+import { allows, type Scope } from '../oauth/scopes';
+import type { PluginHost } from '../plugins/host';
+
+export interface PluginFeatures {
+  readonly host: PluginHost;
+  /** The context a resource's, prompt's or completer's handler gets. */
+  readonly context: (principal: Principal | undefined, signal: AbortSignal) => RequestContext;
+  readonly log: Logger;
+}
+
+export function principalOf(authInfo: AuthInfo | undefined): Principal | undefined {
+  return authInfo?.extra?.principal as Principal | undefined;
+}
+
+/** Whether the caller may see and use something that needs `scope` (everything without sign-in). */
+export function reaches(principal: Principal | undefined, scope: Scope | undefined): boolean {
+  return !principal || allows(principal.scopes, scope ?? 'read');
+}
+
+/** The error for `what` beyond the caller's scopes, saying what would allow it. */
+export function beyondScope(what: string, needed: Scope): McpError {
+  return new McpError(ErrorCode.InvalidRequest, `${what} needs the "${needed}" permission, which this connection was not given. Reconnect and allow "${needed}" access on the consent page to use it.`);
+}
+
+/**
+ * Runs a plugin's handler; a throw or a malformed answer becomes an InternalError naming the plugin (the
+ * client shows it), with the detail in the log.
+ */
+export async function runPlugin<T>(features: PluginFeatures, plugin: string, what: string, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof McpError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    features.log.error('plugin.handler_failed', { plugin, what, error: reason });
+    throw new McpError(ErrorCode.InternalError, `${what} (from ${plugin}) failed: ${reason}`);
+  }
+}
+
+/** A result a plugin returned that does not fit MCP's schema: its author needs to know what is wrong. */
+export function malformed(plugin: string, what: string, problem: string): McpError {
+  return new McpError(ErrorCode.InternalError, `${what} (from ${plugin}) returned a result MCP does not allow: ${problem}`);
+}

@@ -1,0 +1,54 @@
+/**
+ * @module mcp/prompts
+ * MCP prompts from plugins: prompts/list (what the caller's scopes reach) and prompts/get, with the
+ * arguments checked against the prompt's list before its handler runs and its answer checked against MCP's
+ * schema after.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { ErrorCode, GetPromptRequestSchema, GetPromptResultSchema, ListPromptsRequestSchema, McpError, type GetPromptResult, type ListPromptsResult } from '@modelcontextprotocol/sdk/types.js';
+import type { PluginPrompt } from '../../plugins/portico';
+import type { Principal } from '../oauth/bearer';
+import type { Registered } from '../plugins/host';
+import { beyondScope, malformed, principalOf, reaches, runPlugin, type PluginFeatures } from './plugin-features';
+
+export function servePrompts(server: Server, features: PluginFeatures): void {
+  const { host } = features;
+  server.setRequestHandler(ListPromptsRequestSchema, (_request, extra): ListPromptsResult => {
+    const principal = principalOf(extra.authInfo);
+    return { prompts: [...host.prompts.values()].filter(({ value }) => reaches(principal, value.scope)).map(({ value }) => listed(value)) };
+  });
+  server.setRequestHandler(GetPromptRequestSchema, async (request, extra): Promise<GetPromptResult> => {
+    const { name, arguments: args = {} } = request.params;
+    const principal = principalOf(extra.authInfo);
+    const { plugin, value: prompt } = findPrompt(features, name, principal);
+    const known = prompt.arguments ?? [];
+    const unknown = Object.keys(args).filter((given) => !known.some((argument) => argument.name === given));
+    if (unknown.length > 0) throw new McpError(ErrorCode.InvalidParams, `the prompt "${name}" has no argument ${unknown.map((n) => `"${n}"`).join(', ')} (it takes: ${known.map((a) => a.name).join(', ') || 'none'})`);
+    const missing = known.filter((argument) => argument.required && (args[argument.name] ?? '') === '');
+    if (missing.length > 0) throw new McpError(ErrorCode.InvalidParams, `the prompt "${name}" needs the argument ${missing.map((a) => `"${a.name}"`).join(', ')}`);
+    const context = features.context(principal, extra.signal);
+    const answer = await runPlugin(features, plugin, `the prompt "${name}"`, () => prompt.get(args, context));
+    const parsed = GetPromptResultSchema.safeParse(answer);
+    if (!parsed.success) throw malformed(plugin, `the prompt "${name}"`, 'give { messages: [{ role: "user" | "assistant", content: { type: "text", text } | … }] }');
+    return parsed.data;
+  });
+}
+
+/** The prompt `name` if the caller may use it; otherwise the error that says why not. */
+export function findPrompt({ host }: PluginFeatures, name: string, principal: Principal | undefined): Registered<PluginPrompt> {
+  const entry = host.prompts.get(name);
+  if (!entry) throw new McpError(ErrorCode.InvalidParams, `no prompt "${name}"; prompts/list shows the prompts`);
+  if (!reaches(principal, entry.value.scope)) throw beyondScope(`The prompt "${name}"`, entry.value.scope ?? 'read');
+  return entry;
+}
+
+function listed(prompt: PluginPrompt) {
+  return {
+    name: prompt.name,
+    ...(prompt.title !== undefined && { title: prompt.title }),
+    ...(prompt.description !== undefined && { description: prompt.description }),
+    ...(prompt.arguments && {
+      arguments: prompt.arguments.map(({ name, description, required }) => ({ name, ...(description !== undefined && { description }), ...(required !== undefined && { required }) })),
+    }),
+  };
+}
