@@ -138,6 +138,18 @@ export default function (api: PluginApi): void {
     }
   });
 
+  test("with the conformance fixture plugin loaded, passes the whole conformance server suite (the plugin API's every part: tools, resources, prompts, completions, logging, progress, sampling, elicitation)", async () => {
+    const demo = await startPortico([BINARY, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com', '--plugins', resolve(ROOT, 'test/conformance/everything')]);
+    try {
+      const suite = await run([process.execPath, resolve(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js'), 'server', '--suite', 'all', '--url', demo.mcpUrl], { cwd: ROOT });
+      const failed = suite.stdout.split('\n').filter((line) => line.startsWith('✗'));
+      expect({ failed, code: suite.code }).toEqual({ failed: [], code: 0 });
+      expect(suite.stdout).toMatch(/Total: \d+ passed, 0 failed/);
+    } finally {
+      expect(await demo.stop()).toBe(0);
+    }
+  }, 60_000);
+
   test('fails cleanly on a broken document', async () => {
     const { code, stderr } = await run([BINARY, 'tools', '--spec', '/nonexistent/spec.yaml']);
     expect(code).toBe(1);
