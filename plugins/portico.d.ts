@@ -64,6 +64,11 @@ export interface ToolDraft extends ToolInfo {
    * `value` (a constant, or a function of the caller): the agent can neither see nor change it.
    */
   pin(name: string, value: unknown | ((caller: Caller | undefined) => unknown)): void;
+  /**
+   * Adds argument `name` to the tool's schema for the plugin's own use (e.g. a `confirm` flag): the agent
+   * sees it and hooks read it in `call.args`, but it is removed before the call reaches the API.
+   */
+  addArgument(name: string, schema: JsonSchema, options?: { required?: boolean }): void;
 }
 
 /** One call about to happen (or that happened). */
@@ -72,6 +77,16 @@ export interface CallInfo {
   /** The arguments as they will be sent (after pinning); a `beforeCall` hook may return new ones. */
   readonly args: Readonly<Record<string, unknown>>;
   readonly caller?: Caller;
+  /**
+   * Asks the user a question through the client (MCP elicitation), e.g. to confirm the call. Resolves to
+   * `undefined` when the client cannot ask (then fall back, e.g. to an argument added with `addArgument`).
+   */
+  elicit(message: string, schema: JsonSchema): Promise<ElicitResult | undefined>;
+}
+
+export interface ElicitResult {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown>;
 }
 
 /** What a `beforeCall` hook decides: nothing (go on), a denial the agent is shown, or changed arguments. */
@@ -96,7 +111,7 @@ export interface ToolContext extends RequestContext {
    * Asks the user a question through the client (MCP elicitation). Resolves to the user's answer, or to
    * `undefined` when the client cannot ask (then fall back, e.g. to a required argument).
    */
-  elicit(message: string, schema: JsonSchema): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } | undefined>;
+  elicit(message: string, schema: JsonSchema): Promise<ElicitResult | undefined>;
   /**
    * Asks the client's language model for a completion (MCP sampling; the client may show it to the user
    * first). Resolves to the model's message, or to `undefined` when the client cannot sample.

@@ -7,8 +7,9 @@
  *
  * Only what the SDK would answer the same way comes here: the headers it requires (Accept with JSON and
  * SSE, a JSON Content-Type, a supported Mcp-Protocol-Version) and a well-formed single request. Anything
- * else — initialize, ping, notifications, batches, a call asking for progress in a session (progress
- * needs the SSE stream), an odd header — goes to the SDK, which answers or refuses it as usual. Malformed
+ * else — initialize, ping, notifications, batches, a call in a session that may need the SSE stream
+ * (one asking for progress, a plugin tool's, or any call when policy plugins may ask the user and the
+ * client can be asked), an odd header — goes to the SDK, which answers or refuses it as usual. Malformed
  * params of these two methods are answered here, with InvalidParams and what to fix.
  */
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';

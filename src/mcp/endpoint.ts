@@ -120,7 +120,7 @@ export class McpEndpoint {
       if (request.method !== 'POST') return session.transport.handleRequest(request, { authInfo });
       const parsed = await this.readMessages(request);
       if (parsed instanceof Response) return parsed;
-      const direct = directRequest(request, parsed, true, (tool) => this.options.requests.needsSession(tool));
+      const direct = directRequest(request, parsed, true, (tool) => this.options.requests.needsSession(tool, session.server.getClientCapabilities()?.elicitation !== undefined));
       if (direct) return this.answerInSession(session, sessionId, direct, request, principal);
       cancelDirectCalls(session, parsed);
       return session.transport.handleRequest(request, { parsedBody: parsed, authInfo });

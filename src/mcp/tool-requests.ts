@@ -8,7 +8,7 @@ import { ErrorCode, McpError, type CallToolResult, type ListToolsResult } from '
 import { InvalidCursorError, type CatalogEntry, type ToolsPage } from '../catalog';
 import type { Principal } from '../oauth/bearer';
 import { allows, topScope, type Scope } from '../oauth/scopes';
-import type { Caller, LogLevel, SamplingRequest, SamplingResult, ToolContext, ToolResult } from '../../plugins/portico';
+import type { Caller, CallInfo, LogLevel, SamplingRequest, SamplingResult, ToolContext, ToolResult } from '../../plugins/portico';
 import { silentLogger, type Logger } from '../log';
 import type { PinnedValue, PluginEntry, ToolEntry } from '../plugins/catalog';
 import type { PluginHost } from '../plugins/host';
@@ -101,8 +101,13 @@ export class ToolRequests {
    * A tools/call result. MCP: an unknown tool is a protocol error (thrown `McpError`); arguments that do
    * not fit the schema and failed calls are results with `isError`, which the agent reads and can fix.
    */
-  /** Whether a call of `name` must go through the SDK in a session (a plugin tool may report progress or ask the user). */
-  needsSession(name: string): boolean {
+  /**
+   * Whether a call of `name` must go through the SDK in a session: a plugin tool may report progress or
+   * ask the user, and so may a policy hook when the client can be asked (`clientCanAsk`: it declared
+   * elicitation).
+   */
+  needsSession(name: string, clientCanAsk = false): boolean {
+    if (clientCanAsk && (this.options.plugins?.before.length ?? 0) > 0) return true;
     return this.tools.findTool(name)?.kind === 'plugin';
   }
 
@@ -125,7 +130,7 @@ export class ToolRequests {
     }
     const plugins = this.options.plugins;
     let sent = entry.kind === 'operation' && entry.pinned.size > 0 ? withPinned(entry.pinned, args, principal) : args;
-    const call = plugins && { tool: entry.info, args: sent, caller: callerOf(principal) };
+    const call: CallInfo | undefined = plugins && { tool: entry.info, args: sent, caller: callerOf(principal), elicit: async (message, schema) => extra?.elicit?.(message, schema) };
     if (plugins && call && plugins.before.length > 0) {
       const decision = await plugins.decide(call, this.options.log ?? silentLogger);
       if ('deny' in decision) {
@@ -140,7 +145,7 @@ export class ToolRequests {
       if (!context) throw new Error('plugin tools need a tool context');
       result = await runHandler(entry, sent, context);
     } else {
-      result = await this.tools.callTool(entry, sent, signal, principal);
+      result = await this.tools.callTool(entry, entry.added.size > 0 ? without(entry.added, sent) : sent, signal, principal);
     }
     if (plugins && call && plugins.after.length > 0) result = (await plugins.transform({ ...call, args: sent }, result as ToolResult, this.options.log ?? silentLogger)) as CallToolResult;
     report('called', result);
@@ -159,6 +164,11 @@ export class ToolRequests {
       throw error;
     }
   }
+}
+
+/** The arguments without the ones plugins added for themselves: the API never receives those. */
+function without(added: ReadonlySet<string>, args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args).filter(([name]) => !added.has(name)));
 }
 
 /** The arguments with the pinned ones filled in (from the caller where the pin is a function). */

@@ -1,7 +1,8 @@
 /**
  * @module plugins/catalog
  * The catalog as plugins shape it: each rule sees every tool as a draft it may rename, re-describe,
- * re-scope, hide, or pin arguments of; plugin tools are added after. Runs on every catalog (re)build.
+ * re-scope, hide, pin arguments of or add arguments to (for the plugins' own use); plugin tools are added
+ * after. Runs on every catalog (re)build.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Caller, PluginTool, ToolDraft, ToolInfo } from '../../plugins/portico';
@@ -17,6 +18,8 @@ export interface OperationEntry extends CatalogEntry {
   readonly kind: 'operation';
   /** Arguments filled server-side on every call (removed from the published schema). */
   readonly pinned: ReadonlyMap<string, PinnedValue>;
+  /** Arguments plugins added for their own use (in the published schema, never sent to the API). */
+  readonly added: ReadonlySet<string>;
   readonly info: ToolInfo;
 }
 
@@ -77,6 +80,7 @@ interface Draft extends ToolDraft {
   readonly entry: CatalogEntry;
   hidden: boolean;
   readonly pins: Map<string, PinnedValue>;
+  readonly added: Map<string, { schema: Record<string, unknown>; required: boolean }>;
   changedBy?: string;
 }
 
@@ -93,6 +97,7 @@ function draftOf(entry: CatalogEntry): Draft {
     operation: { method: target.method.toUpperCase(), path: target.path, operationId: target.operationId, tags: target.tags },
     hidden: false,
     pins: new Map(),
+    added: new Map(),
     hide() {
       draft.hidden = true;
     },
@@ -101,6 +106,12 @@ function draftOf(entry: CatalogEntry): Draft {
       if (!Object.hasOwn(properties, name)) throw new Error(`"${tool.name}" has no argument "${name}" to pin (it has: ${Object.keys(properties).join(', ') || 'none'})`);
       draft.pins.set(name, value);
     },
+    addArgument(name, schema, options = {}) {
+      const properties = (tool.inputSchema.properties ?? {}) as Record<string, unknown>;
+      if (Object.hasOwn(properties, name) || draft.added.has(name)) throw new Error(`"${tool.name}" already has an argument "${name}"; pick another name`);
+      if (!schema || typeof schema !== 'object' || Array.isArray(schema)) throw new Error(`the schema of the argument "${name}" added to "${tool.name}" must be a JSON Schema object`);
+      draft.added.set(name, { schema: { ...schema }, required: options.required === true });
+    },
   };
   return draft;
 }
@@ -108,10 +119,11 @@ function draftOf(entry: CatalogEntry): Draft {
 function publish(draft: Draft): OperationEntry {
   const { entry } = draft;
   let inputSchema = entry.tool.inputSchema;
-  if (draft.pins.size > 0) {
+  if (draft.pins.size > 0 || draft.added.size > 0) {
     const properties = { ...(inputSchema.properties ?? {}) };
     for (const name of draft.pins.keys()) delete properties[name];
-    const required = (inputSchema.required ?? []).filter((name) => !draft.pins.has(name));
+    for (const [name, { schema }] of draft.added) properties[name] = schema;
+    const required = [...(inputSchema.required ?? []).filter((name) => !draft.pins.has(name)), ...[...draft.added].filter(([, added]) => added.required).map(([name]) => name)];
     const { required: _, ...rest } = inputSchema;
     inputSchema = required.length > 0 ? { ...rest, properties, required } : { ...rest, properties };
   }
@@ -121,5 +133,5 @@ function publish(draft: Draft): OperationEntry {
   if (draft.description === undefined) delete tool.description;
   else tool.description = draft.description;
   const info: ToolInfo = { name: draft.name, title: draft.title, description: draft.description, scope: draft.scope, inputSchema, annotations: tool.annotations, operation: draft.operation };
-  return { ...entry, kind: 'operation', tool, scope: draft.scope, pinned: draft.pins, info };
+  return { ...entry, kind: 'operation', tool, scope: draft.scope, pinned: draft.pins, added: new Set(draft.added.keys()), info };
 }

@@ -5,7 +5,9 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { join, resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { startDemoApi } from '../../src/demo';
 import { connectAs } from '../fixtures/oauth-client';
 import { ALICE, CAROL, startSignedInGateway } from '../fixtures/signed-in-gateway';
@@ -115,4 +117,85 @@ describe('demo-office-hours.ts', async () => {
     await alice.client.close();
     await carol.client.close();
   });
+});
+
+describe('confirm-destructive.ts', async () => {
+  const gw = await startSignedInGateway({ PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ 'confirm-destructive': { enabled: true } }) });
+  afterAll(() => gw.stop());
+  const alice = await connectAs(gw.mcpUrl, ALICE, { scopes: ['read', 'write', 'admin'] });
+  afterAll(() => alice.client.close());
+  const DELETE = { projectId: 'prj_7d3f8a1b', databaseId: 'db_8f3k2m9q' };
+
+  /** A client of alice's that can ask her (elicitation), answering with `answer`. */
+  async function askingClient(answer: (message: string) => ElicitResult) {
+    const client = new Client({ name: 'asks', version: '1' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      asked.push(request.params.message);
+      return answer(request.params.message);
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(gw.mcpUrl), { authProvider: alice.provider }));
+    return { client, asked };
+  }
+
+  test('destructive tools get a confirm argument and say they ask first; others are unchanged', async () => {
+    const tools = new Map((await alice.client.listTools()).tools.map((tool) => [tool.name, tool]));
+    const destructive = [...tools.values()].filter((tool) => tool.annotations?.destructiveHint);
+    expect(destructive.length).toBeGreaterThan(0);
+    for (const tool of destructive) {
+      expect(tool.inputSchema.properties?.confirm).toMatchObject({ type: 'boolean' });
+      expect(tool.description).toContain('the user is asked to confirm before it runs');
+    }
+    expect(tools.get('list_projects')!.inputSchema.properties?.confirm).toBeUndefined();
+  });
+
+  test('a client that cannot ask: refused until the agent sends confirm: true, which never reaches the API', async () => {
+    const before = gw.upstream.length;
+    const refused = (await alice.client.callTool({ name: 'delete_database', arguments: DELETE })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain('delete_database cannot be undone and this client cannot ask the user');
+    expect(text(refused)).toContain('"confirm": true');
+    expect(gw.upstream.length).toBe(before);
+    const done = (await alice.client.callTool({ name: 'delete_database', arguments: { ...DELETE, confirm: true } })) as CallToolResult;
+    expect(done.isError).toBeFalsy();
+    expect(gw.upstream.at(-1)).toBe('DELETE /projects/{projectId}/databases/{databaseId}');
+    expect(gw.upstreamArgs.at(-1)).toEqual(DELETE);
+  });
+
+  test('a client that can ask: the user decides, whatever the agent sent', async () => {
+    const declining = await askingClient(() => ({ action: 'decline' }));
+    const before = gw.upstream.length;
+    const refused = (await declining.client.callTool({ name: 'delete_database', arguments: { projectId: 'prj_7d3f8a1b', databaseId: 'db_2x4c6v8b', confirm: true } })) as CallToolResult;
+    expect(text(refused)).toContain('the user did not confirm delete_database');
+    expect(declining.asked).toEqual(['Allow "Delete a database" (projectId: "prj_7d3f8a1b", databaseId: "db_2x4c6v8b")? This cannot be undone.']);
+    expect(gw.upstream.length).toBe(before);
+    // accepting the form without ticking the box is not a yes
+    const unticked = await askingClient(() => ({ action: 'accept', content: { confirm: false } }));
+    expect(text((await unticked.client.callTool({ name: 'delete_database', arguments: { projectId: 'prj_7d3f8a1b', databaseId: 'db_2x4c6v8b' } })) as CallToolResult)).toContain('did not confirm');
+    expect(gw.upstream.length).toBe(before);
+    const agreeing = await askingClient(() => ({ action: 'accept', content: { confirm: true } }));
+    const done = (await agreeing.client.callTool({ name: 'delete_database', arguments: { projectId: 'prj_7d3f8a1b', databaseId: 'db_2x4c6v8b' } })) as CallToolResult;
+    expect(done.isError).toBeFalsy();
+    expect(gw.upstream.length).toBe(before + 1);
+    // a call that needs no confirmation does not ask
+    await agreeing.client.callTool({ name: 'list_projects', arguments: {} });
+    expect(agreeing.asked).toHaveLength(1);
+    for (const { client } of [declining, unticked, agreeing]) await client.close();
+  });
+});
+
+test('confirm-destructive.ts with a list of tools confirms those only; a wrong list stops the start', async () => {
+  const gw = await startSignedInGateway({ PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ 'confirm-destructive': { tools: ['create_*'] } }) });
+  try {
+    const { client } = await connectAs(gw.mcpUrl, ALICE, { scopes: ['read', 'write', 'admin'] });
+    const tools = (await client.listTools()).tools.filter((tool) => tool.inputSchema.properties?.confirm);
+    expect(tools.length).toBeGreaterThan(0);
+    expect(tools.every((tool) => tool.name.startsWith('create_'))).toBe(true);
+    await client.close();
+  } finally {
+    await gw.stop();
+  }
+  await expect(startSignedInGateway({ PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ 'confirm-destructive': { tools: 'delete_*' } }) })).rejects.toThrow(
+    /confirm-destructive\.ts.*settings\.tools must be a list of tool names/,
+  );
 });
