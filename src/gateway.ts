@@ -14,6 +14,7 @@ import { healthz, metricsRoute, readyz } from './http/ops-routes';
 import { createAuthorization, endpointsOf, loadServerSecret, publicUrlProblem, type Authorization } from './oauth';
 import type { ClientMetadataDocuments } from './oauth/cimd';
 import { openStore, parseDatabaseUrl, StoreUnavailableError, type AuditEntry, type Store } from './store';
+import { withTokenCache } from './store/token-cache';
 import type { Logger } from './log';
 import { ArgumentValidator } from './mcp/arguments';
 import { CatalogTools, type CallOperation } from './mcp/catalog-tools';
@@ -62,7 +63,7 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
   // counts the events it passes on (tokens, catalog refreshes): see ops/gateway-metrics
   const log = metrics.observing(baseLog);
   redactConfigured(log, config);
-  const store = config.auth === 'oauth' ? (parts.store ?? (await openStore(config.databaseUrl))) : undefined;
+  const store = config.auth === 'oauth' ? await cachingTokens(parts.store ?? (await openStore(config.databaseUrl)), config, log) : undefined;
   const snapshots = store && specSnapshots(store, config);
   let source: string;
   try {
@@ -299,4 +300,16 @@ function listening(running: Running): Gateway {
       return stopping;
     },
   };
+}
+
+/** The store with access tokens kept in memory where it can watch revocations (PostgreSQL); as it is otherwise. */
+async function cachingTokens(store: Store, config: ServeConfig, log: Logger): Promise<Store> {
+  if (!store.watchRevocations || config.tokenCache === 0) return store;
+  try {
+    return await withTokenCache(store, { maxAgeMs: config.tokenCache * 1000 });
+  } catch (error) {
+    // without the watch a cache could accept revoked tokens: every request asks the database instead
+    log.warn('store.token_cache_off', { reason: `revocations cannot be watched (LISTEN failed: ${error instanceof Error ? error.message : String(error)}); every request reads its token from the database` });
+    return store;
+  }
 }

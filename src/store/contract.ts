@@ -250,10 +250,28 @@ export interface AuditStore {
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
 }
 
-/** The whole store. Every read sees every instance's committed writes: nothing is cached. */
+/** What a revocation took away, for answers about access tokens kept in memory (`store/token-cache`). */
+export type Revocation =
+  | { readonly kind: 'grant'; readonly id: string }
+  | { readonly kind: 'token'; readonly hash: string }
+  | { readonly kind: 'client'; readonly id: string }
+  /** Revocations may have been missed (the watch connected again): forget everything. */
+  | { readonly kind: 'all' };
+
+/**
+ * The whole store. Every read sees every instance's committed writes: nothing is cached (the access-token
+ * cache of `store/token-cache` wraps a store and says what it changes).
+ */
 export interface Store extends ClientStore, CodeStore, GrantStore, ConsentStore, ThrottleStore, SnapshotStore, AuditStore {
   /** Which database this is, for logs: the backend and where, never a password. */
   readonly description: string;
+  /**
+   * Calls `listener` with every revocation made through any store on this database, by this instance or
+   * another, until the returned function is called; resolves once watching works. Only stores several
+   * instances share have it (PostgreSQL: LISTEN/NOTIFY); a revocation returns once the database has sent
+   * it to every watcher.
+   */
+  watchRevocations?(listener: (revocation: Revocation) => void): Promise<() => Promise<void>>;
   /**
    * Deletes codes a day past expiry, expired access and refresh tokens, grants left with no token, and throttle
    * windows that have passed.

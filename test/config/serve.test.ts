@@ -41,6 +41,7 @@ describe('serve configuration', () => {
       upstreamCredential: 'Authorization: Bearer {token}',
       accessTokenTtl: 3600,
       refreshTokenTtl: 2_592_000,
+      tokenCache: 10,
       toolsListed: 'allowed',
       scopeDenial: 'challenge',
       plugins: './plugins',

@@ -65,6 +65,9 @@ if (!pg?.canRestart) {
       PORTICO_LOGIN_USERNAME_FIELD: 'email',
       // a load test: thousands of calls with one token in seconds are the point here, not a rate to limit
       PORTICO_RATE_LIMIT_MCP: '0',
+      // every request reads its token from the database, so that each one meets the outage (the cache is
+      // tested on its own below)
+      PORTICO_TOKEN_CACHE: '0',
     };
     gateway = await startInstance(env);
     ({ clientId, tokens } = await connect(gateway.url, publicUrl, ALICE));
@@ -94,6 +97,19 @@ if (!pg?.canRestart) {
         expect(reply.headers.get('retry-after')).toBe('5');
         expect(ms).toBeLessThan(QUICK_MS);
       }
+    }, TEST_TIMEOUT_MS);
+
+    test('with the token cache on, a token checked in the last seconds is still served while it is down; one never seen is refused', async () => {
+      await fixture.start();
+      const cached = await startInstance({ ...env, PORTICO_TOKEN_CACHE: '60' });
+      const unseen = await connect(gateway.url, publicUrl, ALICE);
+      expect(emailOf(await whoAmI(cached.mcpUrl, tokens.access_token))).toBe(ALICE.email);
+      await fixture.stop();
+      const served = await whoAmI(cached.mcpUrl, tokens.access_token);
+      expect({ status: served.status, email: emailOf(served) }).toEqual({ status: 200, email: ALICE.email });
+      const { reply, ms } = await timed(() => whoAmI(cached.mcpUrl, unseen.tokens.access_token));
+      expect({ status: reply.status, body: reply.json }).toMatchObject({ status: 503, body: { error: { message: expect.stringContaining('cannot reach its database') } } });
+      expect(ms).toBeLessThan(QUICK_MS);
     }, TEST_TIMEOUT_MS);
 
     test('while it is down, /oauth/token answers 503 temporarily_unavailable (and so does registration)', async () => {

@@ -18,6 +18,7 @@ import type {
   HitResult,
   IssueGrantInput,
   RefreshTokenRecord,
+  Revocation,
   RotateInput,
   RotateResult,
   Snapshot,
@@ -57,6 +58,11 @@ export interface PostgresStoreOptions {
   connectTimeoutSeconds?: number;
 }
 
+/** Where revocations are announced to every instance (LISTEN/NOTIFY). */
+const REVOCATIONS = 'portico_revocations';
+/** How long a revocation waits for the database to echo its announcement before returning anyway. */
+const ECHO_WAIT_MS = 1000;
+
 const DEFAULT_POOL_SIZE = 5;
 const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
 /** Idle connections are closed, so a pool does not sit on connections a quiet instance no longer needs. */
@@ -87,11 +93,22 @@ export async function openPostgresStore(
   return new PostgresStore(sql, target);
 }
 
+/** Whether a delete removed a row; if it did, announces `revocation`. */
+async function revoked(deletion: Promise<{ affectedRows: number }>, announce: (revocation: Revocation) => Promise<void>, revocation: Revocation): Promise<boolean> {
+  const done = (await deletion).affectedRows > 0;
+  if (done) await announce(revocation);
+  return done;
+}
+
 class PostgresStore implements Store {
   readonly description: string;
   readonly #sql: SQL;
   readonly #target: PostgresTarget;
   #closed = false;
+  readonly #watchers = new Set<(revocation: Revocation) => void>();
+  #subscription?: Promise<{ unlisten(): Promise<void> }>;
+  /** Announcements of ours not yet echoed by the database, by nonce. */
+  readonly #echoes = new Map<string, () => void>();
 
   constructor(sql: SQL, target: PostgresTarget) {
     this.#sql = sql;
@@ -142,11 +159,83 @@ class PostgresStore implements Store {
   }
 
   deleteClient(id: string): Promise<boolean> {
-    return this.#tx(async (tx) => {
+    return this.#revoking(async (tx, announce) => {
       await Q.deleteGrantsOfClient(tx, id);
       await Q.deleteCodesOfClient(tx, id);
-      return (await Q.deleteClient(tx, id)).affectedRows > 0;
+      const deleted = (await Q.deleteClient(tx, id)).affectedRows > 0;
+      if (deleted) await announce({ kind: 'client', id });
+      return deleted;
     });
+  }
+
+  async watchRevocations(listener: (revocation: Revocation) => void): Promise<() => Promise<void>> {
+    this.#watchers.add(listener);
+    this.#subscription ??= this.#run((sql) =>
+      sql.listen(
+        REVOCATIONS,
+        (payload) => this.#heard(payload),
+        // on every (re)subscription: what was announced while no one listened is lost, so forget everything
+        () => this.#announceLocally({ kind: 'all' }),
+      ),
+    );
+    try {
+      await this.#subscription;
+    } catch (error) {
+      this.#watchers.delete(listener);
+      this.#subscription = undefined;
+      throw error;
+    }
+    return async () => {
+      this.#watchers.delete(listener);
+      if (this.#watchers.size > 0 || !this.#subscription) return;
+      const subscription = this.#subscription;
+      this.#subscription = undefined;
+      await (await subscription).unlisten().catch(() => {});
+    };
+  }
+
+  /**
+   * Runs `fn` in a transaction in which it may announce revocations (sent to every instance on commit);
+   * returns once the database has echoed them back (so every watcher has been sent them), or after ECHO_WAIT_MS.
+   */
+  async #revoking<T>(fn: (tx: SQL, announce: (revocation: Revocation) => Promise<void>) => Promise<T>, what?: string): Promise<T> {
+    const announced: Revocation[] = [];
+    const echoes: Promise<void>[] = [];
+    const nonces: string[] = [];
+    try {
+      const result = await this.#tx(
+        (tx) =>
+          fn(tx, async (revocation) => {
+            const nonce = crypto.randomUUID();
+            nonces.push(nonce);
+            if (this.#subscription) echoes.push(new Promise((resolve) => this.#echoes.set(nonce, resolve)));
+            await tx.notify(REVOCATIONS, JSON.stringify({ ...revocation, nonce }));
+            announced.push(revocation);
+          }),
+        what,
+      );
+      for (const revocation of announced) this.#announceLocally(revocation);
+      if (echoes.length > 0) await Promise.race([Promise.all(echoes), new Promise((resolve) => setTimeout(resolve, ECHO_WAIT_MS).unref?.())]);
+      return result;
+    } finally {
+      for (const nonce of nonces) this.#echoes.delete(nonce);
+    }
+  }
+
+  #heard(payload: string): void {
+    let message: Revocation & { nonce?: string };
+    try {
+      message = JSON.parse(payload);
+    } catch {
+      message = { kind: 'all' };
+    }
+    const { nonce, ...revocation } = message;
+    this.#announceLocally(revocation as Revocation);
+    if (nonce) this.#echoes.get(nonce)?.();
+  }
+
+  #announceLocally(revocation: Revocation): void {
+    for (const watcher of this.#watchers) watcher(revocation);
   }
 
   async putCode(code: CodeRecord): Promise<void> {
@@ -195,7 +284,7 @@ class PostgresStore implements Store {
   }
 
   rotateRefreshToken({ hash, now, graceMs, next }: RotateInput): Promise<RotateResult> {
-    return this.#tx(async (tx): Promise<RotateResult> => {
+    return this.#revoking(async (tx, announce): Promise<RotateResult> => {
       const [grant] = await Q.lockGrantOfRefreshToken(tx, hash);
       if (!grant) return { kind: 'unknown' };
       const [row] = await Q.getRefreshTokenForRotation(tx, hash);
@@ -206,6 +295,7 @@ class PostgresStore implements Store {
           return { kind: 'expired' };
         case 'revoke':
           await Q.deleteGrant(tx, grantId);
+          await announce({ kind: 'grant', id: grantId });
           return { kind: 'reused', grantId };
         case 'rotate':
           await Q.markRefreshTokenUsed(tx, hash, now);
@@ -221,11 +311,11 @@ class PostgresStore implements Store {
   }
 
   revokeGrant(id: string): Promise<boolean> {
-    return this.#run(async (sql) => (await Q.deleteGrant(sql, id)).affectedRows > 0);
+    return this.#revoking((tx, announce) => revoked(Q.deleteGrant(tx, id), announce, { kind: 'grant', id }));
   }
 
   deleteAccessToken(hash: string): Promise<boolean> {
-    return this.#run(async (sql) => (await Q.deleteAccessToken(sql, hash)).affectedRows > 0);
+    return this.#revoking((tx, announce) => revoked(Q.deleteAccessToken(tx, hash), announce, { kind: 'token', hash }));
   }
 
   listGrantsForUser(userId: string): Promise<GrantRecord[]> {
@@ -233,7 +323,7 @@ class PostgresStore implements Store {
   }
 
   revokeGrantOfUser(userId: string, grantId: string): Promise<boolean> {
-    return this.#run(async (sql) => (await Q.deleteGrantOfUser(sql, userId, grantId)).affectedRows > 0);
+    return this.#revoking((tx, announce) => revoked(Q.deleteGrantOfUser(tx, userId, grantId), announce, { kind: 'grant', id: grantId }));
   }
 
   async putConsent(consent: ConsentRecord): Promise<void> {
@@ -308,6 +398,10 @@ class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#watchers.clear();
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    if (subscription) await (await subscription.catch(() => undefined))?.unlisten().catch(() => {});
     await this.#sql.close({ timeout: 5 });
   }
 }
