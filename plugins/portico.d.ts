@@ -49,7 +49,14 @@ export interface ToolInfo {
   readonly inputSchema: JsonSchema;
   readonly annotations?: Readonly<Record<string, unknown>>;
   /** The operation behind it; absent for a tool a plugin added. */
-  readonly operation?: { readonly method: string; readonly path: string; readonly operationId?: string; readonly tags: readonly string[] };
+  readonly operation?: {
+    readonly method: string;
+    readonly path: string;
+    readonly operationId?: string;
+    readonly tags: readonly string[];
+    /** The operation's `x-` extensions, e.g. `{ "x-internal": true }`. */
+    readonly extensions: Readonly<Record<string, unknown>>;
+  };
 }
 
 /** A tool a catalog rule may change. Changes apply to every listing and call; `hide()` removes it. */

@@ -3,8 +3,8 @@
  *
  *   pluginSettings:
  *     rules:
- *       include: { tags: [projects, databases] }      # keep only these (tags, methods, paths as globs, operationIds)
- *       exclude: { methods: [DELETE], paths: ["/v1/orgs/*"] }
+ *       include: { tags: [projects, databases] }      # keep only these (tags, methods, paths as globs, operationIds, extensions)
+ *       exclude: { methods: [DELETE], paths: ["/v1/orgs/*"], extensions: [x-internal] }   # or { x-audience: internal }
  *       hide: ["*_backup*"]                           # tool names (globs)
  *       rename: { get_project: project_details }
  *       describe: { list_projects: "Projects you can see, newest first." }
@@ -21,7 +21,8 @@ interface Filter {
   methods?: string[];
   paths?: string[];
   operationIds?: string[];
-  /** `x-` extensions are not visible to rules yet; match by tag or path instead. */
+  /** `x-` extensions: a name matches when the operation has it (and it is not false); `{name: value}` when it equals value. */
+  extensions?: string[] | Record<string, unknown>;
 }
 
 interface RuleSettings {
@@ -79,6 +80,9 @@ function matches(tool: ToolDraft, filter: Filter): boolean {
   if (filter.methods?.some((method) => method.toUpperCase() === operation.method)) return true;
   if (filter.paths?.some((pattern) => glob(pattern).test(operation.path))) return true;
   if (filter.operationIds?.some((id) => id === operation.operationId)) return true;
+  const { extensions } = filter;
+  if (Array.isArray(extensions)) return extensions.some((name) => name in operation.extensions && operation.extensions[name] !== false);
+  if (extensions) return Object.entries(extensions).some(([name, value]) => JSON.stringify(operation.extensions[name]) === JSON.stringify(value));
   return false;
 }
 

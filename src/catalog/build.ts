@@ -136,6 +136,7 @@ function draftTool(operation: RawOperation, converter: SchemaConverter, limits: 
       operationId: operation.operationId,
       serverUrl: operation.serverUrl,
       tags: operation.tags,
+      extensions: operation.extensions,
       parameters: input.parameters,
       body: input.body,
       wrapsResult,

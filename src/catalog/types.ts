@@ -55,6 +55,8 @@ export interface OperationTarget {
   /** Base URL from `servers` / `host`+`basePath`; may be relative (resolved against the upstream). */
   readonly serverUrl: string;
   readonly tags: readonly string[];
+  /** The operation's `x-` extensions (e.g. `x-internal`), for plugins' rules. */
+  readonly extensions: Readonly<Record<string, unknown>>;
   readonly parameters: readonly ParameterBinding[];
   readonly body?: BodyBinding;
   /** True when the tool's output schema wraps a non-object response as `{ result: … }`. */

@@ -94,7 +94,7 @@ function draftOf(entry: CatalogEntry): Draft {
     scope: entry.scope,
     inputSchema: tool.inputSchema,
     annotations: tool.annotations,
-    operation: { method: target.method.toUpperCase(), path: target.path, operationId: target.operationId, tags: target.tags },
+    operation: { method: target.method.toUpperCase(), path: target.path, operationId: target.operationId, tags: target.tags, extensions: target.extensions },
     hidden: false,
     pins: new Map(),
     added: new Map(),

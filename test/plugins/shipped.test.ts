@@ -59,6 +59,38 @@ describe('rules.ts', async () => {
   });
 });
 
+test("rules.ts includes and excludes by the operations' x- extensions", async () => {
+  // the demo API's document with extensions of the kind APIs carry: one marks internal operations, one an audience
+  const api = await startDemoApi({ port: 0 });
+  const spec = (await (await fetch(api.specUrl)).json()) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+  const operation = (path: string) => spec.paths[path]!.get!;
+  operation('/orgs')['x-internal'] = true;
+  operation('/projects')['x-internal'] = false;
+  operation('/projects/{projectId}')['x-audience'] = 'ops';
+  const file = join(tempDir(), 'swagger.json');
+  writeFileSync(file, JSON.stringify(spec));
+  const listed = async (rules: Record<string, unknown>) => {
+    const gw = await startSignedInGateway({ PORTICO_UPSTREAM: api.baseUrl, PORTICO_SPEC: file, PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ rules }) });
+    try {
+      const { client } = await connectAs(gw.mcpUrl, ALICE);
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      await client.close();
+      return names;
+    } finally {
+      await gw.stop();
+    }
+  };
+  try {
+    const withoutInternal = await listed({ exclude: { extensions: ['x-internal'] } });
+    expect(withoutInternal).not.toContain('list_organizations');
+    // `x-internal: false` does not count as marked
+    expect(withoutInternal).toContain('list_projects');
+    expect(await listed({ include: { extensions: { 'x-audience': 'ops' } } })).toEqual(['get_project']);
+  } finally {
+    await api.stop();
+  }
+});
+
 test('rules.ts refuses settings it does not know, naming them', async () => {
   await expect(startSignedInGateway({ PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ rules: { hdie: ['x'] } }) })).rejects.toThrow(/rules\.ts.*unknown setting hdie; known: include, exclude/);
 });
