@@ -56,6 +56,8 @@ export interface ToolInfo {
     readonly tags: readonly string[];
     /** The operation's `x-` extensions, e.g. `{ "x-internal": true }`. */
     readonly extensions: Readonly<Record<string, unknown>>;
+    /** The API it belongs to: the `name` given to `addApi`; absent for the gateway's own API (PORTICO_UPSTREAM). */
+    readonly api?: string;
   };
 }
 
@@ -264,6 +266,25 @@ export interface PluginApi {
   addPrompt(prompt: PluginPrompt): void;
   /** Tells the clients subscribed to `uri` (resources/subscribe) that it changed, so they read it again. */
   resourceUpdated(uri: string): void;
+  /** Serves the operations of one more API through this gateway, as tools named with its `prefix`. */
+  addApi(api: ApiSource): void;
+}
+
+/** Another API behind the same gateway: its OpenAPI document, where its calls go, and with which credential. */
+export interface ApiSource {
+  /** A short name for logs, `portico check` and `ToolInfo.operation.api`, e.g. `billing`. */
+  name: string;
+  /** Its OpenAPI document: a path or an http(s) URL, read at start and refreshed like PORTICO_SPEC. */
+  spec: string;
+  /** Its base URL: every call goes to this origin and nowhere else. */
+  upstream: string;
+  /** Put before each of its tools' names, e.g. `billing_` (letters, digits, `_` or `-`). */
+  prefix: string;
+  /**
+   * `user`: the signed-in user's own credential (the one the identity source returned) is sent to this API
+   * too — for APIs that accept the same sign-in; `{ headers }`: these headers, for every user alike.
+   */
+  credential: 'user' | { headers: Record<string, string> };
 }
 
 export type Plugin = (api: PluginApi) => void | Promise<void>;

@@ -17,12 +17,13 @@ import { openStore, parseDatabaseUrl, StoreUnavailableError, type AuditEntry, ty
 import { withTokenCache } from './store/token-cache';
 import type { Logger } from './log';
 import { ArgumentValidator } from './mcp/arguments';
-import { CatalogTools, type CallOperation } from './mcp/catalog-tools';
+import { CatalogTools, type CallOperation, type ToolSource } from './mcp/catalog-tools';
 import { McpEndpoint } from './mcp/endpoint';
 import type { PluginFeatures } from './mcp/plugin-features';
 import { createMcpServer } from './mcp/server';
 import { ToolRequests, type CallEvent } from './mcp/tool-requests';
 import { requestContext, toolContext } from './plugins/context';
+import { startPluginApis } from './plugins/apis';
 import { loadConfiguredPlugins } from './plugins/load';
 import { auditDetail, type RedactionRule } from './audit/redact';
 import { AuditWriter } from './audit/writer';
@@ -77,6 +78,7 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
 
   let authorization: Authorization | undefined;
   let audit: AuditWriter | undefined;
+  let apis: ToolSource[] = [];
   const drain = new Drain();
   const limits = new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, onLimited: (kind) => metrics.limited(kind) });
   try {
@@ -85,7 +87,9 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
     const tracked: CallOperation = (entry, args, signal, principal) => drain.track(call(entry, args, signal, principal));
     const plugins = await loadConfiguredPlugins(config, log);
     const access = { upstream: config.upstream, sharedHeaders: config.upstreamHeaders };
-    const tools = new CatalogTools(cache, tracked, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize, plugins, log);
+    apis = await startPluginApis(plugins, config, log, store && ((key) => snapshotsAt(store, key)));
+    const sources: ToolSource[] = [{ cache, call: tracked, prefix: '' }, ...apis.map((api) => ({ ...api, call: ((entry, args, signal, principal) => drain.track(api.call(entry, args, signal, principal))) as CallOperation }))];
+    const tools = new CatalogTools(sources, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize, plugins, log);
     audit = store && new AuditWriter(store, log);
     const rule = { keep: config.auditArguments, names: config.auditRedact };
     const requests = new ToolRequests(tools, new ArgumentValidator(), {
@@ -141,9 +145,10 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
       },
       fetch: front(options, (request) => app.handle(request)),
     });
-    return listening({ config, server, publicUrl, cache, endpoint, store, audit, source, log, metrics, drain, limits });
+    return listening({ config, server, publicUrl, cache, apis, endpoint, store, audit, source, log, metrics, drain, limits });
   } catch (error) {
     cache.stop();
+    for (const api of apis) api.cache.stop();
     limits.stop();
     await endpoint?.close();
     await audit?.close();
@@ -209,7 +214,10 @@ function readinessChecks(store: Store | undefined, cache: CatalogCache, drain: D
 
 /** The last good spec, kept in the store per configured source (or per upstream, when discovered). */
 function specSnapshots(store: Store, config: ServeConfig): SpecSnapshots {
-  const key = `spec:${config.spec ?? `discovered:${config.upstream}`}`;
+  return snapshotsAt(store, `spec:${config.spec ?? `discovered:${config.upstream}`}`);
+}
+
+function snapshotsAt(store: Store, key: string): SpecSnapshots {
   return {
     async load() {
       const stored = await store.getSnapshot(key);
@@ -251,6 +259,8 @@ interface Running {
   readonly server: ReturnType<typeof Bun.serve>;
   readonly publicUrl: URL;
   readonly cache: CatalogCache;
+  /** The catalogs of the APIs plugins added. */
+  readonly apis: readonly ToolSource[];
   readonly endpoint: McpEndpoint;
   readonly store: Store | undefined;
   readonly audit: AuditWriter | undefined;
@@ -262,7 +272,7 @@ interface Running {
 }
 
 function listening(running: Running): Gateway {
-  const { config, server, publicUrl, cache, endpoint, store, audit, source, log, metrics, drain, limits } = running;
+  const { config, server, publicUrl, cache, apis, endpoint, store, audit, source, log, metrics, drain, limits } = running;
   const mcpUrl = endpointsOf(publicUrl).resource;
   log.info('gateway.listening', { listen: `http://${config.host}:${server.port}`, mcp: mcpUrl, upstream: config.upstream, spec: source, mode: config.mcpMode, tools: cache.current.entries.length });
   let stopping: Promise<void> | undefined;
@@ -273,6 +283,7 @@ function listening(running: Running): Gateway {
     // no new connections from here on; a request on an open keep-alive connection gets a 503 (http/front)
     void server.stop(false);
     cache.stop();
+    for (const api of apis) api.cache.stop();
     const drained = await drain.settle(graceMs);
     if (!drained && graceMs > 0) log.warn('gateway.drain_timeout', { cut: drain.inFlight, graceSeconds: graceMs / 1000 });
     // the answers of calls that just ended reach their streams before those close

@@ -69,6 +69,8 @@ export interface CatalogEntry {
   readonly target: OperationTarget;
   /** The least scope a token needs to see and call this tool. */
   readonly scope: Scope;
+  /** The API a plugin added (`addApi`) it belongs to; absent for the gateway's own API. */
+  readonly api?: string;
 }
 
 /** An operation that could not become a tool, and why. */

@@ -1,7 +1,7 @@
 /**
  * @module mcp/catalog-tools
- * The tools an MCP server offers: the current catalog's pages and entries, kept in step with the
- * catalog cache, and calls handed to the proxy. A listing is built once per catalog and per view (the
+ * The tools an MCP server offers: the current catalogs' pages and entries (the gateway's API and those
+ * plugins add), kept in step with their caches, and calls handed to the proxy of the API each belongs to. A listing is built once per catalog and per view (the
  * scopes a token reaches), so tools/list stays a copy of ready bytes whoever asks.
  */
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -15,6 +15,16 @@ import type { ListingView, ToolProvider } from './tool-requests';
 
 export type CallOperation = (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined) => Promise<CallToolResult>;
 
+/** One API's catalog and how its operations are called: the gateway's own, or one a plugin added. */
+export interface ToolSource {
+  readonly cache: CatalogCache;
+  readonly call: CallOperation;
+  /** Put before each tool's name ('' for the gateway's own API). */
+  readonly prefix: string;
+  /** The name a plugin gave the API; absent for the gateway's own. */
+  readonly api?: string;
+}
+
 export class CatalogTools implements ToolProvider {
   private listings = new Map<string, ToolListing>();
   private entries: ToolEntry[];
@@ -26,26 +36,28 @@ export class CatalogTools implements ToolProvider {
    * Throws `PluginError` when the rules fail on the first catalog (the start must stop).
    */
   constructor(
-    private readonly cache: CatalogCache,
-    private readonly call: CallOperation,
+    /** The gateway's own API first. */
+    private readonly sources: readonly ToolSource[],
     onChange: () => void,
     private readonly pageSize?: number,
     private readonly plugins?: PluginHost,
     log: Logger = silentLogger,
   ) {
-    this.entries = applyPlugins(plugins, cache.current.entries);
+    this.entries = applyPlugins(plugins, combined(this.sources));
     this.byName = new Map(this.entries.map((entry) => [entry.tool.name, entry]));
-    cache.onChange((change) => {
-      try {
-        this.entries = applyPlugins(this.plugins, change.catalog.entries);
-      } catch (error) {
-        log.error('plugin.catalog_rule_failed', { error: error instanceof Error ? error.message : String(error), serving: 'the tools as they were' });
-        return;
-      }
-      this.byName = new Map(this.entries.map((entry) => [entry.tool.name, entry]));
-      this.listings = new Map();
-      onChange();
-    });
+    for (const { cache } of this.sources) {
+      cache.onChange(() => {
+        try {
+          this.entries = applyPlugins(this.plugins, combined(this.sources));
+        } catch (error) {
+          log.error('plugin.catalog_rule_failed', { error: error instanceof Error ? error.message : String(error), serving: 'the tools as they were' });
+          return;
+        }
+        this.byName = new Map(this.entries.map((entry) => [entry.tool.name, entry]));
+        this.listings = new Map();
+        onChange();
+      });
+    }
   }
 
   listTools(cursor: string | undefined, view: ListingView): ToolsPage {
@@ -61,7 +73,8 @@ export class CatalogTools implements ToolProvider {
   }
 
   callTool(entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined): Promise<CallToolResult> {
-    return this.call(entry, args, signal, principal);
+    const source = entry.api === undefined ? this.sources[0]! : this.sources.find((candidate) => candidate.api === entry.api)!;
+    return source.call(entry, args, signal, principal);
   }
 
   /** How many tools need exactly each scope (what the consent page says each one unlocks). */
@@ -80,6 +93,13 @@ export class CatalogTools implements ToolProvider {
     }
     return listing;
   }
+}
+
+/** Every API's operations, those of APIs plugins added named with their prefix. */
+function combined(sources: readonly ToolSource[]): CatalogEntry[] {
+  return sources.flatMap(({ cache, prefix, api }) =>
+    api === undefined ? cache.current.entries : cache.current.entries.map((entry) => ({ ...entry, api, tool: { ...entry.tool, name: `${prefix}${entry.tool.name}` } })),
+  );
 }
 
 function entriesFor(entries: readonly ToolEntry[], { top, marked }: ListingView): { tool: Tool }[] {

@@ -58,7 +58,8 @@ export function applyPlugins(host: PluginHost | undefined, entries: readonly Cat
   for (const draft of drafts) {
     if (draft.hidden) continue;
     if (!SCOPES.includes(draft.scope)) throw new PluginError(draft.changedBy ?? 'a plugin', `the scope of "${draft.name}" was set to "${String(draft.scope)}"; use read, write or admin`);
-    claim(draft.name, draft.entry.tool.name === draft.name ? `the operation ${draft.entry.target.method.toUpperCase()} ${draft.entry.target.path}` : 'a renamed operation');
+    const api = draft.entry.api ? ` of the API "${draft.entry.api}"` : '';
+    claim(draft.name, draft.entry.tool.name === draft.name ? `the operation ${draft.entry.target.method.toUpperCase()} ${draft.entry.target.path}${api}` : `a renamed operation${api}`);
     published.push(publish(draft));
   }
   for (const { plugin, value: tool } of host?.tools ?? []) {
@@ -94,7 +95,7 @@ function draftOf(entry: CatalogEntry): Draft {
     scope: entry.scope,
     inputSchema: tool.inputSchema,
     annotations: tool.annotations,
-    operation: { method: target.method.toUpperCase(), path: target.path, operationId: target.operationId, tags: target.tags, extensions: target.extensions },
+    operation: { method: target.method.toUpperCase(), path: target.path, operationId: target.operationId, tags: target.tags, extensions: target.extensions, ...(entry.api && { api: entry.api }) },
     hidden: false,
     pins: new Map(),
     added: new Map(),

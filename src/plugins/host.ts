@@ -7,6 +7,7 @@
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type {
+  ApiSource,
   CallInfo,
   Caller,
   Decision,
@@ -47,6 +48,8 @@ export class PluginHost {
   readonly resources = new Map<string, Registered<PluginResource>>();
   readonly templates: RegisteredTemplate[] = [];
   readonly prompts = new Map<string, Registered<PluginPrompt>>();
+  /** More APIs served through the gateway, in the order they were added. */
+  readonly apis: Registered<ApiSource>[] = [];
   /** Loaded plugin files, in order. */
   readonly loaded: string[] = [];
   private readonly updateListeners = new Set<(uri: string) => void>();
@@ -88,11 +91,17 @@ export class PluginHost {
       resourceUpdated: (uri) => {
         for (const listener of this.updateListeners) listener(uri);
       },
+      addApi: (api) => {
+        checkedApi(plugin, api);
+        const other = this.apis.find(({ value }) => value.name === api.name || value.prefix === api.prefix);
+        if (other) throw new TypeError(`${plugin}: the API "${api.name}" (prefix "${api.prefix}") clashes with "${other.value.name}" (prefix "${other.value.prefix}") from ${other.plugin}: names and prefixes must differ`);
+        this.apis.push({ plugin, value: api });
+      },
     };
   }
 
   get empty(): boolean {
-    return this.rules.length + this.tools.length + this.before.length + this.after.length === 0 && !this.identity && !this.servesMore;
+    return this.rules.length + this.tools.length + this.before.length + this.after.length + this.apis.length === 0 && !this.identity && !this.servesMore;
   }
 
   /** Whether plugins add resources or prompts, which the MCP server then declares. */
@@ -153,6 +162,27 @@ const PROMPT_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 
 function checkedScope(plugin: string, what: string, scope: unknown): void {
   if (scope !== undefined && (typeof scope !== 'string' || !isScope(scope))) throw new TypeError(`${plugin}: ${what} has scope "${String(scope)}"; use read, write or admin`);
+}
+
+const API_NAME = /^[a-zA-Z0-9_-]{1,40}$/;
+const PREFIX = /^[a-zA-Z0-9_-]{1,20}$/;
+
+function checkedApi(plugin: string, api: ApiSource): void {
+  if (!api || typeof api !== 'object') throw new TypeError(`${plugin}: addApi needs an object { name, spec, upstream, prefix, credential }`);
+  if (typeof api.name !== 'string' || !API_NAME.test(api.name)) throw new TypeError(`${plugin}: the API name "${String(api.name)}" must match ${API_NAME}`);
+  const what = `${plugin}: the API "${api.name}"`;
+  if (typeof api.spec !== 'string' || api.spec === '') throw new TypeError(`${what} needs "spec": the path or http(s) URL of its OpenAPI document`);
+  let upstream: URL | undefined;
+  try {
+    upstream = new URL(api.upstream);
+  } catch {
+    upstream = undefined;
+  }
+  if (!upstream || (upstream.protocol !== 'http:' && upstream.protocol !== 'https:')) throw new TypeError(`${what} needs "upstream": the absolute http(s) URL its calls go to (got "${String(api.upstream)}")`);
+  if (typeof api.prefix !== 'string' || !PREFIX.test(api.prefix)) throw new TypeError(`${what} needs a "prefix" for its tools' names matching ${PREFIX}, e.g. "${api.name}_"`);
+  const { credential } = api;
+  const headersOk = typeof credential === 'object' && credential !== null && typeof credential.headers === 'object' && credential.headers !== null && Object.values(credential.headers).every((value) => typeof value === 'string');
+  if (credential !== 'user' && !headersOk) throw new TypeError(`${what} needs "credential": "user" (the signed-in user's own credential goes to it too) or { headers: { … } } (the same for everyone)`);
 }
 
 function checkedResource(plugin: string, resource: PluginResource): void {

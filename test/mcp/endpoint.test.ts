@@ -42,7 +42,7 @@ async function gateway(mode: McpMode, paths: Record<string, unknown>, options: {
     return { content: [{ type: 'text', text: `called ${entry.tool.name}` }] };
   };
   let endpoint: McpEndpoint;
-  const tools = new CatalogTools(cache, call, () => void endpoint.notifyToolsChanged(), options.pageSize);
+  const tools = new CatalogTools([{ cache, call, prefix: '' }], () => void endpoint.notifyToolsChanged(), options.pageSize);
   const requests = new ToolRequests(tools, new ArgumentValidator());
   const jsonSchemaValidator = new AjvJsonSchemaValidator();
   endpoint = new McpEndpoint({ mode, requests, createServer: () => createMcpServer({ requests, jsonSchemaValidator }), maxBodyBytes: 64 * 1024, sessionIdleMs: options.idleMs });
