@@ -280,6 +280,16 @@ async function checkPlugins(config: ServeConfig, report: CheckReport): Promise<v
     const host = await loadConfiguredPlugins(config, silentLogger);
     const identity = host.identity ? `; identity source from ${host.identity.plugin}: ${host.identity.value.description}` : '';
     report.line('plugins', host.loaded.length > 0 ? `${host.loaded.join(', ')} from ${config.plugins}${identity}` : `none (${config.plugins})`);
+    for (const { plugin, value: api } of host.apis) {
+      const label = `API ${api.name}`;
+      try {
+        const { catalog } = await loadCatalog(api.spec, { maxNameLength: Math.max(8, config.maxToolNameLength - api.prefix.length), allowRemoteRefs: config.allowRemoteRefs });
+        const credential = api.credential === 'user' ? "the signed-in user's own credential" : `headers ${Object.keys(api.credential.headers).join(', ') || 'none'}`;
+        report.line(label, `from ${plugin}: ${catalog.entries.length} tools named ${api.prefix}…, calls to ${api.upstream} with ${credential}\n${api.spec}: ${catalog.title}${catalog.version ? ` ${catalog.version}` : ''}`);
+      } catch (error) {
+        report.problem(label, `from ${plugin}: cannot build tools from "${api.spec}": ${messageOf(error)}`);
+      }
+    }
   } catch (error) {
     report.problem('plugins', messageOf(error));
   }

@@ -74,6 +74,24 @@ describe('portico check: what would run', () => {
     expect(stdout).toContain('All checks passed');
   });
 
+  test('the APIs plugins add: each one checked like the spec, a broken one named with its plugin; exit 1', async () => {
+    const plugins = tempDir();
+    writeFileSync(
+      join(plugins, 'apis.ts'),
+      `export default function (api) {
+        api.addApi({ name: 'billing', spec: ${JSON.stringify(DEMO_SPEC)}, upstream: 'http://127.0.0.1:9/billing', prefix: 'billing_', credential: { headers: { 'X-API-Key': 'k-5551234' } } });
+        api.addApi({ name: 'broken', spec: '/nonexistent/openapi.yaml', upstream: 'http://127.0.0.1:9/b', prefix: 'b_', credential: 'user' });
+      }`,
+    );
+    const { code, stdout, stderr } = await check(['--auth', 'none', '--upstream', UPSTREAM, '--spec', DEMO_SPEC, '--plugins', plugins]);
+    expect(code).toBe(1);
+    const output = stdout + stderr;
+    expect(line(stdout, 'API billing')).toBe(`from apis.ts: 25 tools named billing_…, calls to http://127.0.0.1:9/billing with headers X-API-Key ${DEMO_SPEC}: PGHost API 1.0`);
+    expect(stdout).not.toContain('k-5551234');
+    expect(line(stdout, 'API broken')).toBe('FAILED (see below)');
+    expect(output).toContain('API broken: from apis.ts: cannot build tools from "/nonexistent/openapi.yaml": cannot read "/nonexistent/openapi.yaml": no such file');
+  });
+
   test('auth none with a shared credential names the header, never its value', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'headers'), 'X-API-Key: k-471902\n');
