@@ -223,7 +223,13 @@ export interface Identity {
   userId: string;
   name: string;
   maxScope: Scope;
-  upstream: { headers: Record<string, string>; expiresAt?: number };
+  upstream: {
+    headers: Record<string, string>;
+    /** When the API stops accepting it (ms since the epoch). */
+    expiresAt?: number;
+    /** What `refresh` needs to renew it (e.g. the API's refresh token): sealed with the grant, never sent anywhere. */
+    state?: string;
+  };
 }
 
 export interface IdentitySource {
@@ -231,6 +237,12 @@ export interface IdentitySource {
   description: string;
   /** The user, or null when the username and password do not match. */
   verifyPassword(username: string, password: string): Promise<Identity | null>;
+  /**
+   * A new credential once the user's has expired (`upstream.expiresAt`), or null when it cannot be renewed
+   * (the user signs in again). Without it, an expired credential ends the grant. Called when the client
+   * refreshes its token; a throw keeps the grant and the client is told to retry.
+   */
+  refresh?(identity: Identity): Promise<Identity['upstream'] | null>;
 }
 
 export interface PluginLogger {

@@ -48,6 +48,8 @@ export class BearerCheck {
     const identity = this.identityOf(grant.id, grant.data);
     if (!identity) return this.challenge('invalid_token', 'the grant could not be opened; authorize again');
     if (identity.upstream.expiresAt !== undefined && identity.upstream.expiresAt <= now) {
+      // a source that can renew the credential does so when the client refreshes its token
+      if (this.context.identity.refresh) return this.challenge('invalid_token', "the user's credential at the API has expired; refresh the access token");
       await this.context.store.revokeGrant(grant.id);
       this.context.log.info('oauth.grant_ended', { user: grant.userId, client: grant.clientId, grant: grant.id, reason: 'upstream credential expired' });
       return this.challenge('invalid_token', "the user's sign-in at the API has expired; authorize again");

@@ -11,6 +11,8 @@ export interface UpstreamCredential {
   readonly headers: Readonly<Record<string, string>>;
   /** When the API stops accepting it (ms since the epoch); unknown when absent. */
   readonly expiresAt?: number;
+  /** What the identity source needs to renew it (e.g. the API's refresh token): sealed with the grant, never sent anywhere. */
+  readonly state?: string;
 }
 
 export interface Identity {
@@ -31,6 +33,12 @@ export interface IdentitySource {
    * when the source cannot answer (the API is down): the login page says so instead of "wrong password".
    */
   verifyPassword(username: string, password: string): Promise<Identity | null>;
+  /**
+   * A new credential for `identity` once its own has expired, or null when it cannot be renewed (the user
+   * signs in again). Without it, an expired credential always ends the grant. A throw means "not now":
+   * the grant is kept and the client is told to retry.
+   */
+  refresh?(identity: Identity): Promise<UpstreamCredential | null>;
 }
 
 /** The identity source could not be asked (as opposed to: it said no). */

@@ -92,6 +92,27 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
  * A replayed code: whoever holds it now may have stolen it, so what it issued is revoked (RFC 6749 §10.5).
  * A code whose first redemption never finished (a crash between consuming it and issuing) issued nothing.
  */
+/**
+ * The identity with a renewed upstream credential, stored with the grant; null when the identity source
+ * cannot renew it. A source that fails (throws) is a 503: the grant stays, the client retries.
+ */
+async function renewCredential(context: OAuthContext, grantId: string, identity: Identity): Promise<Identity | null> {
+  const source = context.identity;
+  if (!source.refresh) return null;
+  let upstream: Identity['upstream'] | null;
+  try {
+    upstream = await source.refresh(identity);
+  } catch (error) {
+    // "cannot now" is not "no": the grant stays and the client tries again
+    context.log.warn('oauth.upstream_renewal_failed', { grant: grantId, error: error instanceof Error ? error.message : String(error) });
+    throw new OAuthError('temporarily_unavailable', "the user's credential at the API could not be renewed just now; try again shortly", 503);
+  }
+  if (!upstream || typeof upstream !== 'object' || typeof upstream.headers !== 'object' || (upstream.expiresAt !== undefined && upstream.expiresAt <= context.now())) return null;
+  const renewed: Identity = { ...identity, upstream };
+  if (!(await context.store.updateGrantData(grantId, context.keys.seal(renewed, `grant:${grantId}`)))) return null;
+  return renewed;
+}
+
 async function replayed(context: OAuthContext, clientId: string, grantId: string | null): Promise<OAuthError> {
   if (grantId) await context.store.revokeGrant(grantId);
   context.log.warn('oauth.code_replayed', { client: clientId, grant: grantId });
@@ -115,13 +136,19 @@ async function refresh(context: OAuthContext, client: Client, form: URLSearchPar
   if (!identity) throw new OAuthError('server_error', 'the grant could not be opened (was the server secret changed?)', 500);
 
   const now = context.now();
+  let current = identity;
   if (identity.upstream.expiresAt !== undefined && identity.upstream.expiresAt <= now) {
-    // the API no longer accepts the user's credential and it cannot be renewed here: back to sign-in
-    await context.store.revokeGrant(grant.id);
-    context.log.info('oauth.grant_ended', { user: grant.userId, client: client.id, grant: grant.id, reason: 'upstream credential expired' });
-    throw invalid("the user's sign-in at the API has expired; authorize again");
+    const renewed = await renewCredential(context, grant.id, identity);
+    if (!renewed) {
+      // the API no longer accepts the user's credential and it cannot be renewed: back to sign-in
+      await context.store.revokeGrant(grant.id);
+      context.log.info('oauth.grant_ended', { user: grant.userId, client: client.id, grant: grant.id, reason: 'upstream credential expired' });
+      throw invalid("the user's sign-in at the API has expired; authorize again");
+    }
+    current = renewed;
+    context.log.info('oauth.upstream_renewed', { user: grant.userId, client: client.id, grant: grant.id });
   }
-  const issued = newTokens(context, now, scopes, found.token.scopes, identity);
+  const issued = newTokens(context, now, scopes, found.token.scopes, current);
   const outcome = await context.store.rotateRefreshToken({ hash, now, graceMs: context.settings.refreshGraceMs, next: { access: issued.access, refresh: issued.refresh } });
   switch (outcome.kind) {
     case 'rotated':

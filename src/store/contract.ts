@@ -210,6 +210,8 @@ export interface GrantStore {
   rotateRefreshToken(input: RotateInput): Promise<RotateResult>;
   /** Deletes a grant and all its tokens (codes keep the id, so a replay is still recognised). True if it existed. */
   revokeGrant(id: string): Promise<boolean>;
+  /** Replaces a grant's sealed data (the user's renewed upstream credential); its tokens then carry the new data. True if it exists. */
+  updateGrantData(id: string, data: string): Promise<boolean>;
   /** Deletes one access token (RFC 7009 revocation of an access token). True if it existed. */
   deleteAccessToken(hash: string): Promise<boolean>;
   /** A user's grants, newest first. */
@@ -250,7 +252,7 @@ export interface AuditStore {
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
 }
 
-/** What a revocation took away, for answers about access tokens kept in memory (`store/token-cache`). */
+/** What answers about access tokens kept in memory (`store/token-cache`) must drop: what a revocation took away, or a grant whose data changed. */
 export type Revocation =
   | { readonly kind: 'grant'; readonly id: string }
   | { readonly kind: 'token'; readonly hash: string }

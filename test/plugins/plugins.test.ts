@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { connectAs } from '../fixtures/oauth-client';
+import { connect, emailOf, mcpRequest, refreshGrant, whoAmI, type TokenSet } from '../fixtures/oauth-http';
 import { ALICE, BOB, startSignedInGateway } from '../fixtures/signed-in-gateway';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
 
@@ -139,6 +140,70 @@ describe('an identity source plugin', async () => {
     const me = (await client.callTool({ name: 'get_current_user', arguments: {} })) as CallToolResult;
     expect((me.structuredContent as { email: string }).email).toBe('bob@example.com');
     await client.close();
+  });
+});
+
+describe("an identity source that renews the user's API credential", async () => {
+  // demo API tokens that the source says last 1.5 s; it renews them by signing in again behind the scenes,
+  // keeping what it needs in `upstream.state` (sealed with the grant, never sent to the API)
+  const folder = pluginFolder({
+    'renewing.ts': `
+      export default function (api) {
+        const passwords = { 'alice@example.com': 'alice-demo-password', 'bob@example.com': 'bob-demo-password' };
+        let mode = 'renew';
+        api.addTool({ name: 'renewal_mode', description: 'test switch', inputSchema: { type: 'object', properties: { mode: { type: 'string' } } }, handler(args) { mode = args.mode; return { content: [{ type: 'text', text: mode }] }; } });
+        const login = async (email) => {
+          const answer = await fetch(api.gateway.upstream + '/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: passwords[email] }) });
+          const { token } = await answer.json();
+          return { headers: { authorization: 'Bearer ' + token }, expiresAt: Date.now() + 1500, state: 'renew:' + email };
+        };
+        api.identitySource({
+          description: 'demo users whose API sign-in lasts 1.5 s',
+          async verifyPassword(username, password) {
+            if (passwords[username] !== password) return null;
+            return { userId: username, name: username, maxScope: 'write', upstream: await login(username) };
+          },
+          async refresh(identity) {
+            if (mode === 'fail') throw new Error('the sign-in service is down');
+            if (mode === 'refuse') return null;
+            api.log.info('renewed', { state: identity.upstream.state });
+            return login(identity.upstream.state.slice('renew:'.length));
+          },
+        });
+      }`,
+  });
+  const gw = await startSignedInGateway({ PORTICO_PLUGINS: folder, PORTICO_MCP_MODE: 'stateless' });
+  afterAll(() => gw.stop());
+  const base = gw.origin;
+
+  test('an expired credential is renewed when the client refreshes: the grant goes on, as the same user', async () => {
+    const { clientId, tokens } = await connect(base, base, ALICE);
+    expect(emailOf(await whoAmI(gw.mcpUrl, tokens.access_token))).toBe(ALICE.email);
+    await Bun.sleep(1600);
+    // the access token ended with the credential; the answer tells the client to refresh, nothing is revoked
+    const expired = await whoAmI(gw.mcpUrl, tokens.access_token);
+    expect(expired.status).toBe(401);
+    const refreshed = await refreshGrant(base, clientId, tokens.refresh_token);
+    expect(refreshed.status).toBe(200);
+    const next = refreshed.json as TokenSet;
+    expect(emailOf(await whoAmI(gw.mcpUrl, next.access_token))).toBe(ALICE.email);
+    expect(gw.logs.some((line) => line.includes('"plugin.renewed"') && line.includes('renew:alice@example.com'))).toBe(true);
+    expect(gw.logs.some((line) => line.includes('"oauth.upstream_renewed"'))).toBe(true);
+  });
+
+  test('a source that fails keeps the grant (503, retry later); one that says no ends it', async () => {
+    const { clientId, tokens } = await connect(base, base, ALICE);
+    await mcpRequest(gw.mcpUrl, tokens.access_token, 'tools/call', { name: 'renewal_mode', arguments: { mode: 'fail' } });
+    await Bun.sleep(1600);
+    const failed = await refreshGrant(base, clientId, tokens.refresh_token);
+    expect({ status: failed.status, body: failed.json }).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+    // the grant was kept: the same refresh token is still recognised — now the source says no, which ends it
+    await mcpRequest(gw.mcpUrl, (await connect(base, base, ALICE)).tokens.access_token, 'tools/call', { name: 'renewal_mode', arguments: { mode: 'refuse' } });
+    const refused = await refreshGrant(base, clientId, tokens.refresh_token);
+    expect({ status: refused.status, body: refused.json }).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: "the user's sign-in at the API has expired; authorize again" } });
+    // ended: the refresh token is gone with the grant
+    expect((await refreshGrant(base, clientId, tokens.refresh_token)).status).toBe(400);
+    await mcpRequest(gw.mcpUrl, (await connect(base, base, ALICE)).tokens.access_token, 'tools/call', { name: 'renewal_mode', arguments: { mode: 'renew' } });
   });
 });
 

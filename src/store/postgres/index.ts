@@ -314,6 +314,11 @@ class PostgresStore implements Store {
     return this.#revoking((tx, announce) => revoked(Q.deleteGrant(tx, id), announce, { kind: 'grant', id }));
   }
 
+  updateGrantData(id: string, data: string): Promise<boolean> {
+    // instances that keep this grant's tokens in memory read them again, with the new data
+    return this.#revoking((tx, announce) => revoked(Q.updateGrantData(tx, id, data), announce, { kind: 'grant', id }));
+  }
+
   deleteAccessToken(hash: string): Promise<boolean> {
     return this.#revoking((tx, announce) => revoked(Q.deleteAccessToken(tx, hash), announce, { kind: 'token', hash }));
   }

@@ -90,6 +90,7 @@ export const Q = {
   markRefreshTokenUsed: (sql: SQL, hash: string, now: number) =>
     sql`UPDATE refresh_tokens SET used_at = ${now} WHERE hash = ${hash}`,
   deleteGrant: (sql: SQL, id: string) => sql`DELETE FROM grants WHERE id = ${id}`,
+  updateGrantData: (sql: SQL, id: string, data: string) => sql`UPDATE grants SET data = ${data} WHERE id = ${id}`,
   deleteGrantOfUser: (sql: SQL, userId: string, id: string) =>
     sql`DELETE FROM grants WHERE id = ${id} AND user_id = ${userId}`,
   deleteAccessToken: (sql: SQL, hash: string) => sql`DELETE FROM access_tokens WHERE hash = ${hash}`,

@@ -300,6 +300,14 @@ class SqliteStore implements Store {
     return this.#run(() => this.#stmt(SQL.deleteGrant).run({ id }).changes > 0);
   }
 
+  updateGrantData(id: string, data: string): Promise<boolean> {
+    return this.#run(() => {
+      // the grant read once for findAccessToken is out of date now
+      this.#grants.delete(id);
+      return this.#stmt(SQL.updateGrantData).run({ id, data }).changes > 0;
+    });
+  }
+
   deleteAccessToken(hash: string): Promise<boolean> {
     return this.#run(() => this.#stmt(SQL.deleteAccessToken).run({ hash }).changes > 0);
   }

@@ -46,6 +46,7 @@ export const SQL = {
     WHERE r.hash = $hash`,
   markRefreshTokenUsed: 'UPDATE refresh_tokens SET used_at = $now WHERE hash = $hash',
   deleteGrant: 'DELETE FROM grants WHERE id = $id',
+  updateGrantData: 'UPDATE grants SET data = $data WHERE id = $id',
   deleteGrantOfUser: 'DELETE FROM grants WHERE id = $id AND user_id = $user_id',
   deleteAccessToken: 'DELETE FROM access_tokens WHERE hash = $hash',
   listGrantsForUser: 'SELECT * FROM grants WHERE user_id = $user_id ORDER BY created_at DESC, id DESC',

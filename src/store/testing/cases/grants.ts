@@ -75,6 +75,20 @@ export function grantCases(ctx: SuiteContext): void {
       expect(await store.revokeGrant(grant.id)).toBe(false);
     });
 
+    test("a grant's data can be replaced: its tokens carry the new data at once, here and on another instance", async () => {
+      const store = ctx.store();
+      const second = await ctx.second();
+      const { grant, access, refresh } = await issue(store);
+      // read once on each instance, so a cached grant would show
+      expect((await store.findAccessToken(access.hash, T0))?.grant.data).toBe(grant.data);
+      expect((await second.findAccessToken(access.hash, T0))?.grant.data).toBe(grant.data);
+      expect(await store.updateGrantData(grant.id, 'renewed-sealed-data')).toBe(true);
+      expect((await store.findAccessToken(access.hash, T0))?.grant.data).toBe('renewed-sealed-data');
+      expect((await store.getRefreshToken(refresh.hash))?.grant.data).toBe('renewed-sealed-data');
+      expect((await second.getRefreshToken(refresh.hash))?.grant.data).toBe('renewed-sealed-data');
+      expect(await store.updateGrantData(uid('missing'), 'x')).toBe(false);
+    });
+
     test('deleting an access token leaves the grant and its refresh token', async () => {
       const store = ctx.store();
       const { access, refresh } = await issue(store);
