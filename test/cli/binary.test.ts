@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { version } from '../../package.json';
 import { workingTreeCommit } from '../../src/cli/version';
 import { startPortico } from '../e2e/process';
+import { connectAs } from '../fixtures/oauth-client';
 import { portico, removeTempDirs, ROOT, run, SHARED_SPECS, tempDir } from './run';
 
 afterAll(removeTempDirs);
@@ -145,6 +146,40 @@ export default function (api: PluginApi): void {
       const failed = suite.stdout.split('\n').filter((line) => line.startsWith('✗'));
       expect({ failed, code: suite.code }).toEqual({ failed: [], code: 0 });
       expect(suite.stdout).toMatch(/Total: \d+ passed, 0 failed/);
+    } finally {
+      expect(await demo.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  test('with sign-in: an identity source plugin, one more API (addApi) with the user\'s credential, and a result transformed after the call', async () => {
+    const folder = tempDir();
+    writeFileSync(
+      join(folder, 'identity-and-apis.ts'),
+      `import type { PluginApi } from './portico';
+export default function (api: PluginApi): void {
+  api.identitySource({
+    description: 'one robot, signed in at the demo API as bob',
+    async verifyPassword(username, password) {
+      if (username !== 'robot' || password !== 'beep-boop-1234') return null;
+      const answer = await fetch(api.gateway.upstream + '/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bob@example.com', password: 'bob-demo-password' }) });
+      const { token } = (await answer.json()) as { token: string };
+      return { userId: 'robot-1', name: 'Robot', maxScope: 'read', upstream: { headers: { authorization: 'Bearer ' + token } } };
+    },
+  });
+  api.addApi({ name: 'mirror', spec: api.gateway.upstream.replace(/\\/v1$/, '') + '/swagger.json', upstream: api.gateway.upstream, prefix: 'mirror_', credential: 'user' });
+  api.afterCall((call, result) => (call.tool.operation?.api === 'mirror' ? { ...result, content: [{ type: 'text', text: 'seen through the mirror' }, ...result.content] } : undefined));
+}
+`,
+    );
+    const demo = await startPortico([BINARY, 'demo', '--port', '0', '--api-port', '0', '--plugins', folder]);
+    try {
+      const { client } = await connectAs(demo.mcpUrl, { email: 'robot', password: 'beep-boop-1234' });
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names).toContain('mirror_get_current_user');
+      const mirrored = (await client.callTool({ name: 'mirror_get_current_user', arguments: {} })) as unknown as { content: { text: string }[]; structuredContent: { email: string } };
+      expect(mirrored.content[0]!.text).toBe('seen through the mirror');
+      expect(mirrored.structuredContent.email).toBe('bob@example.com');
+      await client.close();
     } finally {
       expect(await demo.stop()).toBe(0);
     }
