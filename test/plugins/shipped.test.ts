@@ -95,6 +95,33 @@ test('rules.ts refuses settings it does not know, naming them', async () => {
   await expect(startSignedInGateway({ PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ rules: { hdie: ['x'] } }) })).rejects.toThrow(/rules\.ts.*unknown setting hdie; known: include, exclude/);
 });
 
+test('openapi.ts serves more APIs from the settings, each with its prefix and credential; a wrong entry stops the start', async () => {
+  const second = await startDemoApi({ port: 0 });
+  const gw = await startSignedInGateway({
+    PORTICO_PLUGINS: PLUGINS,
+    PORTICO_PLUGIN_SETTINGS: JSON.stringify({ openapi: { apis: [{ name: 'second', spec: second.specUrl, upstream: second.baseUrl, prefix: 'second_', credential: 'user' }] } }),
+  });
+  try {
+    const { client } = await connectAs(gw.mcpUrl, ALICE);
+    const names = (await client.listTools()).tools.map((tool) => tool.name);
+    expect(names).toContain('list_projects');
+    expect(names).toContain('second_list_projects');
+    // credential "user": the second API is sent alice's token from the gateway's own API, which that separate
+    // server never issued — its refusal comes back as the tool's error (apis.test.ts has an API that accepts it)
+    const refused = (await client.callTool({ name: 'second_get_current_user', arguments: {} })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain('401');
+    await client.close();
+  } finally {
+    await gw.stop();
+    await second.stop();
+  }
+  await expect(startSignedInGateway({ PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ openapi: { apis: [{ name: 'x', spec: '/x.json', upstream: 'http://127.0.0.1:9' }] } }) })).rejects.toThrow(
+    /openapi\.ts: the API "x" needs a "prefix"/,
+  );
+  await expect(startSignedInGateway({ PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ openapi: { api: [] } }) })).rejects.toThrow(/unknown setting api; the only one is "apis"/);
+});
+
 describe('static-users.ts', async () => {
   // an API with API keys only, in spirit: the demo API with one token the deployment holds
   const api = await startDemoApi({ port: 0 });
