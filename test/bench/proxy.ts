@@ -8,7 +8,8 @@
  * figure is "on this machine, with the load generator beside it", and the direct figure is a ceiling
  * rather than an upstream anyone would see.
  *
- * Targets measured with `wrk -t1 -c16 -d10s --latency` (after a warm-up run per target):
+ * Targets measured with `wrk -t1 -c16 -d8s --latency`, in BENCH_PROXY_ROUNDS rounds (default 3) that each measure
+ * every target in an order rotated by one per round (a 3 s warm-up before a target's first run, 1 s later):
  *   (a) direct    GET /v1/projects/prj_7d3f8a1b on the demo API, with the bearer token;
  *   (b) bare      the same through the bare proxy;
  *   (c) stateless tools/call get_project {projectId: prj_7d3f8a1b} through Portico, PORTICO_MCP_MODE=stateless
@@ -20,13 +21,15 @@
  *                 (text/event-stream), as it does by default in stateful mode.
  * Besides requests/s and latency it prints the CPU time per request of each process (from /proc): with
  * everything on 2 cores, requests/s is bounded by their sum, so that table says where the time goes.
- * Absolute figures vary by 20–30% from run to run on the 2-core VM; compare the ratios within one run.
+ * Absolute figures vary by 20–30% from run to run on the 2-core VM; the judged ratios are the medians of each
+ * round's own ratio (Portico ÷ bare proxy within one round), so a machine that drifts over the minutes of the
+ * benchmark does not tip them; figures in the tables are medians over the rounds.
  * Targets (issue 4, 2-core machine), judged for both MCP modes: Portico's requests/s ≥ 60% of the bare
  * proxy's; p50 overhead (Portico p50 − bare proxy p50) < 1 ms. Exits 1 when one is missed, 2 when the
  * benchmark cannot run (wrk missing, a process does not start, a call does not succeed).
  *
  *   bun run bench proxy
- *   BENCH_PROXY_SECONDS=5 BENCH_PROXY_CONNECTIONS=32 bun test/bench/proxy.ts
+ *   BENCH_PROXY_ROUNDS=5 BENCH_PROXY_SECONDS=5 BENCH_PROXY_CONNECTIONS=32 bun test/bench/proxy.ts
  *
  * wrk is not installed by this script: `apt-get install wrk`.
  */
@@ -61,8 +64,9 @@ import {
   wrkVersion,
 } from './harness';
 
-const SECONDS = positive('BENCH_PROXY_SECONDS', 10);
+const SECONDS = positive('BENCH_PROXY_SECONDS', 8);
 const WARMUP_SECONDS = positive('BENCH_PROXY_WARMUP_SECONDS', 3);
+const ROUNDS = positive('BENCH_PROXY_ROUNDS', 3);
 const CONNECTIONS = positive('BENCH_PROXY_CONNECTIONS', 16);
 const THREADS = positive('BENCH_PROXY_THREADS', 1);
 const THROUGHPUT_TARGET = 0.6;
@@ -87,9 +91,9 @@ interface Measured extends WrkResult {
 }
 
 /** Runs wrk against `target`; `api` and `proxy` are the processes whose CPU time is counted. */
-async function measure(target: Target, api: Child, proxy?: Child): Promise<Measured> {
+async function measure(target: Target, api: Child, proxy: Child | undefined, warmupSeconds: number, round: number): Promise<Measured> {
   await target.check();
-  await wrk(target.url, target.script, WARMUP_SECONDS); // JIT, connection pools, the gateway's catalog caches
+  await wrk(target.url, target.script, warmupSeconds); // JIT, connection pools, the gateway's catalog caches
   const before = [cpuMs(api), proxy && cpuMs(proxy)];
   const result = await wrk(target.url, target.script, SECONDS);
   const after = [cpuMs(api), proxy && cpuMs(proxy)];
@@ -101,7 +105,7 @@ async function measure(target: Target, api: Child, proxy?: Child): Promise<Measu
     wrk: result.wrkCpuMs === undefined ? undefined : (result.wrkCpuMs * 1000) / result.requests,
   };
   const errors = result.errors > 0 ? `, ${result.errors} errors: ${wrkErrorDetail(result)}` : '';
-  console.log(`  ${target.label.padEnd(30)} ${fmtRps(result.requestsPerSec).padStart(14)}  p50 ${fmtMs(result.p50Ms).padStart(9)}  p99 ${fmtMs(result.p99Ms).padStart(9)}  (${result.requests} requests${errors})`);
+  console.log(`  round ${round}  ${target.label.padEnd(30)} ${fmtRps(result.requestsPerSec).padStart(14)}  p50 ${fmtMs(result.p50Ms).padStart(9)}  p99 ${fmtMs(result.p99Ms).padStart(9)}  (${result.requests} requests${errors})`);
   return { ...result, cpuUsPerRequest };
 }
 
@@ -213,19 +217,29 @@ async function main(): Promise<number> {
   const [apiChild, api] = await startDemoApi();
   const token = await login(api);
 
-  const results = new Map<Target['key'], Measured>();
-  results.set('direct', await measure(restTarget('direct', 'direct (demo API)', api, token), apiChild));
-
+  // Every process is started up front and idle between its runs; each round measures every target, in an
+  // order rotated by one each round, so that none always runs first or last (the 2-core VM drifts by
+  // 20–30% over minutes, and a fixed order once made the last target look slower than it was).
   const [bare, bareMatch] = await start('bare proxy', [process.execPath, 'test/bench/bare-proxy.ts', api], /listening on (http:\/\/\S+)/);
-  results.set('bare', await measure(restTarget('bare', 'bare Bun reverse proxy', bareMatch[1]!, token), apiChild, bare));
-  await stop(bare);
-
-  for (const mode of ['stateless', 'stateful'] as const) {
-    const [gateway, url] = await startGateway(mode, api, token);
-    results.set(mode, await measure(mode === 'stateless' ? statelessTarget(url) : await statefulTarget(url), apiChild, gateway));
-    await stop(gateway);
+  const [statelessGateway, statelessUrl] = await startGateway('stateless', api, token);
+  const [statefulGateway, statefulUrl] = await startGateway('stateful', api, token);
+  const targets: [Target, Child | undefined][] = [
+    [restTarget('direct', 'direct (demo API)', api, token), undefined],
+    [restTarget('bare', 'bare Bun reverse proxy', bareMatch[1]!, token), bare],
+    [statelessTarget(statelessUrl), statelessGateway],
+    [await statefulTarget(statefulUrl), statefulGateway],
+  ];
+  const runs = new Map<Target['key'], Measured[]>(targets.map(([target]) => [target.key, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
+    for (const [target, child] of order) runs.get(target.key)!.push(await measure(target, apiChild, child, round === 1 ? WARMUP_SECONDS : 1, round));
   }
 
+  /** A target's figures: medians over the rounds. */
+  const results = new Map<Target['key'], Measured>([...runs].map(([key, measured]) => [key, medianRun(measured)]));
+  /** Per round, `target` ÷ the bare proxy (and its p50 minus the bare proxy's): runs of one round are minutes apart at most. */
+  const perRound = (key: Target['key']) =>
+    runs.get(key)!.map((run, i) => ({ ratio: run.requestsPerSec / runs.get('bare')![i]!.requestsPerSec, overhead: run.p50Ms - runs.get('bare')![i]!.p50Ms }));
   const direct = results.get('direct')!;
   const bareResult = results.get('bare')!;
   const labels: Record<Target['key'], string> = {
@@ -234,21 +248,23 @@ async function main(): Promise<number> {
     stateless: 'Portico tools/call (stateless)',
     stateful: `Portico tools/call (stateful, ${statefulAnswer})`,
   };
-  const rows = [['target', 'req/s', 'p50', 'p99', 'req/s ÷ bare', 'req/s ÷ direct', 'p50 − bare', 'p50 − direct', 'errors']];
+  const rows = [['target (medians of rounds)', 'req/s', 'p50', 'p99', 'req/s ÷ bare', 'per round', 'req/s ÷ direct', 'p50 − bare', 'p50 − direct', 'errors']];
   for (const [key, r] of results) {
+    const rounds = key === 'direct' || key === 'bare' ? undefined : perRound(key);
     rows.push([
       labels[key],
       fmtRps(r.requestsPerSec),
       fmtMs(r.p50Ms),
       fmtMs(r.p99Ms),
-      key === 'direct' ? '' : fmtPct(r.requestsPerSec / bareResult.requestsPerSec),
+      rounds ? fmtPct(median(rounds.map((x) => x.ratio))) : '',
+      rounds ? rounds.map((x) => fmtPct(x.ratio)).join(' ') : '',
       key === 'direct' ? '' : fmtPct(r.requestsPerSec / direct.requestsPerSec),
-      key === 'direct' || key === 'bare' ? '' : fmtDelta(r.p50Ms - bareResult.p50Ms),
+      rounds ? fmtDelta(median(rounds.map((x) => x.overhead))) : '',
       key === 'direct' ? '' : fmtDelta(r.p50Ms - direct.p50Ms),
-      String(r.errors),
+      String(runs.get(key)!.reduce((sum, run) => sum + run.errors, 0)),
     ]);
   }
-  console.log(`\n${table(rows, [1, 2, 3, 4, 5, 6, 7, 8])}\n`);
+  console.log(`\n${table(rows, [1, 2, 3, 4, 6, 7, 8, 9])}\n`);
 
   // Where the machine's CPU went: with every process on the same 2 cores, requests/s is bounded by the
   // sum of these (2 cores = 2,000,000 µs of CPU per second).
@@ -264,24 +280,49 @@ async function main(): Promise<number> {
   let failed = false;
   const verdicts = [['Portico mode', 'measure', 'value', 'target', 'result']];
   for (const mode of ['stateless', 'stateful'] as const) {
-    const r = results.get(mode)!;
-    const ratio = r.requestsPerSec / bareResult.requestsPerSec;
-    const overhead = r.p50Ms - bareResult.p50Ms;
+    const rounds = perRound(mode);
+    const ratio = median(rounds.map((x) => x.ratio));
+    const overhead = median(rounds.map((x) => x.overhead));
+    const errors = runs.get(mode)!.reduce((sum, run) => sum + run.errors, 0);
     const judge = (ok: boolean) => {
       if (!ok) failed = true;
       return ok ? 'PASS' : 'FAIL';
     };
-    verdicts.push([mode, 'throughput ÷ bare proxy', fmtPct(ratio), `≥ ${fmtPct(THROUGHPUT_TARGET)}`, judge(ratio >= THROUGHPUT_TARGET)]);
-    verdicts.push([mode, 'p50 overhead vs bare proxy', fmtDelta(overhead), `< ${fmtMs(P50_OVERHEAD_TARGET_MS)}`, judge(overhead < P50_OVERHEAD_TARGET_MS)]);
-    if (r.errors > 0) verdicts.push([mode, 'errors during the run', String(r.errors), '0', judge(false)]);
+    verdicts.push([mode, 'throughput ÷ bare proxy (median of rounds)', fmtPct(ratio), `≥ ${fmtPct(THROUGHPUT_TARGET)}`, judge(ratio >= THROUGHPUT_TARGET)]);
+    verdicts.push([mode, 'p50 overhead vs bare proxy (median of rounds)', fmtDelta(overhead), `< ${fmtMs(P50_OVERHEAD_TARGET_MS)}`, judge(overhead < P50_OVERHEAD_TARGET_MS)]);
+    if (errors > 0) verdicts.push([mode, 'errors during the runs', String(errors), '0', judge(false)]);
   }
-  if (direct.errors + bareResult.errors > 0) {
+  const baseErrors = [...runs.get('direct')!, ...runs.get('bare')!].reduce((sum, run) => sum + run.errors, 0);
+  if (baseErrors > 0) {
     failed = true;
-    verdicts.push(['-', 'errors in the direct/bare runs', String(direct.errors + bareResult.errors), '0', 'FAIL']);
+    verdicts.push(['-', 'errors in the direct/bare runs', String(baseErrors), '0', 'FAIL']);
   }
   console.log(table(verdicts, [2]));
   if (failed) console.log('Some proxy targets were missed (FAIL above).');
   return failed ? 1 : 0;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The median run by requests/s, with each figure the median over the runs. */
+function medianRun(measured: readonly Measured[]): Measured {
+  const pick = (get: (run: Measured) => number | undefined) => {
+    const values = measured.map(get).filter((value): value is number => value !== undefined);
+    return values.length ? median(values) : undefined;
+  };
+  const middle = [...measured].sort((a, b) => a.requestsPerSec - b.requestsPerSec)[Math.floor(measured.length / 2)]!;
+  return {
+    ...middle,
+    requestsPerSec: median(measured.map((run) => run.requestsPerSec)),
+    p50Ms: median(measured.map((run) => run.p50Ms)),
+    p99Ms: median(measured.map((run) => run.p99Ms)),
+    errors: measured.reduce((sum, run) => sum + run.errors, 0),
+    cpuUsPerRequest: { api: pick((run) => run.cpuUsPerRequest.api), proxy: pick((run) => run.cpuUsPerRequest.proxy), wrk: pick((run) => run.cpuUsPerRequest.wrk) },
+  };
 }
 
 let code: number;
