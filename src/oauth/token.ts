@@ -66,9 +66,6 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
   const scopes = narrowed(record.scopes, form.get('scope'));
 
   const now = context.now();
-  const consumed = await context.store.consumeCode(hash, now);
-  if (consumed.kind === 'used') throw await replayed(context, client.id, consumed.grantId);
-  if (consumed.kind !== 'ok') throw invalid('the code is unknown or expired');
   const identity = context.keys.open(record.data, `code:${hash}`) as Identity | undefined;
   if (!identity) throw new OAuthError('server_error', 'the code could not be opened (was the server secret changed?)', 500);
 
@@ -83,15 +80,15 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
   };
   grant.data = context.keys.seal(identity, `grant:${grant.id}`);
   const issued = newTokens(context, now, scopes, record.scopes, identity);
-  await context.store.issueGrant({ grant, access: issued.access, refresh: issued.refresh, codeHash: hash });
+  // the code is used up and the grant issued in one transaction: a crash leaves both or neither
+  const redeemed = await context.store.redeemCode({ grant, access: issued.access, refresh: issued.refresh, codeHash: hash, now });
+  if (redeemed.kind === 'used') throw await replayed(context, client.id, redeemed.grantId);
+  if (redeemed.kind !== 'ok') throw invalid('the code is unknown or expired');
   context.log.info('oauth.token_issued', { user: grant.userId, client: client.id, grant: grant.id, scopes: scopeText(scopes) });
   return issued.response;
 }
 
-/**
- * A replayed code: whoever holds it now may have stolen it, so what it issued is revoked (RFC 6749 §10.5).
- * A code whose first redemption never finished (a crash between consuming it and issuing) issued nothing.
- */
+/** A replayed code: whoever holds it now may have stolen it, so what it issued is revoked (RFC 6749 §10.5). */
 /**
  * The identity with a renewed upstream credential, stored with the grant; null when the identity source
  * cannot renew it. A source that fails (throws) is a 503: the grant stays, the client retries.

@@ -87,7 +87,7 @@ export interface TokenWithGrant<T> {
 
 /** The outcome of presenting an authorization code once. */
 export type ConsumeCodeResult =
-  /** First presentation: the code is now used and this caller may issue tokens. */
+  /** First presentation: the code is now used and the grant issued. */
   | { kind: 'ok'; code: CodeRecord }
   /** A replay: `grantId` names the grant issued for the first presentation (null if not issued yet). */
   | { kind: 'used'; grantId: string | null }
@@ -111,6 +111,11 @@ export interface IssueGrantInput {
   refresh: NewRefreshToken;
   /** The code the grant was issued for: it records the grant id, so a replay can revoke it. */
   codeHash?: string;
+}
+
+export interface RedeemCodeInput extends IssueGrantInput {
+  codeHash: string;
+  now: number;
 }
 
 export interface RotateInput {
@@ -194,8 +199,12 @@ export interface CodeStore {
   putCode(code: CodeRecord): Promise<void>;
   /** Reads a code without consuming it, for the caller's client, redirect, PKCE and resource checks. */
   getCode(hash: string): Promise<CodeRecord | null>;
-  /** Marks the code used; of any number of concurrent calls exactly one gets 'ok'. */
-  consumeCode(hash: string, now: number): Promise<ConsumeCodeResult>;
+  /**
+   * Redeems a code in one transaction: marks it used and issues `grant` with its first tokens, linked to the
+   * code. 'ok' when this call did; otherwise (used, expired, unknown) nothing is written. Of any number of
+   * concurrent calls exactly one gets 'ok', and the others see its grant; a crash leaves both or neither.
+   */
+  redeemCode(input: RedeemCodeInput): Promise<ConsumeCodeResult>;
 }
 
 /** Grants and the tokens issued into them. */

@@ -17,6 +17,7 @@ import type {
   GrantRecord,
   HitResult,
   IssueGrantInput,
+  RedeemCodeInput,
   RefreshTokenRecord,
   Revocation,
   RotateInput,
@@ -91,6 +92,22 @@ export async function openPostgresStore(
     throw translatePostgresError(error, target);
   }
   return new PostgresStore(sql, target);
+}
+
+async function consume(sql: SQL, hash: string, now: number): Promise<ConsumeCodeResult> {
+  const [used] = await Q.consumeCode(sql, hash, now);
+  if (used) return { kind: 'ok', code: toCode(used) };
+  const [row] = await Q.getCode(sql, hash);
+  if (!row) return { kind: 'unknown' };
+  if (row.used_at !== null) return { kind: 'used', grantId: row.grant_id };
+  return { kind: 'expired' };
+}
+
+async function insertGrant(tx: SQL, input: IssueGrantInput): Promise<void> {
+  await Q.insertGrant(tx, input.grant);
+  await Q.insertAccessToken(tx, input.grant.id, input.access);
+  await Q.insertRefreshToken(tx, input.grant.id, null, input.refresh);
+  if (input.codeHash !== undefined) await Q.setCodeGrant(tx, input.codeHash, input.grant.id);
 }
 
 /** Whether a delete removed a row; if it did, announces `revocation`. */
@@ -249,24 +266,17 @@ class PostgresStore implements Store {
     });
   }
 
-  consumeCode(hash: string, now: number): Promise<ConsumeCodeResult> {
-    return this.#run(async (sql): Promise<ConsumeCodeResult> => {
-      const [used] = await Q.consumeCode(sql, hash, now);
-      if (used) return { kind: 'ok', code: toCode(used) };
-      const [row] = await Q.getCode(sql, hash);
-      if (!row) return { kind: 'unknown' };
-      if (row.used_at !== null) return { kind: 'used', grantId: row.grant_id };
-      return { kind: 'expired' };
-    });
+  redeemCode(input: RedeemCodeInput): Promise<ConsumeCodeResult> {
+    return this.#tx(async (tx) => {
+      // a concurrent redemption holds the code's row until it commits; this one then sees it used, with its grant
+      const consumed = await consume(tx, input.codeHash, input.now);
+      if (consumed.kind === 'ok') await insertGrant(tx, input);
+      return consumed;
+    }, 'a grant or token with this id or hash');
   }
 
   async issueGrant(input: IssueGrantInput): Promise<void> {
-    await this.#tx(async (tx) => {
-      await Q.insertGrant(tx, input.grant);
-      await Q.insertAccessToken(tx, input.grant.id, input.access);
-      await Q.insertRefreshToken(tx, input.grant.id, null, input.refresh);
-      if (input.codeHash !== undefined) await Q.setCodeGrant(tx, input.codeHash, input.grant.id);
-    }, 'a grant or token with this id or hash');
+    await this.#tx((tx) => insertGrant(tx, input), 'a grant or token with this id or hash');
   }
 
   findAccessToken(hash: string, now: number): Promise<TokenWithGrant<AccessTokenRecord> | null> {

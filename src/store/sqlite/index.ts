@@ -19,6 +19,7 @@ import type {
   GrantRecord,
   HitResult,
   IssueGrantInput,
+  RedeemCodeInput,
   NewAccessToken,
   NewRefreshToken,
   RefreshTokenRecord,
@@ -103,6 +104,7 @@ class SqliteStore implements Store {
   readonly #issueGrant: (input: IssueGrantInput) => void;
   readonly #rotate: (input: RotateInput) => RotateResult;
   readonly #deleteClient: (id: string) => boolean;
+  readonly #redeem: (input: RedeemCodeInput) => ConsumeCodeResult;
   readonly #sweep: (now: number) => SweepResult;
   readonly #appendAudits: (entries: readonly AuditEntry[]) => void;
   /** Grants already read, by id (see findAccessToken). */
@@ -131,6 +133,11 @@ class SqliteStore implements Store {
       });
       this.#insertTokens(grant.id, null, input.access, input.refresh);
       if (input.codeHash !== undefined) this.#stmt(SQL.setCodeGrant).run({ hash: input.codeHash, grant_id: grant.id });
+    });
+    this.#redeem = tx((input: RedeemCodeInput): ConsumeCodeResult => {
+      const consumed = this.#consume(input.codeHash, input.now);
+      if (consumed.kind === 'ok') this.#issueGrant(input);
+      return consumed;
     });
     this.#rotate = tx(({ hash, now, graceMs, next }: RotateInput): RotateResult => {
       const row = this.#stmt<RotationRow>(SQL.getRefreshTokenForRotation).get({ hash });
@@ -249,15 +256,17 @@ class SqliteStore implements Store {
     });
   }
 
-  consumeCode(hash: string, now: number): Promise<ConsumeCodeResult> {
-    return this.#run((): ConsumeCodeResult => {
-      const used = this.#stmt<CodeRow>(SQL.consumeCode).get({ hash, now });
-      if (used) return { kind: 'ok', code: toCode(used) };
-      const row = this.#stmt<CodeRow>(SQL.getCode).get({ hash });
-      if (!row) return { kind: 'unknown' };
-      if (row.used_at !== null) return { kind: 'used', grantId: row.grant_id };
-      return { kind: 'expired' };
-    });
+  redeemCode(input: RedeemCodeInput): Promise<ConsumeCodeResult> {
+    return this.#run(() => this.#redeem(input), 'a grant or token with this id or hash');
+  }
+
+  #consume(hash: string, now: number): ConsumeCodeResult {
+    const used = this.#stmt<CodeRow>(SQL.consumeCode).get({ hash, now });
+    if (used) return { kind: 'ok', code: toCode(used) };
+    const row = this.#stmt<CodeRow>(SQL.getCode).get({ hash });
+    if (!row) return { kind: 'unknown' };
+    if (row.used_at !== null) return { kind: 'used', grantId: row.grant_id };
+    return { kind: 'expired' };
   }
 
   issueGrant(input: IssueGrantInput): Promise<void> {
@@ -265,8 +274,8 @@ class SqliteStore implements Store {
   }
 
   /**
-   * The token by its hash, then its grant, read once and kept: a grant row never changes, and deleting it
-   * deletes its tokens, so a revocation (by this process or another on the same file) is still seen at
+   * The token by its hash, then its grant, read once and kept: a grant row changes only through
+   * updateGrantData, which drops it here, and deleting it deletes its tokens, so a revocation (by this process or another on the same file) is still seen at
    * once — the token is gone. A one-table read costs a fraction of the join with the grant's sealed data.
    */
   findAccessToken(hash: string, now: number): Promise<TokenWithGrant<AccessTokenRecord> | null> {
