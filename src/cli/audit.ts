@@ -1,13 +1,14 @@
 /**
  * @module cli/audit
  * `portico audit`: reads the audit log of tool calls from the store (the same database the gateway
- * uses: PORTICO_DATABASE_URL, or ./data/portico.db), newest first.
+ * uses: --database-url, PORTICO_DATABASE_URL, the config file, or ./data/portico.db), newest first.
  */
+import { ConfigError, readSetting } from '../config/serve';
 import { openStore, StoreError, type AuditRecord } from '../store';
 import { splitFlags } from './flags';
 import { AUDIT_USAGE } from './usage';
 
-const KNOWN = ['--user', '--tool', '--since', '--limit', '--json', '--database-url'];
+const KNOWN = ['--user', '--tool', '--since', '--limit', '--json', '--database-url', '--config'];
 const UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export async function runAudit(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
@@ -29,9 +30,18 @@ export async function runAudit(argv: string[], env: Record<string, string | unde
     process.stderr.write(`portico audit: ${(error as Error).message}\n\nRun "portico audit --help" for the options.\n`);
     return 2;
   }
+  let databaseUrl: string | undefined;
+  try {
+    // where `serve` keeps its state: the flag, PORTICO_DATABASE_URL (or _FILE), or the config file
+    databaseUrl = readSetting('databaseUrl', flags, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`portico audit: ${error.message}\n`);
+    return 2;
+  }
   let records: AuditRecord[];
   try {
-    const store = await openStore(flags['--database-url'] ?? env.PORTICO_DATABASE_URL);
+    const store = await openStore(databaseUrl);
     try {
       records = await store.queryAudit({ userId: flags['--user'], tool: flags['--tool'], since, limit });
     } finally {

@@ -128,7 +128,10 @@ Options:
   --since <when>         Only calls since a duration ago (30m, 1h, 7d) or a date (2026-11-25T10:00:00Z)
   --limit <n>            At most this many [default 100]
   --json                 One JSON object per line instead of a table
-  --database-url <url>   The store to read [PORTICO_DATABASE_URL, else ./data/portico.db]
+  --database-url <url>   The store to read [PORTICO_DATABASE_URL, else the config file's databaseUrl,
+                         else ./data/portico.db]
+  --config <file>        The config file to take databaseUrl from [PORTICO_CONFIG, else portico.json,
+                         portico.yaml or portico.yml in the working directory]
   -h, --help             Print this help
 `;
 

@@ -170,6 +170,19 @@ export function readServeConfig(flags: Readonly<Record<string, string>>, env: Re
 }
 
 /** {@link readServeConfig}, also telling where each setting came from. */
+/**
+ * One setting as `serve` would see it — flag, `PORTICO_*` variable (or `_FILE`), config file — without checking
+ * the rest, for commands that need only it (`portico audit` and the database). Undefined when none gives it.
+ */
+export function readSetting<K extends Key>(key: K, flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>, options: ReadOptions = {}): ServeConfig[K] | undefined {
+  const cwd = options.cwd ?? process.cwd();
+  const given = flagOrEnvironment(key, flags, env, cwd);
+  if (given) return coerce(key, given.text, given.source) as ServeConfig[K];
+  const named = flags[CONFIG_FLAG] !== undefined ? { path: flags[CONFIG_FLAG], source: CONFIG_FLAG } : env[CONFIG_ENV] ? { path: env[CONFIG_ENV], source: CONFIG_ENV } : undefined;
+  const located = locateConfigFile(named, cwd);
+  return located ? (readConfigFile(located, ServeConfigSchema.properties, isSecret).values[key] as ServeConfig[K] | undefined) : undefined;
+}
+
 export function loadServeConfig(flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>, options: ReadOptions = {}): LoadedServeConfig {
   const cwd = options.cwd ?? process.cwd();
   const keys = Object.keys(ENV_NAMES) as Key[];

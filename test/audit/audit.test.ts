@@ -7,7 +7,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { parseSince } from '../../src/cli/audit';
 import { connectAs } from '../fixtures/oauth-client';
 import { ALICE, CAROL, startSignedInGateway, type SignedInGateway } from '../fixtures/signed-in-gateway';
-import { removeTempDirs } from '../fixtures/temp';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeTempDirs, tempDir } from '../fixtures/temp';
 import { SOURCES } from '../e2e/process';
 
 let gw: SignedInGateway;
@@ -61,6 +63,27 @@ test('calls are recorded with their outcome and the API status, sensitive argume
   const carolOnly = await audit('--user', 'usr_c4r0l8q1', '--json');
   expect(carolOnly.stdout.trim().split('\n').every((line) => line.includes('usr_c4r0l8q1'))).toBe(true);
   expect((await audit('--since', '1h', '--json')).stdout.trim().split('\n').length).toBe(records.length);
+});
+
+test('portico audit finds the database where serve would: the config file, or PORTICO_DATABASE_URL_FILE', async () => {
+  const dir = tempDir();
+  const run = async (args: string[], env: Record<string, string>) => {
+    const child = Bun.spawn([...SOURCES, 'audit', '--json', ...args], { cwd: dir, env: { ...process.env, PORTICO_DATABASE_URL: '', PORTICO_CONFIG: '', ...env }, stdout: 'pipe', stderr: 'pipe' });
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    return { code, stdout, stderr };
+  };
+  writeFileSync(join(dir, 'portico.yaml'), `upstream: http://127.0.0.1:9/v1\ndatabaseUrl: ${gw.databasePath}\n`);
+  const fromFile = await run([], {});
+  expect(fromFile.code).toBe(0);
+  expect(fromFile.stdout).toContain('"tool":"get_project"');
+  writeFileSync(join(dir, 'database-url'), `${gw.databasePath}\n`);
+  const fromVariableFile = await run(['--config', join(dir, 'missing.yaml')], { PORTICO_DATABASE_URL_FILE: join(dir, 'database-url') });
+  expect(fromVariableFile.code).toBe(0);
+  expect(fromVariableFile.stdout).toContain('"tool":"get_project"');
+  // a config file that cannot be read is said, not silently replaced by the default database
+  const missing = await run(['--config', join(dir, 'missing.yaml')], {});
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toContain('missing.yaml');
 });
 
 test('portico audit refuses bad options with a message saying what to give', async () => {

@@ -26,8 +26,7 @@ const UPSTREAM = 'http://127.0.0.1:9/v1';
 /** `portico check …` from the sources, in `cwd`, with only the PORTICO_* variables given here. */
 function check(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const inherited = Object.keys(process.env).filter((name) => name.startsWith('PORTICO_'));
-  // --tsconfig-override: the sources need the project's JSX settings when run from another folder
-  return run([process.execPath, '--tsconfig-override', join(ROOT, 'tsconfig.json'), join(ROOT, 'src/main.ts'), 'check', ...args], {
+  return run([process.execPath, join(ROOT, 'src/main.ts'), 'check', ...args], {
     cwd: options.cwd ?? tempDir(),
     env: options.env,
     unsetEnv: inherited.filter((name) => !(name in (options.env ?? {}))),

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { attr, plain, render, type Brand, type PageResult, type Scope } from './shared';
 
 export interface ConnectionView { grantId: string; clientName: string; scopes: Scope[]; connectedAt: Date; lastUsedAt?: Date }

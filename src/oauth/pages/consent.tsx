@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { attr, ClientCard, HiddenFields, hostOf, plain, render, type Brand, type ClientView, type PageResult, type Scope } from './shared';
 
 export interface ScopeChoice { scope: Scope; summary: string; toolCount: number; checked: boolean; allowed: boolean; required: boolean }

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { render, type Brand, type PageResult } from './shared';
 
 /** The page carries the status too, so the caller cannot answer 200 with an error page by accident. */

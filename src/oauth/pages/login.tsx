@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { attr, ClientCard, HiddenFields, plain, render, type Brand, type ClientView, type PageResult } from './shared';
 
 export function loginPage(p: {

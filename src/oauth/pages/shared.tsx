@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Html } from '@kitajs/html';
 import { CSS, PAGE_SECURITY_HEADERS } from './style';
 
