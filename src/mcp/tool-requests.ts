@@ -103,11 +103,12 @@ export class ToolRequests {
    */
   /**
    * Whether a call of `name` must go through the SDK in a session: a plugin tool may report progress or
-   * ask the user, and so may a policy hook when the client can be asked (`clientCanAsk`: it declared
-   * elicitation).
+   * ask the user, and so may a policy hook (before or after the call) when the client can be asked
+   * (`clientCanAsk`: it declared elicitation).
    */
   needsSession(name: string, clientCanAsk = false): boolean {
-    if (clientCanAsk && (this.options.plugins?.before.length ?? 0) > 0) return true;
+    const hooks = this.options.plugins ? this.options.plugins.before.length + this.options.plugins.after.length : 0;
+    if (clientCanAsk && hooks > 0) return true;
     return this.tools.findTool(name)?.kind === 'plugin';
   }
 
