@@ -84,11 +84,11 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
   try {
     const secret = store && loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl));
     // a call in flight holds a graceful shutdown back, even when its answer goes out on an SSE stream later
-    const tracked: CallOperation = (entry, args, signal, principal) => drain.track(call(entry, args, signal, principal));
+    const tracked = (operation: CallOperation): CallOperation => (entry, args, signal, principal) => drain.track(operation(entry, args, signal, principal));
     const plugins = await loadConfiguredPlugins(config, log);
     const access = { upstream: config.upstream, sharedHeaders: config.upstreamHeaders };
     apis = await startPluginApis(plugins, config, log, store && ((key) => snapshotsAt(store, key)));
-    const sources: ToolSource[] = [{ cache, call: tracked, prefix: '' }, ...apis.map((api) => ({ ...api, call: ((entry, args, signal, principal) => drain.track(api.call(entry, args, signal, principal))) as CallOperation }))];
+    const sources: ToolSource[] = [{ cache, call: tracked(call), prefix: '' }, ...apis.map((api) => ({ ...api, call: tracked(api.call) }))];
     const tools = new CatalogTools(sources, () => void endpoint?.notifyToolsChanged(), config.toolsPageSize, plugins, log);
     audit = store && new AuditWriter(store, log);
     const rule = { keep: config.auditArguments, names: config.auditRedact };

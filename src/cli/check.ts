@@ -14,6 +14,7 @@ import { DEFAULT_CONFIG_FILES } from '../config/file';
 import { ConfigError, loadServeConfig, type LoadedServeConfig, type ServeConfig } from '../config/serve';
 import { silentLogger } from '../log';
 import { endpointsOf, publicUrlProblem, upstreamLoginFrom } from '../oauth';
+import { nameLengthFor } from '../plugins/apis';
 import { loadConfiguredPlugins } from '../plugins/load';
 import { MIN_SECRET_LENGTH } from '../oauth/server-secret';
 import { parseDatabaseUrl, schemaTooNew, type DatabaseTarget } from '../store';
@@ -283,7 +284,7 @@ async function checkPlugins(config: ServeConfig, report: CheckReport): Promise<v
     for (const { plugin, value: api } of host.apis) {
       const label = `API ${api.name}`;
       try {
-        const { catalog } = await loadCatalog(api.spec, { maxNameLength: Math.max(8, config.maxToolNameLength - api.prefix.length), allowRemoteRefs: config.allowRemoteRefs });
+        const { catalog } = await loadCatalog(api.spec, { maxNameLength: nameLengthFor(api.prefix, config), allowRemoteRefs: config.allowRemoteRefs });
         const credential = api.credential === 'user' ? "the signed-in user's own credential" : `headers ${Object.keys(api.credential.headers).join(', ') || 'none'}`;
         report.line(label, `from ${plugin}: ${catalog.entries.length} tools named ${api.prefix}…, calls to ${api.upstream} with ${credential}\n${api.spec}: ${catalog.title}${catalog.version ? ` ${catalog.version}` : ''}`);
       } catch (error) {

@@ -178,9 +178,14 @@ export function readSetting<K extends Key>(key: K, flags: Readonly<Record<string
   const cwd = options.cwd ?? process.cwd();
   const given = flagOrEnvironment(key, flags, env, cwd);
   if (given) return coerce(key, given.text, given.source) as ServeConfig[K];
+  return configFile(flags, env, cwd)?.values[key] as ServeConfig[K] | undefined;
+}
+
+/** The config file `--config` or PORTICO_CONFIG names, else the one found in `cwd`, read; undefined when there is none. */
+function configFile(flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>, cwd: string) {
   const named = flags[CONFIG_FLAG] !== undefined ? { path: flags[CONFIG_FLAG], source: CONFIG_FLAG } : env[CONFIG_ENV] ? { path: env[CONFIG_ENV], source: CONFIG_ENV } : undefined;
   const located = locateConfigFile(named, cwd);
-  return located ? (readConfigFile(located, ServeConfigSchema.properties, isSecret).values[key] as ServeConfig[K] | undefined) : undefined;
+  return located ? readConfigFile(located, ServeConfigSchema.properties, isSecret) : undefined;
 }
 
 export function loadServeConfig(flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>, options: ReadOptions = {}): LoadedServeConfig {
@@ -190,9 +195,7 @@ export function loadServeConfig(flags: Readonly<Record<string, string>>, env: Re
   for (const flag of Object.keys(flags)) {
     if (!known.includes(flag)) throw new ConfigError(`unknown option "${flag}"${didYouMean(flag, known)}`);
   }
-  const named = flags[CONFIG_FLAG] !== undefined ? { path: flags[CONFIG_FLAG], source: CONFIG_FLAG } : env[CONFIG_ENV] ? { path: env[CONFIG_ENV], source: CONFIG_ENV } : undefined;
-  const located = locateConfigFile(named, cwd);
-  const file = located ? readConfigFile(located, ServeConfigSchema.properties, isSecret) : undefined;
+  const file = configFile(flags, env, cwd);
 
   const raw: Record<string, unknown> = {};
   const sources: Partial<Record<Key, string>> = {};

@@ -20,8 +20,7 @@ export async function startPluginApis(host: PluginHost, config: ServeConfig, log
       const cache = new CatalogCache({
         source: api.spec,
         ttlSeconds: config.specTtl,
-        // the prefix is part of every name, which must stay within the limit
-        maxNameLength: Math.max(8, config.maxToolNameLength - api.prefix.length),
+        maxNameLength: nameLengthFor(api.prefix, config),
         allowRemoteRefs: config.allowRemoteRefs,
         log,
         snapshots: snapshots?.(`spec:api:${api.name}:${api.spec}`),
@@ -40,6 +39,11 @@ export async function startPluginApis(host: PluginHost, config: ServeConfig, log
     throw error;
   }
   return sources;
+}
+
+/** How long the names built from an added API's operations may be: the prefix is part of every name, which must stay within the limit. */
+export function nameLengthFor(prefix: string, config: Pick<ServeConfig, 'maxToolNameLength'>): number {
+  return Math.max(8, config.maxToolNameLength - prefix.length);
 }
 
 function caller(upstream: string, credential: 'user' | { headers: Record<string, string> }, config: ServeConfig): ToolSource['call'] {

@@ -27,6 +27,13 @@ export function positive(name: string, fallback: number): number {
 /** A benchmark that cannot run (as opposed to a missed target). */
 export class SetupError extends Error {}
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 // ---------------------------------------------------------------------------------------------- processes
 
 export interface Child {

@@ -48,6 +48,7 @@ import {
   luaScript,
   MCP_HEADERS,
   mcpPost,
+  median,
   positive,
   PROJECT_ID,
   PROTOCOL_VERSION,
@@ -300,12 +301,6 @@ async function main(): Promise<number> {
   console.log(table(verdicts, [2]));
   if (failed) console.log('Some proxy targets were missed (FAIL above).');
   return failed ? 1 : 0;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The median run by requests/s, with each figure the median over the runs. */

@@ -87,6 +87,7 @@ import {
   login,
   LOGIN,
   luaScript,
+  median,
   MCP_HEADERS,
   mcpPost,
   onInterrupt,
@@ -476,12 +477,6 @@ async function settle(gateway: Gateway): Promise<void> {
 
 const us = (value: number | undefined) => (value === undefined ? '?' : `${Math.round(value)} µs`);
 const load = (value: number | undefined) => (value === undefined ? '?' : `${Math.round(value * 100)}%`);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function maxOf(values: readonly (number | undefined)[]): number | undefined {
   const known = values.filter((value): value is number => value !== undefined);

@@ -5,21 +5,14 @@
  * at their own upstream with the credential the plugin chose — a fixed one, or the signed-in user's own.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startDemoApi } from '../../src/demo';
 import { connectAs } from '../fixtures/oauth-client';
 import { ALICE, startSignedInGateway } from '../fixtures/signed-in-gateway';
-import { removeTempDirs, tempDir } from '../fixtures/temp';
+import { removeTempDirs, tempDirWith } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
 
-function pluginFolder(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, name), source);
-  return dir;
-}
 
 const email = (result: CallToolResult) => (result.structuredContent as { email: string }).email;
 
@@ -29,7 +22,7 @@ describe('a gateway in front of three APIs', async () => {
   const login = await fetch(`${second.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'carol@example.com', password: 'carol-demo-password' }) });
   const { token } = (await login.json()) as { token: string };
   // the gateway's own demo API is started by the fixture; the plugin learns its URLs from the gateway settings
-  const folder = pluginFolder({
+  const folder = tempDirWith({
     'apis.ts': `
       export default function (api) {
         api.addApi({ name: 'second', spec: ${JSON.stringify(second.specUrl)}, upstream: ${JSON.stringify(second.baseUrl)}, prefix: 'second_', credential: { headers: { Authorization: ${JSON.stringify(`Bearer ${token}`)} } } });
@@ -71,7 +64,7 @@ describe('a gateway in front of three APIs', async () => {
 });
 
 describe('APIs a plugin gets wrong stop the start, naming the plugin and the API', () => {
-  const start = (source: string) => startSignedInGateway({ PORTICO_PLUGINS: pluginFolder({ 'apis.ts': `export default function (api) {\n${source}\n}\n` }) });
+  const start = (source: string) => startSignedInGateway({ PORTICO_PLUGINS: tempDirWith({ 'apis.ts': `export default function (api) {\n${source}\n}\n` }) });
   const ok = `spec: '/nonexistent.json', upstream: 'http://127.0.0.1:9', prefix: 'x_', credential: 'user'`;
 
   test.each([
@@ -87,7 +80,7 @@ describe('APIs a plugin gets wrong stop the start, naming the plugin and the API
 
   test('a prefix that makes a name clash with the gateway’s own tools', async () => {
     const gw = startSignedInGateway({
-      PORTICO_PLUGINS: pluginFolder({ 'apis.ts': `export default function (api) { api.addApi({ name: 'again', spec: api.gateway.upstream.replace(/\\/v1$/, '') + '/swagger.json', upstream: api.gateway.upstream, prefix: 'get_', credential: 'user' }); api.catalog((tools) => { for (const t of tools) if (t.name === 'get_project') t.name = 'get_get_project'; }); }` }),
+      PORTICO_PLUGINS: tempDirWith({ 'apis.ts': `export default function (api) { api.addApi({ name: 'again', spec: api.gateway.upstream.replace(/\\/v1$/, '') + '/swagger.json', upstream: api.gateway.upstream, prefix: 'get_', credential: 'user' }); api.catalog((tools) => { for (const t of tools) if (t.name === 'get_project') t.name = 'get_get_project'; }); }` }),
     });
     await expect(gw).rejects.toThrow(/the tool name "get_get_project" is already used by/);
   });

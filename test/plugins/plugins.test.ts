@@ -5,26 +5,18 @@
  * sources; and the failures that must stop the start, naming the file and line.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { connectAs } from '../fixtures/oauth-client';
 import { connect, emailOf, mcpRequest, refreshGrant, whoAmI, type TokenSet } from '../fixtures/oauth-http';
 import { ALICE, BOB, startSignedInGateway } from '../fixtures/signed-in-gateway';
-import { removeTempDirs, tempDir } from '../fixtures/temp';
+import { removeTempDirs, tempDirWith } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 
-/** A plugin folder holding `files` (name → source). */
-function pluginFolder(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, name), source);
-  return dir;
-}
 
 describe('policy and catalog plugins', async () => {
-  const folder = pluginFolder({
+  const folder = tempDirWith({
     '10-catalog.ts': `
       export default function (api) {
         api.catalog((tools) => {
@@ -115,7 +107,7 @@ describe('policy and catalog plugins', async () => {
 });
 
 describe('an identity source plugin', async () => {
-  const folder = pluginFolder({
+  const folder = tempDirWith({
     'users.ts': `
       export default function (api) {
         api.identitySource({
@@ -146,7 +138,7 @@ describe('an identity source plugin', async () => {
 describe("an identity source that renews the user's API credential", async () => {
   // demo API tokens that the source says last 1.5 s; it renews them by signing in again behind the scenes,
   // keeping what it needs in `upstream.state` (sealed with the grant, never sent to the API)
-  const folder = pluginFolder({
+  const folder = tempDirWith({
     'renewing.ts': `
       export default function (api) {
         const passwords = { 'alice@example.com': 'alice-demo-password', 'bob@example.com': 'bob-demo-password' };
@@ -208,7 +200,7 @@ describe("an identity source that renews the user's API credential", async () =>
 });
 
 describe('plugins that cannot start stop the gateway with a message naming the file and line', () => {
-  const start = (files: Record<string, string>) => startSignedInGateway({ PORTICO_PLUGINS: pluginFolder(files) });
+  const start = (files: Record<string, string>) => startSignedInGateway({ PORTICO_PLUGINS: tempDirWith(files) });
 
   test('a syntax error', async () => {
     await expect(start({ 'broken.ts': 'export default function (api) {\n  api.beforeCall(() => {\n' })).rejects.toThrow(/broken\.ts.*cannot be loaded/);

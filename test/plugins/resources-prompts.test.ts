@@ -4,8 +4,6 @@
  * subscriptions, and every way a plugin or a client can get it wrong.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
@@ -18,15 +16,10 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { connectAs } from '../fixtures/oauth-client';
 import { ALICE, BOB, startSignedInGateway } from '../fixtures/signed-in-gateway';
-import { removeTempDirs, tempDir } from '../fixtures/temp';
+import { removeTempDirs, tempDirWith } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
 
-function pluginFolder(files: Record<string, string>): string {
-  const dir = tempDir();
-  for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, name), source);
-  return dir;
-}
 
 const PLUGIN = `
 export default function (api) {
@@ -58,7 +51,7 @@ export default function (api) {
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 
 describe('resources and prompts from a plugin', async () => {
-  const gw = await startSignedInGateway({ PORTICO_PLUGINS: pluginFolder({ 'features.ts': PLUGIN }) });
+  const gw = await startSignedInGateway({ PORTICO_PLUGINS: tempDirWith({ 'features.ts': PLUGIN }) });
   afterAll(() => gw.stop());
   // bob is a developer: his grant reaches write, not admin
   const bob = await connectAs(gw.mcpUrl, BOB, { scopes: ['read', 'write'] });
@@ -191,7 +184,7 @@ describe('without plugins that add them, nothing more is declared', async () => 
 });
 
 describe('resources and prompts a plugin gets wrong stop the start, naming the plugin', () => {
-  const start = (source: string) => startSignedInGateway({ PORTICO_PLUGINS: pluginFolder({ 'wrong.ts': `export default function (api) {\n${source}\n}\n` }) });
+  const start = (source: string) => startSignedInGateway({ PORTICO_PLUGINS: tempDirWith({ 'wrong.ts': `export default function (api) {\n${source}\n}\n` }) });
   const read = '() => ({ text: "x" })';
 
   test.each([
