@@ -21,12 +21,13 @@ export type Message = Pick<Response, 'body' | 'headers'> & Partial<Pick<Response
 /** Reads `response`'s body, keeping at most `cap` bytes. Rejects when `signal` aborts meanwhile. */
 export async function readCapped(response: Message, cap: number, signal?: AbortSignal): Promise<CappedBody> {
   const declared = declaredLength(response);
-  if (!response.body) return { bytes: new Uint8Array(0), truncated: false, declaredLength: declared };
-  // A body whose declared length fits cannot grow past it: one native read beats a chunk loop in JS
+  // A body whose declared length fits cannot grow past it: one native read beats a chunk loop in JS.
+  // Checked before touching `body`, which makes Bun build a stream that the read then has to go through.
   if (declared !== undefined && declared <= cap && response.bytes) {
     const bytes = await untilAborted(response.bytes(), signal);
     return { bytes, truncated: false, declaredLength: declared };
   }
+  if (!response.body) return { bytes: new Uint8Array(0), truncated: false, declaredLength: declared };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

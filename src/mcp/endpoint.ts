@@ -121,7 +121,7 @@ export class McpEndpoint {
       const parsed = await this.readMessages(request);
       if (parsed instanceof Response) return parsed;
       const direct = directRequest(request, parsed, true, (tool) => this.options.requests.needsSession(tool, session.server.getClientCapabilities()?.elicitation !== undefined));
-      if (direct) return this.answerInSession(session, sessionId, direct, request, principal);
+      if (direct) return this.answerInSession(session, sessionId, direct, principal);
       cancelDirectCalls(session, parsed);
       return session.transport.handleRequest(request, { parsedBody: parsed, authInfo });
     }
@@ -151,10 +151,13 @@ export class McpEndpoint {
     return transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });
   }
 
-  private async answerInSession(session: Session, sessionId: string, direct: DirectRequest, request: Request, principal: Principal | undefined): Promise<Response> {
+  /**
+   * A call in a session is cancelled by `notifications/cancelled` only. The POST's connection closing is not
+   * a cancellation (Streamable HTTP: "disconnection SHOULD NOT be interpreted as the client cancelling its
+   * request"), and not listening to it spares every call a listener on the request's signal.
+   */
+  private async answerInSession(session: Session, sessionId: string, direct: DirectRequest, principal: Principal | undefined): Promise<Response> {
     const controller = new AbortController();
-    const onGone = () => controller.abort(request.signal.reason);
-    request.signal.addEventListener('abort', onGone, { once: true });
     session.calls.set(direct.id, controller);
     try {
       return await answerDirect(this.options.requests, direct, {
@@ -165,7 +168,6 @@ export class McpEndpoint {
         insufficientScope: this.options.insufficientScope,
       });
     } finally {
-      request.signal.removeEventListener('abort', onGone);
       if (session.calls.get(direct.id) === controller) session.calls.delete(direct.id);
     }
   }

@@ -109,7 +109,7 @@ export function upstreamStatus(result: CallToolResult): number | undefined {
 async function fetchFollowing(request: UpstreamRequest, upstream: URL, signal: AbortSignal): Promise<Response> {
   let { url, method, headers, body } = request;
   for (let hop = 0; ; hop++) {
-    const response = await fetch(url, { method, headers, body, signal, redirect: 'manual' });
+    const response = await fetch(url.href, { method, headers, body, signal, redirect: 'manual' });
     const location = response.headers.get('location');
     if (!REDIRECT_STATUSES.has(response.status) || !location) return response;
     await discard(response);

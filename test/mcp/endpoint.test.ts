@@ -363,4 +363,23 @@ describe('/mcp direct path', () => {
     await expect(pending).rejects.toThrow();
     await seenAbort;
   });
+
+  test('stateful: a POST whose connection closes is not a cancellation (2025-11-25: only notifications/cancelled is)', async () => {
+    let finished = (_aborted: boolean) => {};
+    const outcome = new Promise<boolean>((resolve) => (finished = resolve));
+    const { url } = await gateway('stateful', paths, {
+      call: async (_entry, _args, signal) => {
+        await Bun.sleep(150);
+        finished(signal.aborted);
+        return { content: [{ type: 'text', text: 'done' }] };
+      },
+    });
+    const session = await open('stateful', url);
+    const controller = new AbortController();
+    const pending = fetch(url, { method: 'POST', headers: session, signal: controller.signal, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'get_p0' } }) });
+    await Bun.sleep(50);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    expect(await outcome).toBe(false);
+  });
 });
