@@ -5,7 +5,8 @@
  * `isError: true`; nothing but misuse (bad options) throws.
  *
  * - Deadline: `timeoutMs` covers everything (connect, retries, backoff, the body); `connectTimeoutMs`
- *   bounds connecting (`proxy/reach`). The MCP client's cancellation (`signal`) stops the call too.
+ *   bounds connecting (`proxy/reach`). The MCP client's cancellation (`signal`) stops the call too
+ *   (`proxy/deadline`: both within 25 ms).
  * - Retries: only GET, HEAD, OPTIONS, PUT and DELETE (idempotent by HTTP's definition), only after a
  *   connection failure or a 502/503/504, at most `retries` times, with backoff `retryDelayMs` × 3ⁿ plus
  *   up to 50% jitter (or the API's `Retry-After` when it is shorter than what is left of the deadline).
@@ -22,6 +23,7 @@ import { ConnectError, ensureReachable, markReachable } from './reach';
 import { discard } from '../read-capped';
 import { buildRequest, type UpstreamRequest } from './request';
 import { resultFromResponse } from './response';
+import { Deadline } from './deadline';
 
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
@@ -53,7 +55,7 @@ export async function callTool(
   try {
     return await send(entry, request, resolved, deadline);
   } catch (error) {
-    if (deadline.signal.aborted) return proxyErrorResult(deadline.failure(request.method, request.url));
+    if (deadline.signal.aborted) return proxyErrorResult(deadlineFailure(deadline, request.method, request.url));
     if (error instanceof ProxyError) return proxyErrorResult(error);
     return errorResult(`The call to the API at ${request.url.origin} (${request.method} ${request.url.pathname}) failed: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
@@ -81,7 +83,7 @@ async function send(entry: CatalogEntry, request: UpstreamRequest, options: Reso
       const wait = retryAfter(response.headers.get('retry-after')) ?? backoff(options.retryDelayMs, attempt);
       if (wait < deadline.remaining()) {
         await discard(response);
-        if (!(await deadline.sleep(wait))) throw deadline.failure(request.method, url);
+        if (!(await deadline.sleep(wait))) throw deadlineFailure(deadline, request.method, url);
         continue;
       }
     }
@@ -134,59 +136,9 @@ async function fetchFollowing(request: UpstreamRequest, upstream: URL, signal: A
   }
 }
 
-/**
- * The call's deadline and the caller's cancellation as one signal. A listener on the caller's signal
- * rather than `AbortSignal.any`, which costs more per call than everything else here together.
- */
-class Deadline {
-  private readonly controller = new AbortController();
-  private readonly timer: ReturnType<typeof setTimeout>;
-  private readonly endsAt: number;
-  private readonly onCancel?: () => void;
-  readonly signal: AbortSignal;
-
-  constructor(
-    private readonly timeoutMs: number,
-    private readonly external?: AbortSignal,
-  ) {
-    this.endsAt = Date.now() + timeoutMs;
-    this.signal = this.controller.signal;
-    this.timer = setTimeout(() => this.controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs);
-    if (external?.aborted) this.controller.abort(external.reason);
-    else if (external) {
-      this.onCancel = () => this.controller.abort(external.reason);
-      external.addEventListener('abort', this.onCancel, { once: true });
-    }
-  }
-
-  remaining(): number {
-    return this.endsAt - Date.now();
-  }
-
-  /** Waits `ms` unless the deadline comes first; `false` when there is no time left for it. */
-  async sleep(ms: number): Promise<boolean> {
-    if (this.signal.aborted || ms >= this.remaining()) return false;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.signal.addEventListener('abort', done, { once: true });
-    });
-    return !this.signal.aborted;
-  }
-
-  failure(method: string, url: URL): ProxyError {
-    if (this.external?.aborted) return new ProxyError('CANCELLED', `The call to ${method} ${url.pathname} was cancelled`);
-    return new ProxyError('UPSTREAM_TIMEOUT', `The API at ${url.origin} did not answer ${method} ${url.pathname} within ${this.timeoutMs} ms`);
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    if (this.onCancel) this.external?.removeEventListener('abort', this.onCancel);
-  }
+function deadlineFailure(deadline: Deadline, method: string, url: URL): ProxyError {
+  if (deadline.cancelled) return new ProxyError('CANCELLED', `The call to ${method} ${url.pathname} was cancelled`);
+  return new ProxyError('UPSTREAM_TIMEOUT', `The API at ${url.origin} did not answer ${method} ${url.pathname} within ${deadline.timeoutMs} ms`);
 }
 
 function backoff(base: number, attempt: number): number {

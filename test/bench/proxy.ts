@@ -17,8 +17,9 @@
  *   (d) stateful  the same in PORTICO_MCP_MODE=stateful: one session per connection's worth of clients
  *                 (requests go round-robin over BENCH_PROXY_CONNECTIONS sessions), each opened with
  *                 initialize + notifications/initialized, calls carrying Mcp-Session-Id and
- *                 Mcp-Protocol-Version and a JSON-RPC id of their own; the SDK answers them as SSE
- *                 (text/event-stream), as it does by default in stateful mode.
+ *                 Mcp-Protocol-Version and a JSON-RPC id of their own (wrk builds 4,096 such requests once
+ *                 and cycles through them); answered with JSON by the direct path (`mcp/direct`), as any
+ *                 plain call is — the report names the content type it saw.
  * Besides requests/s and latency it prints the CPU time per request of each process (from /proc): with
  * everything on 2 cores, requests/s is bounded by their sum, so that table says where the time goes.
  * Absolute figures vary by 20–30% from run to run on the 2-core VM; the judged ratios are the medians of each
