@@ -214,6 +214,15 @@ const UTF8 = new TextDecoder();
 
 /** Reads a JSON body without ever holding more than `maxBytes` of it; a Response is the error to send instead. */
 async function readJson(request: Request, maxBytes: number): Promise<unknown | Response> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  // a declared length that fits bounds the body (the server reads no more): Bun parses it in one native step
+  if (declared <= maxBytes && !request.headers.has('content-encoding')) {
+    try {
+      return await request.json();
+    } catch {
+      return jsonRpcError(400, -32700, 'parse error: the request body is not valid JSON');
+    }
+  }
   const body = await readCapped(request, maxBytes);
   if (body.truncated || (body.declaredLength ?? 0) > maxBytes) return jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
   try {
