@@ -46,7 +46,7 @@ export function requestHeaders(
   const headers: Record<string, string> = Object.assign(Object.create(null), DEFAULT_HEADERS);
   if (contentType) headers['content-type'] = contentType;
   const cookies: string[] = [];
-  const credentialCookies = new Set((credential.get('cookie') ?? '').split(';').map((c) => c.split('=')[0]!.trim()).filter(Boolean));
+  let credentialCookies: ReadonlySet<string> | undefined;
   for (const binding of parameters) {
     const value = args[binding.argument];
     if (isAbsent(value)) continue;
@@ -59,6 +59,7 @@ export function requestHeaders(
       headers[name] = headerValue(binding, value);
     } else if (binding.in === 'cookie') {
       if (!TOKEN.test(binding.name)) throw new ProxyError('INVALID_TARGET', `The operation declares a cookie parameter with an invalid name "${binding.name}"`);
+      credentialCookies ??= new Set((credential.get('cookie') ?? '').split(';').map((c) => c.split('=')[0]!.trim()).filter(Boolean));
       if (credentialCookies.has(binding.name)) throw new ProxyArgumentError(binding.argument, `sets the cookie "${binding.name}", which carries the API credential`);
       cookies.push(...cookiePairs(binding, value));
     }

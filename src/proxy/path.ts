@@ -64,8 +64,8 @@ function parseTemplate(template: string): ParsedTemplate {
  * Throws unless `url`'s path is `basePath` followed by `template`, each `{name}` standing for one piece
  * without `/`, and the URL parser changed nothing in `expected` (the path as built).
  */
-export function assertPathMatches(url: URL, basePath: string, template: string, expected: string): void {
-  if (url.pathname !== expected || !pathPattern(basePath, template).test(url.pathname)) {
+export function assertPathMatches(url: URL, basePath: string, template: string, expected: string, pattern = pathPattern(basePath, template)): void {
+  if (url.pathname !== expected || !pattern.test(url.pathname)) {
     throw new ProxyError('UNSAFE_REQUEST', `Portico refused to send the request: its path "${url.pathname}" does not match the operation's path "${basePath}${template}"`);
   }
 }
@@ -75,7 +75,7 @@ const patterns = new Map<string, RegExp>();
 const MAX_PATTERNS = 10_000;
 
 /** `basePath` + `template` as an anchored pattern, each `{name}` standing for one non-empty segment piece. */
-function pathPattern(basePath: string, template: string): RegExp {
+export function pathPattern(basePath: string, template: string): RegExp {
   const key = `${basePath}\n${template}`;
   let compiled = patterns.get(key);
   if (compiled) return compiled;

@@ -13,7 +13,7 @@
  */
 import type { ParameterBinding } from '../catalog/types';
 import { ProxyError } from './errors';
-import { assertPathMatches, fillPath } from './path';
+import { assertPathMatches, fillPath, pathPattern } from './path';
 import { queryPairs } from './query';
 
 /** Longest URL Portico sends; beyond it servers answer 414 or cut it. */
@@ -61,17 +61,38 @@ export function operationUrl(
   target: { readonly serverUrl: string; readonly path: string; readonly parameters: readonly ParameterBinding[] },
   args: Readonly<Record<string, unknown>>,
 ): URL {
-  const base = basePath(upstream, target.serverUrl);
-  const template = target.path.startsWith('/') ? target.path : `/${target.path}`;
+  const { origin, base, template, pattern } = targetUrl(upstream, target);
   const path = base + fillPath(template, target.parameters, args);
   const query: string[] = [];
   for (const binding of target.parameters) if (binding.in === 'query') query.push(...queryPairs(binding, args[binding.argument]));
-  const text = `${upstream.origin}${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+  const text = `${origin}${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
   if (text.length > MAX_URL_LENGTH) {
     throw new ProxyError('INVALID_TARGET', `The request URL would be ${text.length} characters long, over Portico's limit of ${MAX_URL_LENGTH}: send shorter arguments`);
   }
   const url = new URL(text);
-  if (url.origin !== upstream.origin) throw new ProxyError('UNSAFE_REQUEST', 'Portico refused to send the request: its URL left the configured API host');
-  assertPathMatches(url, base, template, path);
+  if (url.origin !== origin) throw new ProxyError('UNSAFE_REQUEST', 'Portico refused to send the request: its URL left the configured API host');
+  assertPathMatches(url, base, template, path, pattern);
   return url;
+}
+
+/** What every call of one operation on one upstream shares, worked out on its first call. */
+interface TargetUrl {
+  readonly upstream: URL;
+  readonly origin: string;
+  readonly base: string;
+  readonly template: string;
+  readonly pattern: RegExp;
+}
+
+/** Per operation (its catalog target object): a new catalog brings new targets, and the old entries go with it. */
+const targetUrls = new WeakMap<object, TargetUrl>();
+
+function targetUrl(upstream: URL, target: { readonly serverUrl: string; readonly path: string }): TargetUrl {
+  const known = targetUrls.get(target);
+  if (known?.upstream === upstream) return known;
+  const base = basePath(upstream, target.serverUrl);
+  const template = target.path.startsWith('/') ? target.path : `/${target.path}`;
+  const computed = { upstream, origin: upstream.origin, base, template, pattern: pathPattern(base, template) };
+  targetUrls.set(target, computed);
+  return computed;
 }
