@@ -72,7 +72,8 @@ export async function discard(response: Message): Promise<void> {
   await response.body?.cancel().catch(() => {});
 }
 
-function declaredLength(response: Message): number | undefined {
+/** The body's size as declared (`Content-Length`), when there is no content coding to change it. */
+export function declaredLength(response: Pick<Message, 'headers'>): number | undefined {
   if (response.headers.has('content-encoding')) return undefined;
   const value = Number(response.headers.get('content-length') ?? NaN);
   return Number.isSafeInteger(value) && value >= 0 ? value : undefined;

@@ -9,7 +9,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger, type Logger } from '../log';
-import { readCapped } from '../read-capped';
+import { declaredLength, readCapped } from '../read-capped';
 import { answerDirect, directRequest, type DirectRequest } from './direct';
 import type { Principal } from '../oauth/bearer';
 import type { Scope } from '../oauth/scopes';
@@ -214,9 +214,9 @@ const UTF8 = new TextDecoder();
 
 /** Reads a JSON body without ever holding more than `maxBytes` of it; a Response is the error to send instead. */
 async function readJson(request: Request, maxBytes: number): Promise<unknown | Response> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
+  const declared = declaredLength(request);
   // a declared length that fits bounds the body (the server reads no more): Bun parses it in one native step
-  if (declared <= maxBytes && !request.headers.has('content-encoding')) {
+  if (declared !== undefined && declared <= maxBytes) {
     try {
       return await request.json();
     } catch {

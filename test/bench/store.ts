@@ -19,7 +19,7 @@
  * and PORTICO_LOG_LEVEL=warn. For each
  * signed-in gateway the script gets a real token the way a client does: registers a public client, opens
  * the authorization URL and signs in as alice@example.com and approves (test/fixtures/oauth-client.ts
- * `signIn`), then exchanges the code with its PKCE verifier. It checks that a request without the token and
+ * `signIn`, through `connect` in test/fixtures/oauth-http.ts), then exchanges the code with its PKCE verifier. It checks that a request without the token and
  * one with a wrong token are refused (401), so the runs below do go through the bearer check.
  *
  * Two calls per gateway, with `Authorization: Bearer <token>` (none: no header), POST /mcp:
@@ -66,11 +66,11 @@
  */
 import { Database } from 'bun:sqlite';
 import { SQL } from 'bun';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signIn } from '../fixtures/oauth-client';
+import { connect } from '../fixtures/oauth-http';
 import { startPostgres, type PostgresFixture } from '../fixtures/postgres';
 import {
   CALL_BODY,
@@ -123,7 +123,6 @@ const RETRIES = 2;
 const CPUS = navigator.hardwareConcurrency;
 
 const LIST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
-const REDIRECT_URI = 'http://127.0.0.1:45123/callback';
 
 const wrk = (url: string, script: string, seconds: number) => runWrk(url, script, { seconds, threads: THREADS, connections: CONNECTIONS });
 
@@ -206,55 +205,11 @@ function loopback(mcpUrl: string): string {
  */
 async function obtainToken(mcpUrl: string): Promise<string> {
   const origin = new URL(mcpUrl).origin;
-  const registered = await fetch(`${origin}/oauth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'Portico store benchmark', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }),
-  });
-  const answer = await registered.text();
-  let client: { client_id?: string };
   try {
-    client = JSON.parse(answer);
-  } catch {
-    client = {};
-  }
-  if (registered.status !== 201 || !client.client_id) throw new SetupError(`registering a client at ${origin} answered ${registered.status}: ${answer.slice(0, 1000)}`);
-
-  const verifier = randomBytes(32).toString('base64url');
-  const authorize = new URL('/oauth/authorize', origin);
-  for (const [name, value] of Object.entries({
-    response_type: 'code',
-    client_id: client.client_id,
-    redirect_uri: REDIRECT_URI,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    state: randomBytes(8).toString('hex'),
-    resource: mcpUrl,
-  })) {
-    authorize.searchParams.set(name, value);
-  }
-  let code: string | undefined;
-  try {
-    ({ code } = await signIn(authorize, LOGIN));
+    return (await connect(origin, origin, LOGIN)).tokens.access_token;
   } catch (error) {
-    throw new SetupError(`signing in at ${origin} failed: ${(error as Error).message}`);
+    throw new SetupError(`getting a token at ${origin} failed: ${(error as Error).message}`);
   }
-  if (!code) throw new SetupError(`signing in at ${origin} gave no code`);
-
-  const exchanged = await fetch(`${origin}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: client.client_id }).toString(),
-  });
-  const text = await exchanged.text();
-  let tokens: { access_token?: string };
-  try {
-    tokens = JSON.parse(text);
-  } catch {
-    tokens = {};
-  }
-  if (exchanged.status !== 200 || !tokens.access_token) throw new SetupError(`the code exchange at ${origin} answered ${exchanged.status}: ${text.slice(0, 1000)}`);
-  return tokens.access_token;
 }
 
 async function expectRefused(url: string, headers: Record<string, string>, what: string): Promise<void> {
