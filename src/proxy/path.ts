@@ -90,8 +90,10 @@ export function pathPattern(basePath: string, template: string): RegExp {
 function pathValue(binding: ParameterBinding, value: unknown): string {
   const { argument, name, style, explode } = binding;
   if (isAbsent(value)) throw new ProxyArgumentError(argument, 'is required (it is part of the URL path)');
-  const piece = (v: unknown) => encodeStrict(checked(argument, scalarText(v)));
   const prefix = style === 'label' ? '.' : style === 'matrix' ? `;${encodeStrict(name)}=` : '';
+  if (!Array.isArray(value) && !isObject(value)) return prefix + pathPiece(argument, value);
+  // a list or an object (the style decides how its pieces are joined)
+  const piece = (v: unknown) => pathPiece(argument, v);
   if (Array.isArray(value)) {
     const items = value.filter((v) => !isAbsent(v));
     if (items.length === 0) throw new ProxyArgumentError(argument, 'must not be an empty list (it is part of the URL path)');
@@ -100,16 +102,23 @@ function pathValue(binding: ParameterBinding, value: unknown): string {
     if (style === 'matrix') return items.map((v) => prefix + piece(v)).join('');
     return items.map(piece).join(',');
   }
-  if (isObject(value)) {
-    const entries = entriesOf(value);
-    if (entries.length === 0) throw new ProxyArgumentError(argument, 'must not be an empty object (it is part of the URL path)');
-    if (!explode) return prefix + entries.map(([k, v]) => `${piece(k)},${piece(v)}`).join(',');
-    const pairs = entries.map(([k, v]) => `${piece(k)}=${piece(v)}`);
-    if (style === 'label') return '.' + pairs.join('.');
-    if (style === 'matrix') return pairs.map((pair) => `;${pair}`).join('');
-    return pairs.join(',');
-  }
-  return prefix + piece(value);
+  const entries = entriesOf(value as Record<string, unknown>);
+  if (entries.length === 0) throw new ProxyArgumentError(argument, 'must not be an empty object (it is part of the URL path)');
+  if (!explode) return prefix + entries.map(([k, v]) => `${piece(k)},${piece(v)}`).join(',');
+  const pairs = entries.map(([k, v]) => `${piece(k)}=${piece(v)}`);
+  if (style === 'label') return '.' + pairs.join('.');
+  if (style === 'matrix') return pairs.map((pair) => `;${pair}`).join('');
+  return pairs.join(',');
+}
+
+/** Unreserved characters only: their own encoding, and one piece of a segment unless the whole is `.` or `..`. */
+const PLAIN = /^[A-Za-z0-9._~-]+$/;
+
+/** One scalar, checked and encoded (ids and names, nearly every value, are plain and need neither). */
+function pathPiece(argument: string, value: unknown): string {
+  const text = scalarText(value);
+  if (PLAIN.test(text) && text !== '.' && text !== '..') return text;
+  return encodeStrict(checked(argument, text));
 }
 
 /** Returns `text` when it is safe as (part of) one path segment; throws `ProxyArgumentError` otherwise. */
