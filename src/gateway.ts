@@ -80,7 +80,7 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
   let audit: AuditWriter | undefined;
   let apis: ToolSource[] = [];
   const drain = new Drain();
-  const limits = new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, onLimited: (kind) => metrics.limited(kind) });
+  const limits = new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, listenHost: config.host, onLimited: (kind) => metrics.limited(kind) });
   try {
     const secret = store && loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl));
     // a call in flight holds a graceful shutdown back, even when its answer goes out on an SSE stream later

@@ -90,7 +90,7 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): H
 
   async function respond(request: Request, server: Server<unknown>, label: Route): Promise<Response> {
     if (drain.draining && !ALWAYS.has(label)) return shuttingDown(request, label);
-    if (limits && (label === '/mcp' ? request.method !== 'OPTIONS' : request.method === 'POST' && LIMITED_OAUTH.has(label))) {
+    if (limits?.limitsAddresses && (label === '/mcp' ? request.method !== 'OPTIONS' : request.method === 'POST' && LIMITED_OAUTH.has(label))) {
       const wait = limits.address(server.requestIP(request)?.address);
       if (wait > 0) return label === '/mcp' ? withCors(request, limitedMcp(wait, 'address'), guard) : limitedOAuth(wait);
     }

@@ -18,6 +18,11 @@ export interface LimitSettings {
   readonly perAddress: number;
   /** Count loopback addresses too (clients connect from this host directly, not through a proxy). */
   readonly loopback: boolean;
+  /**
+   * The address the gateway listens on. On a loopback one every client is local, so without `loopback`
+   * the per-address limit cannot apply and a request's address is not even looked up (a system call).
+   */
+  readonly listenHost?: string;
   /** Told about every refusal (metrics). */
   readonly onLimited?: (kind: RateLimitKind) => void;
   readonly now?: () => number;
@@ -29,7 +34,13 @@ export class RequestLimits {
 
   constructor(private readonly settings: LimitSettings) {
     this.byToken = new RateLimiter({ perMinute: settings.perToken, now: settings.now });
-    this.byAddress = new RateLimiter({ perMinute: settings.perAddress, now: settings.now });
+    const remoteClients = settings.loopback || settings.listenHost === undefined || !isLoopbackHost(settings.listenHost);
+    this.byAddress = new RateLimiter({ perMinute: remoteClients ? settings.perAddress : 0, now: settings.now });
+  }
+
+  /** Whether requests are limited per address at all (else `address` need not be called). */
+  get limitsAddresses(): boolean {
+    return this.byAddress.enabled;
   }
 
   /** 0 when `address` may send one more request, else the seconds to wait. */
@@ -51,6 +62,11 @@ export class RequestLimits {
     this.byToken.stop();
     this.byAddress.stop();
   }
+}
+
+function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || isLoopback(name);
 }
 
 const WHO: Readonly<Record<RateLimitKind, string>> = { token: 'this connection (its access token)', address: 'this address' };

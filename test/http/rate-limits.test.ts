@@ -7,6 +7,7 @@ import { ALICE, BOB } from '../fixtures/signed-in-gateway';
 import { connect, mcpRequest, refreshGrant } from '../fixtures/oauth-http';
 import { removeTempDirs } from '../fixtures/temp';
 import { addressKey, isLoopback, RateLimiter } from '../../src/ops/rate-limit';
+import { RequestLimits } from '../../src/http/limits';
 import { sample, startOpsGateway } from './gateway';
 
 afterAll(removeTempDirs);
@@ -94,6 +95,18 @@ describe('per client address', () => {
     } finally {
       await gw.stop();
     }
+  });
+
+  test('listening on a loopback address only, the per-address limit is off unless loopback addresses count', () => {
+    const limitsAddresses = (listenHost: string | undefined, loopback = false, perAddress = 1200) => {
+      const limits = new RequestLimits({ perToken: 0, perAddress, loopback, listenHost });
+      limits.stop();
+      return limits.limitsAddresses;
+    };
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', 'LOCALHOST', '::1', '[::1]']) expect(limitsAddresses(host)).toBe(false);
+    expect(limitsAddresses('127.0.0.1', true)).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.1.2.3', 'gateway.internal', undefined]) expect(limitsAddresses(host)).toBe(true);
+    expect(limitsAddresses('0.0.0.0', false, 0)).toBe(false);
   });
 
   test('the defaults never bother a normal client: a whole sign-in and a burst of calls', async () => {
