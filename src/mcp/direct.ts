@@ -52,11 +52,22 @@ export function directRequest(request: Request, message: unknown, session: boole
   return { id, method, name: params.name, args };
 }
 
-/** Answers `direct` as the SDK would in JSON mode: 200 with the JSON-RPC result or error. */
+/** The headers of a direct answer outside a session. */
+export const ANSWER_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
+
+/** The headers of a direct answer in session `id` (made once per session). */
+export function sessionAnswerHeaders(id: string): Readonly<Record<string, string>> {
+  return Object.freeze({ 'content-type': 'application/json', 'mcp-session-id': id });
+}
+
+/**
+ * Answers `direct` as the SDK would in JSON mode: 200 with the JSON-RPC result or error. `headers`:
+ * `ANSWER_HEADERS` or the session's (`sessionAnswerHeaders`).
+ */
 export async function answerDirect(
   requests: ToolRequests,
   direct: DirectRequest,
-  context: { signal: AbortSignal; principal?: Principal; headers: Record<string, string>; log: Logger; insufficientScope?: (needed: Scope) => Record<string, string> },
+  context: { signal: AbortSignal; principal?: Principal; headers: Readonly<Record<string, string>>; log: Logger; insufficientScope?: (needed: Scope) => Record<string, string> },
 ): Promise<Response> {
   const { headers, log } = context;
   try {
@@ -69,7 +80,7 @@ export async function answerDirect(
     if (error instanceof InsufficientScopeError && context.insufficientScope) {
       // an HTTP 403 with the challenge lets the client ask the user for more (step-up); the body says it in words
       const body = JSON.stringify({ jsonrpc: '2.0', id: direct.id, error: { code: error.code, message: error.message } });
-      return new Response(body, { status: 403, headers: { 'content-type': 'application/json', ...headers, ...context.insufficientScope(error.needed) } });
+      return new Response(body, { status: 403, headers: { ...headers, ...context.insufficientScope(error.needed) } });
     }
     if (error instanceof McpError) code = error.code;
     else log.error('mcp.request_failed', { method: direct.method, error: error instanceof Error ? error.message : String(error) });
@@ -99,8 +110,8 @@ function withResult(id: RequestId, json: Uint8Array): Uint8Array {
   return out;
 }
 
-function jsonResponse(body: string | Uint8Array, headers: Record<string, string>): Response {
-  return new Response(body, { status: 200, headers: { 'content-type': 'application/json', ...headers } });
+function jsonResponse(body: string | Uint8Array, headers: Readonly<Record<string, string>>): Response {
+  return new Response(body, { status: 200, headers });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

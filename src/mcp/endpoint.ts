@@ -10,7 +10,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger, type Logger } from '../log';
 import { declaredLength, readCapped } from '../read-capped';
-import { answerDirect, directRequest, type DirectRequest } from './direct';
+import { ANSWER_HEADERS, answerDirect, directRequest, sessionAnswerHeaders, type DirectRequest } from './direct';
 import type { Principal } from '../oauth/bearer';
 import type { Scope } from '../oauth/scopes';
 import { authInfoFor } from './server';
@@ -43,6 +43,8 @@ interface Session {
   readonly owner: string | undefined;
   /** Calls on the direct path still running, by JSON-RPC id, so `notifications/cancelled` can stop them. */
   readonly calls: Map<string | number, AbortController>;
+  /** The headers of its direct answers. */
+  readonly answerHeaders: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
@@ -97,7 +99,7 @@ export class McpEndpoint {
     if (parsed instanceof Response) return parsed;
     const direct = directRequest(request, parsed, false);
     // The client going away cancels the call: a stateless request has no other way to be cancelled
-    if (direct) return answerDirect(this.options.requests, direct, { signal: request.signal, principal, headers: {}, log: this.log, insufficientScope: this.options.insufficientScope });
+    if (direct) return answerDirect(this.options.requests, direct, { signal: request.signal, principal, headers: ANSWER_HEADERS, log: this.log, insufficientScope: this.options.insufficientScope });
     const server = this.options.createServer();
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: this.maxBodyBytes });
     await server.connect(transport);
@@ -116,14 +118,13 @@ export class McpEndpoint {
       // a session id someone else opened gets the same answer: it does not exist for this caller
       if (!session || session.owner !== ownerOf(principal)) return jsonRpcError(404, -32001, 'session not found: it expired or belongs to another instance; initialize a new one');
       session.lastSeen = Date.now();
-      const authInfo = principal && authInfoFor(principal);
-      if (request.method !== 'POST') return session.transport.handleRequest(request, { authInfo });
+      if (request.method !== 'POST') return session.transport.handleRequest(request, { authInfo: principal && authInfoFor(principal) });
       const parsed = await this.readMessages(request);
       if (parsed instanceof Response) return parsed;
       const direct = directRequest(request, parsed, true, (tool) => this.options.requests.needsSession(tool, session.server.getClientCapabilities()?.elicitation !== undefined));
-      if (direct) return this.answerInSession(session, sessionId, direct, principal);
+      if (direct) return this.answerInSession(session, direct, principal);
       cancelDirectCalls(session, parsed);
-      return session.transport.handleRequest(request, { parsedBody: parsed, authInfo });
+      return session.transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });
     }
     if (request.method !== 'POST') {
       return jsonRpcError(400, -32000, 'the Mcp-Session-Id header is required; start a session with an initialize request');
@@ -139,7 +140,7 @@ export class McpEndpoint {
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: this.maxBodyBytes,
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, server, lastSeen: Date.now(), owner: ownerOf(principal), calls: new Map() });
+        this.sessions.set(id, { transport, server, lastSeen: Date.now(), owner: ownerOf(principal), calls: new Map(), answerHeaders: sessionAnswerHeaders(id) });
         this.log.info('mcp.session_opened', { sessions: this.sessions.size });
       },
       onsessionclosed: (id) => this.forget(id),
@@ -156,14 +157,14 @@ export class McpEndpoint {
    * a cancellation (Streamable HTTP: "disconnection SHOULD NOT be interpreted as the client cancelling its
    * request"), and not listening to it spares every call a listener on the request's signal.
    */
-  private async answerInSession(session: Session, sessionId: string, direct: DirectRequest, principal: Principal | undefined): Promise<Response> {
+  private async answerInSession(session: Session, direct: DirectRequest, principal: Principal | undefined): Promise<Response> {
     const controller = new AbortController();
     session.calls.set(direct.id, controller);
     try {
       return await answerDirect(this.options.requests, direct, {
         signal: controller.signal,
         principal,
-        headers: { 'mcp-session-id': sessionId },
+        headers: session.answerHeaders,
         log: this.log,
         insufficientScope: this.options.insufficientScope,
       });

@@ -112,8 +112,9 @@ async function fetchFollowing(request: UpstreamRequest, upstream: URL, signal: A
   let { url, method, headers, body } = request;
   for (let hop = 0; ; hop++) {
     const response = await fetch(url.href, { method, headers, body, signal, redirect: 'manual' });
+    if (!REDIRECT_STATUSES.has(response.status)) return response;
     const location = response.headers.get('location');
-    if (!REDIRECT_STATUSES.has(response.status) || !location) return response;
+    if (!location) return response;
     await discard(response);
     let target: URL;
     try {

@@ -36,27 +36,28 @@ const MAX_ERROR_BODY = 4000;
 type Content = CallToolResult['content'][number];
 
 export async function resultFromResponse(entry: CatalogEntry, response: Response, context: ResponseContext): Promise<CallToolResult> {
-  const status = `${response.status} ${response.statusText || STATUS_CODES[response.status] || ''}`.trim();
   const media = parseMediaType(response.headers.get('content-type'));
   const binary = media !== undefined && !isJson(media) && !isText(media);
   if (context.method === 'HEAD') {
     await discard(response);
-    const text = redactText(headSummary(status, response.headers), context.secrets);
+    const text = redactText(headSummary(statusLine(response), response.headers), context.secrets);
     return response.status >= 400 ? { content: [{ type: 'text', text }], isError: true } : finish(entry, [{ type: 'text', text }]);
   }
   const cap = context.maxResponseBytes;
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (binary && response.ok && declared > cap) {
-    await discard(response);
-    return finish(entry, [{ type: 'text', text: `The API sent ${media.essence} of ${declared} bytes, over the gateway's limit of ${cap} bytes for one response; it is not included.` }]);
+  if (binary && response.ok) {
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (declared > cap) {
+      await discard(response);
+      return finish(entry, [{ type: 'text', text: `The API sent ${media.essence} of ${declared} bytes, over the gateway's limit of ${cap} bytes for one response; it is not included.` }]);
+    }
   }
   const body = await readCapped(response, cap, context.signal);
   const kind = bodyKind(media, body, entry, !response.ok || entry.tool.outputSchema !== undefined);
-  if (!response.ok && response.status >= 400) return httpErrorResult(status, kind, body, context, response.headers);
+  if (!response.ok && response.status >= 400) return httpErrorResult(statusLine(response), kind, body, context, response.headers);
 
   if (body.bytes.length === 0 && !body.truncated) {
     const location = response.headers.get('location');
-    return finish(entry, [{ type: 'text', text: `The API answered ${status} with an empty body.${location ? ` Location: ${location}` : ''}` }]);
+    return finish(entry, [{ type: 'text', text: `The API answered ${statusLine(response)} with an empty body.${location ? ` Location: ${location}` : ''}` }]);
   }
   if (kind.type === 'binary') {
     const essence = media?.essence ?? 'application/octet-stream';
@@ -76,6 +77,11 @@ export async function resultFromResponse(entry: CatalogEntry, response: Response
   }
   const structured = entry.target.wrapsResult && kind.type === 'text' && !body.truncated ? { result: text } : {};
   return finish(entry, [{ type: 'text', text: text + note }], structured);
+}
+
+/** `404 Not Found`: the status and its reason (the API's, else the standard one). */
+function statusLine(response: Response): string {
+  return `${response.status} ${response.statusText || STATUS_CODES[response.status] || ''}`.trim();
 }
 
 type BodyKind = { type: 'json'; text: string; value: unknown } | { type: 'text'; text: string } | { type: 'binary' };
