@@ -318,6 +318,43 @@ export async function mcpPost(url: string, body: unknown, headers: Record<string
   return fetch(url, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 
+/**
+ * A gateway (`src/main.ts serve` of the sources under `root`, default this checkout) in front of the demo
+ * API, without sign-in, as the proxy benchmarks run it; returns it and its /mcp URL.
+ */
+export async function startGateway(mode: 'stateless' | 'stateful', api: string, token: string, root = ROOT): Promise<[Child, string]> {
+  const label = root === ROOT ? `gateway (${mode})` : `gateway (${mode}, ${root})`;
+  const [child, match] = await start(label, [process.execPath, join(root, 'src/main.ts'), 'serve'], /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
+    PORTICO_UPSTREAM: `${api}/v1`,
+    PORTICO_SPEC: `${api}/swagger.json`,
+    PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${token}`,
+    PORTICO_AUTH: 'none',
+    PORTICO_PORT: '0',
+    PORTICO_HOST: '127.0.0.1',
+    PORTICO_MCP_MODE: mode,
+    PORTICO_LOG_LEVEL: 'warn',
+  });
+  return [child, `http://127.0.0.1:${match[1]}/mcp`];
+}
+
+/** Opens a session: initialize, then notifications/initialized; returns its id. */
+export async function openSession(url: string): Promise<string> {
+  const init = await mcpPost(url, {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'portico-bench', version: '0' } },
+  });
+  const text = await init.text();
+  const id = init.headers.get('mcp-session-id');
+  if (!init.ok || !id) throw new SetupError(`initialize failed: ${init.status} ${text}`);
+  const initialized = await mcpPost(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': id, 'mcp-protocol-version': PROTOCOL_VERSION });
+  await initialized.text();
+  if (initialized.status !== 202) throw new SetupError(`notifications/initialized answered ${initialized.status}`);
+  return id;
+}
+
+
 // ------------------------------------------------------------------------------------------------ report
 
 export const fmtMs = (ms: number) => `${ms.toFixed(3)} ms`;

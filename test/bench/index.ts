@@ -21,6 +21,7 @@
  *   BENCH_RUNS=1 bun run bench github
  *   bun run bench proxy      # only the proxy benchmark
  *   bun run bench store      # only the store benchmark
+ *   bun run bench compare <rev> [stateless|stateful]   # tools/call CPU cost: working tree vs a commit (test/bench/compare.ts)
  *
  * Exit code: 1 when a target is missed anywhere; otherwise 2 when a benchmark could not run (its own code).
  */
@@ -37,6 +38,10 @@ const SPECS: { name: NpmSpecName; label: string; buildMs: number; memoryMiB?: nu
 const SERVE_TARGET_MS = 5;
 
 const only = process.argv.slice(2);
+if (only[0] === 'compare') {
+  const child = Bun.spawn([process.execPath, 'test/bench/compare.ts', ...only.slice(1)], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' });
+  process.exit(await child.exited);
+}
 const chosen = only.length > 0 ? SPECS.filter((spec) => only.includes(spec.name)) : SPECS;
 const withProxy = only.length === 0 || only.includes('proxy');
 const withStore = only.length === 0 || only.includes('store');

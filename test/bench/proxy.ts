@@ -50,6 +50,7 @@ import {
   MCP_HEADERS,
   mcpPost,
   median,
+  openSession,
   positive,
   PROJECT_ID,
   PROTOCOL_VERSION,
@@ -57,6 +58,7 @@ import {
   SetupError,
   start,
   startDemoApi,
+  startGateway,
   stop,
   stopAll,
   table,
@@ -129,20 +131,6 @@ function restTarget(key: 'direct' | 'bare', label: string, origin: string, token
 }
 
 
-async function startGateway(mode: 'stateless' | 'stateful', api: string, token: string): Promise<[Child, string]> {
-  const [child, match] = await start(`gateway (${mode})`, [process.execPath, 'src/main.ts', 'serve'], /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
-    PORTICO_UPSTREAM: `${api}/v1`,
-    PORTICO_SPEC: `${api}/swagger.json`,
-    PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${token}`,
-    PORTICO_AUTH: 'none',
-    PORTICO_PORT: '0',
-    PORTICO_HOST: '127.0.0.1',
-    PORTICO_MCP_MODE: mode,
-    PORTICO_LOG_LEVEL: 'warn',
-  });
-  return [child, `http://127.0.0.1:${match[1]}/mcp`];
-}
-
 function statelessTarget(url: string): Target {
   const label = 'Portico tools/call, stateless';
   return {
@@ -157,23 +145,6 @@ function statelessTarget(url: string): Target {
       expectToolResult(text, label);
     },
   };
-}
-
-/** Opens a session: initialize, then notifications/initialized; returns its id. */
-async function openSession(url: string): Promise<string> {
-  const init = await mcpPost(url, {
-    jsonrpc: '2.0',
-    id: 0,
-    method: 'initialize',
-    params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'portico-bench', version: '0' } },
-  });
-  const text = await init.text();
-  const id = init.headers.get('mcp-session-id');
-  if (!init.ok || !id) throw new SetupError(`initialize failed: ${init.status} ${text}`);
-  const initialized = await mcpPost(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': id, 'mcp-protocol-version': PROTOCOL_VERSION });
-  await initialized.text();
-  if (initialized.status !== 202) throw new SetupError(`notifications/initialized answered ${initialized.status}`);
-  return id;
 }
 
 /** How the gateway answered a stateful tools/call: `SSE` (text/event-stream) or `JSON`, for the report. */
