@@ -169,7 +169,6 @@ export function readServeConfig(flags: Readonly<Record<string, string>>, env: Re
   return loadServeConfig(flags, env, options).config;
 }
 
-/** {@link readServeConfig}, also telling where each setting came from. */
 /**
  * One setting as `serve` would see it — flag, `PORTICO_*` variable (or `_FILE`), config file — without checking
  * the rest, for commands that need only it (`portico audit` and the database). Undefined when none gives it.
@@ -188,6 +187,7 @@ function configFile(flags: Readonly<Record<string, string>>, env: Readonly<Recor
   return located ? readConfigFile(located, ServeConfigSchema.properties, isSecret) : undefined;
 }
 
+/** {@link readServeConfig}, also telling where each setting came from. */
 export function loadServeConfig(flags: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>, options: ReadOptions = {}): LoadedServeConfig {
   const cwd = options.cwd ?? process.cwd();
   const keys = Object.keys(ENV_NAMES) as Key[];

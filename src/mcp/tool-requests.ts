@@ -98,10 +98,6 @@ export class ToolRequests {
   }
 
   /**
-   * A tools/call result. MCP: an unknown tool is a protocol error (thrown `McpError`); arguments that do
-   * not fit the schema and failed calls are results with `isError`, which the agent reads and can fix.
-   */
-  /**
    * Whether a call of `name` must go through the SDK in a session: a plugin tool may report progress or
    * ask the user, and so may a policy hook (before or after the call) when the client can be asked
    * (`clientCanAsk`: it declared elicitation).
@@ -112,6 +108,10 @@ export class ToolRequests {
     return this.tools.findTool(name)?.kind === 'plugin';
   }
 
+  /**
+   * A tools/call result. MCP: an unknown tool is a protocol error (thrown `McpError`); arguments that do
+   * not fit the schema and failed calls are results with `isError`, which the agent reads and can fix.
+   */
   async call(name: string, args: Record<string, unknown>, signal: AbortSignal, principal?: Principal, extra?: RequestExtra): Promise<CallToolResult> {
     const entry = this.tools.findTool(name);
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}"; call tools/list to see the tools`);

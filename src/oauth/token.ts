@@ -88,7 +88,6 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
   return issued.response;
 }
 
-/** A replayed code: whoever holds it now may have stolen it, so what it issued is revoked (RFC 6749 §10.5). */
 /**
  * The identity with a renewed upstream credential, stored with the grant; null when the identity source
  * cannot renew it. A source that fails (throws) is a 503: the grant stays, the client retries.
@@ -110,6 +109,7 @@ async function renewCredential(context: OAuthContext, grantId: string, identity:
   return renewed;
 }
 
+/** A replayed code: whoever holds it now may have stolen it, so what it issued is revoked (RFC 6749 §10.5). */
 async function replayed(context: OAuthContext, clientId: string, grantId: string | null): Promise<OAuthError> {
   if (grantId) await context.store.revokeGrant(grantId);
   context.log.warn('oauth.code_replayed', { client: clientId, grant: grantId });

@@ -28,20 +28,18 @@ import {
   describeError,
   expectToolResult,
   login,
-  luaScript,
-  MCP_HEADERS,
   mcpPost,
   median,
   onInterrupt,
-  openSession,
   positive,
-  PROTOCOL_VERSION,
   removeWrkScripts,
   ROOT,
+  sessionHeaders,
   SetupError,
   startDemoApi,
   startGateway,
   stopAll,
+  toolCallScript,
   wrk,
   wrkVersion,
 } from './harness';
@@ -67,16 +65,8 @@ function git(...args: string[]): string {
 /** A gateway ready for wrk: sessions opened in stateful mode, one call checked. */
 async function side(label: string, mode: 'stateless' | 'stateful', api: string, token: string, root: string): Promise<Side> {
   const [child, url] = await startGateway(mode, api, token, root);
-  let script = luaScript('POST', MCP_HEADERS, CALL_BODY);
-  let check = () => mcpPost(url, CALL_BODY);
-  if (mode === 'stateful') {
-    const sessions: string[] = [];
-    for (let i = 0; i < CONNECTIONS; i++) sessions.push(await openSession(url));
-    const headers = { ...MCP_HEADERS, 'mcp-protocol-version': PROTOCOL_VERSION };
-    script = luaScript('POST', headers, CALL_BODY, { header: 'mcp-session-id', values: sessions });
-    check = () => mcpPost(url, CALL_BODY, { 'mcp-session-id': sessions[0]!, 'mcp-protocol-version': PROTOCOL_VERSION });
-  }
-  const answer = await check();
+  const { script, sessions } = await toolCallScript(url, mode, CONNECTIONS);
+  const answer = await mcpPost(url, CALL_BODY, sessions[0] === undefined ? {} : sessionHeaders(sessions[0]));
   expectToolResult(await answer.text(), label);
   return { label, child, url, script, usPerRequest: [] };
 }

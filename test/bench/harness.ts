@@ -348,10 +348,27 @@ export async function openSession(url: string): Promise<string> {
   const text = await init.text();
   const id = init.headers.get('mcp-session-id');
   if (!init.ok || !id) throw new SetupError(`initialize failed: ${init.status} ${text}`);
-  const initialized = await mcpPost(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': id, 'mcp-protocol-version': PROTOCOL_VERSION });
+  const initialized = await mcpPost(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, sessionHeaders(id));
   await initialized.text();
   if (initialized.status !== 202) throw new SetupError(`notifications/initialized answered ${initialized.status}`);
   return id;
+}
+
+/** The headers of a request in session `id`. */
+export function sessionHeaders(id: string): Record<string, string> {
+  return { 'mcp-session-id': id, 'mcp-protocol-version': PROTOCOL_VERSION };
+}
+
+/**
+ * The wrk script of the proxy benchmarks: tools/call get_project, one POST each. For a stateful gateway it
+ * first opens `connections` sessions, which the requests go round (each with its own JSON-RPC id).
+ */
+export async function toolCallScript(url: string, mode: 'stateless' | 'stateful', connections: number): Promise<{ script: string; sessions: string[] }> {
+  if (mode === 'stateless') return { script: luaScript('POST', MCP_HEADERS, CALL_BODY), sessions: [] };
+  const sessions: string[] = [];
+  for (let i = 0; i < connections; i++) sessions.push(await openSession(url));
+  const headers = { ...MCP_HEADERS, 'mcp-protocol-version': PROTOCOL_VERSION };
+  return { script: luaScript('POST', headers, CALL_BODY, { header: 'mcp-session-id', values: sessions }), sessions };
 }
 
 

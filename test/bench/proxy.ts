@@ -47,21 +47,19 @@ import {
   fmtRps,
   login,
   luaScript,
-  MCP_HEADERS,
   mcpPost,
   median,
-  openSession,
   positive,
   PROJECT_ID,
-  PROTOCOL_VERSION,
   removeWrkScripts,
+  sessionHeaders,
   SetupError,
   start,
   startDemoApi,
   startGateway,
-  stop,
   stopAll,
   table,
+  toolCallScript,
   wrk as runWrk,
   wrkErrorDetail,
   type WrkResult,
@@ -131,13 +129,13 @@ function restTarget(key: 'direct' | 'bare', label: string, origin: string, token
 }
 
 
-function statelessTarget(url: string): Target {
+async function statelessTarget(url: string): Promise<Target> {
   const label = 'Portico tools/call, stateless';
   return {
     key: 'stateless',
     label,
     url,
-    script: luaScript('POST', MCP_HEADERS, CALL_BODY),
+    script: (await toolCallScript(url, 'stateless', CONNECTIONS)).script,
     async check() {
       const response = await mcpPost(url, CALL_BODY);
       const text = await response.text();
@@ -152,17 +150,15 @@ let statefulAnswer = '?';
 
 async function statefulTarget(url: string): Promise<Target> {
   const label = 'Portico tools/call, stateful';
-  const sessions: string[] = [];
-  for (let i = 0; i < CONNECTIONS; i++) sessions.push(await openSession(url));
-  const headers = { ...MCP_HEADERS, 'mcp-protocol-version': PROTOCOL_VERSION };
+  const { script, sessions } = await toolCallScript(url, 'stateful', CONNECTIONS);
   return {
     key: 'stateful',
     label,
     url,
-    script: luaScript('POST', headers, CALL_BODY, { header: 'mcp-session-id', values: sessions }),
+    script,
     async check() {
       for (const session of [sessions[0]!, sessions.at(-1)!]) {
-        const response = await mcpPost(url, CALL_BODY, { 'mcp-session-id': session, 'mcp-protocol-version': PROTOCOL_VERSION });
+        const response = await mcpPost(url, CALL_BODY, sessionHeaders(session));
         const text = await response.text();
         if (!response.ok) throw new SetupError(`${label}: ${response.status} ${text}`);
         const type = response.headers.get('content-type') ?? '';
@@ -199,7 +195,7 @@ async function main(): Promise<number> {
   const targets: [Target, Child | undefined][] = [
     [restTarget('direct', 'direct (demo API)', api, token), undefined],
     [restTarget('bare', 'bare Bun reverse proxy', bareMatch[1]!, token), bare],
-    [statelessTarget(statelessUrl), statelessGateway],
+    [await statelessTarget(statelessUrl), statelessGateway],
     [await statefulTarget(statefulUrl), statefulGateway],
   ];
   const runs = new Map<Target['key'], Measured[]>(targets.map(([target]) => [target.key, []]));

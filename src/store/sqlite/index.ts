@@ -275,8 +275,8 @@ class SqliteStore implements Store {
 
   /**
    * The token by its hash, then its grant, read once and kept: a grant row changes only through
-   * updateGrantData, which drops it here, and deleting it deletes its tokens, so a revocation (by this process or another on the same file) is still seen at
-   * once — the token is gone. A one-table read costs a fraction of the join with the grant's sealed data.
+   * updateGrantData, which drops it here, and deleting it deletes its tokens, so a revocation (by this
+   * process or another on the same file) is still seen at once — the token is gone. A one-table read costs a fraction of the join with the grant's sealed data.
    */
   findAccessToken(hash: string, now: number): Promise<TokenWithGrant<AccessTokenRecord> | null> {
     return this.#run(() => {
