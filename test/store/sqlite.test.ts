@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, StoreUnavailableError } from '../../src/store';
 import { storeConformance } from '../../src/store/testing/conformance';
-import { aClient } from '../../src/store/testing/fixtures';
+import { aClient, issue, T0 } from '../../src/store/testing/fixtures';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
@@ -98,6 +98,20 @@ describe('sqlite backend', () => {
     const error = await openStore(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as Error).message).toContain(file);
+  });
+
+  test('a grant deleted by another connection without cascading (the sqlite3 shell) is gone for the store at once', async () => {
+    const file = join(tempDir(), 'no-cascade.db');
+    const store = await openStore(file);
+    try {
+      const { grant, access } = await issue(store);
+      expect((await store.findAccessToken(access.hash, T0))?.grant).toEqual(grant);
+      // foreign_keys is off by default on a new SQLite connection: the token row stays behind, orphaned
+      execOn(file, `DELETE FROM grants WHERE id = '${grant.id}'`);
+      expect(await store.findAccessToken(access.hash, T0)).toBeNull();
+    } finally {
+      await store.close();
+    }
   });
 
   test('processes opening a fresh file at the same moment all migrate it safely', async () => {

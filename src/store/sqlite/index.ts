@@ -64,9 +64,6 @@ type Params = Record<string, string | number | null>;
 type RotationRow = RefreshTokenRow & GrantColumns & { successor_used: number };
 
 /** Opens (creating the file and its folder if needed) and migrates an SQLite store. `:memory:` for tests. */
-/** Grants kept in memory by one store: far more than are active at once. */
-const GRANTS_KEPT = 10_000;
-
 export async function openSqliteStore(path: string): Promise<Store> {
   const where = path === ':memory:' ? 'SQLite in-memory database' : `SQLite database ${path}`;
   if (path !== ':memory:') {
@@ -107,8 +104,6 @@ class SqliteStore implements Store {
   readonly #redeem: (input: RedeemCodeInput) => ConsumeCodeResult;
   readonly #sweep: (now: number) => SweepResult;
   readonly #appendAudits: (entries: readonly AuditEntry[]) => void;
-  /** Grants already read, by id (see findAccessToken). */
-  readonly #grants = new Map<string, GrantRecord>();
 
   constructor(db: Database, description: string) {
     this.#db = db;
@@ -274,23 +269,14 @@ class SqliteStore implements Store {
   }
 
   /**
-   * The token by its hash, then its grant, read once and kept: a grant row changes only through
-   * updateGrantData, which drops it here, and deleting it deletes its tokens, so a revocation (by this
-   * process or another on the same file) is still seen at once — the token is gone. A one-table read costs a fraction of the join with the grant's sealed data.
+   * The token joined with its grant, read afresh every time: another process on the same file (a second instance,
+   * the sqlite3 shell) may have renewed the grant's data or deleted the grant, even without cascading to its tokens,
+   * and a copy kept here would go on answering for it.
    */
   findAccessToken(hash: string, now: number): Promise<TokenWithGrant<AccessTokenRecord> | null> {
     return this.#run(() => {
-      const row = this.#stmt<AccessTokenRow>(SQL.findAccessTokenOnly).get({ hash, now });
-      if (!row) return null;
-      let grant = this.#grants.get(row.grant_id);
-      if (!grant) {
-        const found = this.#stmt<GrantRow>(SQL.getGrant).get({ id: row.grant_id });
-        if (!found) return null;
-        grant = toGrant(found);
-        if (this.#grants.size >= GRANTS_KEPT) this.#grants.clear();
-        this.#grants.set(grant.id, grant);
-      }
-      return { token: toAccessToken(row), grant };
+      const row = this.#stmt<AccessTokenRow & GrantColumns>(SQL.findAccessToken).get({ hash, now });
+      return row ? { token: toAccessToken(row), grant: joinedGrant(row) } : null;
     });
   }
 
@@ -310,11 +296,7 @@ class SqliteStore implements Store {
   }
 
   updateGrantData(id: string, data: string): Promise<boolean> {
-    return this.#run(() => {
-      // the grant read once for findAccessToken is out of date now
-      this.#grants.delete(id);
-      return this.#stmt(SQL.updateGrantData).run({ id, data }).changes > 0;
-    });
+    return this.#run(() => this.#stmt(SQL.updateGrantData).run({ id, data }).changes > 0);
   }
 
   deleteAccessToken(hash: string): Promise<boolean> {

@@ -3,9 +3,10 @@
  * instance at once.
  */
 import { describe, expect, test } from 'bun:test';
+import type { Store } from '../../contract';
 import { StoreConflictError } from '../../errors';
 import type { SuiteContext } from '../conformance';
-import { aCode, anAccessToken, aGrant, aRefreshToken, HOUR, issue, newHash, secret, T0, uid } from '../fixtures';
+import { aClient, aCode, anAccessToken, aGrant, aRefreshToken, HOUR, issue, type Issued, newHash, secret, T0, uid } from '../fixtures';
 
 export function grantCases(ctx: SuiteContext): void {
   describe('grants and tokens', () => {
@@ -125,6 +126,39 @@ export function grantCases(ctx: SuiteContext): void {
       await ctx.store().revokeGrant(grant.id);
       expect(await second.findAccessToken(access.hash, T0)).toBeNull();
       expect(await second.getRefreshToken(refresh.hash)).toBeNull();
+    });
+
+    // Each way of taking a token's grant away, seen from another instance that had read the token before: a store
+    // that kept grants in memory would go on answering from its copy.
+    const revocations: ReadonlyArray<[how: string, revoke: (store: Store, issued: Issued) => Promise<boolean>]> = [
+      ['revokeGrant', (store, { grant }) => store.revokeGrant(grant.id)],
+      ['revokeGrantOfUser', (store, { grant }) => store.revokeGrantOfUser(grant.userId, grant.id)],
+      ['deleteClient', (store, { grant }) => store.deleteClient(grant.clientId)],
+      ['deleteAccessToken', (store, { access }) => store.deleteAccessToken(access.hash)],
+    ];
+    for (const [how, revoke] of revocations) {
+      test(`${how} through one instance: another that had found the token finds it no more`, async () => {
+        const store = ctx.store();
+        const second = await ctx.second();
+        const client = aClient();
+        await store.putClient(client);
+        const issued = await issue(store, { grant: aGrant({ clientId: client.id }) });
+        expect((await second.findAccessToken(issued.access.hash, T0))?.grant).toEqual(issued.grant);
+        expect(await revoke(store, issued)).toBe(true);
+        expect(await second.findAccessToken(issued.access.hash, T0)).toBeNull();
+      });
+    }
+
+    test("a grant's data replaced through one instance: another that had found the token reads the new data", async () => {
+      const store = ctx.store();
+      const second = await ctx.second();
+      const { grant, access } = await issue(store);
+      expect((await second.findAccessToken(access.hash, T0))?.grant.data).toBe(grant.data);
+      expect(await store.updateGrantData(grant.id, 'renewed-elsewhere')).toBe(true);
+      expect(await second.findAccessToken(access.hash, T0)).toEqual({
+        token: { ...access, grantId: grant.id },
+        grant: { ...grant, data: 'renewed-elsewhere' },
+      });
     });
 
     test('an access token deleted by one instance is gone for another at once', async () => {
