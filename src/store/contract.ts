@@ -182,6 +182,7 @@ export interface SweepResult {
   refreshTokens: number;
   grants: number;
   throttles: number;
+  browserSessions: number;
 }
 
 /** Registered OAuth clients. */
@@ -229,6 +230,27 @@ export interface GrantStore {
   revokeGrantOfUser(userId: string, grantId: string): Promise<boolean>;
 }
 
+/** A browser signed in on Portico's pages; the sign-in cookie carries its id, the store only its hash. */
+export interface BrowserSessionRecord {
+  /** SHA-256 of the session id. */
+  hash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Browser sign-in sessions: signing out deletes one, so a copied cookie stops working at once on every instance. */
+export interface BrowserSessionStore {
+  /** Inserts a session; a hash already present throws StoreConflictError. */
+  putBrowserSession(session: BrowserSessionRecord): Promise<void>;
+  /** The session, or null when unknown, deleted or expired (`now >= expiresAt`). */
+  getBrowserSession(hash: string, now: number): Promise<BrowserSessionRecord | null>;
+  /** Deletes one session. True if it existed. */
+  deleteBrowserSession(hash: string): Promise<boolean>;
+  /** Deletes every session of a user (sign out everywhere). How many there were. */
+  deleteBrowserSessionsOfUser(userId: string): Promise<number>;
+}
+
 /** What each user allowed each client. */
 export interface ConsentStore {
   /** Inserts or replaces the consent of `userId` for `clientId`. */
@@ -273,7 +295,8 @@ export type Revocation =
  * The whole store. Every read sees every instance's committed writes: nothing is cached (the access-token
  * cache of `store/token-cache` wraps a store and says what it changes).
  */
-export interface Store extends ClientStore, CodeStore, GrantStore, ConsentStore, ThrottleStore, SnapshotStore, AuditStore {
+export interface Store
+  extends ClientStore, CodeStore, GrantStore, ConsentStore, ThrottleStore, SnapshotStore, AuditStore, BrowserSessionStore {
   /** Which database this is, for logs: the backend and where, never a password. */
   readonly description: string;
   /**
@@ -284,8 +307,8 @@ export interface Store extends ClientStore, CodeStore, GrantStore, ConsentStore,
    */
   watchRevocations?(listener: (revocation: Revocation) => void): Promise<() => Promise<void>>;
   /**
-   * Deletes codes a day past expiry, expired access and refresh tokens, grants left with no token, and throttle
-   * windows that have passed.
+   * Deletes codes a day past expiry, expired access and refresh tokens, grants left with no token, throttle
+   * windows that have passed, and expired browser sessions.
    */
   sweep(now: number): Promise<SweepResult>;
   /** Throws StoreUnavailableError if the database cannot be reached (for /readyz). */

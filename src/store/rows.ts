@@ -7,6 +7,7 @@
 import type {
   AccessTokenRecord,
   AuditRecord,
+  BrowserSessionRecord,
   ClientRecord,
   CodeRecord,
   ConsentRecord,
@@ -82,6 +83,13 @@ export interface ConsentRow {
   client_id: string;
   scopes: string;
   updated_at: DbInt;
+}
+
+export interface BrowserSessionRow {
+  hash: string;
+  user_id: string;
+  created_at: DbInt;
+  expires_at: DbInt;
 }
 
 export interface AuditRow {
@@ -201,6 +209,10 @@ export function toConsent(row: ConsentRow): ConsentRecord {
     scopes: scopesFromText(row.scopes),
     updatedAt: int(row.updated_at),
   };
+}
+
+export function toBrowserSession(row: BrowserSessionRow): BrowserSessionRecord {
+  return { hash: row.hash, userId: row.user_id, createdAt: int(row.created_at), expiresAt: int(row.expires_at) };
 }
 
 export function toAudit(row: AuditRow): AuditRecord {

@@ -10,6 +10,7 @@ import type {
   AuditEntry,
   AuditQuery,
   AuditRecord,
+  BrowserSessionRecord,
   ClientRecord,
   CodeRecord,
   ConsentRecord,
@@ -35,6 +36,7 @@ import {
   joinedGrant,
   toAccessToken,
   toAudit,
+  toBrowserSession,
   toClient,
   toCode,
   toConsent,
@@ -352,6 +354,26 @@ class PostgresStore implements Store {
     });
   }
 
+  async putBrowserSession(session: BrowserSessionRecord): Promise<void> {
+    await this.#run((sql) => Q.insertBrowserSession(sql, session), 'a browser session with this hash');
+  }
+
+  getBrowserSession(hash: string, now: number): Promise<BrowserSessionRecord | null> {
+    return this.#idempotent(async (sql) => {
+      const [row] = await Q.getBrowserSession(sql, hash, now);
+      return row ? toBrowserSession(row) : null;
+    });
+  }
+
+  // deletes are not retried (#idempotent): a repeat of one that was applied would answer false
+  async deleteBrowserSession(hash: string): Promise<boolean> {
+    return (await this.#run((sql) => Q.deleteBrowserSession(sql, hash))).affectedRows > 0;
+  }
+
+  async deleteBrowserSessionsOfUser(userId: string): Promise<number> {
+    return (await this.#run((sql) => Q.deleteBrowserSessionsOfUser(sql, userId))).affectedRows;
+  }
+
   hit(key: string, now: number, windowMs: number): Promise<HitResult> {
     return this.#run(async (sql) => {
       const [row] = await Q.hit(sql, key, now, windowMs);
@@ -403,6 +425,7 @@ class PostgresStore implements Store {
       refreshTokens: (await Q.sweepRefreshTokens(tx, now)).affectedRows,
       grants: (await Q.sweepGrants(tx)).affectedRows,
       throttles: (await Q.sweepThrottles(tx, now)).affectedRows,
+      browserSessions: (await Q.sweepBrowserSessions(tx, now)).affectedRows,
     }));
   }
 

@@ -105,6 +105,20 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX audit_log_tool ON audit_log (tool, at)',
     ],
   },
+  {
+    version: 2,
+    name: 'browser sessions',
+    statements: [
+      `CREATE TABLE browser_sessions (
+        hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      )`,
+      'CREATE INDEX browser_sessions_user_id ON browser_sessions (user_id)',
+      'CREATE INDEX browser_sessions_expires_at ON browser_sessions (expires_at)',
+    ],
+  },
 ];
 
 /** The newest schema version this binary knows. */

@@ -8,6 +8,7 @@ import type { SQL } from 'bun';
 import type {
   AuditEntry,
   AuditQuery,
+  BrowserSessionRecord,
   ClientRecord,
   CodeRecord,
   ConsentRecord,
@@ -18,6 +19,7 @@ import type {
 import type {
   AccessTokenRow,
   AuditRow,
+  BrowserSessionRow,
   ClientRow,
   CodeRow,
   ConsentRow,
@@ -104,6 +106,14 @@ export const Q = {
   getConsent: (sql: SQL, userId: string, clientId: string) =>
     sql<ConsentRow[]>`SELECT * FROM consents WHERE user_id = ${userId} AND client_id = ${clientId}`,
 
+  insertBrowserSession: (sql: SQL, b: BrowserSessionRecord) =>
+    sql`INSERT INTO browser_sessions (hash, user_id, created_at, expires_at)
+      VALUES (${b.hash}, ${b.userId}, ${b.createdAt}, ${b.expiresAt})`,
+  getBrowserSession: (sql: SQL, hash: string, now: number) =>
+    sql<BrowserSessionRow[]>`SELECT * FROM browser_sessions WHERE hash = ${hash} AND expires_at > ${now}`,
+  deleteBrowserSession: (sql: SQL, hash: string) => sql`DELETE FROM browser_sessions WHERE hash = ${hash}`,
+  deleteBrowserSessionsOfUser: (sql: SQL, userId: string) => sql`DELETE FROM browser_sessions WHERE user_id = ${userId}`,
+
   /** A fixed window: the first hit after `reset_at` starts a new one. Concurrent hits queue on the row lock. */
   hit: (sql: SQL, key: string, now: number, windowMs: number) =>
     sql<{ count: DbInt; reset_at: DbInt }[]>`INSERT INTO throttles AS t (key, count, reset_at)
@@ -150,6 +160,7 @@ export const Q = {
       NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.id)
       AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)`,
   sweepThrottles: (sql: SQL, now: number) => sql`DELETE FROM throttles WHERE reset_at <= ${now}`,
+  sweepBrowserSessions: (sql: SQL, now: number) => sql`DELETE FROM browser_sessions WHERE expires_at <= ${now}`,
 
   ping: (sql: SQL) => sql`SELECT 1 AS ok`,
 };

@@ -12,6 +12,7 @@ import type {
   AuditEntry,
   AuditQuery,
   AuditRecord,
+  BrowserSessionRecord,
   ClientRecord,
   CodeRecord,
   ConsentRecord,
@@ -36,6 +37,7 @@ import { decideRotation } from '../rotation';
 import type {
   AccessTokenRow,
   AuditRow,
+  BrowserSessionRow,
   ClientRow,
   CodeRow,
   ConsentRow,
@@ -50,6 +52,7 @@ import {
   scopesToText,
   toAccessToken,
   toAudit,
+  toBrowserSession,
   toClient,
   toCode,
   toConsent,
@@ -166,6 +169,7 @@ class SqliteStore implements Store {
         refreshTokens: count(SQL.sweepRefreshTokens, { now }),
         grants: count(SQL.sweepGrants, {}),
         throttles: count(SQL.sweepThrottles, { now }),
+        browserSessions: count(SQL.sweepBrowserSessions, { now }),
       };
     });
   }
@@ -327,6 +331,32 @@ class SqliteStore implements Store {
       const row = this.#stmt<ConsentRow>(SQL.getConsent).get({ user_id: userId, client_id: clientId });
       return row ? toConsent(row) : null;
     });
+  }
+
+  putBrowserSession(session: BrowserSessionRecord): Promise<void> {
+    return this.#run(() => {
+      this.#stmt(SQL.insertBrowserSession).run({
+        hash: session.hash,
+        user_id: session.userId,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+      });
+    }, 'a browser session with this hash');
+  }
+
+  getBrowserSession(hash: string, now: number): Promise<BrowserSessionRecord | null> {
+    return this.#run(() => {
+      const row = this.#stmt<BrowserSessionRow>(SQL.getBrowserSession).get({ hash, now });
+      return row ? toBrowserSession(row) : null;
+    });
+  }
+
+  deleteBrowserSession(hash: string): Promise<boolean> {
+    return this.#run(() => this.#stmt(SQL.deleteBrowserSession).run({ hash }).changes > 0);
+  }
+
+  deleteBrowserSessionsOfUser(userId: string): Promise<number> {
+    return this.#run(() => this.#stmt(SQL.deleteBrowserSessionsOfUser).run({ user_id: userId }).changes);
   }
 
   hit(key: string, now: number, windowMs: number): Promise<HitResult> {

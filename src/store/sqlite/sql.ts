@@ -54,6 +54,12 @@ export const SQL = {
     ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes, updated_at = excluded.updated_at`,
   getConsent: 'SELECT * FROM consents WHERE user_id = $user_id AND client_id = $client_id',
 
+  insertBrowserSession: `INSERT INTO browser_sessions (hash, user_id, created_at, expires_at)
+    VALUES ($hash, $user_id, $created_at, $expires_at)`,
+  getBrowserSession: 'SELECT * FROM browser_sessions WHERE hash = $hash AND expires_at > $now',
+  deleteBrowserSession: 'DELETE FROM browser_sessions WHERE hash = $hash',
+  deleteBrowserSessionsOfUser: 'DELETE FROM browser_sessions WHERE user_id = $user_id',
+
   /** A fixed window: the first hit after `reset_at` starts a new one. */
   hit: `INSERT INTO throttles (key, count, reset_at) VALUES ($key, 1, $now + $window_ms)
     ON CONFLICT (key) DO UPDATE SET
@@ -83,6 +89,7 @@ export const SQL = {
     NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.id)
     AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)`,
   sweepThrottles: 'DELETE FROM throttles WHERE reset_at <= $now',
+  sweepBrowserSessions: 'DELETE FROM browser_sessions WHERE expires_at <= $now',
 
   ping: 'SELECT 1 AS ok',
 } as const;

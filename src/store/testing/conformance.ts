@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe } from 'bun:test';
 import type { Store } from '../contract';
 import { auditCases, consentCases, snapshotCases, throttleCases } from './cases/small-stores';
+import { browserSessionCases } from './cases/browser-sessions';
 import { clientCases } from './cases/clients';
 import { codeCases } from './cases/codes';
 import { grantCases } from './cases/grants';
@@ -71,6 +72,7 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
     throttleCases(ctx);
     snapshotCases(ctx);
     auditCases(ctx);
+    browserSessionCases(ctx);
     sweepCases(ctx);
     lifecycleCases(ctx);
     if (options.freshDatabase) migrationCases(options.freshDatabase);

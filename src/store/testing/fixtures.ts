@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type {
+  BrowserSessionRecord,
   ClientRecord,
   CodeRecord,
   GrantRecord,
@@ -85,6 +86,10 @@ export function anAccessToken(overrides: Partial<NewAccessToken> = {}): NewAcces
 
 export function aRefreshToken(overrides: Partial<NewRefreshToken> = {}): NewRefreshToken {
   return { hash: newHash(), scopes: ['read'], expiresAt: T0 + 30 * DAY, createdAt: T0, ...overrides };
+}
+
+export function aBrowserSession(overrides: Partial<BrowserSessionRecord> = {}): BrowserSessionRecord {
+  return { hash: newHash(), userId: uid('user'), createdAt: T0, expiresAt: T0 + 7 * DAY, ...overrides };
 }
 
 /** What `issue` stored. */

@@ -24,6 +24,7 @@ export function lifecycleCases(ctx: SuiteContext): void {
         () => store.getClient('x'),
         () => store.putClient(aClient()),
         () => store.findAccessToken(newHash(), T0),
+        () => store.getBrowserSession(newHash(), T0),
         () => store.sweep(T0),
       ]) {
         expect(await call().catch((e: unknown) => e)).toBeInstanceOf(StoreUnavailableError);

@@ -1,14 +1,14 @@
 /** Sweeping: what has expired goes, what may still be presented (a recently expired code, for replays) stays. */
 import { describe, expect, test } from 'bun:test';
 import type { SuiteContext } from '../conformance';
-import { aCode, anAccessToken, aRefreshToken, DAY, issue, MINUTE, T0, uid } from '../fixtures';
+import { aBrowserSession, aCode, anAccessToken, aRefreshToken, DAY, issue, MINUTE, T0, uid } from '../fixtures';
 
 /** Later than anything the other cases store, so a first sweep leaves only what this case adds. */
 const S = T0 + 1000 * DAY;
 
 export function sweepCases(ctx: SuiteContext): void {
   describe('sweep', () => {
-    test('deletes expired codes a day late, expired tokens, emptied grants and passed windows', async () => {
+    test('deletes expired codes a day late, expired tokens, emptied grants, passed windows and expired browser sessions', async () => {
       const store = ctx.store();
       await store.sweep(S);
 
@@ -27,7 +27,11 @@ export function sweepCases(ctx: SuiteContext): void {
       await store.hit(passed, S - 2 * MINUTE, MINUTE);
       await store.hit(current, S, MINUTE);
 
-      expect(await store.sweep(S)).toEqual({ codes: 2, accessTokens: 2, refreshTokens: 2, grants: 1, throttles: 1 });
+      const sessionExpired = aBrowserSession({ expiresAt: S });
+      const sessionLive = aBrowserSession({ expiresAt: S + 1 });
+      for (const session of [sessionExpired, sessionLive]) await store.putBrowserSession(session);
+
+      expect(await store.sweep(S)).toEqual({ codes: 2, accessTokens: 2, refreshTokens: 2, grants: 1, throttles: 1, browserSessions: 1 });
 
       expect(await store.getCode(codeOld.hash)).toBeNull();
       expect(await store.getCode(codeUsedOld.hash)).toBeNull();
@@ -39,10 +43,14 @@ export function sweepCases(ctx: SuiteContext): void {
       expect(await store.getRefreshToken(keptByAccess.refresh.hash)).toBeNull();
       expect((await store.hit(passed, S, MINUTE)).count).toBe(1);
       expect((await store.hit(current, S, MINUTE)).count).toBe(2);
+      expect(await store.getBrowserSession(sessionLive.hash, S)).toEqual(sessionLive);
+      // swept, not merely expired: the row is gone, so a deletion finds nothing
+      expect(await store.deleteBrowserSession(sessionExpired.hash)).toBe(false);
 
       await store.clearHits(passed);
       await store.clearHits(current);
-      expect(await store.sweep(S)).toEqual({ codes: 0, accessTokens: 0, refreshTokens: 0, grants: 0, throttles: 0 });
+      await store.deleteBrowserSession(sessionLive.hash);
+      expect(await store.sweep(S)).toEqual({ codes: 0, accessTokens: 0, refreshTokens: 0, grants: 0, throttles: 0, browserSessions: 0 });
     });
   });
 }
