@@ -8,6 +8,7 @@ import { CatalogCache, discoverSpec, type SpecSnapshot, type SpecSnapshots } fro
 import type { ServeConfig } from './config/serve';
 import { ConfigError } from './config/serve';
 import { createApp, mcpHandler } from './http/app';
+import { ClientAddresses } from './http/client-address';
 import { front, type FrontOptions } from './http/front';
 import { RequestLimits } from './http/limits';
 import { healthz, metricsRoute, readyz } from './http/ops-routes';
@@ -64,6 +65,8 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
   // counts the events it passes on (tokens, catalog refreshes): see ops/gateway-metrics
   const log = metrics.observing(baseLog);
   redactConfigured(log, config);
+  // a malformed PORTICO_TRUSTED_PROXIES stops the start before anything is opened
+  const addresses = new ClientAddresses(config.trustedProxies);
   const store = config.auth === 'oauth' ? await cachingTokens(parts.store ?? (await openStore(config.databaseUrl)), config, log) : undefined;
   const snapshots = store && specSnapshots(store, config);
   let source: string;
@@ -135,7 +138,7 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
     const http = { endpoint, authorization, log, limits, ...guard };
     const app = createApp(http);
     const readiness = new Readiness(readinessChecks(store, cache, drain), log);
-    const options: FrontOptions = { log, metrics, drain, limits, guard };
+    const options: FrontOptions = { log, metrics, drain, limits, guard, addresses };
     server.reload({
       routes: {
         '/mcp': front(options, mcpHandler(http), '/mcp'),

@@ -62,6 +62,7 @@ export const ServeConfigSchema = Type.Object({
   rateLimitMcp: Type.Integer({ minimum: 0, default: 600, description: 'Requests per minute one token (its grant) may send to /mcp, per instance; 429 beyond (0: no limit)' }),
   rateLimitIp: Type.Integer({ minimum: 0, default: 1200, description: 'Requests per minute one client address may send to /mcp and the OAuth endpoints, per instance; 429 beyond (0: no limit)' }),
   rateLimitLoopback: Type.Boolean({ default: false, description: 'Apply PORTICO_RATE_LIMIT_IP to loopback addresses too (off: a reverse proxy on this host would put every user in one bucket)' }),
+  trustedProxies: Type.Array(Type.String(), { default: [], description: 'Addresses or CIDR blocks of the proxies in front of Portico (e.g. 10.0.0.0/8,127.0.0.1): only from them are X-Forwarded-For and Forwarded believed, so rate limits and sign-in throttles see each client\'s own address [none: the socket\'s address]' }),
   metricsToken: Type.Optional(Type.String({ description: 'Bearer token that may read /metrics (from any address) [no token: only loopback addresses may read it]' })),
   shutdownSeconds: Type.Integer({ minimum: 0, default: 10, description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before they are cut' }),
 });
@@ -118,6 +119,7 @@ export const ENV_NAMES: Record<Key, string> = {
   rateLimitMcp: 'PORTICO_RATE_LIMIT_MCP',
   rateLimitIp: 'PORTICO_RATE_LIMIT_IP',
   rateLimitLoopback: 'PORTICO_RATE_LIMIT_LOOPBACK',
+  trustedProxies: 'PORTICO_TRUSTED_PROXIES',
   metricsToken: 'PORTICO_METRICS_TOKEN',
   shutdownSeconds: 'PORTICO_SHUTDOWN_SECONDS',
 };

@@ -59,7 +59,7 @@ export function createApp(options: AppOptions) {
   // the OAuth routes get the guard only (their per-address limit is applied in http/front)
   const { authorization, log = silentLogger, limits: _limits, ...guard } = options;
   const mcp = mcpHandler(options);
-  const app = new Elysia({ name: 'portico/http' })
+  const app = new Elysia({ name: 'portico/http', strictPath: true })
     .onError({ as: 'global' }, ({ error, request }) => storeDown(error, request, log))
     .get('/healthz', () => ({ status: 'ok' }))
     // the SDK reads the body itself; a parsed body would leave it an empty stream

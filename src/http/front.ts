@@ -1,8 +1,14 @@
 /**
  * @module http/front
  * What every HTTP request goes through before its handler, whatever the route:
+ * - who sent it: the client's address, decided once here from the socket (and, behind listed proxies, their
+ *   forwarding headers: `http/client-address`), handed to the handler and kept in the request context;
  * - a request id (the client's sane `X-Request-Id`, else a new one), echoed in the answer and carried by
  *   every log line written while answering (`ops/request-context`);
+ * - the route, decided here and only here: a path is one of `ROUTES` (or a discovery document under
+ *   `/.well-known/`) with all of that route's protections, or it is a 404 — `/oauth/token/` or `/mcp/` never
+ *   reach a handler by another spelling;
+ * - the Host allow-list, on every route (DNS rebinding must not reach `/metrics` or the OAuth endpoints either);
  * - counted: `portico_http_requests_total{route,status}`, the requests in flight, and the drain that a
  *   graceful shutdown waits for;
  * - refused with 503 once shutting down (except the health, readiness and metrics routes);
@@ -16,21 +22,30 @@ import type { Logger } from '../log';
 import type { Drain } from '../ops/drain';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
 import { inRequest, REQUEST_ID_HEADER, requestIdOf } from '../ops/request-context';
-import { withCors, type GuardOptions } from './guard';
+import { UNKNOWN_ADDRESS, type ClientAddresses } from './client-address';
+import { hostProblem, withCors, type GuardOptions } from './guard';
 import { limitedMcp, limitedOAuth, type RequestLimits } from './limits';
 
-export type Handler = (request: Request, server: Server<unknown>) => Response | Promise<Response>;
+/** Who sent a request, as the front decided it. */
+export interface Client {
+  /** The client's address (`unknown` when the request arrived without a socket). */
+  readonly address: string;
+}
+
+export type Handler = (request: Request, client: Client) => Response | Promise<Response>;
 
 export interface FrontOptions {
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly drain: Drain;
   readonly limits?: RequestLimits;
-  /** CORS for the answers given here on /mcp (429, 503), like the handler's own. */
+  /** The Host allow-list (every route), and CORS for the answers given here on /mcp (429, 503), like the handler's own. */
   readonly guard: GuardOptions;
+  /** Who a request is from: the socket's peer, or what listed proxies forwarded. */
+  readonly addresses: ClientAddresses;
 }
 
-/** The route labels. Anything else is `other`. */
+/** The routes. Any other path is a 404 here (`other`), except discovery documents under `/.well-known/`. */
 export const ROUTES = [
   '/mcp',
   '/healthz',
@@ -61,19 +76,28 @@ export function routeOf(url: string): Route {
   return path.includes('/.well-known/') ? '/.well-known' : 'other';
 }
 
+/** What Bun's server calls: a request and the server it arrived at (for the socket's address). */
+export type Arrival = (request: Request, server: Server<unknown>) => Promise<Response>;
+
 /** `handler` behind the front; `route`: the label when it is fixed (a route of Bun's router). */
-export function front(options: FrontOptions, handler: Handler, route?: Route): Handler {
-  const { log, metrics, drain, limits, guard } = options;
+export function front(options: FrontOptions, handler: Handler, route?: Route): Arrival {
+  const { log, metrics, drain, limits, guard, addresses } = options;
+  let warnedForwarded = false;
   return async function answer(request, server) {
     const id = requestIdOf(request);
     const label = route ?? routeOf(request.url);
+    const client: Client = { address: addresses.of(server.requestIP(request)?.address, request.headers) };
+    if (!warnedForwarded && !addresses.behindProxies && (request.headers.has('x-forwarded-for') || request.headers.has('forwarded'))) {
+      warnedForwarded = true;
+      log.warn('http.forwarded_ignored', { address: client.address, advice: 'requests carry X-Forwarded-For or Forwarded, which are ignored: every client behind that proxy counts as one address for the rate limits and sign-in throttles. If Portico is behind a proxy you run, list it in PORTICO_TRUSTED_PROXIES' });
+    }
     const started = performance.now();
     drain.enter();
     metrics.requestStarted();
-    return inRequest({ id }, async () => {
+    return inRequest({ id, address: client.address }, async () => {
       let response: Response;
       try {
-        response = await respond(request, server, label);
+        response = await respond(request, client, label);
       } catch (error) {
         log.error('http.failed', { route: label, method: request.method, error: error instanceof Error ? error.message : String(error) });
         response = label === '/mcp' ? jsonRpc(500, 'internal error; the request id is in X-Request-Id') : Response.json({ error: 'server_error', error_description: 'internal error; the request id is in X-Request-Id' }, { status: 500 });
@@ -88,13 +112,16 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): H
     });
   };
 
-  async function respond(request: Request, server: Server<unknown>, label: Route): Promise<Response> {
+  async function respond(request: Request, client: Client, label: Route): Promise<Response> {
+    if (label === 'other') return notFound();
+    const host = hostProblem(request, guard);
+    if (host) return label === '/mcp' ? withCors(request, jsonRpc(403, host), guard) : Response.json({ error: 'invalid_request', error_description: host }, { status: 403, headers: { 'cache-control': 'no-store' } });
     if (drain.draining && !ALWAYS.has(label)) return shuttingDown(request, label);
-    if (limits?.limitsAddresses && (label === '/mcp' ? request.method !== 'OPTIONS' : request.method === 'POST' && LIMITED_OAUTH.has(label))) {
-      const wait = limits.address(server.requestIP(request)?.address);
+    if (limits?.limitsAddresses && client.address !== UNKNOWN_ADDRESS && (label === '/mcp' ? request.method !== 'OPTIONS' : request.method === 'POST' && LIMITED_OAUTH.has(label))) {
+      const wait = limits.address(client.address);
       if (wait > 0) return label === '/mcp' ? withCors(request, limitedMcp(wait, 'address'), guard) : limitedOAuth(wait);
     }
-    return handler(request, server);
+    return handler(request, client);
   }
 
   function shuttingDown(request: Request, label: Route): Response {
@@ -103,6 +130,11 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): H
     if (label === '/mcp') return withCors(request, jsonRpc(503, message, headers), guard);
     return Response.json({ error: 'temporarily_unavailable', error_description: message }, { status: 503, headers });
   }
+}
+
+/** A path that is no route: the same answer whatever it resembles. */
+function notFound(): Response {
+  return Response.json({ error: 'not_found', error_description: 'there is nothing at this path; the MCP endpoint is /mcp' }, { status: 404, headers: { 'cache-control': 'no-store' } });
 }
 
 function jsonRpc(status: number, message: string, headers: Record<string, string> = {}): Response {

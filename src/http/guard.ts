@@ -1,7 +1,8 @@
 /**
  * @module http/guard
- * DNS-rebinding protection and CORS for `/mcp`: a browser page on another origin must neither reach a
- * gateway on localhost nor read its answers, unless the deployment lists that origin.
+ * DNS-rebinding protection and CORS: a browser page on another origin must neither reach a gateway on
+ * localhost nor read its answers, unless the deployment lists that origin. The Host allow-list holds for
+ * every route (`http/front` applies it); the Origin check and CORS are `/mcp`'s.
  */
 
 export interface GuardOptions {
@@ -14,12 +15,17 @@ export interface GuardOptions {
 const EXPOSED = 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate';
 const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID';
 
+/** Why the request's Host is refused (a sentence saying what to set), or null when it is one of ours. */
+export function hostProblem(request: Request, options: GuardOptions): string | null {
+  const host = request.headers.get('host')?.toLowerCase();
+  if (host && options.allowedHosts.includes(host)) return null;
+  return `Host "${host ?? ''}" is not allowed; set PORTICO_PUBLIC_URL or PORTICO_ALLOWED_HOSTS to the name clients use`;
+}
+
 /** Why the request is refused (a response to send), or null when it may go on. */
 export function refuseRequest(request: Request, options: GuardOptions): Response | null {
-  const host = request.headers.get('host')?.toLowerCase();
-  if (!host || !options.allowedHosts.includes(host)) {
-    return forbidden(`Host "${host ?? ''}" is not allowed; set PORTICO_PUBLIC_URL or PORTICO_ALLOWED_HOSTS to the name clients use`);
-  }
+  const host = hostProblem(request, options);
+  if (host) return forbidden(host);
   const origin = request.headers.get('origin');
   if (origin && !options.allowedOrigins.includes(origin) && !isOwnOrigin(origin, options)) {
     return forbidden(`Origin "${origin}" is not allowed; list it in PORTICO_ALLOWED_ORIGINS to let browser clients from it connect`);

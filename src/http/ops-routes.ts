@@ -5,14 +5,15 @@
  *
  * Who may read `/metrics`: with `PORTICO_METRICS_TOKEN` set, whoever sends `Authorization: Bearer <it>`,
  * from any address (loopback too: a reverse proxy on this host would otherwise expose it to everyone);
- * without it, only connections from a loopback address (a scraper or an agent on the same host).
+ * without it, only clients at a loopback address (a scraper or an agent on the same host) — the client's
+ * address as `http/front` decided it, so a listed proxy on this host does not make every client loopback.
  */
-import type { Server } from 'bun';
 import { timingSafeEqual } from 'node:crypto';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
 import { PROMETHEUS_CONTENT_TYPE } from '../ops/metrics';
 import { isLoopback } from '../ops/rate-limit';
 import type { Readiness } from '../ops/readiness';
+import type { Client } from './front';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -24,9 +25,9 @@ export function readyz(readiness: Readiness): () => Promise<Response> {
   return () => readiness.response();
 }
 
-export function metricsRoute(metrics: GatewayMetrics, token: string | undefined): (request: Request, server: Server<unknown>) => Response {
+export function metricsRoute(metrics: GatewayMetrics, token: string | undefined): (request: Request, client: Client) => Response {
   const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
-  return (request, server) => {
+  return (request, client) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
     if (expected) {
       const given = Buffer.from(request.headers.get('authorization') ?? '');
@@ -34,8 +35,7 @@ export function metricsRoute(metrics: GatewayMetrics, token: string | undefined)
         return Response.json({ error: 'send Authorization: Bearer <PORTICO_METRICS_TOKEN> to read the metrics' }, { status: 401, headers: { 'www-authenticate': 'Bearer', ...NO_STORE } });
       }
     } else {
-      const address = server.requestIP(request)?.address;
-      if (!address || !isLoopback(address)) {
+      if (!isLoopback(client.address)) {
         return Response.json({ error: 'the metrics are only served to loopback addresses; set PORTICO_METRICS_TOKEN to read them from elsewhere' }, { status: 403, headers: NO_STORE });
       }
     }

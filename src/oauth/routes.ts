@@ -2,10 +2,12 @@
  * @module oauth/routes
  * The authorization server's HTTP surface as an Elysia plugin: discovery documents, registration, the
  * authorize pages, token and revocation. Handlers read their bodies themselves (`parse: 'none'`), with
- * limits, so Elysia never buffers or guesses.
+ * limits, so Elysia never buffers or guesses. Who sent a request is what `http/front` decided where it
+ * arrived (the request context): the framework, reached through `app.handle`, has no socket to ask.
  */
 import { Elysia } from 'elysia';
 import { preflight, withCors, type GuardOptions } from '../http/guard';
+import { currentClientAddress } from '../ops/request-context';
 import { accountGet, accountPost } from './account';
 import { authorizeGet, authorizePost } from './authorize';
 import type { OAuthContext } from './context';
@@ -33,20 +35,15 @@ export function oauthRoutes(context: OAuthContext, guard: GuardOptions) {
     .get(`/.well-known/openid-configuration${issuerPath}`, asm)
     .get(`${issuerPath}/.well-known/openid-configuration`, asm)
     .options('/oauth/*', ({ request }) => preflight(request, guard))
-    .post('/oauth/register', ({ request, server }) => withCorsAsync(request, register(context, request, addressOf(server, request)), guard), none)
+    .post('/oauth/register', ({ request }) => withCorsAsync(request, register(context, request, currentClientAddress()), guard), none)
     .get('/oauth/authorize', ({ request }) => authorizeGet(context, request))
-    .post('/oauth/authorize', ({ request, server }) => authorizePost(context, request, addressOf(server, request)), none)
+    .post('/oauth/authorize', ({ request }) => authorizePost(context, request, currentClientAddress()), none)
     .post('/oauth/token', cors((request) => token(context, request)), none)
     .post('/oauth/revoke', cors((request) => revoke(context, request)), none)
     .get('/account', ({ request }) => accountGet(context, request))
-    .post('/account', ({ request, server }) => accountPost(context, request, addressOf(server, request)), none);
+    .post('/account', ({ request }) => accountPost(context, request, currentClientAddress()), none);
 }
 
 async function withCorsAsync(request: Request, response: Promise<Response>, guard: GuardOptions): Promise<Response> {
   return withCors(request, await response, guard);
-}
-
-/** The client's address as the socket sees it (a proxy in front makes this the proxy's address). */
-function addressOf(server: { requestIP(request: Request): { address: string } | null } | null, request: Request): string {
-  return server?.requestIP(request)?.address ?? 'unknown';
 }

@@ -53,6 +53,7 @@ describe('serve configuration', () => {
       rateLimitMcp: 600,
       rateLimitIp: 1200,
       rateLimitLoopback: false,
+      trustedProxies: [],
       shutdownSeconds: 10,
     });
   });
