@@ -31,7 +31,8 @@ export function loadServerSecret(secretFile: string | undefined, database: Datab
   if (database.path === ':memory:') return { secret: randomBytes(48), source: 'generated for this process (in-memory database)' };
   const file = join(dirname(database.path), 'secret.key');
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    // owner-only, like the database that shares the folder (store/sqlite)
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // `wx`: of two processes starting at once on a fresh install, one writes and both read the same secret
     writeFileSync(file, `${randomBytes(48).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
@@ -50,7 +51,9 @@ function readSecret(file: string, what: string): Uint8Array {
   if (text.length < MIN_SECRET_LENGTH) throw new SecretError(`${what}: ${file} holds ${text.length} characters; the secret must have at least ${MIN_SECRET_LENGTH}`);
   try {
     // a secret readable by other users of the machine is a leak waiting to happen: tighten it when we own it
-    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    // (the owner's bits are kept: a secret made read-only stays read-only)
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) !== 0) chmodSync(file, mode & 0o700);
   } catch {
     // not ours to change (a read-only mount): it is still usable
   }

@@ -1,7 +1,7 @@
 /** The SQLite backend: the conformance suite on a temp file, plus what only a file-backed store has to get right. */
 import { Database } from 'bun:sqlite';
 import { afterAll, describe, expect, test } from 'bun:test';
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, StoreUnavailableError } from '../../src/store';
 import { LATEST_VERSION } from '../../src/store/sqlite/migrations';
@@ -10,6 +10,19 @@ import { aClient, issue, T0 } from '../../src/store/testing/fixtures';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
+
+/** The permission bits of a file or folder. */
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+/** Runs `fn` under the usual umask (022), which leaves new files readable by everyone unless asked otherwise. */
+async function withUsualUmask<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.umask(0o022);
+  try {
+    return await fn();
+  } finally {
+    process.umask(saved);
+  }
+}
 
 /** Runs one statement on the file through a connection of its own, behind the store's back. */
 function execOn(file: string, statement: string): void {
@@ -40,6 +53,46 @@ describe('sqlite backend', () => {
     await store.ping();
     await store.close();
     expect(existsSync(file)).toBe(true);
+  });
+
+  test('secrets at rest: a new folder is 0700, and the database with its -wal and -shm files 0600', async () => {
+    const folder = join(tempDir(), 'state');
+    const file = join(folder, 'portico.db');
+    await withUsualUmask(async () => {
+      const store = await openStore(file);
+      try {
+        await store.putClient(aClient()); // a write, so that the WAL and its index exist
+        expect({
+          folder: modeOf(folder).toString(8),
+          db: modeOf(file).toString(8),
+          wal: modeOf(`${file}-wal`).toString(8),
+          shm: modeOf(`${file}-shm`).toString(8),
+        }).toEqual({ folder: '700', db: '600', wal: '600', shm: '600' });
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  test('secrets at rest: an existing database readable by others (and its -wal and -shm) is tightened to 0600 when opened', async () => {
+    const file = join(tempDir(), 'loose.db');
+    await withUsualUmask(async () => {
+      // a database an older Portico left 0644, with another process holding it open, so its WAL files exist too
+      writeFileSync(file, '');
+      chmodSync(file, 0o644);
+      const other = new Database(file);
+      try {
+        other.run('PRAGMA journal_mode = WAL');
+        other.run('CREATE TABLE t (x INTEGER)');
+        other.run('INSERT INTO t VALUES (1)');
+        expect([file, `${file}-wal`, `${file}-shm`].map((f) => modeOf(f).toString(8))).toEqual(['644', '644', '644']);
+        const store = await openStore(file);
+        await store.close();
+        expect([file, `${file}-wal`, `${file}-shm`].map((f) => modeOf(f).toString(8))).toEqual(['600', '600', '600']);
+      } finally {
+        other.close();
+      }
+    });
   });
 
   test('without a URL the store is ./data/portico.db under the working directory', async () => {

@@ -5,7 +5,7 @@
  * same file (a second instance, `portico audit`) waits for the write lock instead of failing half-way.
  */
 import { Database } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   AccessTokenRecord,
@@ -66,23 +66,80 @@ import { SQL } from './sql';
 type Params = Record<string, string | number | null>;
 type RotationRow = RefreshTokenRow & GrantColumns & { successor_used: number };
 
+/**
+ * The database holds token hashes, sealed upstream credentials and the audit log: nothing for the machine's other
+ * users, like `secret.key` beside it. Owner-only folder and files.
+ */
+const PRIVATE_FOLDER = 0o700;
+const PRIVATE_FILE = 0o600;
+/** The owner's permission bits: what tightening keeps. */
+const OWNER_BITS = 0o700;
+
+function errorCode(error: unknown): string {
+  return error instanceof Error && 'code' in error ? String(error.code) : 'error';
+}
+
+/**
+ * Makes the file (and the folder Portico creates for it) owner-only before SQLite opens it: SQLite gives the -wal
+ * and -shm files it creates later the database file's mode. A file left readable by others (an older Portico, a
+ * copy) is tightened, with its -wal and -shm; one another user owns is left as it is — the operator chose that.
+ */
+function preparePrivateFile(path: string, where: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_FOLDER });
+  } catch (error) {
+    throw new StoreUnavailableError(`${where}: cannot create its folder ${dirname(path)} (${errorCode(error)})`, { cause: error });
+  }
+  try {
+    // `wx`: only when it does not exist yet, so nothing is ever truncated; an empty file is an empty database
+    writeFileSync(path, '', { flag: 'wx', mode: PRIVATE_FILE });
+  } catch {
+    // it exists (tightened below), or cannot be created: then SQLite's own error says why, as it always has
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      const mode = statSync(file).mode & 0o777;
+      if ((mode & ~OWNER_BITS) !== 0) chmodSync(file, mode & OWNER_BITS);
+    } catch (error) {
+      // absent (no WAL yet), owned by another user, or on a read-only mount: nothing to tighten, or not ours to
+      const code = errorCode(error);
+      if (code !== 'ENOENT' && code !== 'EPERM' && code !== 'EROFS') {
+        throw new StoreUnavailableError(`${where}: cannot make ${file} private to its owner (${code})`, { cause: error });
+      }
+    }
+  }
+}
+
+/** How long a call waits for another process's lock before failing with StoreUnavailableError. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Puts the file in WAL mode. Of processes converting a fresh file at the same moment, SQLite answers SQLITE_BUSY at
+ * once to those that would otherwise deadlock (a read lock held while waiting for the write lock), without its busy
+ * timeout: they try again shortly, until the busy timeout would have passed.
+ */
+async function enableWal(db: Database, deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      db.run('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (errorCode(error) !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      await Bun.sleep(5 + Math.random() * 20);
+    }
+  }
+}
+
 /** Opens (creating the file and its folder if needed) and migrates an SQLite store. `:memory:` for tests. */
 export async function openSqliteStore(path: string): Promise<Store> {
   const where = path === ':memory:' ? 'SQLite in-memory database' : `SQLite database ${path}`;
-  if (path !== ':memory:') {
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-    } catch (error) {
-      const code = error instanceof Error && 'code' in error ? String(error.code) : 'error';
-      throw new StoreUnavailableError(`${where}: cannot create its folder ${dirname(path)} (${code})`, { cause: error });
-    }
-  }
+  if (path !== ':memory:') preparePrivateFile(path, where);
   let db: Database | undefined;
   try {
     db = new Database(path, { create: true, readwrite: true, strict: true });
     // busy_timeout first: the pragmas below and the migration may have to wait for another process's lock.
-    db.run('PRAGMA busy_timeout = 5000');
-    db.run('PRAGMA journal_mode = WAL');
+    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    await enableWal(db, Date.now() + BUSY_TIMEOUT_MS);
     // In WAL mode NORMAL syncs at checkpoints instead of at every commit. A commit is in the WAL (and so in the OS
     // page cache) before it returns, so it survives a crash of the process; only a power loss or OS crash can roll
     // back the last commits, never corrupt the file. Losing a token minted a moment before a power cut only means
