@@ -4,16 +4,18 @@
  * plugins add), kept in step with their caches, and calls handed to the proxy of the API each belongs to. A listing is built once per catalog and per view (the
  * scopes a token reaches), so tools/list stays a copy of ready bytes whoever asks.
  */
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ToolListing, type CatalogCache, type CatalogEntry, type ToolsPage } from '../catalog';
 import type { Principal } from '../oauth/bearer';
 import { allows, SCOPES, type Scope } from '../oauth/scopes';
 import { silentLogger, type Logger } from '../log';
 import { applyPlugins, type ToolEntry } from '../plugins/catalog';
 import type { PluginHost } from '../plugins/host';
+import type { Called } from '../proxy';
 import type { ListingView, ToolProvider } from './tool-requests';
 
-export type CallOperation = (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined) => Promise<CallToolResult>;
+/** Calls one operation: its result with the status the API answered (`proxy`'s `callTool`). */
+export type CallOperation = (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined) => Promise<Called>;
 
 /** One API's catalog and how its operations are called: the gateway's own, or one a plugin added. */
 export interface ToolSource {
@@ -72,7 +74,7 @@ export class CatalogTools implements ToolProvider {
     return this.byName.get(name);
   }
 
-  callTool(entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined): Promise<CallToolResult> {
+  callTool(entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined): Promise<Called> {
     const source = entry.api === undefined ? this.sources[0]! : this.sources.find((candidate) => candidate.api === entry.api)!;
     return source.call(entry, args, signal, principal);
   }

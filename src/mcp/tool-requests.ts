@@ -12,6 +12,7 @@ import type { Caller, CallInfo, LogLevel, SamplingRequest, SamplingResult, ToolC
 import { silentLogger, type Logger } from '../log';
 import type { PinnedValue, PluginEntry, ToolEntry } from '../plugins/catalog';
 import type { PluginHost } from '../plugins/host';
+import type { Called } from '../proxy';
 import type { ArgumentValidator } from './arguments';
 
 /** Which tools a listing shows: up to `top` (all when undefined); `marked`: all, those above `top` marked locked. */
@@ -27,8 +28,8 @@ export interface ToolProvider {
   /** The same page as UTF-8 JSON, built once per catalog and view. */
   listToolsJson(cursor: string | undefined, view: ListingView): Uint8Array;
   findTool(name: string): ToolEntry | undefined;
-  /** Calls the operation behind a tool. Expected failures are results with `isError`, not exceptions. */
-  callTool(entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined): Promise<CallToolResult>;
+  /** Calls the operation behind a tool: its result and the API's status. Expected failures are results with `isError`, not exceptions. */
+  callTool(entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined): Promise<Called>;
 }
 
 /** What a plugin tool's handler gets besides its arguments; `extra` is the SDK's, where the call came through it. */
@@ -75,7 +76,10 @@ export interface CallEvent {
   readonly principal: Principal | undefined;
   /** `denied`: beyond the token's scopes; `refused`: by a plugin's policy; `invalid_arguments`: refused before the API; `called`: the API (or the plugin tool) was asked. */
   readonly stage: 'denied' | 'refused' | 'invalid_arguments' | 'called';
+  /** The result the client got (after the plugins' afterCall hooks). */
   readonly result?: CallToolResult;
+  /** The HTTP status the API answered; undefined when it was not asked or did not answer, and for plugin tools. */
+  readonly upstreamStatus: number | undefined;
   readonly startedAt: number;
   readonly latencyMs: number;
 }
@@ -117,8 +121,8 @@ export class ToolRequests {
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}"; call tools/list to see the tools`);
     const startedAt = Date.now();
     const started = performance.now();
-    const report = (stage: CallEvent['stage'], result?: CallToolResult) =>
-      this.options.onCall?.({ tool: name, args, principal, stage, result, startedAt, latencyMs: performance.now() - started });
+    const report = (stage: CallEvent['stage'], result?: CallToolResult, upstreamStatus?: number) =>
+      this.options.onCall?.({ tool: name, args, principal, stage, result, upstreamStatus, startedAt, latencyMs: performance.now() - started });
     if (principal && !allows(principal.scopes, entry.scope)) {
       report('denied');
       if (this.options.denial === 'tool-error') return { isError: true, content: [{ type: 'text', text: scopeMessage(name, entry.scope) }] };
@@ -141,15 +145,17 @@ export class ToolRequests {
       sent = decision.args;
     }
     let result: CallToolResult;
+    let upstreamStatus: number | undefined;
     if (entry.kind === 'plugin') {
       const context = this.options.toolContext?.(principal, signal, extra);
       if (!context) throw new Error('plugin tools need a tool context');
       result = await runHandler(entry, sent, context);
     } else {
-      result = await this.tools.callTool(entry, entry.added.size > 0 ? without(entry.added, sent) : sent, signal, principal);
+      ({ result, upstreamStatus } = await this.tools.callTool(entry, entry.added.size > 0 ? without(entry.added, sent) : sent, signal, principal));
     }
+    // the hooks may hand back a new result object: the status stays with the call, not with the object
     if (plugins && call && plugins.after.length > 0) result = (await plugins.transform({ ...call, args: sent }, result as ToolResult, this.options.log ?? silentLogger)) as CallToolResult;
-    report('called', result);
+    report('called', result, upstreamStatus);
     return result;
   }
 

@@ -3,7 +3,6 @@
  * How one tool call ended, in the words the audit log and the metrics share.
  */
 import type { CallEvent } from '../mcp/tool-requests';
-import { upstreamStatus } from '../proxy';
 
 /**
  * `ok`; `tool_error`: the API answered below 400 but the result is an error; `upstream_error`: the API answered
@@ -13,7 +12,7 @@ import { upstreamStatus } from '../proxy';
 export type CallOutcome = 'ok' | 'tool_error' | 'upstream_error' | CallEvent['stage'];
 
 export function callOutcome(event: CallEvent): { outcome: Exclude<CallOutcome, 'called'>; status: number | undefined } {
-  const status = event.result ? upstreamStatus(event.result) : undefined;
+  const status = event.upstreamStatus;
   if (event.stage !== 'called') return { outcome: event.stage, status };
   if (!event.result?.isError) return { outcome: 'ok', status };
   return { outcome: status === undefined || status >= 400 ? 'upstream_error' : 'tool_error', status };

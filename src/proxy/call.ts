@@ -31,10 +31,21 @@ export const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
+ * A call's MCP result and how the API answered it, together. They travel by value, so whatever replaces the
+ * result on the way (a plugin's afterCall hook) cannot make the status behind it disappear: the audit log and
+ * the metrics read the status from here, never from the result object.
+ */
+export interface Called {
+  readonly result: CallToolResult;
+  /** The HTTP status the API answered; undefined when no answer came (arguments refused, API unreachable, timed out, cancelled). */
+  readonly upstreamStatus?: number;
+}
+
+/**
  * Calls the operation behind `entry` with `args` (validated against the tool's input schema by the MCP
- * layer) and returns the MCP result; `signal` cancels it (the MCP client cancelled, or went away);
- * `credential` (the signed-in user's headers) replaces `options.headers`. Throws only a `TypeError` for
- * invalid `options` (call `resolveProxyOptions` at start-up to find those early).
+ * layer) and returns the MCP result with the API's status; `signal` cancels it (the MCP client cancelled,
+ * or went away); `credential` (the signed-in user's headers) replaces `options.headers`. Throws only a
+ * `TypeError` for invalid `options` (call `resolveProxyOptions` at start-up to find those early).
  */
 export async function callTool(
   entry: CatalogEntry,
@@ -42,28 +53,28 @@ export async function callTool(
   options: ProxyOptions,
   signal?: AbortSignal,
   credential?: Readonly<Record<string, string>>,
-): Promise<CallToolResult> {
+): Promise<Called> {
   const resolved = withCredential(resolveProxyOptions(options), credential);
   let request: UpstreamRequest;
   try {
     request = buildRequest(entry, args, resolved);
   } catch (error) {
-    if (error instanceof ProxyError) return proxyErrorResult(error);
+    if (error instanceof ProxyError) return { result: proxyErrorResult(error) };
     throw error;
   }
   const deadline = new Deadline(resolved.timeoutMs, signal);
   try {
     return await send(entry, request, resolved, deadline);
   } catch (error) {
-    if (deadline.signal.aborted) return proxyErrorResult(deadlineFailure(deadline, request.method, request.url));
-    if (error instanceof ProxyError) return proxyErrorResult(error);
-    return errorResult(`The call to the API at ${request.url.origin} (${request.method} ${request.url.pathname}) failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (deadline.signal.aborted) return { result: proxyErrorResult(deadlineFailure(deadline, request.method, request.url)) };
+    if (error instanceof ProxyError) return { result: proxyErrorResult(error) };
+    return { result: errorResult(`The call to the API at ${request.url.origin} (${request.method} ${request.url.pathname}) failed: ${error instanceof Error ? error.message : String(error)}`) };
   } finally {
     deadline.clear();
   }
 }
 
-async function send(entry: CatalogEntry, request: UpstreamRequest, options: ResolvedProxyOptions, deadline: Deadline): Promise<CallToolResult> {
+async function send(entry: CatalogEntry, request: UpstreamRequest, options: ResolvedProxyOptions, deadline: Deadline): Promise<Called> {
   const { url } = request;
   const idempotent = IDEMPOTENT_METHODS.has(request.method);
   for (let attempt = 0; ; attempt++) {
@@ -94,17 +105,8 @@ async function send(entry: CatalogEntry, request: UpstreamRequest, options: Reso
       secrets: options.secrets,
       // no signal: the body was fetched with the deadline's, which stops reading it as well
     });
-    statuses.set(result, response.status);
-    return result;
+    return { result, upstreamStatus: response.status };
   }
-}
-
-/** The HTTP status behind each result that came from an API answer, for the audit log (not shown to clients). */
-const statuses = new WeakMap<CallToolResult, number>();
-
-/** The status the API answered for `result`; undefined when no answer came (refused arguments, unreachable API). */
-export function upstreamStatus(result: CallToolResult): number | undefined {
-  return statuses.get(result);
 }
 
 /** Sends `request`, following redirects that stay on `upstream`'s origin. */

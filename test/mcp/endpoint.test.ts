@@ -30,16 +30,16 @@ const op = (operationId: string, extra: Record<string, unknown> = {}) => ({
 const spec = (paths: Record<string, unknown>) => JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, paths });
 
 /** A gateway on a real port around a spec file the test can rewrite; `calls` records what reached the operation. */
-async function gateway(mode: McpMode, paths: Record<string, unknown>, options: { pageSize?: number; origins?: string[]; idleMs?: number; call?: CallOperation } = {}) {
+async function gateway(mode: McpMode, paths: Record<string, unknown>, options: { pageSize?: number; origins?: string[]; idleMs?: number; call?: (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal) => Promise<CallToolResult> } = {}) {
   const file = join(tempDir(), 'openapi.json');
   writeFileSync(file, spec(paths));
   const cache = new CatalogCache({ source: file, ttlSeconds: 0 });
   await cache.start();
   const calls: { entry: CatalogEntry; args: Record<string, unknown> }[] = [];
-  const call = async (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> => {
+  const call: CallOperation = async (entry, args, signal) => {
     calls.push({ entry, args });
-    if (options.call) return options.call(entry, args, signal, undefined);
-    return { content: [{ type: 'text', text: `called ${entry.tool.name}` }] };
+    if (options.call) return { result: await options.call(entry, args, signal) };
+    return { result: { content: [{ type: 'text', text: `called ${entry.tool.name}` }] } };
   };
   let endpoint: McpEndpoint;
   const tools = new CatalogTools([{ cache, call, prefix: '' }], () => void endpoint.notifyToolsChanged(), options.pageSize);

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { CatalogEntry } from '../../src/catalog/index';
+import { callTool } from '../../src/proxy/index';
 import { call, json, operation, param, removeTempDirs, startUpstream, textOf, type Upstream } from './helpers';
 
 let upstream: Upstream;
@@ -235,5 +236,20 @@ describe('what reaches the API', () => {
     expect(last.headers.has('authorization')).toBe(false);
     expect(last.headers.has('x-evil')).toBe(false);
     expect(last.headers.get('accept')).toBe('application/json, */*;q=0.8');
+  });
+});
+
+describe('the status behind a result', () => {
+  test("travels with the result, by value: the API's last answer after retries and redirects; none when no answer came", async () => {
+    sequence(503, 201);
+    expect((await callTool(ops.PUT!, {}, { upstream: upstream.url, retryDelayMs: 5 })).upstreamStatus).toBe(201);
+    upstream.answer((_, r) => (r.url.pathname === '/thing' ? new Response(null, { status: 302, headers: { location: '/gone' } }) : new Response('no', { status: 404 })));
+    const redirected = await callTool(ops.GET!, {}, { upstream: upstream.url });
+    expect([redirected.upstreamStatus, redirected.result.isError]).toEqual([404, true]);
+    upstream.answer(async () => {
+      await Bun.sleep(1000);
+      return json({ late: true });
+    });
+    expect((await callTool(ops.GET!, {}, { upstream: upstream.url, timeoutMs: 100 })).upstreamStatus).toBeUndefined();
   });
 });

@@ -79,7 +79,7 @@ export function startUpstream(handler: Handler = () => json({ ok: true })): Upst
 
 /** Calls and returns the result, checking it has the shape MCP requires. */
 export async function call(target: CatalogEntry, args: Record<string, unknown>, options: ProxyOptions, signal?: AbortSignal): Promise<CallToolResult> {
-  const result = await callTool(target, args, options, signal);
+  const { result } = await callTool(target, args, options, signal);
   expect(Array.isArray(result.content)).toBe(true);
   return result;
 }

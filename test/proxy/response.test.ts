@@ -88,7 +88,7 @@ describe('an API drifting from its spec still yields valid structuredContent, an
     const op = await getUser();
     const server = new Server({ name: 'proxy-test', version: '1' }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [op.tool] }));
-    server.setRequestHandler(CallToolRequestSchema, async (request) => callTool(op, request.params.arguments ?? {}, { upstream: upstream.url }));
+    server.setRequestHandler(CallToolRequestSchema, async (request) => (await callTool(op, request.params.arguments ?? {}, { upstream: upstream.url })).result);
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await server.connect(serverSide);
     const client = new Client({ name: 'test-client', version: '1' });
