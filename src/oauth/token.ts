@@ -2,7 +2,8 @@
  * @module oauth/token
  * `POST /oauth/token`: the authorization_code grant (PKCE S256 required; a code is single-use, and a
  * replayed code revokes what it issued) and the refresh_token grant (rotated on every use; the token
- * just replaced is tolerated briefly for a lost response; any other reuse revokes the whole grant).
+ * just replaced is tolerated briefly for a lost response, and answered with the very pair its rotation
+ * issued, so that retries never fork the grant; any other reuse revokes the whole grant).
  * Scopes can only narrow; tokens are bound to the resource they were issued for.
  *
  * Every check that can fail runs before anything is consumed: a wrong client, redirect URI, verifier or
@@ -85,7 +86,7 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
   if (redeemed.kind === 'used') throw await replayed(context, client.id, redeemed.grantId);
   if (redeemed.kind !== 'ok') throw invalid('the code is unknown or expired');
   context.log.info('oauth.token_issued', { user: grant.userId, client: client.id, grant: grant.id, scopes: scopeText(scopes) });
-  return issued.response;
+  return tokenResponse(issued.pair, now);
 }
 
 /**
@@ -146,12 +147,22 @@ async function refresh(context: OAuthContext, client: Client, form: URLSearchPar
     context.log.info('oauth.upstream_renewed', { user: grant.userId, client: client.id, grant: grant.id });
   }
   const issued = newTokens(context, now, scopes, found.token.scopes, current);
-  const outcome = await context.store.rotateRefreshToken({ hash, now, graceMs: context.settings.refreshGraceMs, next: { access: issued.access, refresh: issued.refresh } });
+  // kept with the presented token for a retry within the grace window; only its holder (with the server secret) opens it
+  const successor = context.keys.sealFor(presented, issued.pair, successorContext(hash));
+  const next = { access: issued.access, refresh: issued.refresh };
+  const outcome = await context.store.rotateRefreshToken({ hash, now, graceMs: context.settings.refreshGraceMs, next, successor });
   switch (outcome.kind) {
     case 'rotated':
-    case 'grace':
-      context.log.info('oauth.token_refreshed', { user: grant.userId, client: client.id, grant: grant.id, retry: outcome.kind === 'grace' });
-      return issued.response;
+      context.log.info('oauth.token_refreshed', { user: grant.userId, client: client.id, grant: grant.id, retry: false });
+      return tokenResponse(issued.pair, now);
+    case 'grace': {
+      // a retry (lost response, refreshes at once): the pair the rotation issued, whatever this one asked for, and
+      // nothing new — one chain, so a stolen copy used in the window is still caught when the chain moves on
+      const kept = context.keys.openFor(presented, outcome.successor, successorContext(hash));
+      if (!isIssuedPair(kept)) throw new OAuthError('server_error', 'the refreshed tokens could not be opened (was the server secret changed?)', 500);
+      context.log.info('oauth.token_refreshed', { user: grant.userId, client: client.id, grant: grant.id, retry: true });
+      return tokenResponse(kept, now);
+    }
     case 'reused':
       context.log.warn('oauth.refresh_reused', { user: grant.userId, client: client.id, grant: grant.id });
       throw invalid('the refresh token was already used; every token of this grant has been revoked');
@@ -178,7 +189,27 @@ function requestedResource(form: URLSearchParams): string | undefined {
   return resource;
 }
 
-/** A new access and refresh token, and the response that hands them over. */
+/** What a token answer hands over: kept sealed at a rotation, so that a retry is answered with the same. */
+interface IssuedPair {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** When the access token expires: a retry's `expires_in` counts down to it. */
+  readonly accessExpiresAt: number;
+  readonly scope: string;
+}
+
+function isIssuedPair(value: unknown): value is IssuedPair {
+  if (typeof value !== 'object' || value === null) return false;
+  const pair = value as Record<string, unknown>;
+  return typeof pair.accessToken === 'string' && typeof pair.refreshToken === 'string' && typeof pair.accessExpiresAt === 'number' && typeof pair.scope === 'string';
+}
+
+/** The record a kept successor belongs to: the presented token's row. */
+function successorContext(presentedHash: string): string {
+  return `successor:${presentedHash}`;
+}
+
+/** A new access and refresh token: the records the store keeps, and the pair the client is given. */
 function newTokens(context: OAuthContext, now: number, scopes: readonly Scope[], refreshScopes: readonly string[], identity: Identity) {
   const accessToken = newToken('access');
   const refreshToken = newToken('refresh');
@@ -186,15 +217,20 @@ function newTokens(context: OAuthContext, now: number, scopes: readonly Scope[],
   const accessEnds = Math.min(now + context.settings.accessTokenTtlMs, identity.upstream.expiresAt ?? Number.POSITIVE_INFINITY);
   const access: Omit<AccessTokenRecord, 'grantId'> = { hash: hashToken(accessToken), scopes: [...scopes], expiresAt: Math.max(accessEnds, now + 1000), createdAt: now };
   const refresh = { hash: hashToken(refreshToken), scopes: [...refreshScopes], expiresAt: now + context.settings.refreshTokenTtlMs, createdAt: now };
-  const response = Response.json(
+  const pair: IssuedPair = { accessToken, refreshToken, accessExpiresAt: access.expiresAt, scope: scopeText(scopes) };
+  return { access, refresh, pair };
+}
+
+/** The token answer for `pair` at `now` (a retry's access token may have little time left, or none). */
+function tokenResponse(pair: IssuedPair, now: number): Response {
+  return Response.json(
     {
-      access_token: accessToken,
+      access_token: pair.accessToken,
       token_type: 'Bearer',
-      expires_in: Math.floor((access.expiresAt - now) / 1000),
-      refresh_token: refreshToken,
-      scope: scopeText(scopes),
+      expires_in: Math.max(0, Math.floor((pair.accessExpiresAt - now) / 1000)),
+      refresh_token: pair.refreshToken,
+      scope: pair.scope,
     },
     { headers: NO_STORE },
   );
-  return { access, refresh, response };
 }

@@ -98,8 +98,11 @@ export type ConsumeCodeResult =
 export type RotateResult =
   /** First presentation: the token is now used and its successor stored. */
   | { kind: 'rotated'; grant: GrantRecord }
-  /** A retry of a just-rotated token whose successor was never used: another successor was stored. */
-  | { kind: 'grace'; grant: GrantRecord }
+  /**
+   * A retry of a just-rotated token whose successor was never used: the same successor, stored sealed, is returned;
+   * nothing new is stored. So retries never fork the grant into chains a thief could keep one of.
+   */
+  | { kind: 'grace'; grant: GrantRecord; successor: string }
   /** Any other reuse: a stolen token is in play, so the whole grant has been deleted. */
   | { kind: 'reused'; grantId: string }
   | { kind: 'expired' }
@@ -125,6 +128,12 @@ export interface RotateInput {
   /** How long after a rotation the same token may be presented again (lost response, concurrent refresh). */
   graceMs: number;
   next: { access: NewAccessToken; refresh: NewRefreshToken };
+  /**
+   * `next` as the caller will answer it, in clear but sealed by the caller under a key only a holder of the presented
+   * token (and the server secret) can derive. A rotation keeps it with the presented token; a retry within the grace
+   * window gets it back (RotateResult 'grace'), so that it can be answered with the very same pair.
+   */
+  successor: string;
 }
 
 /** What a user allowed a client last, so the consent page can be skipped for the same scopes. */
@@ -216,7 +225,7 @@ export interface GrantStore {
   findAccessToken(hash: string, now: number): Promise<TokenWithGrant<AccessTokenRecord> | null>;
   /** Reads a refresh token (used, expired or not) without rotating it, for the caller's client and scope checks. */
   getRefreshToken(hash: string): Promise<TokenWithGrant<RefreshTokenRecord> | null>;
-  /** Rotates a refresh token in one transaction with the presented token locked; see RotateResult. */
+  /** Rotates a refresh token in one transaction with the presented token locked; see RotateResult and store/rotation. */
   rotateRefreshToken(input: RotateInput): Promise<RotateResult>;
   /** Deletes a grant and all its tokens (codes keep the id, so a replay is still recognised). True if it existed. */
   revokeGrant(id: string): Promise<boolean>;

@@ -113,10 +113,11 @@ describe('ATK-04 refresh-token reuse after rotation', () => {
     expect(r1.body.refresh_token).not.toBe(t0.refresh);
     const { access_token: at1, refresh_token: rt1 } = r1.body;
 
-    // RT0 again within the grace window, before RT1 was used: a lost response, tolerated
+    // RT0 again within the grace window, before RT1 was used: a lost response, tolerated — with the same pair, not a new one
     const retry = await refreshWith(gw, client, t0.refresh, secrets);
     expect(retry.status).toBe(200);
     expect(retry.headers.get('cache-control')).toBe('no-store');
+    expect([retry.body.access_token, retry.body.refresh_token]).toEqual([at1, rt1]);
 
     const r2 = await refreshWith(gw, client, rt1, secrets);
     expect(r2.status).toBe(200);

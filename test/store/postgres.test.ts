@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { createServer } from 'node:net';
 import { openStore, StoreUnavailableError } from '../../src/store';
 import type { Store } from '../../src/store';
+import { migrate } from '../../src/store/postgres/migrations';
 import { storeConformance } from '../../src/store/testing/conformance';
 import { aClient, issue, T0 } from '../../src/store/testing/fixtures';
 import { startPostgres } from '../fixtures/postgres';
@@ -58,6 +59,14 @@ if (!pg) {
           const sql = new SQL(url, { max: 1 });
           try {
             await sql.unsafe(statement);
+          } finally {
+            await sql.close();
+          }
+        },
+        migrateTo: async (version) => {
+          const sql = new SQL(url, { max: 1 });
+          try {
+            await migrate(sql, url, version);
           } finally {
             await sql.close();
           }

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, StoreUnavailableError } from '../../src/store';
-import { LATEST_VERSION } from '../../src/store/sqlite/migrations';
+import { LATEST_VERSION, migrate } from '../../src/store/sqlite/migrations';
 import { storeConformance } from '../../src/store/testing/conformance';
 import { aClient, issue, T0 } from '../../src/store/testing/fixtures';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
@@ -41,6 +41,14 @@ storeConformance('sqlite store', () => openStore(`sqlite:${suiteFile}`), {
     return {
       open: () => openStore(file),
       exec: async (statement) => execOn(file, statement),
+      migrateTo: async (version) => {
+        const db = new Database(file);
+        try {
+          migrate(db, file, version);
+        } finally {
+          db.close();
+        }
+      },
       dispose: async () => {},
     };
   },

@@ -71,8 +71,8 @@ if (!pg) {
       [
         'a reused refresh token',
         async ({ refresh }, by) => {
-          await by.rotateRefreshToken({ hash: refresh.hash, now: T0, graceMs: 0, next: nextTokens(T0) });
-          const reused = await by.rotateRefreshToken({ hash: refresh.hash, now: T0 + 1, graceMs: 0, next: nextTokens(T0 + 1) });
+          await by.rotateRefreshToken({ hash: refresh.hash, now: T0, graceMs: 0, next: nextTokens(T0), successor: 'sealed-successor' });
+          const reused = await by.rotateRefreshToken({ hash: refresh.hash, now: T0 + 1, graceMs: 0, next: nextTokens(T0 + 1), successor: 'sealed-other' });
           expect(reused.kind).toBe('reused');
         },
       ],

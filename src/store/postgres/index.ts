@@ -295,14 +295,15 @@ class PostgresStore implements Store {
     });
   }
 
-  rotateRefreshToken({ hash, now, graceMs, next }: RotateInput): Promise<RotateResult> {
+  rotateRefreshToken({ hash, now, graceMs, next, successor }: RotateInput): Promise<RotateResult> {
     return this.#revoking(async (tx, announce): Promise<RotateResult> => {
       const [grant] = await Q.lockGrantOfRefreshToken(tx, hash);
       if (!grant) return { kind: 'unknown' };
       const [row] = await Q.getRefreshTokenForRotation(tx, hash);
       if (!row) return { kind: 'unknown' };
       const grantId = row.grant_id;
-      switch (decideRotation(toRefreshToken(row), row.successor_used, now, graceMs)) {
+      const decision = decideRotation({ ...toRefreshToken(row), successor: row.successor, successorUsed: row.successor_used }, now, graceMs);
+      switch (decision.kind) {
         case 'expired':
           return { kind: 'expired' };
         case 'revoke':
@@ -310,14 +311,12 @@ class PostgresStore implements Store {
           await announce({ kind: 'grant', id: grantId });
           return { kind: 'reused', grantId };
         case 'rotate':
-          await Q.markRefreshTokenUsed(tx, hash, now);
+          await Q.markRefreshTokenUsed(tx, hash, now, successor);
           await Q.insertAccessToken(tx, grantId, next.access);
           await Q.insertRefreshToken(tx, grantId, hash, next.refresh);
           return { kind: 'rotated', grant: joinedGrant(row) };
         case 'grace':
-          await Q.insertAccessToken(tx, grantId, next.access);
-          await Q.insertRefreshToken(tx, grantId, hash, next.refresh);
-          return { kind: 'grace', grant: joinedGrant(row) };
+          return { kind: 'grace', grant: joinedGrant(row), successor: decision.successor };
       }
     }, 'a token with this hash');
   }

@@ -119,6 +119,12 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX browser_sessions_expires_at ON browser_sessions (expires_at)',
     ],
   },
+  {
+    version: 3,
+    name: 'refresh token successor',
+    // the pair a rotation issued, sealed by the caller, kept with the token it replaced: what a retry is answered with
+    statements: ['ALTER TABLE refresh_tokens ADD COLUMN successor TEXT'],
+  },
 ];
 
 /** The newest schema version this binary knows. */
@@ -131,9 +137,10 @@ const MIGRATION_LOCK = 0x706f727469636f;
  * Brings the schema up to date in one transaction. The advisory lock makes instances that start together take turns:
  * the first migrates, the others then find nothing to do. DDL is transactional in PostgreSQL, so a failed migration
  * leaves nothing behind.
+ * @param upTo the version to stop at: the latest, except in tests of an upgrade from an older one
  * @throws StoreSchemaError, with nothing changed, if a newer Portico has migrated this database.
  */
-export async function migrate(sql: SQL, where: string): Promise<void> {
+export async function migrate(sql: SQL, where: string, upTo = LATEST_VERSION): Promise<void> {
   await sql.begin(async (tx) => {
     await tx.unsafe(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     await tx.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -145,7 +152,7 @@ export async function migrate(sql: SQL, where: string): Promise<void> {
     const current = row?.version ?? 0;
     if (current > LATEST_VERSION) throw schemaTooNew(where, current, LATEST_VERSION);
     for (const migration of MIGRATIONS) {
-      if (migration.version <= current) continue;
+      if (migration.version <= current || migration.version > upTo) continue;
       for (const statement of migration.statements) await tx.unsafe(statement);
       await tx`INSERT INTO schema_migrations (version, name, applied_at)
         VALUES (${migration.version}, ${migration.name}, ${Date.now()})`;

@@ -30,7 +30,7 @@ import type {
 } from '../rows';
 import { scopesToText } from '../rows';
 
-export type RotationRow = RefreshTokenRow & GrantColumns & { successor_used: boolean };
+export type RotationRow = RefreshTokenRow & GrantColumns & { successor: string | null; successor_used: boolean };
 
 export const Q = {
   insertClient: (sql: SQL, c: ClientRecord) =>
@@ -89,8 +89,9 @@ export const Q = {
         EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.parent_hash = r.hash AND c.used_at IS NOT NULL) AS successor_used
       FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
       WHERE r.hash = ${hash} FOR UPDATE OF r`,
-  markRefreshTokenUsed: (sql: SQL, hash: string, now: number) =>
-    sql`UPDATE refresh_tokens SET used_at = ${now} WHERE hash = ${hash}`,
+  /** Used now, keeping the successor a retry within the grace window is answered with. */
+  markRefreshTokenUsed: (sql: SQL, hash: string, now: number, successor: string) =>
+    sql`UPDATE refresh_tokens SET used_at = ${now}, successor = ${successor} WHERE hash = ${hash}`,
   deleteGrant: (sql: SQL, id: string) => sql`DELETE FROM grants WHERE id = ${id}`,
   updateGrantData: (sql: SQL, id: string, data: string) => sql`UPDATE grants SET data = ${data} WHERE id = ${id}`,
   deleteGrantOfUser: (sql: SQL, userId: string, id: string) =>

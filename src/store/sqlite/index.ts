@@ -64,7 +64,7 @@ import { migrate } from './migrations';
 import { SQL } from './sql';
 
 type Params = Record<string, string | number | null>;
-type RotationRow = RefreshTokenRow & GrantColumns & { successor_used: number };
+type RotationRow = RefreshTokenRow & GrantColumns & { successor: string | null; successor_used: number };
 
 /**
  * The database holds token hashes, sealed upstream credentials and the audit log: nothing for the machine's other
@@ -194,23 +194,23 @@ class SqliteStore implements Store {
       if (consumed.kind === 'ok') this.#issueGrant(input);
       return consumed;
     });
-    this.#rotate = tx(({ hash, now, graceMs, next }: RotateInput): RotateResult => {
+    this.#rotate = tx(({ hash, now, graceMs, next, successor }: RotateInput): RotateResult => {
       const row = this.#stmt<RotationRow>(SQL.getRefreshTokenForRotation).get({ hash });
       if (!row) return { kind: 'unknown' };
       const grantId = row.grant_id;
-      switch (decideRotation(toRefreshToken(row), row.successor_used === 1, now, graceMs)) {
+      const decision = decideRotation({ ...toRefreshToken(row), successor: row.successor, successorUsed: row.successor_used === 1 }, now, graceMs);
+      switch (decision.kind) {
         case 'expired':
           return { kind: 'expired' };
         case 'revoke':
           this.#stmt(SQL.deleteGrant).run({ id: grantId });
           return { kind: 'reused', grantId };
         case 'rotate':
-          this.#stmt(SQL.markRefreshTokenUsed).run({ hash, now });
+          this.#stmt(SQL.markRefreshTokenUsed).run({ hash, now, successor });
           this.#insertTokens(grantId, hash, next.access, next.refresh);
           return { kind: 'rotated', grant: joinedGrant(row) };
         case 'grace':
-          this.#insertTokens(grantId, hash, next.access, next.refresh);
-          return { kind: 'grace', grant: joinedGrant(row) };
+          return { kind: 'grace', grant: joinedGrant(row), successor: decision.successor };
       }
     });
     this.#deleteClient = tx((id: string) => {

@@ -119,6 +119,12 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX browser_sessions_expires_at ON browser_sessions (expires_at)',
     ],
   },
+  {
+    version: 3,
+    name: 'refresh token successor',
+    // the pair a rotation issued, sealed by the caller, kept with the token it replaced: what a retry is answered with
+    statements: ['ALTER TABLE refresh_tokens ADD COLUMN successor TEXT'],
+  },
 ];
 
 /** The newest schema version this binary knows. */
@@ -127,9 +133,10 @@ export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.vers
 /**
  * Brings the schema up to date. BEGIN IMMEDIATE takes the write lock before reading the version, so two processes
  * opening a fresh file at once apply each migration once: the second waits (busy_timeout), then finds nothing to do.
+ * @param upTo the version to stop at: the latest, except in tests of an upgrade from an older one
  * @throws StoreSchemaError, with nothing changed, if a newer Portico has migrated this database.
  */
-export function migrate(db: Database, where: string): void {
+export function migrate(db: Database, where: string, upTo = LATEST_VERSION): void {
   db.transaction(() => {
     db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY,
@@ -140,7 +147,7 @@ export function migrate(db: Database, where: string): void {
     const current = row?.version ?? 0;
     if (current > LATEST_VERSION) throw schemaTooNew(where, current, LATEST_VERSION);
     for (const migration of MIGRATIONS) {
-      if (migration.version <= current) continue;
+      if (migration.version <= current || migration.version > upTo) continue;
       for (const statement of migration.statements) db.run(statement);
       db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         migration.version,

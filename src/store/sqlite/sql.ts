@@ -42,7 +42,8 @@ export const SQL = {
       EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.parent_hash = r.hash AND c.used_at IS NOT NULL) AS successor_used
     FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
     WHERE r.hash = $hash`,
-  markRefreshTokenUsed: 'UPDATE refresh_tokens SET used_at = $now WHERE hash = $hash',
+  /** Used now, keeping the successor a retry within the grace window is answered with. */
+  markRefreshTokenUsed: 'UPDATE refresh_tokens SET used_at = $now, successor = $successor WHERE hash = $hash',
   deleteGrant: 'DELETE FROM grants WHERE id = $id',
   updateGrantData: 'UPDATE grants SET data = $data WHERE id = $id',
   deleteGrantOfUser: 'DELETE FROM grants WHERE id = $id AND user_id = $user_id',

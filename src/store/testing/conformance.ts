@@ -23,6 +23,8 @@ export interface FreshDatabase {
   open(): Promise<Store>;
   /** Runs one SQL statement on it behind the store's back; rejects if the statement fails. */
   exec(statement: string): Promise<void>;
+  /** Migrates it only up to `version`, as an older Portico left it. */
+  migrateTo(version: number): Promise<void>;
   /** Removes it. */
   dispose(): Promise<void>;
 }

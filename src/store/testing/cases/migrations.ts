@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test';
 import { StoreSchemaError } from '../../errors';
 import type { FreshDatabase } from '../conformance';
-import { aClient } from '../fixtures';
+import { aBrowserSession, aClient, DAY, HOUR, MINUTE, nextTokens, T0 } from '../fixtures';
 
 /** The table every backend keeps its schema version in, as a newer binary would have left it. */
 const FUTURE_SCHEMA = [
@@ -10,8 +10,50 @@ const FUTURE_SCHEMA = [
   "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'from-the-future', 0)",
 ];
 
+/** What an older Portico (schema version 1) left: one grant with an unused refresh token, one rotated a moment ago. */
+const VERSION_1_ROWS = [
+  `INSERT INTO grants (id, user_id, client_id, scopes, resource, data, created_at)
+    VALUES ('grant-kept', 'user-old', 'client-old', '["read"]', 'https://portico.example/mcp', 'sealed-data', ${T0})`,
+  `INSERT INTO access_tokens (hash, grant_id, scopes, expires_at, created_at) VALUES ('access-old', 'grant-kept', '["read"]', ${T0 + HOUR}, ${T0})`,
+  `INSERT INTO refresh_tokens (hash, grant_id, scopes, expires_at, created_at, parent_hash, used_at)
+    VALUES ('refresh-unused', 'grant-kept', '["read"]', ${T0 + DAY}, ${T0}, NULL, NULL)`,
+  `INSERT INTO grants (id, user_id, client_id, scopes, resource, data, created_at)
+    VALUES ('grant-rotated', 'user-old', 'client-old', '["read"]', 'https://portico.example/mcp', 'sealed-data', ${T0})`,
+  `INSERT INTO refresh_tokens (hash, grant_id, scopes, expires_at, created_at, parent_hash, used_at)
+    VALUES ('refresh-rotated', 'grant-rotated', '["read"]', ${T0 + DAY}, ${T0}, NULL, ${T0})`,
+  `INSERT INTO refresh_tokens (hash, grant_id, scopes, expires_at, created_at, parent_hash, used_at)
+    VALUES ('refresh-child', 'grant-rotated', '["read"]', ${T0 + DAY}, ${T0}, 'refresh-rotated', NULL)`,
+];
+
 export function migrationCases(fresh: () => Promise<FreshDatabase>): void {
   describe('migrations', () => {
+    test('a database an older Portico left (version 1) is brought up to date, and what it holds goes on working', async () => {
+      const db = await fresh();
+      try {
+        await db.migrateTo(1);
+        for (const statement of VERSION_1_ROWS) await db.exec(statement);
+        const store = await db.open();
+        try {
+          expect((await store.findAccessToken('access-old', T0))?.grant.id).toBe('grant-kept');
+          const now = T0 + MINUTE;
+          const rotate = (hash: string, successor: string) => store.rotateRefreshToken({ hash, now, graceMs: MINUTE, next: nextTokens(now), successor });
+          // an old unused token rotates, and its retry gets the successor kept from now on
+          expect((await rotate('refresh-unused', 'sealed-first')).kind).toBe('rotated');
+          expect(await rotate('refresh-unused', 'sealed-second')).toMatchObject({ kind: 'grace', successor: 'sealed-first' });
+          // one rotated before the upgrade kept no successor: a retry could only fork the grant, so it ends it instead
+          expect(await rotate('refresh-rotated', 'sealed-other')).toEqual({ kind: 'reused', grantId: 'grant-rotated' });
+          // and the tables added since work
+          const session = aBrowserSession();
+          await store.putBrowserSession(session);
+          expect(await store.getBrowserSession(session.hash, T0)).toEqual(session);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await db.dispose();
+      }
+    });
+
     test('instances opening a fresh database at the same moment all succeed and share it', async () => {
       const db = await fresh();
       try {

@@ -1,6 +1,7 @@
 /**
  * Refresh-token rotation and the reuse policy (ATK-04): rotate always; the token just rotated may be presented again
- * within the grace window while its successor is unused; any other reuse deletes the whole grant.
+ * within the grace window while its successor is unused, and is then answered with that same successor (kept sealed
+ * at the rotation), so retries never fork the grant into several chains; any other reuse deletes the whole grant.
  */
 import { describe, expect, test } from 'bun:test';
 import type { Store } from '../../contract';
@@ -9,11 +10,25 @@ import { aGrant, aRefreshToken, countKinds, DAY, issue, MINUTE, newHash, nextTok
 
 const GRACE = MINUTE;
 
-/** Presents `hash` at `now` with a fresh successor pair; returns the result and the pair. */
+/**
+ * Presents `hash` at `now` with a fresh successor pair and its sealed text (what a caller would seal: here a label
+ * naming the pair, so a case can tell whose successor came back); returns the result, the pair and that text.
+ */
 async function rotate(store: Store, hash: string, now: number) {
   const next = nextTokens(now);
-  const result = await store.rotateRefreshToken({ hash, now, graceMs: GRACE, next });
-  return { result, next };
+  const successor = `sealed-successor-of-${next.refresh.hash}`;
+  const result = await store.rotateRefreshToken({ hash, now, graceMs: GRACE, next, successor });
+  return { result, next, successor };
+}
+
+type Run = Awaited<ReturnType<typeof rotate>>;
+
+/** Whether a run's pair was stored: its access token is found, its refresh token read. */
+async function stored(store: Store, run: Run, now: number): Promise<{ access: boolean; refresh: boolean }> {
+  return {
+    access: (await store.findAccessToken(run.next.access.hash, now)) !== null,
+    refresh: (await store.getRefreshToken(run.next.refresh.hash)) !== null,
+  };
 }
 
 export function rotationCases(ctx: SuiteContext): void {
@@ -51,17 +66,32 @@ export function rotationCases(ctx: SuiteContext): void {
       expect((await store.getRefreshToken(refresh.hash))?.token.usedAt).toBeNull();
     });
 
-    test('presented again within the grace window, before its successor is used: grace, another successor', async () => {
+    test('presented again within the grace window, before its successor is used: grace, the same successor, nothing stored', async () => {
       const store = ctx.store();
       const { grant, refresh } = await issue(store);
       const first = await rotate(store, refresh.hash, T0 + MINUTE);
       const retry = await rotate(store, refresh.hash, T0 + MINUTE + GRACE);
-      expect(retry.result).toEqual({ kind: 'grace', grant });
-      expect((await store.getRefreshToken(retry.next.refresh.hash))?.token.parentHash).toBe(refresh.hash);
-      // Both successors work: the client kept one of them.
-      expect(await store.findAccessToken(first.next.access.hash, T0 + MINUTE)).not.toBeNull();
-      expect(await store.findAccessToken(retry.next.access.hash, T0 + MINUTE)).not.toBeNull();
-      expect((await rotate(store, retry.next.refresh.hash, T0 + 2 * MINUTE)).result.kind).toBe('rotated');
+      expect(retry.result).toEqual({ kind: 'grace', grant, successor: first.successor });
+      // the retry's own pair was never stored: there is one chain, and its next link is the first successor
+      expect(await stored(store, retry, T0 + MINUTE)).toEqual({ access: false, refresh: false });
+      expect(await stored(store, first, T0 + MINUTE)).toEqual({ access: true, refresh: true });
+      expect((await store.getRefreshToken(refresh.hash))?.token.usedAt).toBe(T0 + MINUTE);
+      expect((await rotate(store, first.next.refresh.hash, T0 + 2 * MINUTE)).result.kind).toBe('rotated');
+    });
+
+    test('retried five times within the grace window: every retry gets the first successor, and there is one chain', async () => {
+      const store = ctx.store();
+      const { grant, refresh } = await issue(store);
+      const first = await rotate(store, refresh.hash, T0 + MINUTE);
+      const retries: Run[] = [];
+      for (let i = 1; i <= 5; i++) retries.push(await rotate(store, refresh.hash, T0 + MINUTE + i * 1000));
+      for (const retry of retries) {
+        expect(retry.result).toEqual({ kind: 'grace', grant, successor: first.successor });
+        expect(await stored(store, retry, T0 + MINUTE)).toEqual({ access: false, refresh: false });
+      }
+      // the chain goes on from the first successor; then the original is a reuse, and the grant ends
+      expect((await rotate(store, first.next.refresh.hash, T0 + 2 * MINUTE)).result.kind).toBe('rotated');
+      expect((await rotate(store, refresh.hash, T0 + 2 * MINUTE)).result).toEqual({ kind: 'reused', grantId: grant.id });
     });
 
     test('presented again after the grace window: reused, and the whole grant is gone', async () => {
@@ -114,23 +144,35 @@ export function rotationCases(ctx: SuiteContext): void {
       expect((await rotate(store, one.next.refresh.hash, T0 + 4000)).result).toEqual({ kind: 'unknown' });
     });
 
+    /** Concurrent presentations: exactly one rotated; every other got its successor, and only its pair was stored. */
+    async function expectOneChain(store: Store, runs: Run[]): Promise<void> {
+      expect(countKinds(runs.map((r) => r.result))).toEqual({ rotated: 1, grace: runs.length - 1 });
+      const winner = runs.find((run) => run.result.kind === 'rotated');
+      for (const run of runs) {
+        if (run === winner) expect(await stored(store, run, T0 + MINUTE)).toEqual({ access: true, refresh: true });
+        else {
+          expect(run.result.kind === 'grace' && run.result.successor).toBe(winner?.successor ?? 'no winner');
+          expect(await stored(store, run, T0 + MINUTE)).toEqual({ access: false, refresh: false });
+        }
+      }
+    }
+
     for (const n of [2, 10]) {
-      test(`${n} concurrent rotations of one token: one rotated, the rest grace, never reused`, async () => {
+      test(`${n} concurrent rotations of one token: one rotated, the rest grace with its successor, never reused`, async () => {
         const store = ctx.store();
         const { refresh } = await issue(store);
         const runs = await Promise.all(Array.from({ length: n }, () => rotate(store, refresh.hash, T0 + MINUTE)));
-        expect(countKinds(runs.map((r) => r.result))).toEqual({ rotated: 1, grace: n - 1 });
-        for (const run of runs) expect(await store.findAccessToken(run.next.access.hash, T0 + MINUTE)).not.toBeNull();
+        await expectOneChain(store, runs);
       });
     }
 
-    test('concurrent rotations from two instances: one rotated, the rest grace', async () => {
+    test('concurrent rotations from two instances: one rotated, the rest grace with its successor', async () => {
       const second = await ctx.second();
       const { refresh } = await issue(ctx.store());
       const runs = await Promise.all(
         Array.from({ length: 10 }, (_, i) => rotate(i % 2 ? second : ctx.store(), refresh.hash, T0 + MINUTE)),
       );
-      expect(countKinds(runs.map((r) => r.result))).toEqual({ rotated: 1, grace: 9 });
+      await expectOneChain(second, runs);
     });
 
     test('a retry racing the use of its successor: grace before it, reuse after it, never both alive', async () => {
@@ -144,7 +186,9 @@ export function rotationCases(ctx: SuiteContext): void {
       expect(child.result.kind).toBe('rotated');
       const again = await rotate(store, refresh.hash, T0 + 2500);
       if (parent.result.kind === 'grace') {
-        // The retry committed first; now the successor has been used, so the next replay is reuse.
+        // The retry committed first, and got the successor the client then used; now that it has been used, the next
+        // replay is reuse.
+        expect(parent.result.successor).toBe(one.successor);
         expect(again.result).toEqual({ kind: 'reused', grantId: grant.id });
       } else {
         expect(parent.result).toEqual({ kind: 'reused', grantId: grant.id });
