@@ -4,7 +4,7 @@
  * them (which revokes that grant and every token issued from it, at once, on every instance).
  */
 import { forbidden, page } from './authorize';
-import { csrfFor, csrfValid, sameOrigin, signedIn, signInCookie, signOutCookie } from './browser-session';
+import { csrfFor, csrfValid, sameOrigin, signedIn, signInCookie, signOut } from './browser-session';
 import { clientName, findClient } from './clients';
 import type { OAuthContext } from './context';
 import { accountPage, loginPage, type ConnectionView } from './pages';
@@ -18,7 +18,7 @@ const NOTICES: Readonly<Record<string, string>> = {
 };
 
 export async function accountGet(context: OAuthContext, request: Request): Promise<Response> {
-  const session = signedIn(context, request);
+  const session = await signedIn(context, request);
   const csrf = csrfFor(context, request, 'account');
   if (!session) return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field }), 200, csrf.setCookie);
   const grants = await context.store.listGrantsForUser(session.identity.userId);
@@ -41,16 +41,19 @@ export async function accountPost(context: OAuthContext, request: Request, clien
   if (!form) return forbidden(context, 'The form is too large.');
   if (!csrfValid(context, request, form.get('csrf'), 'account')) return forbidden(context, 'This form has expired or was not sent from this site. Open the account page again.');
   if (form.has('username')) {
-    const outcome = await attemptSignIn(context, form, clientAddress);
+    const outcome = await attemptSignIn(context, request, form, clientAddress);
     if ('error' in outcome) {
       const csrf = csrfFor(context, request, 'account');
       return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field, username: outcome.username, error: outcome.error }), outcome.status, csrf.setCookie, outcome.retryAfterSeconds);
     }
-    return seeOther('/account', signInCookie(context, outcome.identity));
+    return seeOther('/account', await signInCookie(context, outcome.identity), outcome.setCookie);
   }
-  const session = signedIn(context, request);
+  const session = await signedIn(context, request);
   if (!session) return seeOther('/account');
-  if (form.has('signout')) return seeOther('/account', signOutCookie(context));
+  if (form.has('signout')) {
+    context.log.info('oauth.signed_out', { user: session.identity.userId });
+    return seeOther('/account', await signOut(context, session));
+  }
   const grantId = form.get('grant') ?? '';
   const revoked = await context.store.revokeGrantOfUser(session.identity.userId, grantId);
   if (revoked) context.log.info('oauth.grant_revoked', { user: session.identity.userId, grant: grantId, by: 'account page' });
@@ -66,8 +69,8 @@ async function nameOf(context: OAuthContext, clientId: string): Promise<string> 
   }
 }
 
-function seeOther(location: string, setCookie?: string): Response {
+function seeOther(location: string, ...setCookies: string[]): Response {
   const headers = new Headers({ location, 'cache-control': 'no-store' });
-  if (setCookie) headers.append('set-cookie', setCookie);
+  for (const cookie of setCookies) headers.append('set-cookie', cookie);
   return new Response(null, { status: 303, headers });
 }

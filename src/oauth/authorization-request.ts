@@ -2,7 +2,9 @@
  * @module oauth/authorization-request
  * Checks an authorization request before anything is shown. The order matters (RFC 6749 §4.1.2.1): until
  * the client and its redirect URI are known good, an error is a page of ours — redirecting to an
- * unverified URI would make Portico an open redirector. After that, errors go back to the client.
+ * unverified URI would make Portico an open redirector. After that, errors go back to the client:
+ * automatically only to a redirect URI Portico trusts (`trustedRedirect`), otherwise on a page with a link
+ * the user may follow (MCP authorization, "Open Redirection": redirect automatically only to trusted URIs).
  */
 import { ClientMetadataError } from './client-metadata';
 import { findClient, type Client } from './clients';
@@ -22,9 +24,9 @@ export interface AuthorizationRequest {
 
 export type CheckedRequest =
   | { readonly kind: 'ok'; readonly request: AuthorizationRequest }
-  /** Shown to the user; never a redirect. */
-  | { readonly kind: 'page'; readonly status: number; readonly title: string; readonly message: string; readonly detail?: string }
-  /** Sent back to the client's (verified) redirect URI. */
+  /** Shown to the user; never a redirect. `link`: where the user may choose to go back to the application. */
+  | { readonly kind: 'page'; readonly status: number; readonly title: string; readonly message: string; readonly detail?: string; readonly link?: string }
+  /** Sent back to the client's (verified and trusted) redirect URI. */
   | { readonly kind: 'redirect'; readonly location: string };
 
 const SINGLE = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'resource'];
@@ -56,7 +58,12 @@ export async function checkAuthorizationRequest(context: OAuthContext, params: U
   }
 
   const state = params.get('state') ?? undefined;
-  const back = (error: string, description: string): CheckedRequest => ({ kind: 'redirect', location: errorRedirect(context, redirectUri, state, error, description) });
+  const trusted = trustedRedirect(client, redirectUri);
+  const back = (error: string, description: string): CheckedRequest => {
+    const location = errorRedirect(context, redirectUri, state, error, description);
+    if (trusted) return { kind: 'redirect', location };
+    return { kind: 'page', status: 400, title: 'This sign-in request cannot be completed', message: `The application asked for something Portico cannot do: ${description}.`, detail: `Going back to the application opens ${destination(redirectUri)}.`, link: location };
+  };
   if (params.get('response_type') !== 'code') return back('unsupported_response_type', 'response_type must be "code"');
   const challenge = params.get('code_challenge');
   const method = params.get('code_challenge_method');
@@ -71,6 +78,26 @@ export async function checkAuthorizationRequest(context: OAuthContext, params: U
 
   const { scopes } = parseScopes(params.get('scope'));
   return { kind: 'ok', request: { client, redirectUri, state, codeChallenge: challenge, scopes: scopes.length > 0 ? scopes : [...SCOPES], resource } };
+}
+
+/**
+ * Whether errors may be sent to `redirectUri` without the user choosing to go there. Trusted: a loopback
+ * `http:` URI (the user's own machine, where a native client waits for its answer), and an https URI on the
+ * same origin as a client whose metadata document Portico fetched from that origin (the host vouches for its
+ * own address). A client that registered itself (anonymous dynamic registration) names any https URI or
+ * operating-system handler scheme it likes: an automatic redirect there would make Portico an open redirector.
+ */
+export function trustedRedirect(client: Client, redirectUri: string): boolean {
+  const url = URL.parse(redirectUri);
+  if (!url) return false;
+  if (url.protocol === 'http:') return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  return client.verified && url.protocol === 'https:' && url.origin === new URL(client.id).origin;
+}
+
+/** Where following a redirect URI takes the user, in words: its origin, or the app that handles its scheme. */
+function destination(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : `the app that handles "${url.protocol}" links on this device`;
 }
 
 /** A resource URI compared as RFC 8707 clients send it: scheme and host case-insensitive; no fragment. */

@@ -24,7 +24,7 @@ export async function authorizeGet(context: OAuthContext, request: Request): Pro
   const checked = await checkAuthorizationRequest(context, url.searchParams);
   if (checked.kind === 'page') return page(errorPage({ brand: context.settings.brand, ...checked }), checked.status);
   if (checked.kind === 'redirect') return redirect(checked.location);
-  const session = signedIn(context, request);
+  const session = await signedIn(context, request);
   return session ? showConsent(context, request, checked.request, session) : showLogin(context, request, checked.request);
 }
 
@@ -41,7 +41,7 @@ export async function authorizePost(context: OAuthContext, request: Request, cli
     return forbidden(context, 'This form has expired or was not sent from this site. Go back to your application and connect again.');
   }
   if (form.has('decision')) {
-    const session = signedIn(context, request);
+    const session = await signedIn(context, request);
     if (!session) return showLogin(context, request, authorization, { error: 'Your sign-in has expired. Please sign in again.' });
     return decide(context, authorization, session, form);
   }
@@ -49,12 +49,15 @@ export async function authorizePost(context: OAuthContext, request: Request, cli
 }
 
 async function signIn(context: OAuthContext, request: Request, authorization: AuthorizationRequest, form: URLSearchParams, clientAddress: string): Promise<Response> {
-  const outcome = await attemptSignIn(context, form, clientAddress);
+  const outcome = await attemptSignIn(context, request, form, clientAddress);
   if ('error' in outcome) return showLogin(context, request, authorization, { username: outcome.username, error: outcome.error }, outcome.status, outcome.retryAfterSeconds);
   context.log.info('oauth.login', { user: outcome.identity.userId, client: authorization.client.id });
   // back to GET (post/redirect/get): the consent page then shows for the signed-in user
   const url = new URL(request.url);
-  return new Response(null, { status: 303, headers: { location: `${url.pathname}${url.search}`, 'set-cookie': signInCookie(context, outcome.identity), 'cache-control': 'no-store' } });
+  const headers = new Headers({ location: `${url.pathname}${url.search}`, 'cache-control': 'no-store' });
+  headers.append('set-cookie', await signInCookie(context, outcome.identity));
+  headers.append('set-cookie', outcome.setCookie);
+  return new Response(null, { status: 303, headers });
 }
 
 async function decide(context: OAuthContext, authorization: AuthorizationRequest, session: SignedIn, form: URLSearchParams): Promise<Response> {

@@ -1,8 +1,15 @@
 /**
  * @module oauth/browser-session
- * The browser side of signing in: who is signed in (a sealed cookie, so no server-side session table),
- * and CSRF protection for every form (a random cookie and, in the form, its HMAC: a page on another site
- * can neither read the cookie nor compute the field).
+ * The browser side of signing in: who is signed in, and CSRF protection for every form (a random cookie and,
+ * in the form, its HMAC: a page on another site can neither read the cookie nor compute the field).
+ *
+ * Signed in = a sealed cookie (the identity, with the user's API credential, never readable by the browser)
+ * naming a session the store still holds. The store keeps only the session id's hash, and signing out deletes
+ * it: a copy of the cookie taken before "Sign out" opens nothing afterwards, on any instance.
+ *
+ * A browser that signed in to an account also gets a device cookie for that account (sealed, 90 days): the
+ * sign-in throttle (`oauth/sign-in`) counts that browser's attempts on their own, so strangers guessing the
+ * account's password cannot lock its owner out of a browser they have used before.
  *
  * Cookies are `__Host-` prefixed, `Secure`, `HttpOnly`, `SameSite=Lax`, `Path=/` — except on a plain-HTTP
  * loopback address during development, where browsers would drop a Secure cookie over http: there they
@@ -10,16 +17,30 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { OAuthContext } from './context';
-import { safeEqual } from './crypto';
+import { hashToken, safeEqual } from './crypto';
 import type { Identity } from './identity';
 
 const LOGIN = 'portico-login';
 const CSRF = 'portico-csrf';
+const DEVICE = 'portico-device';
 const CSRF_PURPOSE = 'csrf';
+/** How long a browser stays known to an account after signing in to it. */
+const DEVICE_TTL_MS = 90 * 86_400_000;
 
 /** A signed-in user, as the login cookie carries them (sealed: the upstream credential is inside). */
 export interface SignedIn {
   readonly identity: Identity;
+  readonly expiresAt: number;
+  /** The browser session in the store (its id; the store has only the hash). */
+  readonly session: string;
+}
+
+/** A browser that signed in to an account before, as its device cookie says (sealed). */
+export interface KnownDevice {
+  /** Random, per browser and account: the sign-in throttle's key for this browser's attempts. */
+  readonly id: string;
+  /** The account (the username as typed at sign-in, lowercase). */
+  readonly account: string;
   readonly expiresAt: number;
 }
 
@@ -41,24 +62,46 @@ export function readCookie(request: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** The signed-in user, if the login cookie is there, opens, and has not expired. */
-export function signedIn(context: OAuthContext, request: Request): SignedIn | undefined {
+/** The signed-in user: the login cookie is there, opens, has not expired, and its session was not ended (signed out). */
+export async function signedIn(context: OAuthContext, request: Request): Promise<SignedIn | undefined> {
   const value = readCookie(request, cookieName(context, LOGIN));
   if (!value) return undefined;
-  const session = context.keys.open(value, LOGIN) as SignedIn | undefined;
-  if (!session || typeof session.expiresAt !== 'number' || session.expiresAt <= context.now()) return undefined;
-  return session;
+  const signed = context.keys.open(value, LOGIN) as SignedIn | undefined;
+  const now = context.now();
+  if (!signed || typeof signed.expiresAt !== 'number' || signed.expiresAt <= now || typeof signed.session !== 'string') return undefined;
+  const stored = await context.store.getBrowserSession(hashToken(signed.session), now);
+  return stored && stored.userId === signed.identity.userId ? signed : undefined;
 }
 
-/** The Set-Cookie header that signs `identity` in. */
-export function signInCookie(context: OAuthContext, identity: Identity): string {
-  const session: SignedIn = { identity, expiresAt: context.now() + context.settings.loginTtlMs };
-  const value = context.keys.seal(session, LOGIN);
-  return `${cookieName(context, LOGIN)}=${value}; ${cookieAttributes(context, Math.floor(context.settings.loginTtlMs / 1000))}`;
+/** Starts a browser session for `identity`: stored, and the Set-Cookie header that carries it. */
+export async function signInCookie(context: OAuthContext, identity: Identity): Promise<string> {
+  const now = context.now();
+  const session = randomBytes(32).toString('base64url');
+  const expiresAt = now + context.settings.loginTtlMs;
+  await context.store.putBrowserSession({ hash: hashToken(session), userId: identity.userId, createdAt: now, expiresAt });
+  const signed: SignedIn = { identity, expiresAt, session };
+  return `${cookieName(context, LOGIN)}=${context.keys.seal(signed, LOGIN)}; ${cookieAttributes(context, Math.floor(context.settings.loginTtlMs / 1000))}`;
 }
 
-export function signOutCookie(context: OAuthContext): string {
+/** Ends the browser session (in the store, so copies of the cookie end too) and the Set-Cookie header that clears it. */
+export async function signOut(context: OAuthContext, session: SignedIn): Promise<string> {
+  await context.store.deleteBrowserSession(hashToken(session.session));
   return `${cookieName(context, LOGIN)}=; ${cookieAttributes(context, 0)}`;
+}
+
+/** The device cookie of this browser, when it opens, has not expired and is for `account` (lowercase). */
+export function knownDevice(context: OAuthContext, request: Request, account: string): KnownDevice | undefined {
+  const value = readCookie(request, cookieName(context, DEVICE));
+  if (!value) return undefined;
+  const device = context.keys.open(value, DEVICE) as KnownDevice | undefined;
+  if (!device || typeof device.id !== 'string' || device.account !== account || typeof device.expiresAt !== 'number' || device.expiresAt <= context.now()) return undefined;
+  return device;
+}
+
+/** The Set-Cookie header that marks this browser as known to `account` (after a successful sign-in); an existing id is kept. */
+export function deviceCookie(context: OAuthContext, account: string, existing?: KnownDevice): string {
+  const device: KnownDevice = { id: existing?.id ?? randomBytes(16).toString('base64url'), account, expiresAt: context.now() + DEVICE_TTL_MS };
+  return `${cookieName(context, DEVICE)}=${context.keys.seal(device, DEVICE)}; ${cookieAttributes(context, Math.floor(DEVICE_TTL_MS / 1000))}`;
 }
 
 /**

@@ -4,6 +4,7 @@
  * by whoever sends it, so it is validated field by field (`oauth/client-metadata`) and every page escapes
  * it. Public clients (`none`) get no secret; confidential ones get one, shown once and stored as a hash.
  */
+import { addressKey } from '../ops/rate-limit';
 import { readCapped } from '../read-capped';
 import { ClientMetadataError, clientMetadataToJson, parseClientMetadata } from './client-metadata';
 import type { OAuthContext } from './context';
@@ -35,7 +36,8 @@ export async function register(context: OAuthContext, request: Request, clientAd
       throw error;
     }
     const now = context.now();
-    const { count } = await context.store.hit(`register:${clientAddress}`, now, 3_600_000);
+    // an IPv6 client can take any address of its /64: the block counts, as in every per-address limit
+    const { count } = await context.store.hit(`register:${addressKey(clientAddress)}`, now, 3_600_000);
     if (count > MAX_REGISTRATIONS_PER_HOUR) {
       throw new OAuthError('temporarily_unavailable', 'too many registrations from this address; try again later', 429, { 'retry-after': '3600' });
     }

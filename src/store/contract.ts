@@ -273,6 +273,12 @@ export interface ThrottleStore {
   hit(key: string, now: number, windowMs: number): Promise<HitResult>;
   /** The hits in `key`'s current window without counting one (0 when none, or the window has passed). */
   peekHits(key: string, now: number): Promise<number>;
+  /**
+   * Takes back one hit counted in `key`'s current window — a count reserved before the outcome was known that
+   * turned out not to count (a sign-in that succeeded or was refused). Never below 0; nothing when the window
+   * has passed. Atomic, like `hit`.
+   */
+  releaseHit(key: string, now: number): Promise<void>;
   clearHits(key: string): Promise<void>;
 }
 

@@ -116,10 +116,33 @@ describe('ATK-01 redirect_uri manipulation', () => {
     expect(html).toContain('unknown client_id');
   });
 
-  test('unsupported response_type goes back only to the verified redirect URI, with state and iss', async () => {
-    const response = await get(authorizeFor(gw, client, newVerifier(), { response_type: 'token', redirect_uri: GOOD, state: 's1' }));
-    expectErrorRedirect(response, GOOD, 'unsupported_response_type', 's1');
+  test('unsupported response_type goes back only to the verified redirect URI, with state and iss: automatically to a loopback one', async () => {
+    const response = await get(authorizeFor(gw, client, newVerifier(), { response_type: 'token', redirect_uri: LOOPBACK, state: 's1' }));
+    expectErrorRedirect(response, LOOPBACK, 'unsupported_response_type', 's1');
   });
+
+  // MCP authorization, "Open Redirection": redirect automatically only to trusted URIs. A client that registered
+  // itself names any https URI or handler scheme it likes; an error would bounce the user there with no action.
+  for (const [name, redirectUri, metadata] of [
+    ['an https URI of a self-registered client', GOOD, {}],
+    ['an operating-system handler scheme of a self-registered public client', 'com.example.app:/oauth/callback', { redirect_uris: ['com.example.app:/oauth/callback'] }],
+  ] as const) {
+    test(`an error for ${name} is a page with a link the user may follow, never an automatic redirect`, async () => {
+      const own = Object.keys(metadata).length > 0 ? await newClient(gw, secrets, metadata) : client;
+      for (const extra of [{ response_type: 'token' }, { code_challenge_method: 'plain' }, { resource: 'https://elsewhere.example/mcp' }]) {
+        const response = await get(authorizeFor(gw, own, newVerifier(), { redirect_uri: redirectUri, state: 's2', ...extra }));
+        const html = await expectLocalError(response, 400);
+        const link = /<a href="([^"]+)"[^>]*>Go back to the application/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+        expect(link).toBeDefined();
+        const target = new URL(link!);
+        expect(target.href.startsWith(redirectUri)).toBe(true);
+        expect(target.searchParams.get('state')).toBe('s2');
+        expect(target.searchParams.get('iss')).toBe(gw.origin);
+        expect(target.searchParams.get('error')).toBeTruthy();
+        expect(target.searchParams.get('code')).toBeNull();
+      }
+    });
+  }
 
   test('loopback with another port is accepted (RFC 8252 §7.3) and the code goes to that port', async () => {
     const verifier = newVerifier();

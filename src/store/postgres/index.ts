@@ -388,6 +388,13 @@ class PostgresStore implements Store {
     });
   }
 
+  releaseHit(key: string, now: number): Promise<void> {
+    // not idempotent (a retry after a lost answer would take back two): run once
+    return this.#run(async (sql) => {
+      await Q.releaseHit(sql, key, now);
+    });
+  }
+
   async clearHits(key: string): Promise<void> {
     await this.#idempotent((sql) => Q.clearHits(sql, key));
   }

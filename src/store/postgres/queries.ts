@@ -124,6 +124,7 @@ export const Q = {
         reset_at = CASE WHEN t.reset_at <= ${now}::bigint THEN ${now}::bigint + ${windowMs}::bigint ELSE t.reset_at END
       RETURNING count, reset_at`,
   clearHits: (sql: SQL, key: string) => sql`DELETE FROM throttles WHERE key = ${key}`,
+  releaseHit: (sql: SQL, key: string, now: number) => sql`UPDATE throttles SET count = count - 1 WHERE key = ${key} AND reset_at > ${now} AND count > 0`,
   peekHits: (sql: SQL, key: string, now: number) => sql<{ count: DbInt }[]>`SELECT count FROM throttles WHERE key = ${key} AND reset_at > ${now}`,
 
   putSnapshot: (sql: SQL, key: string, value: string, now: number) =>

@@ -431,6 +431,12 @@ class SqliteStore implements Store {
     });
   }
 
+  releaseHit(key: string, now: number): Promise<void> {
+    return this.#run(() => {
+      this.#stmt(SQL.releaseHit).run({ key, now });
+    });
+  }
+
   clearHits(key: string): Promise<void> {
     return this.#run(() => {
       this.#stmt(SQL.clearHits).run({ key });

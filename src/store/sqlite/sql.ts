@@ -68,6 +68,7 @@ export const SQL = {
       reset_at = CASE WHEN throttles.reset_at <= $now THEN $now + $window_ms ELSE throttles.reset_at END
     RETURNING count, reset_at`,
   clearHits: 'DELETE FROM throttles WHERE key = $key',
+  releaseHit: 'UPDATE throttles SET count = count - 1 WHERE key = $key AND reset_at > $now AND count > 0',
   peekHits: 'SELECT count FROM throttles WHERE key = $key AND reset_at > $now',
 
   putSnapshot: `INSERT INTO snapshots (key, value, updated_at) VALUES ($key, $value, $updated_at)

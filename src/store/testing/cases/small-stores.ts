@@ -75,6 +75,34 @@ export function throttleCases(ctx: SuiteContext): void {
       await store.clearHits(uid('never-hit'));
     });
 
+    test('releasing takes back one hit of the current window, never below 0, never a passed window', async () => {
+      const store = ctx.store();
+      const key = uid('reserve');
+      await store.hit(key, T0, MINUTE);
+      await store.hit(key, T0, MINUTE);
+      await store.releaseHit(key, T0 + 1);
+      expect(await store.peekHits(key, T0 + 2)).toBe(1);
+      await store.releaseHit(key, T0 + 2);
+      await store.releaseHit(key, T0 + 2);
+      expect(await store.peekHits(key, T0 + 3)).toBe(0);
+      expect((await store.hit(key, T0 + 4, MINUTE)).count).toBe(1);
+      // the window has passed: nothing to take back, and the next hit starts a new one
+      await store.releaseHit(key, T0 + MINUTE);
+      expect(await store.hit(key, T0 + MINUTE, MINUTE)).toEqual({ count: 1, resetAt: T0 + 2 * MINUTE });
+      await store.releaseHit(uid('never-hit'), T0);
+    });
+
+    test('reservations made at once from two instances and taken back at once leave the count where it was', async () => {
+      const store = ctx.store();
+      const second = await ctx.second();
+      const key = uid('reserve-burst');
+      await store.hit(key, T0, MINUTE);
+      const counts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : second).hit(key, T0 + 1, MINUTE)));
+      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? second : store).releaseHit(key, T0 + 2)));
+      expect(await store.peekHits(key, T0 + 3)).toBe(1);
+    });
+
     test('concurrent hits from two instances are each counted once', async () => {
       const key = uid('burst');
       const second = await ctx.second();
