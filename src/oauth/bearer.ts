@@ -1,8 +1,8 @@
 /**
  * @module oauth/bearer
  * The resource server side: which user and grant a request to `/mcp` acts for. The token's hash is looked
- * up on every request (a revocation anywhere is seen at once); the grant's sealed data is opened once per
- * grant and kept, since it never changes.
+ * up on every request (a revocation anywhere is seen at once); the grant's sealed data is opened once and
+ * kept for as long as the sealed text the store answers is the same (a renewed upstream credential changes it).
  *
  * Failures answer 401 with the challenge MCP clients follow to sign in (RFC 9728 §5.1): no token → no
  * `error` code; a bad, expired or revoked token, or one for another resource → `invalid_token`.
