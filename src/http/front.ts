@@ -86,7 +86,13 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): A
   return async function answer(request, server) {
     const id = requestIdOf(request);
     const label = route ?? routeOf(request.url);
-    const client: Client = { address: addresses.of(server.requestIP(request)?.address, request.headers) };
+    // looked up when first asked for (a system call): the hot path of /mcp never needs it unless a limit does
+    let address: string | undefined;
+    const client: Client = {
+      get address() {
+        return (address ??= addresses.of(server.requestIP(request)?.address, request.headers));
+      },
+    };
     if (!warnedForwarded && !addresses.behindProxies && (request.headers.has('x-forwarded-for') || request.headers.has('forwarded'))) {
       warnedForwarded = true;
       log.warn('http.forwarded_ignored', { address: client.address, advice: 'requests carry X-Forwarded-For or Forwarded, which are ignored: every client behind that proxy counts as one address for the rate limits and sign-in throttles. If Portico is behind a proxy you run, list it in PORTICO_TRUSTED_PROXIES' });
@@ -94,7 +100,13 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): A
     const started = performance.now();
     drain.enter();
     metrics.requestStarted();
-    return inRequest({ id, address: client.address }, async () => {
+    const context = {
+      id,
+      get address() {
+        return client.address;
+      },
+    };
+    return inRequest(context, async () => {
       let response: Response;
       try {
         response = await respond(request, client, label);
