@@ -10,7 +10,7 @@ import { oauthRoutes, type Authorization } from '../oauth';
 import { silentLogger, type Logger } from '../log';
 import { StoreUnavailableError } from '../store';
 import { preflight, refuseRequest, withCors, type GuardOptions } from './guard';
-import { limitedMcp, type RequestLimits } from './limits';
+import type { RequestLimits } from './limits';
 
 export interface AppOptions extends GuardOptions {
   readonly endpoint: McpEndpoint;
@@ -33,9 +33,9 @@ export function mcpHandler({ endpoint, authorization, log = silentLogger, limits
       if (refusal) return withCors(request, refusal, guard);
       const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
       if (principal instanceof Response) return withCors(request, principal, guard);
-      const wait = principal && limits ? limits.grant(principal.grantId) : 0;
-      if (wait > 0) return withCors(request, limitedMcp(wait, 'token'), guard);
-      return withCors(request, await endpoint.handle(request, principal), guard);
+      // the per-token limit counts JSON-RPC requests, known once the body is read: the endpoint asks before running any
+      const admit = principal && limits ? (cost: number) => limits.admitGrant(principal.grantId, cost) : undefined;
+      return withCors(request, await endpoint.handle(request, principal, admit), guard);
     } catch (error) {
       const answer = storeDown(error, request, log);
       if (answer) return withCors(request, answer, guard);

@@ -1,8 +1,9 @@
 /**
  * @module http/limits
  * Rate limits on `/mcp` and the OAuth endpoints, and the 429 answers: per token (its grant, so a refresh
- * does not reset it) on `/mcp`, per client address on `/mcp` and the OAuth POSTs. In memory, per
- * instance (`ops/rate-limit`): N instances behind a load balancer allow up to N times the limit.
+ * does not reset it) on `/mcp`, counting JSON-RPC requests (a batch counts each of its requests); per client
+ * address on `/mcp` and the OAuth POSTs, counting HTTP requests. In memory, per instance
+ * (`ops/rate-limit`): N instances behind a load balancer allow up to N times the limit.
  *
  * The address is the socket's. Loopback addresses are not limited unless asked for: a reverse proxy on
  * the same host makes every user look like 127.0.0.1, and one bucket for all of them would throttle
@@ -12,7 +13,7 @@ import type { RateLimitKind } from '../ops/gateway-metrics';
 import { addressKey, isLoopback, RateLimiter } from '../ops/rate-limit';
 
 export interface LimitSettings {
-  /** Requests a minute per grant on /mcp; 0: no limit. */
+  /** JSON-RPC requests a minute per grant on /mcp (each message of a batch counts); 0: no limit. */
   readonly perToken: number;
   /** Requests a minute per client address on /mcp and the OAuth POSTs; 0: no limit. */
   readonly perAddress: number;
@@ -51,11 +52,16 @@ export class RequestLimits {
     return wait;
   }
 
-  /** 0 when the grant may send one more request, else the seconds to wait. */
-  grant(grantId: string): number {
-    const wait = this.byToken.take(grantId);
-    if (wait > 0) this.settings.onLimited?.('token');
-    return wait;
+  /**
+   * Charges `cost` requests to the grant, all or none: undefined when they fit, else the 429 to answer. The cost
+   * is the work asked for, not the HTTP request: a POST costs one per JSON-RPC request it carries (a batch of 20
+   * calls costs 20), at least one; GET and DELETE cost one.
+   */
+  admitGrant(grantId: string, cost = 1): Response | undefined {
+    const wait = this.byToken.take(grantId, cost);
+    if (wait === 0) return undefined;
+    this.settings.onLimited?.('token');
+    return wait === Infinity ? overLimit(cost, this.settings.perToken) : limitedMcp(wait, 'token');
   }
 
   stop(): void {
@@ -75,6 +81,12 @@ const WHO: Readonly<Record<RateLimitKind, string>> = { token: 'this connection (
 export function limitedMcp(seconds: number, kind: RateLimitKind): Response {
   const message = `Too many requests from ${WHO[kind]}; retry after ${seconds} s`;
   return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 429, headers: { 'retry-after': String(seconds), 'cache-control': 'no-store' } });
+}
+
+/** A 429 for one POST that asks for more than the grant may send in a whole minute: no wait makes it fit, smaller batches do. */
+function overLimit(cost: number, perMinute: number): Response {
+  const message = `This request holds ${cost} JSON-RPC requests, more than this connection (its access token) may send in a minute (${perMinute}); send them in smaller batches`;
+  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 429, headers: { 'retry-after': '60', 'cache-control': 'no-store' } });
 }
 
 /** A 429 on an OAuth endpoint: an OAuth error body (RFC 6749 §5.2 shape), and Retry-After. */

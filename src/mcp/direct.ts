@@ -16,7 +16,7 @@ import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log';
 import type { Principal } from '../oauth/bearer';
-import type { Scope } from '../oauth/scopes';
+import { insufficientScope, type ScopeChallenge } from './scope-check';
 import { InsufficientScopeError, type ToolRequests } from './tool-requests';
 
 type RequestId = string | number;
@@ -67,7 +67,7 @@ export function sessionAnswerHeaders(id: string): Readonly<Record<string, string
 export async function answerDirect(
   requests: ToolRequests,
   direct: DirectRequest,
-  context: { signal: AbortSignal; principal?: Principal; headers: Readonly<Record<string, string>>; log: Logger; insufficientScope?: (needed: Scope) => Record<string, string> },
+  context: { signal: AbortSignal; principal?: Principal; headers: Readonly<Record<string, string>>; log: Logger; insufficientScope?: ScopeChallenge },
 ): Promise<Response> {
   const { headers, log } = context;
   try {
@@ -77,11 +77,8 @@ export async function answerDirect(
     return jsonResponse(JSON.stringify({ jsonrpc: '2.0', id: direct.id, result }), headers);
   } catch (error) {
     let code: number = ErrorCode.InternalError;
-    if (error instanceof InsufficientScopeError && context.insufficientScope) {
-      // an HTTP 403 with the challenge lets the client ask the user for more (step-up); the body says it in words
-      const body = JSON.stringify({ jsonrpc: '2.0', id: direct.id, error: { code: error.code, message: error.message } });
-      return new Response(body, { status: 403, headers: { ...headers, ...context.insufficientScope(error.needed) } });
-    }
+    // refused before the request was served, as a rule (`mcp/scope-check`); here when the tool's scope changed since: the same answer
+    if (error instanceof InsufficientScopeError) return insufficientScope([{ id: direct.id, error }], undefined, headers, context.insufficientScope);
     if (error instanceof McpError) code = error.code;
     else log.error('mcp.request_failed', { method: direct.method, error: error instanceof Error ? error.message : String(error) });
     const message = error instanceof Error ? error.message : 'Internal error';

@@ -113,6 +113,21 @@ export class ToolRequests {
   }
 
   /**
+   * The refusal of a call of `name` that the token's scopes do not reach, in `challenge` mode, decided before
+   * the request is served (the HTTP layer answers 403 with the step-up challenge, whatever path the request
+   * would take) and reported as denied, once: the call is never made. Undefined when the call may go on — in
+   * `tool-error` mode too, where `call` answers it with a tool result saying so.
+   */
+  refuseBeyondScope(name: string, args: Record<string, unknown>, principal: Principal | undefined): InsufficientScopeError | undefined {
+    if (this.options.denial === 'tool-error') return undefined;
+    const entry = this.tools.findTool(name);
+    const needed = entry && beyondScope(entry, principal);
+    if (!needed) return undefined;
+    this.options.onCall?.({ tool: name, args, principal, stage: 'denied', upstreamStatus: undefined, startedAt: Date.now(), latencyMs: 0 });
+    return new InsufficientScopeError(name, needed);
+  }
+
+  /**
    * A tools/call result. MCP: an unknown tool is a protocol error (thrown `McpError`); arguments that do
    * not fit the schema and failed calls are results with `isError`, which the agent reads and can fix.
    */
@@ -123,10 +138,12 @@ export class ToolRequests {
     const started = performance.now();
     const report = (stage: CallEvent['stage'], result?: CallToolResult, upstreamStatus?: number) =>
       this.options.onCall?.({ tool: name, args, principal, stage, result, upstreamStatus, startedAt, latencyMs: performance.now() - started });
-    if (principal && !allows(principal.scopes, entry.scope)) {
+    // refused here only when the request was not checked first (`refuseBeyondScope`), or the tool's scope changed since
+    const needed = beyondScope(entry, principal);
+    if (needed) {
       report('denied');
-      if (this.options.denial === 'tool-error') return { isError: true, content: [{ type: 'text', text: scopeMessage(name, entry.scope) }] };
-      throw new InsufficientScopeError(name, entry.scope);
+      if (this.options.denial === 'tool-error') return { isError: true, content: [{ type: 'text', text: scopeMessage(name, needed) }] };
+      throw new InsufficientScopeError(name, needed);
     }
     const problem = this.validator.check(entry.tool, args);
     if (problem) {
@@ -171,6 +188,11 @@ export class ToolRequests {
       throw error;
     }
   }
+}
+
+/** The scope a call of `entry` needs that the caller's token does not reach; undefined when it may be called (or nobody signed in). */
+function beyondScope(entry: ToolEntry, principal: Principal | undefined): Scope | undefined {
+  return principal && !allows(principal.scopes, entry.scope) ? entry.scope : undefined;
 }
 
 /** The arguments without the ones plugins added for themselves: the API never receives those. */

@@ -1,7 +1,8 @@
 /**
  * @module ops/rate-limit
  * Token buckets in memory, one per key (a grant, a client address): `perMinute` requests a minute on
- * average, with bursts of up to `perMinute` at once. Nothing is shared between instances and nothing
+ * average, with bursts of up to `perMinute` at once. A caller takes as many as the work it asks for (a batch
+ * of N JSON-RPC requests takes N), all at once or not at all. Nothing is shared between instances and nothing
  * touches the store, so a check costs a map lookup and some arithmetic: the limits are per instance.
  *
  * Buckets that have filled up again are forgotten every minute, and the map never holds more than
@@ -46,24 +47,28 @@ export class RateLimiter {
     return this.capacity > 0;
   }
 
-  /** Takes one request from `key`'s bucket: 0 when allowed, else the whole seconds until one would be. */
-  take(key: string): number {
+  /**
+   * Takes `count` requests from `key`'s bucket, all or none: 0 when allowed, else the whole seconds until they
+   * would be; `Infinity` when `count` is more than the bucket ever holds (no wait makes them fit).
+   */
+  take(key: string, count = 1): number {
     if (this.capacity <= 0) return 0;
+    if (count > this.capacity) return Infinity;
     const now = this.now();
     const bucket = this.buckets.get(key);
     if (!bucket) {
       if (this.buckets.size >= this.maxKeys) this.shrink();
-      this.buckets.set(key, { tokens: this.capacity - 1, at: now });
+      this.buckets.set(key, { tokens: this.capacity - count, at: now });
       return 0;
     }
     const tokens = Math.min(this.capacity, bucket.tokens + (now - bucket.at) * this.rate);
     bucket.at = now;
-    if (tokens >= 1) {
-      bucket.tokens = tokens - 1;
+    if (tokens >= count) {
+      bucket.tokens = tokens - count;
       return 0;
     }
     bucket.tokens = tokens;
-    return Math.max(1, Math.ceil((1 - tokens) / this.rate / 1000));
+    return Math.max(1, Math.ceil((count - tokens) / this.rate / 1000));
   }
 
   /** Forgets the buckets that are full again (their keys have been quiet long enough). */

@@ -22,6 +22,8 @@ export interface OpsGateway {
   readonly logs: string[];
   /** The values of every header the gateway sent upstream with a call (the users' credentials among them). */
   readonly upstreamCredentials: Set<string>;
+  /** The calls the gateway sent to the API, as "METHOD /path" of their operation, in order. */
+  readonly upstreamCalls: string[];
   /** Log lines parsed, with this event. */
   events(event: string): Record<string, unknown>[];
   stop(): Promise<void>;
@@ -53,11 +55,13 @@ export async function startOpsGateway(env: Record<string, string> = {}, parts: O
   const logs: string[] = [];
   const log = createLogger(config.logLevel, (line) => void logs.push(line));
   const upstreamCredentials = new Set<string>();
+  const upstreamCalls: string[] = [];
   const proxy = { upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: 10_000 };
   const gateway = await startGateway(
     config,
     (entry, args, signal, principal) => {
       for (const value of Object.values(principal?.upstreamHeaders ?? config.upstreamHeaders)) upstreamCredentials.add(value);
+      upstreamCalls.push(`${entry.target.method.toUpperCase()} ${entry.target.path}`);
       return callTool(entry, args, proxy, signal, principal?.upstreamHeaders);
     },
     log,
@@ -72,6 +76,7 @@ export async function startOpsGateway(env: Record<string, string> = {}, parts: O
     mcpUrl: `${origin}/mcp`,
     logs,
     upstreamCredentials,
+    upstreamCalls,
     events: (event) => logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === event),
     async stop() {
       await gateway.stop();

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import { ALICE, BOB } from '../fixtures/signed-in-gateway';
-import { connect, mcpRequest, refreshGrant } from '../fixtures/oauth-http';
+import { connect, MCP_HEADERS, mcpRequest, refreshGrant } from '../fixtures/oauth-http';
 import { removeTempDirs } from '../fixtures/temp';
 import { addressKey, isLoopback, RateLimiter } from '../../src/ops/rate-limit';
 import { RequestLimits } from '../../src/http/limits';
@@ -54,6 +54,79 @@ describe('per token on /mcp', () => {
       const { tokens } = await connect(gw.origin, new URL(gw.gateway.mcpUrl).origin, ALICE);
       const answers = await Promise.all(Array.from({ length: 150 }, () => mcpRequest(gw.mcpUrl, tokens.access_token, 'tools/list')));
       expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
+/** The per-token limit counts the work asked for: each JSON-RPC request of a batch, not each POST. */
+describe('per token on /mcp, counting JSON-RPC requests', () => {
+  const calls = (count: number) => Array.from({ length: count }, (_, id) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_current_user', arguments: {} } }));
+
+  test('10 a minute: a batch of 20 calls gets 429 and not one reaches the API; a batch takes its size from the budget, all or nothing', async () => {
+    const gw = await startOpsGateway({ PORTICO_MCP_MODE: 'stateless', PORTICO_RATE_LIMIT_MCP: '10' });
+    try {
+      const { tokens } = await connect(gw.origin, new URL(gw.gateway.mcpUrl).origin, ALICE);
+      // no Mcp-Protocol-Version: 2025-03-26 is assumed, the version with batches
+      const post = (body: unknown) => fetch(gw.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${tokens.access_token}` }, body: JSON.stringify(body) });
+
+      const flood = await post(calls(20));
+      expect(flood.status).toBe(429);
+      expect(await flood.json()).toEqual({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'This request holds 20 JSON-RPC requests, more than this connection (its access token) may send in a minute (10); send them in smaller batches' },
+        id: null,
+      });
+      expect(gw.upstreamCalls).toEqual([]);
+
+      const eight = await post(calls(8));
+      expect(eight.status).toBe(200);
+      expect(((await eight.json()) as unknown[]).length).toBe(8);
+      expect(gw.upstreamCalls).toHaveLength(8);
+      // two left: three do not fit, and take nothing
+      const three = await post(calls(3));
+      expect(three.status).toBe(429);
+      expect(Number(three.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await three.json()) as { error: { message: string } }).error.message).toMatch(/^Too many requests from this connection \(its access token\); retry after \d+ s$/);
+      expect(gw.upstreamCalls).toHaveLength(8);
+      for (let i = 0; i < 2; i++) expect((await mcpRequest(gw.mcpUrl, tokens.access_token, 'tools/call', { name: 'get_current_user', arguments: {} })).status).toBe(200);
+      expect((await mcpRequest(gw.mcpUrl, tokens.access_token, 'tools/call', { name: 'get_current_user', arguments: {} })).status).toBe(429);
+      expect(gw.upstreamCalls).toHaveLength(10);
+
+      const metrics = await (await fetch(`${gw.origin}/metrics`)).text();
+      expect(sample(metrics, 'portico_rate_limited_total', 'limit="token"')).toBe(3);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test('in a session too; a POST of notifications costs one, DELETE and GET one', async () => {
+    const gw = await startOpsGateway({ PORTICO_RATE_LIMIT_MCP: '6' });
+    try {
+      const { tokens } = await connect(gw.origin, new URL(gw.gateway.mcpUrl).origin, ALICE);
+      const auth = { ...MCP_HEADERS, authorization: `Bearer ${tokens.access_token}` };
+      const initialize = { jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'batcher', version: '1' } } };
+      const init = await fetch(gw.mcpUrl, { method: 'POST', headers: auth, body: JSON.stringify(initialize) });
+      await init.text();
+      const session = { ...auth, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-03-26' };
+      const post = async (body: unknown) => {
+        const response = await fetch(gw.mcpUrl, { method: 'POST', headers: session, body: JSON.stringify(body) });
+        await response.text();
+        return response.status;
+      };
+      expect(await post([{ jsonrpc: '2.0', method: 'notifications/initialized' }])).toBe(202);
+      // 6 - initialize - the notification = 4 left
+      expect(await post(calls(5))).toBe(429);
+      expect(gw.upstreamCalls).toEqual([]);
+      expect(await post(calls(3))).toBe(200);
+      expect(gw.upstreamCalls).toHaveLength(3);
+      // one left: DELETE takes it, then even a GET does not fit
+      const ended = await fetch(gw.mcpUrl, { method: 'DELETE', headers: session });
+      expect(ended.status).toBe(200);
+      const get = await fetch(gw.mcpUrl, { headers: { ...session, accept: 'text/event-stream' } });
+      expect(get.status).toBe(429);
+      await get.text();
     } finally {
       await gw.stop();
     }
@@ -136,6 +209,22 @@ describe('the token buckets (ops/rate-limit)', () => {
       now += 60_000;
       limiter.sweep();
       expect(limiter.size).toBe(0);
+    } finally {
+      limiter.stop();
+    }
+  });
+
+  test('takes several at once, all or none; more than the bucket holds never fits', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ perMinute: 6, now: () => now });
+    try {
+      expect(limiter.take('k', 4)).toBe(0);
+      expect(limiter.take('k', 3)).toBe(10);
+      expect(limiter.take('k', 2)).toBe(0);
+      expect(limiter.take('k')).toBe(10);
+      expect(limiter.take('k', 7)).toBe(Infinity);
+      now += 60_000;
+      expect(limiter.take('k', 6)).toBe(0);
     } finally {
       limiter.stop();
     }

@@ -236,6 +236,83 @@ describe('/mcp guards', () => {
 });
 
 /**
+ * JSON-RPC batches exist in MCP 2025-03-26 only (2025-06-18 removed them), and an initialize is never part of
+ * one. A request's version is its Mcp-Protocol-Version header, else what its session negotiated, else
+ * 2025-03-26 (what the spec says to assume). The SDK's transport checks neither rule, so /mcp does.
+ */
+describe('/mcp batches by protocol version', () => {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const calls = (count: number) => Array.from({ length: count }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'get_a', arguments: {} } }));
+  const initialize = (version: string) => ({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+  const refusal = (version: string) => ({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `MCP ${version} has no JSON-RPC batches (only 2025-03-26 had them): send one message per POST` } });
+
+  /** The ids of the JSON-RPC answers in a response, JSON or SSE. */
+  async function answeredIds(response: Response): Promise<unknown[]> {
+    const text = await response.text();
+    const messages = response.headers.get('content-type')?.startsWith('text/event-stream')
+      ? text.split('\n').filter((line) => line.startsWith('data: ') && line.length > 6).map((line) => JSON.parse(line.slice(6)) as { id: unknown })
+      : [JSON.parse(text) as { id: unknown }].flat();
+    return messages.map((message) => message.id);
+  }
+
+  async function session(url: string, version: string): Promise<string> {
+    const init = await fetch(url, { method: 'POST', headers, body: JSON.stringify(initialize(version)) });
+    await init.text();
+    const id = init.headers.get('mcp-session-id')!;
+    await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': version }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    return id;
+  }
+
+  test('stateless: refused under 2025-06-18 and 2025-11-25 with an error saying why, nothing run; served under 2025-03-26 and without a version', async () => {
+    const { url, calls: reached } = await gateway('stateless', { '/a': op('get_a') });
+    for (const version of ['2025-06-18', '2025-11-25']) {
+      const refused = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-protocol-version': version }, body: JSON.stringify(calls(2)) });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual(refusal(version));
+    }
+    expect(reached).toHaveLength(0);
+    for (const sent of [{ ...headers, 'mcp-protocol-version': '2025-03-26' }, headers]) {
+      const served = await fetch(url, { method: 'POST', headers: sent, body: JSON.stringify(calls(2)) });
+      expect(served.status).toBe(200);
+      expect(await answeredIds(served)).toEqual([1, 2]);
+    }
+    expect(reached).toHaveLength(4);
+  });
+
+  test('stateful: a session at 2025-06-18 or 2025-11-25 refuses batches, with the header or without it; one at 2025-03-26 serves them', async () => {
+    const { url, calls: reached } = await gateway('stateful', { '/a': op('get_a') });
+    for (const version of ['2025-06-18', '2025-11-25']) {
+      const id = await session(url, version);
+      for (const sent of [{ ...headers, 'mcp-session-id': id, 'mcp-protocol-version': version }, { ...headers, 'mcp-session-id': id }]) {
+        const refused = await fetch(url, { method: 'POST', headers: sent, body: JSON.stringify(calls(2)) });
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toEqual(refusal(version));
+      }
+    }
+    expect(reached).toHaveLength(0);
+    const id = await session(url, '2025-03-26');
+    for (const sent of [{ ...headers, 'mcp-session-id': id, 'mcp-protocol-version': '2025-03-26' }, { ...headers, 'mcp-session-id': id }]) {
+      const served = await fetch(url, { method: 'POST', headers: sent, body: JSON.stringify(calls(2)) });
+      expect(served.status).toBe(200);
+      expect(await answeredIds(served)).toEqual([1, 2]);
+    }
+    expect(reached).toHaveLength(4);
+  });
+
+  test('an initialize in a batch is refused in every version, even alone in it', async () => {
+    for (const mode of ['stateless', 'stateful'] as const) {
+      const { url, endpoint } = await gateway(mode, { '/a': op('get_a') });
+      for (const version of ['2025-03-26', '2025-11-25']) {
+        const refused = await fetch(url, { method: 'POST', headers, body: JSON.stringify([initialize(version)]) });
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'initialize must be sent on its own, not in a batch' } });
+      }
+      expect(endpoint.sessionCount).toBe(0);
+    }
+  });
+});
+
+/**
  * Plain tools/list and tools/call requests are answered without the SDK (`mcp/direct`); everything else,
  * a batch included, goes through it. So a request sent alone and the same request in a batch of one take
  * the two paths, and must get the same answer.
@@ -247,16 +324,16 @@ describe('/mcp direct path', () => {
     '/items/{id}': op('get_item', { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }] }),
   };
 
-  /** A session's headers (stateful), or none (stateless). */
-  async function open(mode: McpMode, url: string): Promise<Record<string, string>> {
+  /** A session's headers (stateful), or none (stateless), for `version`. */
+  async function open(mode: McpMode, url: string, version = '2025-11-25'): Promise<Record<string, string>> {
     if (mode === 'stateless') return headers;
     const init = await fetch(url, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
     });
     await init.text();
-    const session = { ...headers, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+    const session = { ...headers, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': version };
     await fetch(url, { method: 'POST', headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
     return session;
   }
@@ -275,9 +352,9 @@ describe('/mcp direct path', () => {
   }
 
   for (const mode of ['stateful', 'stateless'] as const) {
-    test(`${mode}: alone or in a batch of one, every tools request gets the same answer`, async () => {
+    test(`${mode}: alone or in a batch of one (2025-03-26, the version with batches), every tools request gets the same answer`, async () => {
       const { url, calls } = await gateway(mode, paths, { pageSize: 2 });
-      const sent = await open(mode, url);
+      const sent = await open(mode, url, '2025-03-26');
       const firstPage = (await post(url, sent, { jsonrpc: '2.0', id: 'l1', method: 'tools/list' })).messages[0] as { result: { nextCursor: string } };
       const requests = [
         { jsonrpc: '2.0', id: 'l1', method: 'tools/list' },
