@@ -118,6 +118,8 @@ export async function startGateway(config: ServeConfig, call: CallOperation, bas
       createServer: () => createMcpServer({ requests, jsonSchemaValidator, plugins: features }),
       maxBodyBytes: config.maxRequestBytes,
       sessionIdleMs: config.sessionIdleSeconds * 1000,
+      maxSessionsPerOwner: config.maxSessionsPerToken,
+      maxSessions: config.maxSessions,
       log,
       insufficientScope: (needed) => authorization?.insufficientScope(needed) ?? {},
     });
