@@ -8,6 +8,7 @@ import { Elysia } from 'elysia';
 import type { McpEndpoint } from '../mcp/endpoint';
 import { oauthRoutes, type Authorization } from '../oauth';
 import { silentLogger, type Logger } from '../log';
+import { currentClientAddress } from '../ops/request-context';
 import { StoreUnavailableError } from '../store';
 import { preflight, refuseRequest, withCors, type GuardOptions } from './guard';
 import type { RequestLimits } from './limits';
@@ -33,8 +34,8 @@ export function mcpHandler({ endpoint, authorization, log = silentLogger, limits
       if (refusal) return withCors(request, refusal, guard);
       const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
       if (principal instanceof Response) return withCors(request, principal, guard);
-      // the per-token limit counts JSON-RPC requests, known once the body is read: the endpoint asks before running any
-      const admit = principal && limits ? (cost: number) => limits.admitGrant(principal.grantId, cost) : undefined;
+      // the limits count JSON-RPC requests, known once the body is read: the endpoint asks before running any
+      const admit = limits?.mcpAdmission(principal?.grantId, currentClientAddress());
       return withCors(request, await endpoint.handle(request, principal, admit), guard);
     } catch (error) {
       const answer = storeDown(error, request, log);

@@ -1,21 +1,23 @@
 /**
  * @module http/limits
  * Rate limits on `/mcp` and the OAuth endpoints, and the 429 answers: per token (its grant, so a refresh
- * does not reset it) on `/mcp`, counting JSON-RPC requests (a batch counts each of its requests); per client
- * address on `/mcp` and the OAuth POSTs, counting HTTP requests. In memory, per instance
+ * does not reset it) on `/mcp`; per client address on `/mcp` and the OAuth POSTs. On `/mcp` both count JSON-RPC
+ * requests (a batch counts each of its requests), elsewhere HTTP requests. In memory, per instance
  * (`ops/rate-limit`): N instances behind a load balancer allow up to N times the limit.
  *
  * The address is the socket's. Loopback addresses are not limited unless asked for: a reverse proxy on
  * the same host makes every user look like 127.0.0.1, and one bucket for all of them would throttle
  * everybody; behind such a proxy, limit per address in the proxy.
  */
+import type { Admission } from '../mcp/endpoint';
 import type { RateLimitKind } from '../ops/gateway-metrics';
 import { addressKey, isLoopback, RateLimiter } from '../ops/rate-limit';
+import { UNKNOWN_ADDRESS } from './client-address';
 
 export interface LimitSettings {
   /** JSON-RPC requests a minute per grant on /mcp (each message of a batch counts); 0: no limit. */
   readonly perToken: number;
-  /** Requests a minute per client address on /mcp and the OAuth POSTs; 0: no limit. */
+  /** Requests a minute per client address on /mcp (JSON-RPC requests, each message of a batch counts) and the OAuth POSTs; 0: no limit. */
   readonly perAddress: number;
   /** Count loopback addresses too (clients connect from this host directly, not through a proxy). */
   readonly loopback: boolean;
@@ -46,27 +48,54 @@ export class RequestLimits {
 
   /** 0 when `address` may send one more request, else the seconds to wait. */
   address(address: string | undefined): number {
-    if (!this.byAddress.enabled || address === undefined || (!this.settings.loopback && isLoopback(address))) return 0;
-    const wait = this.byAddress.take(addressKey(address));
+    const key = this.addressBucket(address);
+    if (key === undefined) return 0;
+    const wait = this.byAddress.take(key);
     if (wait > 0) this.settings.onLimited?.('address');
     return wait;
   }
 
   /**
-   * Charges `cost` requests to the grant, all or none: undefined when they fit, else the 429 to answer. The cost
-   * is the work asked for, not the HTTP request: a POST costs one per JSON-RPC request it carries (a batch of 20
-   * calls costs 20), at least one; GET and DELETE cost one.
+   * How one /mcp request is charged once its cost is known (`McpEndpoint` asks when it has read the body): the
+   * cost is the work asked for, not the HTTP request — a POST costs one per JSON-RPC request it carries (a batch
+   * of 20 calls costs 20), at least one; GET and DELETE cost one. The grant is charged all of it; the address
+   * all but the one request `http/front` charged before the body was read. Each limit takes all or nothing; the
+   * address is asked first. Undefined when neither limit applies.
    */
-  admitGrant(grantId: string, cost = 1): Response | undefined {
-    const wait = this.byToken.take(grantId, cost);
-    if (wait === 0) return undefined;
-    this.settings.onLimited?.('token');
-    return wait === Infinity ? overLimit(cost, this.settings.perToken) : limitedMcp(wait, 'token');
+  mcpAdmission(grantId: string | undefined, address: string | undefined): Admission | undefined {
+    const key = this.addressBucket(address);
+    const byGrant = grantId !== undefined && this.byToken.enabled;
+    if (key === undefined && !byGrant) return undefined;
+    return (cost) => (key === undefined ? undefined : this.chargeAddress(key, cost)) ?? (byGrant ? this.chargeGrant(grantId, cost) : undefined);
   }
 
   stop(): void {
     this.byToken.stop();
     this.byAddress.stop();
+  }
+
+  /** `cost` requests from the grant's bucket: undefined when they fit, else the 429. */
+  private chargeGrant(grantId: string, cost: number): Response | undefined {
+    const wait = this.byToken.take(grantId, cost);
+    if (wait === 0) return undefined;
+    this.settings.onLimited?.('token');
+    return wait === Infinity ? overLimit(cost, this.settings.perToken, 'token') : limitedMcp(wait, 'token');
+  }
+
+  /** The rest of a POST's `cost` from the address's bucket (`http/front` took one): undefined when it fits, else the 429. */
+  private chargeAddress(key: string, cost: number): Response | undefined {
+    if (cost <= 1) return undefined;
+    // the whole POST must fit in a minute's worth, the request front took included
+    const wait = cost > this.settings.perAddress ? Infinity : this.byAddress.take(key, cost - 1);
+    if (wait === 0) return undefined;
+    this.settings.onLimited?.('address');
+    return wait === Infinity ? overLimit(cost, this.settings.perAddress, 'address') : limitedMcp(wait, 'address');
+  }
+
+  /** The bucket of `address`; undefined when it is not limited (the limit is off, the address unknown, or a loopback one not counted). */
+  private addressBucket(address: string | undefined): string | undefined {
+    if (!this.byAddress.enabled || address === undefined || address === UNKNOWN_ADDRESS || (!this.settings.loopback && isLoopback(address))) return undefined;
+    return addressKey(address);
   }
 }
 
@@ -83,9 +112,9 @@ export function limitedMcp(seconds: number, kind: RateLimitKind): Response {
   return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 429, headers: { 'retry-after': String(seconds), 'cache-control': 'no-store' } });
 }
 
-/** A 429 for one POST that asks for more than the grant may send in a whole minute: no wait makes it fit, smaller batches do. */
-function overLimit(cost: number, perMinute: number): Response {
-  const message = `This request holds ${cost} JSON-RPC requests, more than this connection (its access token) may send in a minute (${perMinute}); send them in smaller batches`;
+/** A 429 for one POST that asks for more than may be sent in a whole minute: no wait makes it fit, smaller batches do. */
+function overLimit(cost: number, perMinute: number, kind: RateLimitKind): Response {
+  const message = `This request holds ${cost} JSON-RPC requests, more than ${WHO[kind]} may send in a minute (${perMinute}); send them in smaller batches`;
   return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 429, headers: { 'retry-after': '60', 'cache-control': 'no-store' } });
 }
 

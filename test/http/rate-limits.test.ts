@@ -161,6 +161,29 @@ describe('per client address', () => {
     }
   });
 
+  test('on /mcp it counts JSON-RPC requests too: without sign-in (no per-token limit) a batch of 20 against 10 a minute gets 429, nothing reaches the API', async () => {
+    const gw = await startOpsGateway({ PORTICO_MCP_MODE: 'stateless', PORTICO_RATE_LIMIT_IP: '10', PORTICO_RATE_LIMIT_LOOPBACK: 'true' }, { as: ALICE });
+    try {
+      const calls = (count: number) => Array.from({ length: count }, (_, id) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_current_user', arguments: {} } }));
+      const post = (body: unknown) => fetch(gw.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(body) });
+      const flood = await post(calls(20));
+      expect(flood.status).toBe(429);
+      expect(((await flood.json()) as { error: { message: string } }).error.message).toBe(
+        'This request holds 20 JSON-RPC requests, more than this address may send in a minute (10); send them in smaller batches',
+      );
+      expect(gw.upstreamCalls).toEqual([]);
+      // the flood cost its one HTTP request: 9 left, a batch of 8 fits
+      const eight = await post(calls(8));
+      expect(eight.status).toBe(200);
+      await eight.text();
+      expect(gw.upstreamCalls).toHaveLength(8);
+      expect((await post(calls(2))).status).toBe(429);
+      expect(gw.upstreamCalls).toHaveLength(8);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   test('loopback addresses are not counted by default (a reverse proxy on this host would put every user in one bucket)', async () => {
     const gw = await startOpsGateway({ PORTICO_RATE_LIMIT_IP: '5' });
     try {
