@@ -35,7 +35,7 @@ export function mcpHandler({ endpoint, authorization, log = silentLogger, limits
       const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
       if (principal instanceof Response) return withCors(request, principal, guard);
       // the limits count JSON-RPC requests, known once the body is read: the endpoint asks before running any
-      const admit = limits?.mcpAdmission(principal?.grantId, currentClientAddress());
+      const admit = limits?.mcpAdmission(principal?.grantId, currentClientAddress);
       return withCors(request, await endpoint.handle(request, principal, admit), guard);
     } catch (error) {
       const answer = storeDown(error, request, log);

@@ -60,10 +60,11 @@ export class RequestLimits {
    * cost is the work asked for, not the HTTP request — a POST costs one per JSON-RPC request it carries (a batch
    * of 20 calls costs 20), at least one; GET and DELETE cost one. The grant is charged all of it; the address
    * all but the one request `http/front` charged before the body was read. Each limit takes all or nothing; the
-   * address is asked first. Undefined when neither limit applies.
+   * address is asked first. Undefined when neither limit applies. `address` is asked only when addresses are
+   * limited (looking it up is a system call).
    */
-  mcpAdmission(grantId: string | undefined, address: string | undefined): Admission | undefined {
-    const key = this.addressBucket(address);
+  mcpAdmission(grantId: string | undefined, address: () => string | undefined): Admission | undefined {
+    const key = this.byAddress.enabled ? this.addressBucket(address()) : undefined;
     const byGrant = grantId !== undefined && this.byToken.enabled;
     if (key === undefined && !byGrant) return undefined;
     return (cost) => (key === undefined ? undefined : this.chargeAddress(key, cost)) ?? (byGrant ? this.chargeGrant(grantId, cost) : undefined);
