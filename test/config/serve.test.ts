@@ -25,6 +25,8 @@ describe('serve configuration', () => {
       maxResponseBytes: 1_048_576,
       maxRequestBytes: 1_048_576,
       sessionIdleSeconds: 1800,
+      maxSessionsPerToken: 16,
+      maxSessions: 10_000,
       toolsPageSize: 500,
       auth: 'oauth',
       brandName: 'Portico',
