@@ -8,7 +8,7 @@ import type { DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { assignNames, baseName, DEFAULT_MAX_NAME_LENGTH } from './names';
 import { isBroken, type RawBody, type RawOperation, type ReadDocument } from './operations';
-import { fitSchema } from './fit';
+import { fitSchema, withFields } from './fit';
 import { clip, isPlainObject, setOwn } from './json';
 import { newNotes, SchemaConverter, type ConversionNotes } from './schema';
 import type { BodyBinding, BuildOptions, CatalogEntry, JsonSchema, OperationTarget, ParameterBinding, Scope, SkippedOperation } from './types';
@@ -111,7 +111,7 @@ function draftTool(operation: RawOperation, converter: SchemaConverter, limits: 
     const schema = converter.convert(operation.output.node, operation.output.base, `${label}, response`, 'output', notes);
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
     const isObject = (types.includes('object') || (schema.type === undefined && isPlainObject(schema.properties))) && !schema.anyOf && !schema.oneOf && !schema.allOf;
-    if (isObject) outputSchema = { ...schema, type: 'object' };
+    if (isObject) outputSchema = withFields(schema, { type: 'object' });
     else {
       outputSchema = { type: 'object', properties: { result: schema }, required: ['result'] };
       wrapsResult = true;
@@ -167,7 +167,7 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
     if (description) extra.description = clip(description);
     if (parameter.deprecated) extra.deprecated = true;
     if (parameter.examples && schema.examples === undefined) extra.examples = parameter.examples;
-    setOwn(properties, argument, Object.keys(extra).length > 0 ? { ...schema, ...extra } : schema);
+    setOwn(properties, argument, Object.keys(extra).length > 0 ? withFields(schema, extra) : schema);
     if (parameter.required) required.push(argument);
     parameters.push({ argument, name: parameter.name, in: parameter.in, required: parameter.required, style: parameter.style, explode: parameter.explode });
   }
@@ -210,7 +210,7 @@ function addBody(
     for (const [name, field] of Object.entries(fields)) {
       const argument = claim(name, 'body');
       const note = `Sent as the request body field "${name}".`;
-      setOwn(properties, argument, argument === name ? field : { ...field, description: clip(`${(field.description as string | undefined) ?? ''} ${note}`) });
+      setOwn(properties, argument, argument === name ? field : withFields(field, { description: clip(`${(field.description as string | undefined) ?? ''} ${note}`) }));
       if (bodyRequired.has(name)) required.push(argument);
       bound.push({ argument, name });
     }
@@ -218,7 +218,7 @@ function addBody(
   }
   const argument = claim('body', 'request');
   const description = raw.description?.trim() || (schema.description as string | undefined) || `The request body (${raw.contentType}).`;
-  setOwn(properties, argument, { ...schema, description: clip(description) });
+  setOwn(properties, argument, withFields(schema, { description: clip(description) }));
   if (raw.required) required.push(argument);
   return { mode: 'whole', contentType: raw.contentType, required: raw.required, argument };
 }

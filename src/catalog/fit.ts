@@ -15,6 +15,18 @@ export function markOrigin(schema: JsonSchema, name: string): void {
   origins.set(schema, name);
 }
 
+/**
+ * A copy of `schema` with `fields` set over it, still known as the `$ref` expansion it was. Every copy of a
+ * schema the builder makes (to describe an argument, to type an output) goes through here: the mark lives
+ * beside the object, so a plain spread would drop it and the budget would cut inside the schema instead.
+ */
+export function withFields(schema: JsonSchema, fields: JsonSchema): JsonSchema {
+  const copy = { ...schema, ...fields };
+  const name = origins.get(schema);
+  if (name !== undefined) origins.set(copy, name);
+  return copy;
+}
+
 const sizes = new WeakMap<object, number>();
 const SIZE_CAP = 1e9;
 

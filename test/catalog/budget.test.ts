@@ -81,3 +81,37 @@ describe('heavily interlinked schemas', () => {
     expect(entry(catalog, 'flat').tool.description).not.toMatch(/not expanded/i);
   });
 });
+
+/**
+ * Where the budget runs out, the cut is made at a `$ref` (one stub naming the schema the agent can ask
+ * about), not inside it. The mark "this came from a `$ref`" must survive the copies the tool builder makes
+ * of an argument's schema when it adds a description: a mark kept beside the object is lost with the copy.
+ */
+describe('cuts happen at $refs, also where the builder copies a schema to describe it', () => {
+  const leaf = { type: 'object', properties: Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`leaf${i}`, { type: 'string' }])) };
+  const big = { type: 'object', description: 'A big thing.', properties: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`part${i}`, { $ref: '#/components/schemas/Leaf' }])) };
+  const schemas = { Big: big, Leaf: leaf };
+  const ref = { $ref: '#/components/schemas/Big' };
+
+  for (const [name, operation] of [
+    ['a described query parameter', { operationId: 'op', parameters: [{ name: 'filter', in: 'query', description: 'What to match.', style: 'deepObject', schema: ref }, { name: 'q', in: 'query', schema: { type: 'string' } }], responses: jsonOk({ type: 'object' }) }],
+    ['a body field renamed beside a parameter', { operationId: 'op', parameters: [{ name: 'filter', in: 'query', schema: { type: 'string' } }], requestBody: jsonBody({ type: 'object', properties: { filter: ref, q: { type: 'string' } } }), responses: jsonOk({ type: 'object' }) }],
+  ] as const) {
+    test(name, async () => {
+      const catalog = await build(oas30({ '/things': { post: operation } }, schemas), { maxInputSchemaNodes: 30 });
+      const written = JSON.stringify(inputOf(catalog, 'op'));
+      expect(written).toContain('Big (not expanded here');
+      expect(written).not.toContain('Leaf (not expanded here');
+    });
+  }
+
+  test('a whole body (a list) with its own description', async () => {
+    const list = { type: 'array', description: 'Many things.', items: ref };
+    const operation = { operationId: 'op', requestBody: { description: 'The things.', required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Things' } } } }, responses: jsonOk({ type: 'object' }) };
+    const catalog = await build(oas30({ '/things': { post: operation } }, { ...schemas, Things: list }), { maxInputSchemaNodes: 30 });
+    const written = JSON.stringify(inputOf(catalog, 'op'));
+    expect(written).toContain('Things (not expanded here');
+    expect(written).not.toContain('Big (not expanded here');
+  });
+});
+
