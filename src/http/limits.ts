@@ -5,9 +5,10 @@
  * requests (a batch counts each of its requests), elsewhere HTTP requests. In memory, per instance
  * (`ops/rate-limit`): N instances behind a load balancer allow up to N times the limit.
  *
- * The address is the socket's. Loopback addresses are not limited unless asked for: a reverse proxy on
- * the same host makes every user look like 127.0.0.1, and one bucket for all of them would throttle
- * everybody; behind such a proxy, limit per address in the proxy.
+ * The address is the client's as `http/front` decided it: the socket's, or what a listed proxy forwarded
+ * (`PORTICO_TRUSTED_PROXIES`). Loopback addresses are not limited unless asked for: a reverse proxy on the
+ * same host that is not listed makes every user look like 127.0.0.1, and one bucket for all of them would
+ * throttle everybody.
  */
 import type { Admission } from '../mcp/endpoint';
 import type { RateLimitKind } from '../ops/gateway-metrics';
