@@ -90,6 +90,24 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
 }
 
 /**
+ * Renewals in flight, by grant. Simultaneous refreshes of one grant (a client that retries, two processes of
+ * one app) all read the expired credential before any renewal is stored; without this each would ask the
+ * identity source again, and a source whose own refresh tokens rotate would see the second ask as reuse.
+ * Per process: instances sharing a database can still each ask once.
+ */
+const renewals = new Map<string, Promise<Identity | null>>();
+
+/** `renewCredential`, asked once per grant however many refreshes wait for it. */
+function renewOnce(context: OAuthContext, grantId: string, identity: Identity): Promise<Identity | null> {
+  let pending = renewals.get(grantId);
+  if (!pending) {
+    pending = renewCredential(context, grantId, identity).finally(() => renewals.delete(grantId));
+    renewals.set(grantId, pending);
+  }
+  return pending;
+}
+
+/**
  * The identity with a renewed upstream credential, stored with the grant; null when the identity source
  * cannot renew it. A source that fails (throws) is a 503: the grant stays, the client retries.
  */
@@ -136,7 +154,7 @@ async function refresh(context: OAuthContext, client: Client, form: URLSearchPar
   const now = context.now();
   let current = identity;
   if (identity.upstream.expiresAt !== undefined && identity.upstream.expiresAt <= now) {
-    const renewed = await renewCredential(context, grant.id, identity);
+    const renewed = await renewOnce(context, grant.id, identity);
     if (!renewed) {
       // the API no longer accepts the user's credential and it cannot be renewed: back to sign-in
       await context.store.revokeGrant(grant.id);

@@ -183,6 +183,17 @@ describe("an identity source that renews the user's API credential", async () =>
     expect(gw.logs.some((line) => line.includes('"oauth.upstream_renewed"'))).toBe(true);
   });
 
+  test('simultaneous refreshes of an expired credential ask the identity source once, and all get the same tokens', async () => {
+    const { clientId, tokens } = await connect(base, base, BOB);
+    await Bun.sleep(1600);
+    const renewedBefore = gw.logs.filter((line) => line.includes('"plugin.renewed"') && line.includes('renew:bob@example.com')).length;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => refreshGrant(base, clientId, tokens.refresh_token)));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(new Set(answers.map((answer) => answer.json.refresh_token)).size).toBe(1);
+    expect(gw.logs.filter((line) => line.includes('"plugin.renewed"') && line.includes('renew:bob@example.com')).length - renewedBefore).toBe(1);
+    expect(emailOf(await whoAmI(gw.mcpUrl, answers[0]!.json.access_token))).toBe(BOB.email);
+  });
+
   test('a source that fails keeps the grant (503, retry later); one that says no ends it', async () => {
     const { clientId, tokens } = await connect(base, base, ALICE);
     await mcpRequest(gw.mcpUrl, tokens.access_token, 'tools/call', { name: 'renewal_mode', arguments: { mode: 'fail' } });
