@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { discoverSpec, loadCatalog, type Catalog, type Scope } from '../catalog';
 import { DEFAULT_CONFIG_FILES } from '../config/file';
 import { ConfigError, loadServeConfig, type LoadedServeConfig, type ServeConfig } from '../config/serve';
+import { ClientAddresses } from '../http/client-address';
 import { silentLogger } from '../log';
 import { endpointsOf, publicUrlProblem, upstreamLoginFrom } from '../oauth';
 import { nameLengthFor } from '../plugins/apis';
@@ -273,6 +274,14 @@ function checkAddresses(config: ServeConfig, report: CheckReport): void {
   }
   report.line('MCP URL', config.port === 0 && !config.publicUrl ? `${publicUrl}/mcp` : endpointsOf(new URL(publicUrl)).resource);
   report.line('MCP mode', config.mcpMode === 'stateful' ? 'stateful (MCP sessions; behind a load balancer, keep each client on one instance)' : 'stateless (plain JSON, any instance answers any request)');
+  try {
+    // the same check serve makes before it opens anything
+    new ClientAddresses(config.trustedProxies);
+    const proxies = config.trustedProxies.join(', ');
+    report.line('client addresses', proxies ? `forwarded (X-Forwarded-For, Forwarded) when the connection is from ${proxies}; otherwise the connection's` : "the connection's (X-Forwarded-For and Forwarded ignored; behind a proxy, list it in PORTICO_TRUSTED_PROXIES)");
+  } catch (error) {
+    report.problem('client addresses', messageOf(error));
+  }
 }
 
 /** Plugins, loaded and set up exactly as `serve` would: what was loaded, or why one stops the start. */

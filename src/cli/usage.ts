@@ -84,7 +84,8 @@ export const CHECK_USAGE = `Usage: portico check [--config <file>] [options]
 Does what "portico serve" does before it listens, and prints what would run: where each setting came
 from, the upstream, the OpenAPI document and the tools by scope (read, write, admin), the auth mode and
 who checks passwords, the store (reached and read, never created, migrated or written) and the server
-secret (never shown), the listen address, the public and MCP URLs, the MCP mode, the plugins.
+secret (never shown), the listen address, the public and MCP URLs, the MCP mode, whose address a
+request counts as (PORTICO_TRUSTED_PROXIES), the plugins.
 Nothing is started and no request goes upstream except to read (or discover) the OpenAPI document.
 
 Options: every "portico serve" option, and the same PORTICO_* variables, *_FILE variables and config

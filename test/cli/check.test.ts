@@ -68,6 +68,7 @@ describe('portico check: what would run', () => {
     expect(line(stdout, 'public URL')).toBe('http://localhost:9999 (PORTICO_PUBLIC_URL unset)');
     expect(line(stdout, 'MCP URL')).toBe('http://localhost:9999/mcp');
     expect(line(stdout, 'MCP mode')).toStartWith('stateless');
+    expect(line(stdout, 'client addresses')).toStartWith("the connection's (X-Forwarded-For and Forwarded ignored");
     expect(line(stdout, 'plugins')).not.toBe('');
     expect(stdout).not.toContain('store');
     expect(stdout).toContain('All checks passed');
@@ -200,6 +201,15 @@ describe('portico check: what would stop serve (exit 1)', () => {
     expect(stderr).toContain('secret: PORTICO_SECRET_FILE: secret.key holds 5 characters; the secret must have at least 32');
     expect(stderr).toContain('public URL: PORTICO_PUBLIC_URL must be https when users sign in through Portico (got http://mcp.example.com)');
     expect(stderr).not.toContain('short');
+  });
+
+  test('a trusted proxy that is not an address: serve would refuse it, so check does', async () => {
+    const { code, stdout, stderr } = await check(['--upstream', UPSTREAM, '--spec', DEMO_SPEC, '--auth', 'none', '--trusted-proxies', '10.0.0.0/8,lb.internal']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('client addresses: PORTICO_TRUSTED_PROXIES: "lb.internal" is not an IP address or CIDR block');
+    const good = await check(['--upstream', UPSTREAM, '--spec', DEMO_SPEC, '--auth', 'none', '--trusted-proxies', '10.0.0.0/8,127.0.0.1']);
+    expect(good.code).toBe(0);
+    expect(line(good.stdout, 'client addresses')).toBe("forwarded (X-Forwarded-For, Forwarded) when the connection is from 10.0.0.0/8, 127.0.0.1; otherwise the connection's");
   });
 });
 
