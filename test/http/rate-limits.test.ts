@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { ALICE, BOB } from '../fixtures/signed-in-gateway';
 import { connect, MCP_HEADERS, mcpRequest, refreshGrant } from '../fixtures/oauth-http';
+import { fetchFrom } from '../fixtures/from-address';
 import { removeTempDirs } from '../fixtures/temp';
 import { addressKey, isLoopback, RateLimiter } from '../../src/ops/rate-limit';
 import { RequestLimits } from '../../src/http/limits';
@@ -151,6 +152,9 @@ describe('per client address', () => {
       // not limited: health, metrics, pages, discovery
       for (const path of ['/healthz', '/readyz', '/metrics', '/.well-known/oauth-protected-resource/mcp']) expect((await fetch(`${gw.origin}${path}`)).status).toBe(200);
 
+      // another address is not held back by this one's
+      expect((await fetchFrom('127.0.0.3', `${gw.origin}/oauth/token`, { method: 'POST', headers: tokenForm.headers, body: tokenForm.body })).status).toBe(401);
+
       await Bun.sleep(2100);
       expect((await fetch(`${gw.origin}/oauth/token`, tokenForm)).status).toBe(401);
       const metrics = await (await fetch(`${gw.origin}/metrics`)).text();
@@ -165,7 +169,8 @@ describe('per client address', () => {
     const gw = await startOpsGateway({ PORTICO_MCP_MODE: 'stateless', PORTICO_RATE_LIMIT_IP: '10', PORTICO_RATE_LIMIT_LOOPBACK: 'true' }, { as: ALICE });
     try {
       const calls = (count: number) => Array.from({ length: count }, (_, id) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_current_user', arguments: {} } }));
-      const post = (body: unknown) => fetch(gw.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(body) });
+      const postFrom = (from: string, body: unknown) => fetchFrom(from, gw.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(body) });
+      const post = (body: unknown) => postFrom('127.0.0.2', body);
       const flood = await post(calls(20));
       expect(flood.status).toBe(429);
       expect(((await flood.json()) as { error: { message: string } }).error.message).toBe(
@@ -179,6 +184,10 @@ describe('per client address', () => {
       expect(gw.upstreamCalls).toHaveLength(8);
       expect((await post(calls(2))).status).toBe(429);
       expect(gw.upstreamCalls).toHaveLength(8);
+      // other addresses have budgets of their own, also when they send at the same moment
+      const others = await Promise.all(['127.0.0.3', '127.0.0.4'].map((from) => postFrom(from, calls(8))));
+      expect(others.map((answer) => answer.status)).toEqual([200, 200]);
+      expect(gw.upstreamCalls).toHaveLength(24);
     } finally {
       await gw.stop();
     }
