@@ -16,10 +16,9 @@ import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log';
 import type { Principal } from '../oauth/bearer';
+import { isRecord, type RequestId } from './messages';
 import { insufficientScope, type ScopeChallenge } from './scope-check';
 import { InsufficientScopeError, type ToolRequests } from './tool-requests';
-
-type RequestId = string | number;
 
 /** A request the direct path takes. */
 export type DirectRequest =
@@ -109,8 +108,4 @@ function withResult(id: RequestId, json: Uint8Array): Uint8Array {
 
 function jsonResponse(body: string | Uint8Array, headers: Readonly<Record<string, string>>): Response {
   return new Response(body, { status: 200, headers });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -19,6 +19,7 @@ import { silentLogger, type Logger } from '../log';
 import { declaredLength, readCapped } from '../read-capped';
 import { ANSWER_HEADERS, answerDirect, directRequest, sessionAnswerHeaders, type DirectRequest } from './direct';
 import type { Principal } from '../oauth/bearer';
+import { isRecord } from './messages';
 import { refuseBeyondScope, type ScopeChallenge } from './scope-check';
 import { authInfoFor } from './server';
 import { SessionTable, type EvictionReason } from './sessions';
@@ -298,10 +299,6 @@ function costOf(parsed: unknown): number {
   let requests = 0;
   for (const message of parsed) if (isRecord(message) && typeof message.method === 'string' && message.id !== undefined) requests++;
   return Math.max(1, requests);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Aborts the direct-path calls that `notifications/cancelled` in `parsed` name (the SDK knows nothing of them). */

@@ -12,9 +12,8 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../oauth/bearer';
 import { topScope, type Scope } from '../oauth/scopes';
+import { isRecord, requestIdOf, type RequestId } from './messages';
 import type { InsufficientScopeError, ToolRequests } from './tool-requests';
-
-type RequestId = string | number;
 
 /** The headers of the challenge for `needed`: `WWW-Authenticate: Bearer error="insufficient_scope", scope=…`. */
 export type ScopeChallenge = (needed: Scope) => Record<string, string>;
@@ -88,13 +87,3 @@ function toolCallOf(message: unknown): { id: RequestId; name: string; args: Reco
   return { id, name: params.name, args: params.arguments ?? {} };
 }
 
-/** The id of a JSON-RPC request; undefined for a notification, a response or anything else. */
-function requestIdOf(message: unknown): RequestId | undefined {
-  if (!isRecord(message) || typeof message.method !== 'string') return undefined;
-  const { id } = message;
-  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -68,11 +68,10 @@ export async function attemptSignIn(context: OAuthContext, request: Request, for
   const store = context.store;
   const reserved = await Promise.all(counts.map((count) => store.hit(count.key, now, loginWindowMs)));
   const release = () => Promise.all(counts.map((count) => store.releaseHit(count.key, now)));
-  const over = counts.filter((count, index) => reserved[index]!.count > count.limit);
+  const over = counts.flatMap((count, index) => (reserved[index]!.count > count.limit ? [{ key: count.key, resetAt: reserved[index]!.resetAt }] : []));
   if (over.length > 0) {
     await release();
-    const resetAt = Math.max(...over.map((count) => reserved[counts.indexOf(count)]!.resetAt));
-    const seconds = Math.max(1, Math.ceil((resetAt - now) / 1000));
+    const seconds = Math.max(1, Math.ceil((Math.max(...over.map((count) => count.resetAt)) - now) / 1000));
     const accountWide = over.some((count) => count.key.startsWith('login:account:'));
     context.log.warn('oauth.login_throttled', { address: clientAddress, by: over.map((count) => count.key.split(':')[1]).join(' '), knownBrowser: device !== undefined });
     const error = accountWide

@@ -1,0 +1,18 @@
+/**
+ * @module mcp/messages
+ * What a JSON-RPC message in a POST body is, decided in one place for every part of `/mcp` that looks at the
+ * messages before the SDK does (the direct path, the batch rules and their cost, the scope check).
+ */
+
+export type RequestId = string | number;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The id of a JSON-RPC request; undefined for a notification, a response or anything else. */
+export function requestIdOf(message: unknown): RequestId | undefined {
+  if (!isRecord(message) || typeof message.method !== 'string') return undefined;
+  const { id } = message;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : undefined;
+}
