@@ -8,7 +8,7 @@ import { Elysia } from 'elysia';
 import type { McpEndpoint } from '../mcp/endpoint';
 import { oauthRoutes, type Authorization } from '../oauth';
 import { silentLogger, type Logger } from '../log';
-import { currentClientAddress } from '../ops/request-context';
+import { currentClientAddress } from '../log/request-context';
 import { StoreUnavailableError } from '../store';
 import { preflight, refuseRequest, withCors, type GuardOptions } from './guard';
 import type { RequestLimits } from './limits';

@@ -4,7 +4,7 @@
  * - who sent it: the client's address, decided once here from the socket (and, behind listed proxies, their
  *   forwarding headers: `http/client-address`), handed to the handler and kept in the request context;
  * - a request id (the client's sane `X-Request-Id`, else a new one), echoed in the answer and carried by
- *   every log line written while answering (`ops/request-context`);
+ *   every log line written while answering (`log/request-context`);
  * - the route, decided here and only here: a path is one of `ROUTES` (or a discovery document under
  *   `/.well-known/`) with all of that route's protections, or it is a 404 — `/oauth/token/` or `/mcp/` never
  *   reach a handler by another spelling;
@@ -21,7 +21,7 @@ import type { Server } from 'bun';
 import type { Logger } from '../log';
 import type { Drain } from '../ops/drain';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
-import { inRequest, REQUEST_ID_HEADER, requestIdOf } from '../ops/request-context';
+import { inRequest, REQUEST_ID_HEADER, requestIdOf } from '../log/request-context';
 import { UNKNOWN_ADDRESS, type ClientAddresses } from './client-address';
 import { hostProblem, withCors, type GuardOptions } from './guard';
 import { limitedMcp, limitedOAuth, type RequestLimits } from './limits';

@@ -7,7 +7,7 @@
  */
 import { Elysia } from 'elysia';
 import { preflight, withCors, type GuardOptions } from '../http/guard';
-import { currentClientAddress } from '../ops/request-context';
+import { currentClientAddress } from '../log/request-context';
 import { accountGet, accountPost } from './account';
 import { authorizeGet, authorizePost } from './authorize';
 import type { OAuthContext } from './context';

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { ClientAddresses } from '../../src/http/client-address';
 import { front, routeOf, type FrontOptions, type Handler } from '../../src/http/front';
-import { currentClientAddress } from '../../src/ops/request-context';
+import { currentClientAddress } from '../../src/log/request-context';
 import { fetchFrom } from '../fixtures/from-address';
 import { createLogger } from '../../src/log';
 import { Drain } from '../../src/ops/drain';

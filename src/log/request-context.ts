@@ -1,5 +1,5 @@
 /**
- * @module ops/request-context
+ * @module log/request-context
  * Which HTTP request the code running now serves, so that every log line written while answering it
  * carries its id without passing the id through every function. The id is the client's `X-Request-Id`
  * when it is a sane one (a proxy or the client correlates with it), else a new UUID.

@@ -1,5 +1,5 @@
 /**
- * @module ops/log-redaction
+ * @module log/redaction
  * The last line of defence between a secret and a log line. Nothing in Portico logs a token, password,
  * cookie or credential on purpose; this catches one that slips in anyway (an error message quoting a
  * header, a field added without thinking):

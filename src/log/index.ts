@@ -1,11 +1,12 @@
 /**
  * @module log
+ * Ground level: imports nothing of Portico's, so every layer can log.
  * One JSON object per line on stderr, so logs can be shipped and searched as they are. A line written
  * while an HTTP request is answered carries that request's id (`requestId`). Every line goes through
- * `ops/log-redaction` before it is written: tokens, passwords, cookies, credentials never reach the log.
+ * `log/redaction` before it is written: tokens, passwords, cookies, credentials never reach the log.
  */
-import { LogRedaction } from './ops/log-redaction';
-import { currentRequestId } from './ops/request-context';
+import { LogRedaction } from './redaction';
+import { currentRequestId } from './request-context';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
