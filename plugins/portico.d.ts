@@ -87,6 +87,11 @@ export interface CallInfo {
   readonly args: Readonly<Record<string, unknown>>;
   readonly caller?: Caller;
   /**
+   * This plugin's scratch space for this one call, shared by its `beforeCall`, `aroundCall` and `afterCall`
+   * hooks (a start time, a cache key) and seen by no other plugin. A new empty object for every call.
+   */
+  readonly state: Record<string, unknown>;
+  /**
    * Asks the user a question through the client (MCP elicitation), e.g. to confirm the call. Resolves to
    * `undefined` when the client cannot ask (then fall back, e.g. to an argument added with `addArgument`).
    */
@@ -266,6 +271,20 @@ export interface PluginApi {
   addTool(tool: PluginTool): void;
   /** Runs before every tool call, in plugin order; the first denial wins. A hook that throws denies the call. */
   beforeCall(hook: (call: CallInfo) => Decision | Promise<Decision>): void;
+  /**
+   * Wraps every call, after the `beforeCall` hooks allowed it: `next()` makes the call (through the hooks of
+   * later plugins) and resolves to its result. Return `next()`'s result, a changed one, or your own without
+   * calling `next` (a cached answer); call it again to retry. The first plugin's hook is outermost. A hook
+   * that throws ends the call with an error naming the plugin. For timing, caching, retries, error mapping:
+   *
+   *   api.aroundCall(async (call, next) => {
+   *     const started = Date.now();
+   *     const result = await next();
+   *     api.log.info('timed', { tool: call.tool.name, ms: Date.now() - started });
+   *     return result;
+   *   });
+   */
+  aroundCall(hook: (call: CallInfo, next: () => Promise<ToolResult>) => ToolResult | Promise<ToolResult>): void;
   /** Runs after every call, in plugin order; may return a changed (e.g. redacted) result. */
   afterCall(hook: (call: CallInfo, result: ToolResult) => ToolResult | void | Promise<ToolResult | void>): void;
   /** Replaces the identity source (who may sign in). The last plugin to call it wins. */

@@ -15,7 +15,7 @@ import { ConfigError, loadServeConfig, type LoadedServeConfig, type ServeConfig 
 import { ClientAddresses } from '../http/client-address';
 import { silentLogger } from '../log';
 import { endpointsOf, publicUrlProblem, upstreamLoginFrom } from '../oauth';
-import { nameLengthFor } from '../plugins/apis';
+import { nameLengthFor } from '../gateway/sources';
 import { loadConfiguredPlugins } from '../plugins/load';
 import { MIN_SECRET_LENGTH } from '../oauth/server-secret';
 import { parseDatabaseUrl, schemaTooNew, type DatabaseTarget } from '../store';

@@ -5,13 +5,12 @@
  */
 import { SpecError } from '../catalog';
 import { ConfigError, loadServeConfig, type ServeConfig } from '../config/serve';
-import { startGateway, type Gateway } from '../gateway';
+import { createGateway, type Gateway } from '../gateway';
 import { SecretError } from '../oauth';
 import { PluginError } from '../plugins/errors';
 import { StoreError } from '../store';
 import { createLogger } from '../log';
 import { stopOnSignal } from '../ops/signals';
-import { callTool } from '../proxy';
 import { splitFlags } from './flags';
 import { SERVE_USAGE } from './usage';
 
@@ -39,11 +38,10 @@ export async function runServe(argv: string[], env: Record<string, string | unde
 /** Starts the gateway for `config`, or reports why it cannot start and returns null. */
 export async function serve(config: ServeConfig): Promise<Gateway | null> {
   const log = createLogger(config.logLevel);
-  const proxy = { upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes };
   try {
-    const gateway = await startGateway(config, (entry, args, signal, principal) => callTool(entry, args, proxy, signal, principal?.upstreamHeaders), log);
+    const gateway = await createGateway(config, { log });
     process.stderr.write(
-      `Portico is serving ${gateway.cache.current.entries.length} tools for ${config.upstream}\n` +
+      `Portico is serving ${gateway.tools.size} tools for ${config.upstream}\n` +
         `  MCP endpoint: ${gateway.mcpUrl}\n` +
         `  Claude Code:  claude mcp add --transport http portico ${gateway.mcpUrl}\n`,
     );

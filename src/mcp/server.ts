@@ -27,7 +27,8 @@ import { serveCompletions } from './completions';
 import { principalOf, type PluginFeatures } from './plugin-features';
 import { servePrompts } from './prompts';
 import { serveResources } from './resources';
-import type { RequestExtra, ToolRequests } from './tool-requests';
+import type { RequestExtra } from '../plugins/context';
+import type { ToolRequests } from './tool-requests';
 
 /** The SDK's AuthInfo as the endpoint fills it: the signed-in caller rides in `extra`. */
 export function authInfoFor(principal: Principal): AuthInfo {

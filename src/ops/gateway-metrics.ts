@@ -1,7 +1,7 @@
 /**
  * @module ops/gateway-metrics
  * What Portico counts, under which names. HTTP requests are counted by the front of the HTTP server
- * (`http/front`), tool calls by the `onCall` hook every call reports to, and the authorization server's
+ * (`http/front`), tool calls from the record the call pipeline hands its observers (`calls/pipeline`), and the authorization server's
  * and the catalog's events by listening to the log events they already write (`observeLog`): those
  * modules need no metrics code of their own.
  *
@@ -9,8 +9,7 @@
  * catalog's names, outcomes and kinds are enumerations below.
  */
 import type { LogLevel, Logger } from '../log';
-import type { CallEvent } from '../mcp/tool-requests';
-import { callOutcome } from './call-outcome';
+import type { CallMeasure } from './call-outcome';
 import { Registry, type Value } from './metrics';
 
 /** Latency buckets (seconds): fast local APIs up to the slow ones near the default 30 s upstream timeout. */
@@ -33,12 +32,16 @@ export class GatewayMetrics {
   private readonly catalogRefreshes = this.registry.counter('portico_catalog_refreshes_total', 'Refreshes of the OpenAPI document, by outcome (unchanged, rebuilt, changed, failed)', ['outcome']);
   private readonly catalogSuccess = this.registry.gauge('portico_catalog_last_success_timestamp_seconds', 'When the catalog was last loaded or confirmed current (Unix time)').labels();
 
-  /** `sessions`: open MCP sessions now; `tools`: tools in the catalog served now. */
-  constructor(read: { sessions: () => number; tools: () => number }) {
-    this.registry.collected('portico_mcp_sessions', 'Open MCP sessions (stateful mode)', read.sessions);
+  /** What the gauges read when scraped; the gateway says once its parts exist (`watch`). */
+  private read: { sessions: () => number; tools: () => number };
+
+  /** `sessions`: open MCP sessions now; `tools`: tools in the catalog served now (0 until `watch` says otherwise). */
+  constructor(read: { sessions: () => number; tools: () => number } = { sessions: () => 0, tools: () => 0 }) {
+    this.read = read;
+    this.registry.collected('portico_mcp_sessions', 'Open MCP sessions (stateful mode)', () => this.read.sessions());
     this.registry.collected('portico_catalog_tools', 'Tools in the catalog being served', () => {
       try {
-        return read.tools();
+        return this.read.tools();
       } catch {
         return 0;
       }
@@ -47,6 +50,11 @@ export class GatewayMetrics {
     this.registry.collected('process_resident_memory_bytes', 'Resident memory of this process', () => process.memoryUsage.rss());
     for (const kind of ['token', 'address'] as const) this.rateLimited.labels(kind);
     for (const outcome of ['unchanged', 'rebuilt', 'changed', 'failed']) this.catalogRefreshes.labels(outcome);
+  }
+
+  /** Where the sessions and tools gauges read from, once those parts exist. */
+  watch(read: { sessions: () => number; tools: () => number }): void {
+    this.read = read;
   }
 
   /** The series of `route` and `status`, for the caller to keep (see `http/front`). */
@@ -66,14 +74,13 @@ export class GatewayMetrics {
     this.rateLimited.labels(kind).value++;
   }
 
-  /** A tool call ended (the `onCall` hook). */
-  toolCall(event: CallEvent): void {
-    const { outcome, status } = callOutcome(event);
-    const seconds = event.latencyMs / 1000;
-    this.toolCalls.labels(event.tool, outcome).value++;
-    this.toolDuration.labels(event.tool).observe(seconds);
-    if (event.stage !== 'called') return;
-    this.upstreamDuration.observe(seconds);
+  /** A tool call ended (one of the call pipeline's observers). */
+  toolCall(call: CallMeasure): void {
+    const { outcome, upstreamStatus: status } = call;
+    this.toolCalls.labels(call.tool, outcome).value++;
+    this.toolDuration.labels(call.tool).observe(call.latencyMs / 1000);
+    // the API's own time: not the hooks', nor the wait for the user's confirmation
+    if (call.upstreamMs !== undefined) this.upstreamDuration.observe(call.upstreamMs / 1000);
     if (outcome === 'upstream_error') this.upstreamErrors.labels(status === undefined ? 'none' : `${Math.floor(status / 100)}xx`).value++;
   }
 

@@ -4,9 +4,23 @@
  * own credential — never anywhere else; a tool's handler also progress and log messages to the client, a
  * question to the user (elicitation) and a request to the client's model (sampling) where the client can.
  */
-import type { RequestContext, ToolContext } from '../../plugins/portico';
+import type { Caller, LogLevel, RequestContext, SamplingRequest, SamplingResult, ToolContext } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
-import { callerOf, type RequestExtra } from '../mcp/tool-requests';
+
+/** What the protocol layer can do for a call besides answering it: progress, logging, elicitation, sampling (`mcp/server` fills it for calls the SDK serves). */
+export interface RequestExtra {
+  readonly progressToken?: string | number;
+  sendNotification(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  /** Whether the client wants log messages at `level` (logging/setLevel). */
+  logs?(level: LogLevel): boolean;
+  elicit?(message: string, schema: Record<string, unknown>): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } | undefined>;
+  sample?(request: SamplingRequest): Promise<SamplingResult | undefined>;
+}
+
+/** The caller as plugins see it: who, through which client, with which scopes — never their credential. */
+export function callerOf(principal: Principal | undefined): Caller | undefined {
+  return principal && { userId: principal.userId, userName: principal.userName, clientId: principal.clientId, scopes: principal.scopes };
+}
 
 export interface UpstreamAccess {
   /** The API's base URL (PORTICO_UPSTREAM). */

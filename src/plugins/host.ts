@@ -26,7 +26,11 @@ import { isScope } from '../oauth/scopes';
 
 type CatalogRule = (tools: ToolDraft[]) => void;
 type BeforeHook = (call: CallInfo) => Decision | Promise<Decision>;
+type AroundHook = (call: CallInfo, next: () => Promise<ToolResult>) => ToolResult | Promise<ToolResult>;
 type AfterHook = (call: CallInfo, result: ToolResult) => ToolResult | void | Promise<ToolResult | void>;
+
+/** A call as the pipeline hands it to the hooks; each hook sees it with the arguments of the moment and its plugin's `state`. */
+export type CallBase = Omit<CallInfo, 'args' | 'state'>;
 
 export interface Registered<T> {
   readonly plugin: string;
@@ -42,6 +46,7 @@ export class PluginHost {
   readonly rules: Registered<CatalogRule>[] = [];
   readonly tools: Registered<PluginTool>[] = [];
   readonly before: Registered<BeforeHook>[] = [];
+  readonly around: Registered<AroundHook>[] = [];
   readonly after: Registered<AfterHook>[] = [];
   identity?: Registered<IdentitySource>;
   /** Resources by URI, templates and prompts by name: MCP's other two server features. */
@@ -71,6 +76,10 @@ export class PluginHost {
       catalog: (rule) => void this.rules.push({ plugin, value: rule }),
       addTool: (tool) => void this.tools.push({ plugin, value: checkedTool(plugin, tool) }),
       beforeCall: (hook) => void this.before.push({ plugin, value: hook }),
+      aroundCall: (hook) => {
+        if (typeof hook !== 'function') throw new TypeError(`${plugin}: aroundCall needs a function (call, next) => result`);
+        this.around.push({ plugin, value: hook });
+      },
       afterCall: (hook) => void this.after.push({ plugin, value: hook }),
       identitySource: (source) => {
         this.identity = { plugin, value: source };
@@ -101,7 +110,17 @@ export class PluginHost {
   }
 
   get empty(): boolean {
-    return this.rules.length + this.tools.length + this.before.length + this.after.length + this.apis.length === 0 && !this.identity && !this.servesMore;
+    return this.rules.length + this.tools.length + this.apis.length === 0 && !this.hooksCalls && !this.identity && !this.servesMore;
+  }
+
+  /** Whether any plugin hooks tool calls (before, around or after them). */
+  get hooksCalls(): boolean {
+    return this.before.length + this.around.length + this.after.length > 0;
+  }
+
+  /** One call's run through the hooks (`calls/pipeline` drives it): before → around (the call itself inside) → after. */
+  begin(call: CallBase, args: Record<string, unknown>, log: Logger): PluginCall {
+    return new PluginCall(this, call, args, log);
   }
 
   /** Whether plugins add resources or prompts, which the MCP server then declares. */
@@ -119,42 +138,97 @@ export class PluginHost {
     this.updateListeners.add(listener);
     return () => void this.updateListeners.delete(listener);
   }
+}
 
-  /**
-   * Runs the `beforeCall` hooks in order: the arguments as changed by them, or the denial (with the
-   * plugin that denied). A hook that throws denies the call — a policy that cannot decide must not allow.
-   */
-  async decide(call: CallInfo, log: Logger): Promise<{ args: Record<string, unknown> } | { deny: string; plugin: string }> {
-    let args = { ...call.args };
-    for (const { plugin, value: hook } of this.before) {
+/**
+ * One tool call's way through the plugins' hooks. Each plugin has one `state` object for the call, shared by
+ * its before, around and after hooks (a timer started before, a cache key computed before and filled after),
+ * and seen by no other plugin. Every failure is closed: a hook that throws denies the call (before), ends it
+ * with an error naming the plugin (around), or withholds the result (after) — a policy that cannot decide
+ * must not allow, and a redaction that fails must not leak.
+ */
+export class PluginCall {
+  private readonly states = new Map<string, Record<string, unknown>>();
+
+  constructor(
+    private readonly host: PluginHost,
+    private readonly call: CallBase,
+    /** The arguments as the hooks left them: what the call is made with. */
+    public args: Record<string, unknown>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Runs the `beforeCall` hooks in order: undefined to go on (with `args` as they changed them), or the denial and the plugin that denied. */
+  async before(): Promise<{ deny: string; plugin: string } | undefined> {
+    for (const { plugin, value: hook } of this.host.before) {
       let decision: Decision;
       try {
-        decision = await hook({ ...call, args });
+        decision = await hook(this.infoFor(plugin));
       } catch (error) {
-        log.error('plugin.policy_failed', { plugin, tool: call.tool.name, error: error instanceof Error ? error.message : String(error) });
+        this.log.error('plugin.policy_failed', { plugin, tool: this.call.tool.name, error: messageOf(error) });
         return { deny: `a policy of this server (${plugin}) failed, so the call was not made`, plugin };
       }
       if (!decision) continue;
       if ('deny' in decision) return { deny: String(decision.deny), plugin };
-      if ('args' in decision && decision.args && typeof decision.args === 'object') args = { ...decision.args };
+      if ('args' in decision && decision.args && typeof decision.args === 'object') this.args = { ...decision.args };
     }
-    return { args };
+    return undefined;
   }
 
-  /** Runs the `afterCall` hooks in order; a hook that throws leaves the result as it was, and is logged. */
-  async transform(call: CallInfo, result: ToolResult, log: Logger): Promise<ToolResult> {
+  /**
+   * Runs `inner` (the call itself) inside the `aroundCall` hooks: the first plugin's hook outermost. A hook may
+   * call `next` once (timing, error mapping), more than once (retries) or not at all (a cached answer).
+   */
+  around(inner: () => Promise<ToolResult>): Promise<ToolResult> {
+    const hooks = this.host.around;
+    const at = (index: number): Promise<ToolResult> => {
+      const registered = hooks[index];
+      if (!registered) return inner();
+      const { plugin, value: hook } = registered;
+      return (async () => {
+        try {
+          return checkedResult(await hook(this.infoFor(plugin), () => at(index + 1)));
+        } catch (error) {
+          this.log.error('plugin.around_call_failed', { plugin, tool: this.call.tool.name, error: messageOf(error) });
+          return { isError: true, content: [{ type: 'text', text: `A policy of this server (${plugin}) failed while making the call: ${messageOf(error)}` }] };
+        }
+      })();
+    };
+    return at(0);
+  }
+
+  /** Runs the `afterCall` hooks in order; a hook that throws withholds the result (an error in its place), and is logged. */
+  async after(result: ToolResult): Promise<ToolResult> {
     let current = result;
-    for (const { plugin, value: hook } of this.after) {
+    for (const { plugin, value: hook } of this.host.after) {
       try {
-        current = (await hook(call, current)) ?? current;
+        current = (await hook(this.infoFor(plugin), current)) ?? current;
       } catch (error) {
-        // an after-hook that redacts must not leak by failing: answer an error instead of the raw result
-        log.error('plugin.after_call_failed', { plugin, tool: call.tool.name, error: error instanceof Error ? error.message : String(error) });
+        this.log.error('plugin.after_call_failed', { plugin, tool: this.call.tool.name, error: messageOf(error) });
         return { isError: true, content: [{ type: 'text', text: `A policy of this server (${plugin}) failed while checking the result, so it is withheld.` }] };
       }
     }
     return current;
   }
+
+  private infoFor(plugin: string): CallInfo {
+    let state = this.states.get(plugin);
+    if (!state) {
+      state = {};
+      this.states.set(plugin, state);
+    }
+    return { ...this.call, args: this.args, state };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** An around hook must hand back a result (its own or `next()`'s): anything else is its author's mistake, said so. */
+function checkedResult(result: unknown): ToolResult {
+  if (result && typeof result === 'object' && Array.isArray((result as ToolResult).content)) return result as ToolResult;
+  throw new TypeError(`its aroundCall hook returned ${result === undefined ? 'nothing' : `a ${typeof result}`} instead of a tool result (return next() or a result)`);
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

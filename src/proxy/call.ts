@@ -39,22 +39,41 @@ export interface Called {
   readonly result: CallToolResult;
   /** The HTTP status the API answered; undefined when no answer came (arguments refused, API unreachable, timed out, cancelled). */
   readonly upstreamStatus?: number;
+  /** Time spent on the API (connecting, retries and backoff, redirects, the body), in ms; undefined when nothing was sent. */
+  readonly upstreamMs?: number;
+}
+
+/** One API's proxy: its options checked once, at creation; then only calls. */
+export interface Proxy {
+  readonly options: ResolvedProxyOptions;
+  /**
+   * Calls the operation behind `entry` with `args` (already checked against the tool's input schema);
+   * `signal` cancels it; `credential` (the signed-in user's headers) replaces the deployment's headers.
+   */
+  call(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, signal?: AbortSignal, credential?: Readonly<Record<string, string>>): Promise<Called>;
+}
+
+/** A proxy for the API `options` describe. Throws a `TypeError` for invalid options: at start-up, never on a call. */
+export function createProxy(options: ProxyOptions): Proxy {
+  const resolved = resolveProxyOptions(options);
+  return { options: resolved, call: (entry, args, signal, credential) => callResolved(entry, args, withCredential(resolved, credential), signal) };
 }
 
 /**
- * Calls the operation behind `entry` with `args` (validated against the tool's input schema by the MCP
- * layer) and returns the MCP result with the API's status; `signal` cancels it (the MCP client cancelled,
- * or went away); `credential` (the signed-in user's headers) replaces `options.headers`. Throws only a
- * `TypeError` for invalid `options` (call `resolveProxyOptions` at start-up to find those early).
+ * `createProxy(options).call(…)` in one step, for one-off calls and tests (the gateway makes its proxies once,
+ * at start). Throws only a `TypeError` for invalid `options`.
  */
-export async function callTool(
+export function callTool(
   entry: CatalogEntry,
   args: Readonly<Record<string, unknown>>,
   options: ProxyOptions,
   signal?: AbortSignal,
   credential?: Readonly<Record<string, string>>,
 ): Promise<Called> {
-  const resolved = withCredential(resolveProxyOptions(options), credential);
+  return callResolved(entry, args, withCredential(resolveProxyOptions(options), credential), signal);
+}
+
+async function callResolved(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, resolved: ResolvedProxyOptions, signal: AbortSignal | undefined): Promise<Called> {
   let request: UpstreamRequest;
   try {
     request = buildRequest(entry, args, resolved);
@@ -63,18 +82,21 @@ export async function callTool(
     throw error;
   }
   const deadline = new Deadline(resolved.timeoutMs, signal);
+  const started = performance.now();
   try {
-    return await send(entry, request, resolved, deadline);
+    const { result, upstreamStatus } = await send(entry, request, resolved, deadline);
+    return { result, upstreamStatus, upstreamMs: performance.now() - started };
   } catch (error) {
-    if (deadline.signal.aborted) return { result: proxyErrorResult(deadlineFailure(deadline, request.method, request.url)) };
-    if (error instanceof ProxyError) return { result: proxyErrorResult(error) };
-    return { result: errorResult(`The call to the API at ${request.url.origin} (${request.method} ${request.url.pathname}) failed: ${error instanceof Error ? error.message : String(error)}`) };
+    const upstreamMs = performance.now() - started;
+    if (deadline.signal.aborted) return { result: proxyErrorResult(deadlineFailure(deadline, request.method, request.url)), upstreamMs };
+    if (error instanceof ProxyError) return { result: proxyErrorResult(error), upstreamMs };
+    return { result: errorResult(`The call to the API at ${request.url.origin} (${request.method} ${request.url.pathname}) failed: ${error instanceof Error ? error.message : String(error)}`), upstreamMs };
   } finally {
     deadline.clear();
   }
 }
 
-async function send(entry: CatalogEntry, request: UpstreamRequest, options: ResolvedProxyOptions, deadline: Deadline): Promise<Called> {
+async function send(entry: CatalogEntry, request: UpstreamRequest, options: ResolvedProxyOptions, deadline: Deadline): Promise<{ result: CallToolResult; upstreamStatus: number }> {
   const { url } = request;
   const idempotent = IDEMPOTENT_METHODS.has(request.method);
   for (let attempt = 0; ; attempt++) {

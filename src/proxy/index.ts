@@ -1,9 +1,9 @@
 /**
  * @module proxy
  * Tool arguments → upstream HTTP request → MCP tool result, with the status the API answered (`Called`).
- * `callTool` is the whole of it; the other exports are its parts, for the MCP layer's start-up checks and for tests.
+ * `createProxy(options)` checks one API's options once and returns its `call`; the other exports are its parts, for the MCP layer's start-up checks and for tests.
  */
-export { callTool, IDEMPOTENT_METHODS, MAX_REDIRECTS, RETRY_STATUSES, type Called } from './call';
+export { callTool, createProxy, IDEMPOTENT_METHODS, MAX_REDIRECTS, RETRY_STATUSES, type Called, type Proxy } from './call';
 export { errorResult, ProxyArgumentError, ProxyError, type ProxyErrorCode } from './errors';
 export { FORBIDDEN_HEADERS } from './headers';
 export {

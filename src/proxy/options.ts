@@ -5,7 +5,7 @@
  * throws a `TypeError` with a code, at start-up if the caller resolves them early.
  */
 
-/** Options of `callTool`: the deployment's settings, the same for every call (resolved once, cached per object). */
+/** Options of a proxy (`createProxy`): the deployment's settings for one API, the same for every call, checked once. */
 export interface ProxyOptions {
   /**
    * The API's base URL from the deployment's configuration (`PORTICO_UPSTREAM`), e.g.
@@ -61,13 +61,9 @@ export interface ResolvedProxyOptions {
   readonly retryDelayMs: number;
 }
 
-const resolved = new WeakMap<ProxyOptions, ResolvedProxyOptions>();
-
 /** Checks `options` and applies the defaults. Throws a `TypeError` (code `ERR_INVALID_ARG_VALUE`) for a bad value. */
 export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions {
-  const hit = resolved.get(options);
-  if (hit) return hit;
-  const result: ResolvedProxyOptions = {
+  return {
     upstream: upstreamUrl(options.upstream),
     headers: credentialHeaders(options.headers ?? {}),
     secrets: secretsOf(options.headers ?? {}),
@@ -77,11 +73,12 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     retries: count('retries', options.retries, DEFAULT_RETRIES, 0),
     retryDelayMs: count('retryDelayMs', options.retryDelayMs, DEFAULT_RETRY_DELAY_MS, 0),
   };
-  resolved.set(options, result);
-  return result;
 }
 
-/** A per-user credential (headers), checked once per object like the options themselves. */
+/**
+ * A per-user credential (headers), checked once per object: the bearer check hands the same object for a
+ * grant on every request (it keeps each grant's opened identity), so this is one lookup, not a parse.
+ */
 const credentials = new WeakMap<object, Pick<ResolvedProxyOptions, 'headers' | 'secrets'>>();
 
 /**

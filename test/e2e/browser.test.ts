@@ -127,7 +127,7 @@ async function toolNames(accessToken: string): Promise<Set<string>> {
   }
 }
 
-const toolsOf = (scope: string) => gw!.gateway.cache.current.entries.filter((entry) => entry.scope === scope).map((entry) => entry.tool.name);
+const toolsOf = (scope: string) => gw!.gateway.tools.all.filter((entry) => entry.scope === scope).map((entry) => entry.tool.name);
 
 /** A computed style of an element, as the browser applied it (the project compiles without the DOM types). */
 const css = (locator: Locator, property: string): Promise<string> =>

@@ -1,15 +1,14 @@
 /**
- * The demo API and a gateway in front of it, in this process on real ports, for the operations tests: every log
+ * The demo API and a gateway in front of it, in this process on real ports, for the operations tests (a preset of
+ * `startTestGateway`, fixtures/gateway): every log
  * line collected (level debug), the upstream credentials the gateway sent collected too (so a test can look for
  * them in the logs), no plugins, and any setting overridable.
  */
-import { join } from 'node:path';
-import { readServeConfig, type ServeConfig } from '../../src/config/serve';
+import type { ServeConfig } from '../../src/config/serve';
 import { startDemoApi, type RunningDemoApi } from '../../src/demo';
-import { startGateway, type Gateway } from '../../src/gateway';
-import { createLogger } from '../../src/log';
-import { callTool } from '../../src/proxy';
+import type { Gateway } from '../../src/gateway';
 import type { Store } from '../../src/store';
+import { startTestGateway } from '../fixtures/gateway';
 import { tempDir } from '../fixtures/temp';
 
 export interface OpsGateway {
@@ -39,47 +38,14 @@ export interface OpsGatewayParts {
 
 export async function startOpsGateway(env: Record<string, string> = {}, parts: OpsGatewayParts = {}): Promise<OpsGateway> {
   const demo = parts.demo ?? (await startDemoApi({ port: 0, tokenTtlMs: 3_600_000, slowMs: 300 }));
-  const as = parts.as ? { PORTICO_AUTH: 'none', PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${await demoToken(demo, parts.as)}` } : {};
-  const config = readServeConfig({}, {
-    PORTICO_UPSTREAM: demo.baseUrl,
-    PORTICO_SPEC: demo.specUrl,
-    PORTICO_PORT: '0',
-    PORTICO_DATABASE_URL: join(tempDir(), 'portico.db'),
-    PORTICO_LOGIN_USERNAME_FIELD: 'email',
-    PORTICO_SPEC_TTL: '0',
-    PORTICO_PLUGINS: tempDir(),
-    PORTICO_LOG_LEVEL: 'debug',
-    ...as,
-    ...env,
-  });
-  const logs: string[] = [];
-  const log = createLogger(config.logLevel, (line) => void logs.push(line));
-  const upstreamCredentials = new Set<string>();
-  const upstreamCalls: string[] = [];
-  const proxy = { upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: 10_000 };
-  const gateway = await startGateway(
-    config,
-    (entry, args, signal, principal) => {
-      for (const value of Object.values(principal?.upstreamHeaders ?? config.upstreamHeaders)) upstreamCredentials.add(value);
-      upstreamCalls.push(`${entry.target.method.toUpperCase()} ${entry.target.path}`);
-      return callTool(entry, args, proxy, signal, principal?.upstreamHeaders);
-    },
-    log,
-    { store: parts.store },
-  );
-  const origin = gateway.url;
+  const as: Record<string, string> = parts.as ? { PORTICO_AUTH: 'none', PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${await demoToken(demo, parts.as)}` } : {};
+  const started = await startTestGateway({ PORTICO_PLUGINS: tempDir(), ...as, ...env }, { demo, store: parts.store });
   return {
+    ...started,
     demo,
-    gateway,
-    config,
-    origin,
-    mcpUrl: `${origin}/mcp`,
-    logs,
-    upstreamCredentials,
-    upstreamCalls,
-    events: (event) => logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === event),
+    upstreamCalls: started.upstream,
     async stop() {
-      await gateway.stop();
+      await started.stop();
       if (!parts.demo) await demo.stop();
     },
   };

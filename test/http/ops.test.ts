@@ -189,7 +189,7 @@ describe('/metrics', () => {
   });
 
   test('catalog refreshes are counted by outcome', async () => {
-    await gw.gateway.cache.refresh();
+    await gw.gateway.tools.refresh();
     const text = await scrape();
     expect(sample(text, 'portico_catalog_refreshes_total', 'outcome="unchanged"')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'portico_catalog_refreshes_total', 'outcome="failed"')).toBe(0);

@@ -4,9 +4,7 @@
  * the client's own address (not the proxy's, not one the client wrote) is what the limits and `/metrics` see.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
-import { readServeConfig } from '../../src/config/serve';
-import { startGateway } from '../../src/gateway';
-import { silentLogger } from '../../src/log';
+import { startTestGateway } from '../fixtures/gateway';
 import { fetchFrom } from '../fixtures/from-address';
 import { removeTempDirs } from '../fixtures/temp';
 import { sample, startOpsGateway } from './gateway';
@@ -74,7 +72,7 @@ describe('behind a listed proxy', () => {
 
   test('a malformed PORTICO_TRUSTED_PROXIES stops the start with the entry named', async () => {
     // refused before anything is opened or asked: the upstream here does not even exist
-    const config = readServeConfig({}, { PORTICO_UPSTREAM: 'http://127.0.0.1:9/v1', PORTICO_PORT: '0', PORTICO_AUTH: 'none', PORTICO_TRUSTED_PROXIES: '10.0.0.0/8,proxy.internal' });
-    await expect(startGateway(config, () => Promise.reject(new Error('never called')), silentLogger)).rejects.toThrow('PORTICO_TRUSTED_PROXIES: "proxy.internal" is not an IP address or CIDR block');
+    const start = startTestGateway({ PORTICO_UPSTREAM: 'http://127.0.0.1:9/v1', PORTICO_AUTH: 'none', PORTICO_TRUSTED_PROXIES: '10.0.0.0/8,proxy.internal' });
+    await expect(start).rejects.toThrow('PORTICO_TRUSTED_PROXIES: "proxy.internal" is not an IP address or CIDR block');
   });
 });

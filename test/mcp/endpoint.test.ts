@@ -1,6 +1,7 @@
 /**
  * `/mcp` driven by the SDK's own client over real HTTP: listing, paging, argument checks, sessions,
- * list_changed, and the guards. Tool calls that pass validation reach the operation through `call`.
+ * list_changed, and the guards, against a gateway started the way `portico serve` starts one, in front of a real
+ * upstream: tool calls that pass validation reach it.
  */
 import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
@@ -8,14 +9,8 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CatalogCache, type CatalogEntry } from '../../src/catalog';
-import { createApp } from '../../src/http/app';
-import { ArgumentValidator } from '../../src/mcp/arguments';
-import { CatalogTools, type CallOperation } from '../../src/mcp/catalog-tools';
-import { McpEndpoint, type McpMode } from '../../src/mcp/endpoint';
-import { createMcpServer } from '../../src/mcp/server';
-import { ToolRequests } from '../../src/mcp/tool-requests';
+import type { McpMode } from '../../src/mcp/endpoint';
+import { startTestGateway } from '../fixtures/gateway';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
@@ -29,46 +24,40 @@ const op = (operationId: string, extra: Record<string, unknown> = {}) => ({
 });
 const spec = (paths: Record<string, unknown>) => JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, paths });
 
-/** A gateway on a real port around a spec file the test can rewrite; `calls` records what reached the operation. */
-async function gateway(mode: McpMode, paths: Record<string, unknown>, options: { pageSize?: number; origins?: string[]; idleMs?: number; call?: (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal) => Promise<CallToolResult> } = {}) {
-  const file = join(tempDir(), 'openapi.json');
+/**
+ * A gateway (no sign-in, no plugins) on a real port in front of a real upstream, around a spec file the test can
+ * rewrite. The upstream answers `called <path>` unless the test's `upstream` handler answers; `calls` holds the
+ * arguments of every call that reached it.
+ */
+async function gateway(mode: McpMode, paths: Record<string, unknown>, options: { pageSize?: number; origins?: string[]; idleSeconds?: number; upstream?: (request: Request) => Promise<Response> } = {}) {
+  const dir = tempDir();
+  const file = join(dir, 'openapi.json');
   writeFileSync(file, spec(paths));
-  const cache = new CatalogCache({ source: file, ttlSeconds: 0 });
-  await cache.start();
-  const calls: { entry: CatalogEntry; args: Record<string, unknown> }[] = [];
-  const call: CallOperation = async (entry, args, signal) => {
-    calls.push({ entry, args });
-    if (options.call) return { result: await options.call(entry, args, signal) };
-    return { result: { content: [{ type: 'text', text: `called ${entry.tool.name}` }] } };
-  };
-  let endpoint: McpEndpoint;
-  const tools = new CatalogTools([{ cache, call, prefix: '' }], () => void endpoint.notifyToolsChanged(), options.pageSize);
-  const requests = new ToolRequests(tools, new ArgumentValidator());
-  const jsonSchemaValidator = new AjvJsonSchemaValidator();
-  endpoint = new McpEndpoint({ mode, requests, createServer: () => createMcpServer({ requests, jsonSchemaValidator }), maxBodyBytes: 64 * 1024, sessionIdleMs: options.idleMs });
-  // The allowed hosts name the port, known only once the server listens.
-  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response(null, { status: 503 }) });
-  const app = createApp({ endpoint, allowedHosts: [`127.0.0.1:${server.port}`, `localhost:${server.port}`], allowedOrigins: options.origins ?? [] });
-  const streams = { opened: 0 };
-  server.reload({
-    fetch(request) {
-      if (request.method === 'GET') streams.opened++;
-      return app.handle(request);
-    },
+  const api = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (request) => options.upstream?.(request) ?? new Response(`called ${new URL(request.url).pathname}`) });
+  cleanup.push(() => api.stop(true));
+  const gw = await startTestGateway({
+    PORTICO_UPSTREAM: `http://127.0.0.1:${api.port}`,
+    PORTICO_SPEC: file,
+    PORTICO_AUTH: 'none',
+    PORTICO_PLUGINS: dir,
+    PORTICO_MCP_MODE: mode,
+    PORTICO_MAX_REQUEST_BYTES: String(64 * 1024),
+    ...(options.pageSize && { PORTICO_TOOLS_PAGE_SIZE: String(options.pageSize) }),
+    ...(options.origins && { PORTICO_ALLOWED_ORIGINS: options.origins.join(',') }),
+    ...(options.idleSeconds && { PORTICO_SESSION_IDLE_SECONDS: String(options.idleSeconds) }),
   });
-  const url = `http://127.0.0.1:${server.port}/mcp`;
-  cleanup.push(async () => {
-    await endpoint.close();
-    server.stop(true);
-  });
+  cleanup.push(() => gw.stop());
+  const url = gw.mcpUrl;
+  const calls = gw.upstreamArgs;
   const rewrite = (next: Record<string, unknown>) => writeFileSync(file, spec(next));
   /** Notifications travel on the GET stream each client opens after initializing: wait for `count` of them. */
+  const opened = () => gw.events('http.request').filter((line) => line.method === 'GET' && line.route === '/mcp').length;
   const streamsOpen = async (count: number) => {
-    for (let i = 0; i < 250 && streams.opened < count; i++) await Bun.sleep(20);
-    expect(streams.opened).toBeGreaterThanOrEqual(count);
+    for (let i = 0; i < 250 && opened() < count; i++) await Bun.sleep(20);
+    expect(opened()).toBeGreaterThanOrEqual(count);
     await Bun.sleep(50);
   };
-  return { url, cache, calls, endpoint, rewrite, streamsOpen };
+  return { url, tools: gw.gateway.tools, calls, endpoint: gw.gateway.endpoint, rewrite, streamsOpen };
 }
 
 async function errorOf(response: Response): Promise<{ code: number; message: string }> {
@@ -111,8 +100,8 @@ for (const mode of ['stateful', 'stateless'] as const) {
       expect((wrong.content[0] as { text: string }).text).toBe('Invalid arguments for get_item: unknown argument "extra"; "id" must be integer');
       expect(calls).toHaveLength(0);
       const ok = (await client.callTool({ name: 'get_item', arguments: { id: 7 } })) as CallToolResult;
-      expect(ok.content).toEqual([{ type: 'text', text: 'called get_item' }]);
-      expect(calls.map((c) => c.args)).toEqual([{ id: 7 }]);
+      expect(ok.content).toEqual([{ type: 'text', text: 'called /items/7' }]);
+      expect(calls).toEqual([{ id: 7 }]);
       await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/unknown tool "no_such_tool"/);
     });
   });
@@ -120,7 +109,7 @@ for (const mode of ['stateful', 'stateless'] as const) {
 
 describe('/mcp sessions (stateful)', () => {
   test('every open session hears list_changed when the spec changes', async () => {
-    const { url, cache, rewrite, streamsOpen } = await gateway('stateful', { '/a': op('get_a') });
+    const { url, tools, rewrite, streamsOpen } = await gateway('stateful', { '/a': op('get_a') });
     const first = await connect(url);
     const second = await connect(url);
     await streamsOpen(2);
@@ -128,7 +117,7 @@ describe('/mcp sessions (stateful)', () => {
       (client) => new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve())),
     );
     rewrite({ '/a': op('get_a'), '/b': op('get_b') });
-    expect((await cache.refresh())?.added).toEqual(['get_b']);
+    expect((await tools.refresh())[0]?.added).toEqual(['get_b']);
     await Promise.all(heard);
     expect((await first.listTools()).tools.map((tool) => tool.name)).toEqual(['get_a', 'get_b']);
   });
@@ -146,14 +135,14 @@ describe('/mcp sessions (stateful)', () => {
   });
 
   test('a session left idle is closed, and its id then gets 404', async () => {
-    const { url, endpoint } = await gateway('stateful', { '/a': op('get_a') }, { idleMs: 100 });
+    const { url, endpoint } = await gateway('stateful', { '/a': op('get_a') }, { idleSeconds: 1 });
     const transport = new StreamableHTTPClientTransport(new URL(url));
     const client = new Client({ name: 'test', version: '1' });
     await client.connect(transport);
     cleanup.push(() => client.close());
     const id = transport.sessionId!;
     expect(endpoint.sessionCount).toBe(1);
-    for (let i = 0; i < 100 && endpoint.sessionCount > 0; i++) await Bun.sleep(20);
+    for (let i = 0; i < 200 && endpoint.sessionCount > 0; i++) await Bun.sleep(20);
     expect(endpoint.sessionCount).toBe(0);
     const stale = await fetch(url, {
       method: 'POST',
@@ -372,7 +361,7 @@ describe('/mcp direct path', () => {
         expect(alone.messages).toEqual(batched.messages);
       }
       // both paths reached the operation once for the valid call, never for the others
-      expect(calls.map((c) => c.args)).toEqual([{ id: 7 }, { id: 7 }]);
+      expect(calls).toEqual([{ id: 7 }, { id: 7 }]);
       const answers = await Promise.all(requests.map(async (request) => (await post(url, sent, request)).messages[0]));
       expect(answers.map((a) => Object.keys(a as object).sort().join())).toEqual([
         'id,jsonrpc,result', 'id,jsonrpc,result', 'error,id,jsonrpc', 'id,jsonrpc,result', 'id,jsonrpc,result', 'id,jsonrpc,result', 'error,id,jsonrpc',
@@ -400,39 +389,35 @@ describe('/mcp direct path', () => {
     expect(stateless.calls).toHaveLength(0);
   });
 
+  /** An upstream that never answers: it tells when the gateway gives up on the request (its connection closes). */
+  function hanging() {
+    let aborted = () => {};
+    const seenAbort = new Promise<void>((resolve) => (aborted = resolve));
+    const upstream = (request: Request) =>
+      new Promise<Response>((resolve) => {
+        request.signal.addEventListener('abort', () => {
+          aborted();
+          resolve(new Response('cancelled'));
+        });
+      });
+    return { upstream, seenAbort };
+  }
+
   test('stateful: notifications/cancelled from the SDK client stops a call on the direct path', async () => {
-    let aborted = (_reason: unknown) => {};
-    const seenAbort = new Promise<unknown>((resolve) => (aborted = resolve));
-    const { url } = await gateway('stateful', paths, {
-      call: (_entry, _args, signal) =>
-        new Promise<CallToolResult>((resolve) => {
-          signal.addEventListener('abort', () => {
-            aborted(signal.reason);
-            resolve({ isError: true, content: [{ type: 'text', text: 'cancelled' }] });
-          });
-        }),
-    });
+    const { upstream, seenAbort } = hanging();
+    const { url } = await gateway('stateful', paths, { upstream });
     const client = await connect(url);
     const controller = new AbortController();
     const pending = client.callTool({ name: 'get_p1', arguments: {} }, undefined, { signal: controller.signal });
     await Bun.sleep(50);
     controller.abort('the user pressed stop');
     await expect(pending).rejects.toThrow();
-    expect(await seenAbort).toBe('the user pressed stop');
+    await seenAbort;
   });
 
   test('stateless: a client that goes away cancels its call', async () => {
-    let aborted = () => {};
-    const seenAbort = new Promise<void>((resolve) => (aborted = resolve));
-    const { url } = await gateway('stateless', paths, {
-      call: (_entry, _args, signal) =>
-        new Promise<CallToolResult>((resolve) => {
-          signal.addEventListener('abort', () => {
-            aborted();
-            resolve({ isError: true, content: [{ type: 'text', text: 'cancelled' }] });
-          });
-        }),
-    });
+    const { upstream, seenAbort } = hanging();
+    const { url } = await gateway('stateless', paths, { upstream });
     const controller = new AbortController();
     const pending = fetch(url, { method: 'POST', headers, signal: controller.signal, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_p2' } }) });
     await Bun.sleep(50);
@@ -445,10 +430,10 @@ describe('/mcp direct path', () => {
     let finished = (_aborted: boolean) => {};
     const outcome = new Promise<boolean>((resolve) => (finished = resolve));
     const { url } = await gateway('stateful', paths, {
-      call: async (_entry, _args, signal) => {
+      upstream: async (request) => {
         await Bun.sleep(150);
-        finished(signal.aborted);
-        return { content: [{ type: 'text', text: 'done' }] };
+        finished(request.signal.aborted);
+        return new Response('done');
       },
     });
     const session = await open('stateful', url);

@@ -155,7 +155,7 @@ describe('ATK-04 refresh-token reuse after rotation', () => {
 
 describe('ATK-05 scope escalation', () => {
   let client: TestClient;
-  const catalog = () => gw.gateway.cache.current.entries;
+  const catalog = () => gw.gateway.tools.all;
   const namesOf = (scope: string) => catalog().filter((entry) => entry.scope === scope).map((entry) => entry.tool.name).sort();
 
   beforeAll(async () => {

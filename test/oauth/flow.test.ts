@@ -55,7 +55,7 @@ describe('signing in with the SDK OAuth client', () => {
     expect(provider.information?.client_id).toMatch(/^pcl_/);
     expect(provider.saved?.scope).toBe('read write admin');
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(gw.gateway.cache.current.entries.length);
+    expect(tools).toHaveLength(gw.gateway.tools.all.length);
     const me = (await client.callTool({ name: 'get_current_user', arguments: {} })) as CallToolResult;
     expect(me.structuredContent).toMatchObject({ email: 'alice@example.com' });
     // the MCP token never went upstream: the demo API only knows its own tokens, and answered as alice
@@ -66,7 +66,7 @@ describe('signing in with the SDK OAuth client', () => {
     const { client, provider, transport } = await connectAs(gw.mcpUrl, CAROL);
     expect(provider.saved?.scope).toBe('read');
     const listed = (await client.listTools()).tools.map((tool) => tool.name);
-    const readTools = gw.gateway.cache.current.entries.filter((entry) => entry.scope === 'read').map((entry) => entry.tool.name);
+    const readTools = gw.gateway.tools.all.filter((entry) => entry.scope === 'read').map((entry) => entry.tool.name);
     expect(listed.sort()).toEqual(readTools.sort());
     const before = gw.upstream.length;
     const call = { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'create_project', arguments: { org_id: 'org_2n4x7c1v', name: 'nope' } } };

@@ -1,5 +1,5 @@
 /**
- * @module mcp/arguments
+ * @module calls/arguments
  * Checks a tool call's arguments against the tool's input schema before anything goes upstream, with a
  * message that names the field and says what is wrong, so the agent can fix its call.
  */

@@ -1,46 +1,50 @@
 /**
- * @module mcp/catalog-tools
- * The tools an MCP server offers: the current catalogs' pages and entries (the gateway's API and those
- * plugins add), kept in step with their caches, and calls handed to the proxy of the API each belongs to. A listing is built once per catalog and per view (the
- * scopes a token reaches), so tools/list stays a copy of ready bytes whoever asks.
+ * @module calls/toolbox
+ * The tools the gateway offers: the current catalogs' entries (the gateway's API and those plugins add) as
+ * the plugins' rules shape them, kept in step with their caches, each with the API (source) its calls go to.
+ * A listing is built once per catalog and per view (the scopes a token reaches), so tools/list stays a copy
+ * of ready bytes whoever asks.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { ToolListing, type CatalogCache, type CatalogEntry, type ToolsPage } from '../catalog';
-import type { Principal } from '../oauth/bearer';
+import { ToolListing, type CatalogCache, type CatalogChange, type CatalogEntry, type ToolsPage } from '../catalog';
 import { allows, SCOPES, type Scope } from '../oauth/scopes';
 import { silentLogger, type Logger } from '../log';
 import { applyPlugins, type ToolEntry } from '../plugins/catalog';
 import type { PluginHost } from '../plugins/host';
-import type { Called } from '../proxy';
-import type { ListingView, ToolProvider } from './tool-requests';
+import type { Proxy } from '../proxy';
 
-/** Calls one operation: its result with the status the API answered (`proxy`'s `callTool`). */
-export type CallOperation = (entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined) => Promise<Called>;
-
-/** One API's catalog and how its operations are called: the gateway's own, or one a plugin added. */
+/** One API: its catalog, and the proxy its operations' calls go through. The gateway's own, or one a plugin added. */
 export interface ToolSource {
   readonly cache: CatalogCache;
-  readonly call: CallOperation;
+  readonly proxy: Proxy;
+  /** Whether the signed-in user's own credential goes to this API (else the proxy's headers, the same for everyone). */
+  readonly userCredential: boolean;
   /** Put before each tool's name ('' for the gateway's own API). */
   readonly prefix: string;
   /** The name a plugin gave the API; absent for the gateway's own. */
   readonly api?: string;
 }
 
-export class CatalogTools implements ToolProvider {
+/** Which tools a listing shows: up to `top` (all when undefined); `marked`: all, those above `top` marked locked. */
+export interface ListingView {
+  readonly top: Scope | undefined;
+  readonly marked: boolean;
+}
+
+export class Toolbox {
   private listings = new Map<string, ToolListing>();
   private entries: ToolEntry[];
   private byName: Map<string, ToolEntry>;
 
+  private readonly listeners: (() => void)[] = [];
+
   /**
-   * `onChange` runs after each change is adopted (to notify sessions). With `plugins`, their rules shape
-   * every catalog and their tools are added; a rule that fails on a refresh keeps the tools as they were.
-   * Throws `PluginError` when the rules fail on the first catalog (the start must stop).
+   * With `plugins`, their rules shape every catalog and their tools are added; a rule that fails on a refresh
+   * keeps the tools as they were. Throws `PluginError` when the rules fail on the first catalog (the start must stop).
    */
   constructor(
     /** The gateway's own API first. */
     private readonly sources: readonly ToolSource[],
-    onChange: () => void,
     private readonly pageSize?: number,
     private readonly plugins?: PluginHost,
     log: Logger = silentLogger,
@@ -57,15 +61,47 @@ export class CatalogTools implements ToolProvider {
         }
         this.byName = new Map(this.entries.map((entry) => [entry.tool.name, entry]));
         this.listings = new Map();
-        onChange();
+        for (const listener of this.listeners) listener();
       });
     }
   }
 
+  /** Runs `listener` after each change of the tools is adopted (to tell the open sessions). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Whether every API's catalog is in (`current` throws until the first one is). */
+  get loaded(): boolean {
+    try {
+      for (const { cache } of this.sources) void cache.current;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Every tool served now, as the plugins' rules shaped them (the full catalog: no scope applied). */
+  get all(): readonly ToolEntry[] {
+    return this.entries;
+  }
+
+  /** Reads every API's document again now (instead of waiting for the TTL): each API's change (null: none), in source order; the changes are adopted. */
+  refresh(): Promise<(CatalogChange | null)[]> {
+    return Promise.all(this.sources.map(({ cache }) => cache.refresh()));
+  }
+
+  /** How many tools the catalogs serve now. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The tools/list page a cursor names; throws `InvalidCursorError` for a cursor that is not valid now. */
   listTools(cursor: string | undefined, view: ListingView): ToolsPage {
     return this.listing(view).page(cursor);
   }
 
+  /** The same page as UTF-8 JSON, built once per catalog and view. */
   listToolsJson(cursor: string | undefined, view: ListingView): Uint8Array {
     return this.listing(view).pageBytes(cursor);
   }
@@ -74,9 +110,14 @@ export class CatalogTools implements ToolProvider {
     return this.byName.get(name);
   }
 
-  callTool(entry: CatalogEntry, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined): Promise<Called> {
-    const source = entry.api === undefined ? this.sources[0]! : this.sources.find((candidate) => candidate.api === entry.api)!;
-    return source.call(entry, args, signal, principal);
+  /** The API `entry` belongs to. */
+  sourceOf(entry: CatalogEntry): ToolSource {
+    return entry.api === undefined ? this.sources[0]! : this.sources.find((candidate) => candidate.api === entry.api)!;
+  }
+
+  /** Stops refreshing every catalog (shutdown). */
+  stop(): void {
+    for (const { cache } of this.sources) cache.stop();
   }
 
   /** How many tools need exactly each scope (what the consent page says each one unlocks). */

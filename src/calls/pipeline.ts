@@ -1,0 +1,240 @@
+/**
+ * @module calls/pipeline
+ * The one way a tool call runs, whatever its tool (an operation of the gateway's API or of one a plugin
+ * added, a plugin's own tool) and whatever protocol path asked (the SDK's server, `mcp/direct`, a later era):
+ *
+ *   scope → arguments against the schema → pinned arguments → beforeCall hooks
+ *     → aroundCall hooks → the tool's executor (the API's proxy, or the plugin's handler) → afterCall hooks
+ *
+ * It answers with a `CallRecord`: the result the client gets *and* how the call ended (outcome, the API's status,
+ * time on the API, time in hooks), by value. The audit log, the metrics and the logs read the record — nothing
+ * is worked out again from the result, which a hook may have replaced. Expected failures (a refusal, bad
+ * arguments, an API error) are records, never exceptions; only an unknown tool throws (`UnknownToolError`).
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolResult } from '../../plugins/portico';
+import { silentLogger, type Logger } from '../log';
+import type { Principal } from '../oauth/bearer';
+import { allows, type Scope } from '../oauth/scopes';
+import type { CallMeasure, CallOutcome } from '../ops/call-outcome';
+import type { Drain } from '../ops/drain';
+import type { OperationEntry, PinnedValue, PluginEntry, ToolEntry } from '../plugins/catalog';
+import { callerOf, toolContext, type RequestExtra, type UpstreamAccess } from '../plugins/context';
+import type { PluginHost } from '../plugins/host';
+import type { Called } from '../proxy';
+import { ArgumentValidator } from './arguments';
+import type { Toolbox } from './toolbox';
+
+/** One tool call as the protocol layer hands it over. */
+export interface CallRequest {
+  readonly name: string;
+  readonly args: Record<string, unknown>;
+  /** Cancels the call (the client cancelled, or went away where that means cancelling). */
+  readonly signal: AbortSignal;
+  /** Who calls; undefined without sign-in. */
+  readonly principal?: Principal;
+  /** What the protocol can do besides answering (progress, logging, elicitation, sampling), where it can. */
+  readonly extra?: RequestExtra;
+}
+
+/** A tool call, decided: what the client gets and how it ended. */
+export interface CallRecord extends CallMeasure {
+  /** The result the client gets (after the afterCall hooks); for `denied`, a tool error saying what is missing. */
+  readonly result: CallToolResult;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly principal: Principal | undefined;
+  /** For `denied`: the scope the call needs. */
+  readonly needed?: Scope;
+  /** The operation called, for operations that reached their executor: method, path template, the API's name. */
+  readonly operation?: { readonly method: string; readonly path: string; readonly api?: string };
+  /** The arguments the executor got (pinned filled in, hooks applied, plugin-added ones removed); absent when it was not reached. */
+  readonly sent?: Readonly<Record<string, unknown>>;
+  /** Time in plugin hooks (before, around without the call inside, after), in ms: a user's confirmation included. */
+  readonly hookMs: number;
+  /** When the call arrived (ms since the epoch). */
+  readonly startedAt: number;
+}
+
+/** A tools/call of a tool that does not exist (for this caller): the protocol's error, not a result. */
+export class UnknownToolError extends Error {
+  override readonly name = 'UnknownToolError';
+  constructor(readonly tool: string) {
+    super(`unknown tool "${tool}"; call tools/list to see the tools`);
+  }
+}
+
+export interface PipelineOptions {
+  readonly tools: Toolbox;
+  /** Plugin hooks and tools; undefined when no plugin is loaded. */
+  readonly plugins?: PluginHost;
+  /** The API plugin tools' handlers reach through `upstream()`. */
+  readonly access: UpstreamAccess;
+  /** Counts calls in flight, so a graceful shutdown waits for them (an answer may go out on an SSE stream later). */
+  readonly drain?: Drain;
+  /** Told about every call of a known tool once it is decided: the audit log, the metrics, the log. */
+  readonly observers?: readonly ((record: CallRecord) => void)[];
+  readonly log?: Logger;
+}
+
+export class CallPipeline {
+  readonly tools: Toolbox;
+  private readonly validator = new ArgumentValidator();
+  private readonly log: Logger;
+  private readonly plugins: PluginHost | undefined;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.tools = options.tools;
+    this.log = options.log ?? silentLogger;
+    this.plugins = options.plugins;
+  }
+
+  /** Whether plugins hook calls (a hook may ask the user, which needs a protocol path that can). */
+  get hooked(): boolean {
+    return this.plugins?.hooksCalls ?? false;
+  }
+
+  /**
+   * The scope a call of `name` needs that `principal`'s token lacks, the call recorded as `denied` — for the
+   * protocol layer that refuses such calls before serving any message of the request (`mcp/scope-check`).
+   * Undefined when the call may go on (or the tool does not exist: the call itself says so).
+   */
+  deny(name: string, args: Record<string, unknown>, principal: Principal | undefined): Scope | undefined {
+    const entry = this.tools.findTool(name);
+    const needed = entry && beyondScope(entry, principal);
+    if (!needed) return undefined;
+    this.report({ tool: name, args, principal, outcome: 'denied', needed, result: deniedResult(name, needed), upstreamStatus: undefined, upstreamMs: undefined, hookMs: 0, startedAt: Date.now(), latencyMs: 0 });
+    return needed;
+  }
+
+  /** Runs one call through every step. Throws only `UnknownToolError`. */
+  async call(request: CallRequest): Promise<CallRecord> {
+    const { name, args, principal } = request;
+    const entry = this.tools.findTool(name);
+    if (!entry) throw new UnknownToolError(name);
+    const startedAt = Date.now();
+    const started = performance.now();
+    const end = (fields: Omit<CallRecord, 'tool' | 'args' | 'principal' | 'startedAt' | 'latencyMs' | 'hookMs' | 'upstreamStatus' | 'upstreamMs'> & Partial<Pick<CallRecord, 'hookMs' | 'upstreamStatus' | 'upstreamMs'>>) =>
+      this.report({ tool: name, args, principal, startedAt, latencyMs: performance.now() - started, hookMs: 0, upstreamStatus: undefined, upstreamMs: undefined, ...fields });
+
+    const needed = beyondScope(entry, principal);
+    if (needed) return end({ outcome: 'denied', needed, result: deniedResult(name, needed) });
+    const problem = this.validator.check(entry.tool, args);
+    if (problem) return end({ outcome: 'invalid_arguments', result: toolError(`Invalid arguments for ${name}: ${problem}`) });
+    const pinned = entry.kind === 'operation' && entry.pinned.size > 0 ? withPinned(entry.pinned, args, principal) : args;
+
+    let called: Executed | undefined;
+    let executorMs = 0;
+    const execute = async (args: Record<string, unknown>): Promise<CallToolResult> => {
+      const at = performance.now();
+      try {
+        called = await this.execute(entry, args, request);
+        return called.result;
+      } finally {
+        executorMs += performance.now() - at;
+      }
+    };
+
+    const plugins = this.plugins;
+    if (!plugins?.hooksCalls) {
+      const result = await execute(pinned);
+      return end({ ...outcomeOf(entry, result, called), ...executed(entry, called) });
+    }
+    const call = plugins.begin({ tool: entry.info, caller: callerOf(principal), elicit: async (message, schema) => request.extra?.elicit?.(message, schema) }, pinned, this.log);
+    const denial = await call.before();
+    if (denial) return end({ outcome: 'refused', hookMs: performance.now() - started, result: toolError(`This call was refused by the server's policy: ${denial.deny}`) });
+    const sent = call.args;
+    let result = (await call.around(async () => (await execute(sent)) as ToolResult)) as CallToolResult;
+    result = (await call.after(result as ToolResult)) as CallToolResult;
+    const hookMs = Math.max(0, performance.now() - started - executorMs);
+    return end({ ...outcomeOf(entry, result, called), ...executed(entry, called), hookMs });
+  }
+
+  /** The tool's executor: the proxy of the API the operation belongs to, or the plugin tool's handler. */
+  private execute(entry: ToolEntry, args: Record<string, unknown>, request: CallRequest): Promise<Executed> {
+    const work = entry.kind === 'plugin' ? runHandler(entry, args, request, this.options.access) : this.callOperation(entry, args, request);
+    return this.options.drain ? this.options.drain.track(work) : work;
+  }
+
+  private async callOperation(entry: OperationEntry, args: Record<string, unknown>, { signal, principal }: CallRequest): Promise<Executed> {
+    const source = this.tools.sourceOf(entry);
+    // without sign-in there is no user credential: the proxy's own headers (PORTICO_UPSTREAM_HEADERS) go
+    const credential = source.userCredential ? principal?.upstreamHeaders : undefined;
+    const sent = entry.added.size > 0 ? without(entry.added, args) : args;
+    return { ...(await source.proxy.call(entry, sent, signal, credential)), sent };
+  }
+
+  private report(record: CallRecord): CallRecord {
+    for (const observer of this.options.observers ?? []) {
+      try {
+        observer(record);
+      } catch (error) {
+        // an observer (audit, metrics) that fails must not change the call's answer
+        this.log.error('call.observer_failed', { tool: record.tool, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return record;
+  }
+}
+
+/**
+ * How a call that got past the policy ended: `ok` unless the result is an error; then `tool_error` when the API
+ * answered below 400 (the error is in what it said) or the tool is a plugin's, else `upstream_error` (the API
+ * answered 400 or more, or did not answer).
+ */
+function outcomeOf(entry: ToolEntry, result: CallToolResult, called: Called | undefined): { outcome: CallOutcome; result: CallToolResult } {
+  if (!result.isError) return { outcome: 'ok', result };
+  const status = called?.upstreamStatus;
+  return { outcome: entry.kind === 'plugin' || (status !== undefined && status < 400) ? 'tool_error' : 'upstream_error', result };
+}
+
+/** What an executor did: the proxy's answer, and the arguments it was given. */
+interface Executed extends Called {
+  readonly sent: Readonly<Record<string, unknown>>;
+}
+
+/** What the record says of the executor's part (its last run, when an aroundCall hook ran it more than once). */
+function executed(entry: ToolEntry, called: Executed | undefined): Partial<Pick<CallRecord, 'upstreamStatus' | 'upstreamMs' | 'operation' | 'sent'>> {
+  if (!called) return {};
+  const operation = entry.kind === 'operation' ? { method: entry.target.method.toUpperCase(), path: entry.target.path, ...(entry.api && { api: entry.api }) } : undefined;
+  return { upstreamStatus: called.upstreamStatus, upstreamMs: called.upstreamMs, operation, sent: called.sent };
+}
+
+/** The scope a call of `entry` needs that the caller's token does not reach; undefined when it may be called (or nobody signed in). */
+function beyondScope(entry: ToolEntry, principal: Principal | undefined): Scope | undefined {
+  return principal && !allows(principal.scopes, entry.scope) ? entry.scope : undefined;
+}
+
+/** The arguments without the ones plugins added for themselves: the API never receives those. */
+function without(added: ReadonlySet<string>, args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args).filter(([name]) => !added.has(name)));
+}
+
+/** The arguments with the pinned ones filled in (from the caller where the pin is a function). */
+function withPinned(pinned: ReadonlyMap<string, PinnedValue>, args: Record<string, unknown>, principal: Principal | undefined): Record<string, unknown> {
+  const filled = { ...args };
+  const caller = callerOf(principal);
+  for (const [name, value] of pinned) filled[name] = typeof value === 'function' ? (value as (caller: unknown) => unknown)(caller) : value;
+  return filled;
+}
+
+/** A plugin tool's handler; a throw becomes a tool error naming the plugin (the agent sees it, the log has the detail). */
+async function runHandler(entry: PluginEntry, args: Record<string, unknown>, request: CallRequest, access: UpstreamAccess): Promise<Executed> {
+  try {
+    return { result: (await entry.handler(args, toolContext(access, request.principal, request.signal, request.extra))) as CallToolResult, sent: args };
+  } catch (error) {
+    return { sent: args, result: toolError(`The tool "${entry.tool.name}" (from ${entry.plugin}) failed: ${error instanceof Error ? error.message : String(error)}`) };
+  }
+}
+
+function toolError(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
+/** The words of a refusal for scope, the same wherever it is said (a tool error, a JSON-RPC error with the 403). */
+export function scopeMessage(tool: string, needed: Scope): string {
+  return `The tool "${tool}" needs the "${needed}" permission, which this connection was not given. Reconnect and allow "${needed}" access on the consent page to use it.`;
+}
+
+function deniedResult(tool: string, needed: Scope): CallToolResult {
+  return toolError(scopeMessage(tool, needed));
+}

@@ -1,0 +1,186 @@
+/**
+ * @module gateway
+ * The one place a gateway is put together from its parts, in the order they need each other — no part is
+ * read before it exists:
+ *
+ *   log and metrics → store → the APIs' catalogs and proxies (`gateway/sources`) → plugins → the toolbox →
+ *   the listener (its port makes the public URL) → the authorization server → the call pipeline → the MCP
+ *   endpoint → the routes (`gateway/routes`) → serving, until `stop` (`gateway/shutdown`).
+ *
+ * `portico serve`, `portico demo`, the tests and an embedding program all start a gateway here, so they run
+ * the same wiring. Each part gets the settings it reads, not the whole configuration.
+ */
+import { AuditWriter } from '../audit/writer';
+import { CallPipeline, type CallRecord } from '../calls/pipeline';
+import { Toolbox, type ToolSource } from '../calls/toolbox';
+import { ConfigError, type ServeConfig } from '../config/serve';
+import { ClientAddresses } from '../http/client-address';
+import { RequestLimits } from '../http/limits';
+import { createLogger, type Logger } from '../log';
+import { McpEndpoint } from '../mcp/endpoint';
+import { createMcpServer } from '../mcp/server';
+import { ToolRequests } from '../mcp/tool-requests';
+import { createAuthorization, loadServerSecret, publicUrlProblem, type Authorization } from '../oauth';
+import type { ClientMetadataDocuments } from '../oauth/cimd';
+import { Drain } from '../ops/drain';
+import { GatewayMetrics } from '../ops/gateway-metrics';
+import { requestContext } from '../plugins/context';
+import type { PluginHost } from '../plugins/host';
+import { loadConfiguredPlugins } from '../plugins/load';
+import { openStore, parseDatabaseUrl, type Store } from '../store';
+import { withTokenCache } from '../store/token-cache';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { callObservers } from './observers';
+import { serveRoutes } from './routes';
+import { listening, type Gateway } from './shutdown';
+import { ownSource, pluginApiSources } from './sources';
+
+export type { Gateway } from './shutdown';
+
+/** Parts a test or an embedding program may supply instead of the ones built from the configuration. */
+export interface GatewayParts {
+  /** Where log lines go. @default JSON lines on stderr at `config.logLevel` */
+  readonly log?: Logger;
+  /** The store, opened by the caller instead of from PORTICO_DATABASE_URL (with sign-in); closed by `stop`. */
+  readonly store?: Store;
+  /** Fetches Client ID Metadata Documents (tests point it at a local HTTPS server). */
+  readonly documents?: ClientMetadataDocuments;
+  /** Told about every tool call once it is decided, besides the metrics, the log and the audit log. */
+  readonly onCall?: (record: CallRecord) => void;
+}
+
+/** Starts a gateway for `config`; rejects (before listening, with nothing left open) when it cannot start. */
+export async function createGateway(config: ServeConfig, parts: GatewayParts = {}): Promise<Gateway> {
+  const metrics = new GatewayMetrics();
+  // counts the events it passes on (tokens, catalog refreshes): see ops/gateway-metrics
+  const log = metrics.observing(parts.log ?? createLogger(config.logLevel));
+  redactConfigured(log, config);
+  // a malformed PORTICO_TRUSTED_PROXIES stops the start before anything is opened
+  const addresses = new ClientAddresses(config.trustedProxies);
+  const opened = new Opened();
+  try {
+    const store = config.auth === 'oauth' ? opened.add(await cachingTokens(parts.store ?? (await openStore(config.databaseUrl)), config, log)) : undefined;
+    const own = await ownSource(config, log, store);
+    opened.add({ close: () => own.source.cache.stop() });
+    // read (or made) once the API's document is in: a start that fails on the spec leaves no secret file behind
+    const secret = store && loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl));
+    const plugins = await loadConfiguredPlugins(config, log);
+    const apis = await pluginApiSources(plugins, config, log, store);
+    const sources: ToolSource[] = [own.source, ...apis];
+    opened.add({ close: () => apis.forEach((api) => api.cache.stop()) });
+    const tools = new Toolbox(sources, config.toolsPageSize, plugins, log);
+
+    const server = opened.add(Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) }), (listener) => listener.stop(true));
+    const publicUrl = new URL(config.publicUrl ?? `http://localhost:${server.port}`);
+    const authorization = store && secret ? signIn(config, { publicUrl, store, secret: secret.secret, log, tools, plugins, documents: parts.documents }) : undefined;
+    if (authorization) log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store!.description, sealingKey: secret!.source });
+
+    const drain = new Drain();
+    const audit = store && opened.add(new AuditWriter(store, log));
+    const access = { upstream: config.upstream, sharedHeaders: config.upstreamHeaders };
+    const observers = callObservers(metrics, log, audit, { keep: config.auditArguments, names: config.auditRedact });
+    if (parts.onCall) observers.push(parts.onCall);
+    const calls = new CallPipeline({ tools, plugins: plugins.empty ? undefined : plugins, access, drain, observers, log });
+    const endpoint = opened.add(mcpEndpoint(config, calls, plugins, access, log, authorization));
+    tools.onChange(() => void endpoint.notifyToolsChanged());
+    metrics.watch({ sessions: () => endpoint.sessionCount, tools: () => tools.size });
+
+    const limits = opened.add(
+      new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, listenHost: config.host, onLimited: (kind) => metrics.limited(kind) }),
+      (it) => it.stop(),
+    );
+    serveRoutes(server, { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log });
+    return listening({ config, server, publicUrl, tools, endpoint, store, audit, spec: own.spec, log, metrics, drain, limits });
+  } catch (error) {
+    await opened.closeAll();
+    throw error;
+  }
+}
+
+/** The authorization server, with sign-in through the configured (or a plugin's) identity source; a public URL it cannot be the issuer of stops the start. */
+function signIn(
+  config: ServeConfig,
+  parts: { publicUrl: URL; store: Store; secret: Uint8Array; log: Logger; tools: Toolbox; plugins: PluginHost; documents?: ClientMetadataDocuments },
+): Authorization {
+  const problem = publicUrlProblem(parts.publicUrl);
+  if (problem) throw new ConfigError(problem);
+  return createAuthorization({
+    config,
+    publicUrl: parts.publicUrl,
+    store: parts.store,
+    secret: parts.secret,
+    log: parts.log,
+    toolCounts: () => parts.tools.countByScope(),
+    documents: parts.documents,
+    identity: parts.plugins.identity?.value,
+  });
+}
+
+function mcpEndpoint(config: ServeConfig, calls: CallPipeline, plugins: PluginHost, access: { upstream: string; sharedHeaders: Readonly<Record<string, string>> }, log: Logger, authorization: Authorization | undefined): McpEndpoint {
+  const requests = new ToolRequests(calls, { listed: config.toolsListed, denial: config.scopeDenial });
+  // shared by every Server: the SDK would otherwise build an Ajv per instance (~210 µs per stateless request)
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
+  const features = plugins.empty ? undefined : { host: plugins, context: (principal: Parameters<typeof requestContext>[1], signal: AbortSignal) => requestContext(access, principal, signal), log };
+  return new McpEndpoint({
+    mode: config.mcpMode,
+    requests,
+    createServer: () => createMcpServer({ requests, jsonSchemaValidator, plugins: features }),
+    maxBodyBytes: config.maxRequestBytes,
+    sessionIdleMs: config.sessionIdleSeconds * 1000,
+    maxSessionsPerOwner: config.maxSessionsPerToken,
+    maxSessions: config.maxSessions,
+    log,
+    insufficientScope: authorization && ((needed) => authorization.insufficientScope(needed)),
+  });
+}
+
+/** What a failed start must close again, in reverse order of opening. */
+class Opened {
+  private readonly closers: (() => unknown)[] = [];
+
+  add<T extends { close(): unknown }>(part: T): T;
+  add<T>(part: T, close: (part: T) => unknown): T;
+  add<T>(part: T, close?: (part: T) => unknown): T {
+    this.closers.push(close ? () => close(part) : () => (part as { close(): unknown }).close());
+    return part;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const close of this.closers.reverse()) {
+      try {
+        await close();
+      } catch {
+        // closing what a failed start opened: the start's own error is what the caller needs
+      }
+    }
+  }
+}
+
+/** The deployment's own secrets: blanked in every log line, should one ever carry them. */
+function redactConfigured(log: Logger, config: ServeConfig): void {
+  for (const value of [...Object.values(config.upstreamHeaders), config.metricsToken ?? '']) {
+    log.redact?.(value);
+    // "Bearer abc…": the credential alone too
+    for (const part of value.split(/\s+/)) if (part.length >= 12) log.redact?.(part);
+  }
+  if (config.databaseUrl && /^postgres(ql)?:/i.test(config.databaseUrl)) {
+    try {
+      const password = decodeURIComponent(new URL(config.databaseUrl).password);
+      if (password) log.redact?.(password);
+    } catch {
+      // not a URL: the store says so when it opens it
+    }
+  }
+}
+
+/** The store with access tokens kept in memory where it can watch revocations (PostgreSQL); as it is otherwise. */
+async function cachingTokens(store: Store, config: ServeConfig, log: Logger): Promise<Store> {
+  if (!store.watchRevocations || config.tokenCache === 0) return store;
+  try {
+    return await withTokenCache(store, { maxAgeMs: config.tokenCache * 1000 });
+  } catch (error) {
+    // without the watch a cache could accept revoked tokens: every request asks the database instead
+    log.warn('store.token_cache_off', { reason: `revocations cannot be watched (LISTEN failed: ${error instanceof Error ? error.message : String(error)}); every request reads its token from the database` });
+    return store;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * @module gateway/routes
+ * What the listener serves: every route behind `http/front` (the client's address, the request id, the Host
+ * allow-list, the per-address limit, shutdown), `/mcp` and the operator's routes straight from Bun's router
+ * (the hot path skips the framework), everything else through the HTTP app. The Host names accepted are the
+ * public URL's and the listener's own, known only once it listens.
+ */
+import type { Toolbox } from '../calls/toolbox';
+import type { ServeConfig } from '../config/serve';
+import { createApp, mcpHandler } from '../http/app';
+import type { ClientAddresses } from '../http/client-address';
+import { front, type FrontOptions } from '../http/front';
+import type { RequestLimits } from '../http/limits';
+import { healthz, metricsRoute, readyz } from '../http/ops-routes';
+import type { Logger } from '../log';
+import type { McpEndpoint } from '../mcp/endpoint';
+import type { Authorization } from '../oauth';
+import type { Drain } from '../ops/drain';
+import type { GatewayMetrics } from '../ops/gateway-metrics';
+import { NotReady, Readiness, type ReadinessCheck } from '../ops/readiness';
+import { StoreUnavailableError, type Store } from '../store';
+
+export interface RouteParts {
+  readonly config: Pick<ServeConfig, 'allowedHosts' | 'allowedOrigins' | 'metricsToken'>;
+  readonly publicUrl: URL;
+  readonly endpoint: McpEndpoint;
+  readonly authorization: Authorization | undefined;
+  readonly store: Store | undefined;
+  readonly tools: Toolbox;
+  readonly drain: Drain;
+  readonly limits: RequestLimits;
+  readonly addresses: ClientAddresses;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+}
+
+/** Points `server` (listening, answering 503 until now) at the gateway's routes. */
+export function serveRoutes(server: ReturnType<typeof Bun.serve>, parts: RouteParts): void {
+  const { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log } = parts;
+  const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
+  const guard = { allowedHosts, allowedOrigins: config.allowedOrigins };
+  const http = { endpoint, authorization, log, limits, ...guard };
+  const app = createApp(http);
+  const readiness = new Readiness(readinessChecks(store, tools, drain), log);
+  const options: FrontOptions = { log, metrics, drain, limits, guard, addresses };
+  server.reload({
+    routes: {
+      '/mcp': front(options, mcpHandler(http), '/mcp'),
+      '/healthz': front(options, healthz, '/healthz'),
+      '/readyz': front(options, readyz(readiness), '/readyz'),
+      '/metrics': front(options, metricsRoute(metrics, config.metricsToken), '/metrics'),
+    },
+    fetch: front(options, (request) => app.handle(request)),
+  });
+}
+
+/** Ready: the store answers (with sign-in), a catalog is being served, and the gateway is not shutting down. */
+function readinessChecks(store: Store | undefined, tools: Toolbox, drain: Drain): ReadinessCheck[] {
+  const checks: ReadinessCheck[] = [];
+  if (store) {
+    checks.push({
+      name: 'store',
+      async check() {
+        try {
+          await store.ping();
+        } catch (error) {
+          throw new NotReady(error instanceof StoreUnavailableError ? 'unreachable' : 'failed', { cause: error });
+        }
+      },
+    });
+  }
+  checks.push(
+    {
+      name: 'catalog',
+      check() {
+        if (!tools.loaded) throw new NotReady('not loaded');
+      },
+    },
+    {
+      name: 'shutdown',
+      check() {
+        if (drain.draining) throw new NotReady('shutting down');
+      },
+    },
+  );
+  return checks;
+}
