@@ -1,22 +1,26 @@
 /**
  * @module http/app
  * The gateway's HTTP surface: `/mcp` behind the host/origin guard, CORS, (with sign-in) the bearer check
- * and the per-token rate limit; the authorization server's routes; and the liveness check. The gateway
- * puts all of it behind `http/front` and serves `/readyz` and `/metrics` beside it (`http/ops-routes`).
+ * and the per-token rate limit; the authorization server's routes (`http/oauth-routes`); and the liveness
+ * check. The gateway puts all of it behind `http/front` and serves `/readyz` and `/metrics` beside it
+ * (`http/ops-routes`). What handlers throw goes on to `http/front`, which renders it in the route's dialect.
  */
-import { Elysia } from 'elysia';
+import { Elysia, ElysiaCustomStatusResponse, NotFoundError, ParseError, ValidationError } from 'elysia';
 import type { McpEndpoint } from '../mcp/endpoint';
-import { oauthRoutes, type Authorization } from '../oauth';
-import { silentLogger, type Logger } from '../log';
+import type { Authorization } from '../oauth';
+import type { Logger } from '../log';
 import { currentClientAddress } from '../log/request-context';
-import { StoreUnavailableError } from '../store';
+import { Refusal } from '../wire/refusal';
+import { answerRefusal } from './answers';
 import { preflight, refuseRequest, withCors, type GuardOptions } from './guard';
 import type { RequestLimits } from './limits';
+import { oauthRoutes } from './oauth-routes';
 
 export interface AppOptions extends GuardOptions {
   readonly endpoint: McpEndpoint;
   /** Sign-in through Portico; without it `/mcp` is open (PORTICO_AUTH=none). */
   readonly authorization?: Authorization;
+  /** Kept for callers that pass one: errors are logged where they are rendered, by `http/front`. */
   readonly log?: Logger;
   /** Rate limits; the per-token one is applied here, once the token is known (the per-address one in `http/front`). */
   readonly limits?: RequestLimits;
@@ -25,46 +29,42 @@ export interface AppOptions extends GuardOptions {
 /**
  * The `/mcp` handler on its own: the gateway hands it to Bun's router directly (the hot path skips the
  * framework), and the Elysia app mounts the same function for everything else that calls `app.handle`.
+ * Its own refusals (a page on another origin, no valid token) are answers of the MCP endpoint, in JSON-RPC
+ * with CORS, whether or not `http/front` stands before it; what it throws (the store out of reach, a bug)
+ * is rendered by `http/front`.
  */
-export function mcpHandler({ endpoint, authorization, log = silentLogger, limits, ...guard }: AppOptions): (request: Request) => Promise<Response> {
+export function mcpHandler({ endpoint, authorization, log: _log, limits, ...guard }: AppOptions): (request: Request) => Promise<Response> {
   return async function mcp(request) {
     if (request.method === 'OPTIONS') return preflight(request, guard);
-    try {
-      const refusal = refuseRequest(request, guard);
-      if (refusal) return withCors(request, refusal, guard);
-      const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
-      if (principal instanceof Response) return withCors(request, principal, guard);
-      // the limits count JSON-RPC requests, known once the body is read: the endpoint asks before running any
-      const admit = limits?.mcpAdmission(principal?.grantId, currentClientAddress);
-      return withCors(request, await endpoint.handle(request, principal, admit), guard);
-    } catch (error) {
-      const answer = storeDown(error, request, log);
-      if (answer) return withCors(request, answer, guard);
-      throw error;
-    }
+    const refused = refuseRequest(request, guard);
+    if (refused) return withCors(request, answerRefusal(refused, 'json-rpc'), guard);
+    const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
+    if (principal instanceof Refusal) return withCors(request, answerRefusal(principal, 'json-rpc'), guard);
+    // the limits count JSON-RPC requests, known once the body is read: the endpoint asks before running any
+    const admit = limits?.mcpAdmission(principal?.grantId, currentClientAddress);
+    return withCors(request, await endpoint.handle(request, principal, admit), guard);
   };
-}
-
-/** A database that cannot be reached: a clear, retryable answer instead of a 500, and nothing half-done. */
-function storeDown(error: unknown, request: Request, log: Logger): Response | undefined {
-  if (!(error instanceof StoreUnavailableError)) return undefined;
-  const path = new URL(request.url).pathname;
-  log.error('store.unavailable', { path, reason: error.message });
-  const headers = { 'retry-after': '5', 'cache-control': 'no-store' };
-  const message = 'Portico cannot reach its database right now; try again shortly';
-  if (path === '/mcp') return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 503, headers });
-  return Response.json({ error: 'temporarily_unavailable', error_description: message }, { status: 503, headers });
 }
 
 export function createApp(options: AppOptions) {
   // the OAuth routes get the guard only (their per-address limit is applied in http/front)
-  const { authorization, log = silentLogger, limits: _limits, ...guard } = options;
+  const { authorization, log: _log, limits: _limits, ...guard } = options;
   const mcp = mcpHandler(options);
   const app = new Elysia({ name: 'portico/http', strictPath: true })
-    .onError({ as: 'global' }, ({ error, request }) => storeDown(error, request, log))
+    // the framework's own refusals (no such method on a route) stay its; anything a handler throws goes on to
+    // http/front, which knows the route's dialect and renders it (http/answers) — left here, the framework would
+    // answer with the error's message, and with the status of any error that has a `status` field
+    .onError({ as: 'global' }, ({ error }) => {
+      if (!isFrameworkError(error)) throw error;
+    })
     .get('/healthz', () => ({ status: 'ok' }))
     // the SDK reads the body itself; a parsed body would leave it an empty stream
     .options('/mcp', ({ request }) => mcp(request))
     .all('/mcp', ({ request }) => mcp(request), { parse: 'none' });
   return authorization ? app.use(oauthRoutes(authorization.context, guard)) : app;
+}
+
+/** An error the framework raised itself (not found, unreadable or invalid input, an explicit status), not a handler's. */
+function isFrameworkError(error: unknown): boolean {
+  return error instanceof NotFoundError || error instanceof ParseError || error instanceof ValidationError || error instanceof ElysiaCustomStatusResponse;
 }

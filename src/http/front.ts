@@ -13,7 +13,10 @@
  *   graceful shutdown waits for;
  * - refused with 503 once shutting down (except the health, readiness and metrics routes);
  * - the per-address rate limit on `/mcp` and the OAuth POSTs (`http/limits`);
- * - an exception becomes a logged 500, never a stack trace to the client.
+ * - the route's dialect, decided here from its label: `/mcp` answers errors in JSON-RPC, every other route in
+ *   OAuth's shape. What a handler throws (a refusal, an OAuth error, the store out of reach) and the refusals
+ *   made here are rendered in it by `http/answers`; any other exception becomes a logged 500, never a stack
+ *   trace to the client.
  *
  * Routes are a fixed list of labels, so the metric's series stay few whatever paths clients try.
  */
@@ -22,8 +25,10 @@ import type { Logger } from '../log';
 import type { Drain } from '../ops/drain';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
 import { inRequest, REQUEST_ID_HEADER, requestIdOf } from '../log/request-context';
+import { Refusal } from '../wire/refusal';
+import { answerError, type Dialect } from './answers';
 import { UNKNOWN_ADDRESS, type ClientAddresses } from './client-address';
-import { hostProblem, withCors, type GuardOptions } from './guard';
+import { forbidden, hostProblem, withCors, type GuardOptions } from './guard';
 import { limitedMcp, limitedOAuth, type RequestLimits } from './limits';
 
 /** Who sent a request, as the front decided it. */
@@ -39,7 +44,7 @@ export interface FrontOptions {
   readonly metrics: GatewayMetrics;
   readonly drain: Drain;
   readonly limits?: RequestLimits;
-  /** The Host allow-list (every route), and CORS for the answers given here on /mcp (429, 503), like the handler's own. */
+  /** The Host allow-list (every route), and CORS for the error answers given here on the routes browsers may call from another origin. */
   readonly guard: GuardOptions;
   /** Who a request is from: the socket's peer, or what listed proxies forwarded. */
   readonly addresses: ClientAddresses;
@@ -64,6 +69,16 @@ const KNOWN: ReadonlySet<string> = new Set(ROUTES);
 const ALWAYS: ReadonlySet<Route> = new Set(['/healthz', '/readyz', '/metrics']);
 /** The OAuth endpoints under the per-address limit (POST only: GET /oauth/authorize shows a page). */
 const LIMITED_OAUTH: ReadonlySet<Route> = new Set(['/oauth/register', '/oauth/authorize', '/oauth/token', '/oauth/revoke']);
+/**
+ * The routes a listed origin may call from a browser (their handlers add CORS to what they answer): an error
+ * answer given here gets the same headers, or the page could not read why it was refused.
+ */
+const CROSS_ORIGIN: ReadonlySet<Route> = new Set(['/mcp', '/oauth/register', '/oauth/token', '/oauth/revoke']);
+
+/** How a route words its errors: the MCP endpoint speaks JSON-RPC, everything else answers like the OAuth endpoints. */
+export function dialectOf(route: Route): Dialect {
+  return route === '/mcp' ? 'json-rpc' : 'oauth';
+}
 
 /** The route label of a URL. */
 export function routeOf(url: string): Route {
@@ -86,6 +101,7 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): A
   return async function answer(request, server) {
     const id = requestIdOf(request);
     const label = route ?? routeOf(request.url);
+    const dialect = dialectOf(label);
     // looked up when first asked for (a system call): the hot path of /mcp never needs it unless a limit does
     let address: string | undefined;
     const client: Client = {
@@ -109,10 +125,10 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): A
     return inRequest(context, async () => {
       let response: Response;
       try {
-        response = await respond(request, client, label);
+        response = await respond(request, client, label, dialect);
       } catch (error) {
-        log.error('http.failed', { route: label, method: request.method, error: error instanceof Error ? error.message : String(error) });
-        response = label === '/mcp' ? jsonRpc(500, 'internal error; the request id is in X-Request-Id') : Response.json({ error: 'server_error', error_description: 'internal error; the request id is in X-Request-Id' }, { status: 500 });
+        response = answerError(error, dialect, log, { request, route: label });
+        if (CROSS_ORIGIN.has(label)) response = withCors(request, response, guard);
       } finally {
         drain.leave();
         metrics.requestEnded();
@@ -124,34 +140,26 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): A
     });
   };
 
-  async function respond(request: Request, client: Client, label: Route): Promise<Response> {
-    if (label === 'other') return notFound();
+  /** The handler's answer, unless a check here refuses the request first (thrown, to be worded in the route's dialect). */
+  async function respond(request: Request, client: Client, label: Route, dialect: Dialect): Promise<Response> {
+    if (label === 'other') throw NOT_FOUND;
     const host = hostProblem(request, guard);
-    if (host) return label === '/mcp' ? withCors(request, jsonRpc(403, host), guard) : Response.json({ error: 'invalid_request', error_description: host }, { status: 403, headers: { 'cache-control': 'no-store' } });
-    if (drain.draining && !ALWAYS.has(label)) return shuttingDown(request, label);
+    if (host) throw forbidden(host);
+    if (drain.draining && !ALWAYS.has(label)) throw SHUTTING_DOWN;
     if (limits?.limitsAddresses && client.address !== UNKNOWN_ADDRESS && (label === '/mcp' ? request.method !== 'OPTIONS' : request.method === 'POST' && LIMITED_OAUTH.has(label))) {
       const wait = limits.address(client.address);
-      if (wait > 0) return label === '/mcp' ? withCors(request, limitedMcp(wait, 'address'), guard) : limitedOAuth(wait);
+      // the same refusal; the OAuth endpoints word it as their error descriptions are (lowercase)
+      if (wait > 0) throw dialect === 'json-rpc' ? limitedMcp(wait, 'address') : limitedOAuth(wait);
     }
     return handler(request, client);
-  }
-
-  function shuttingDown(request: Request, label: Route): Response {
-    const headers = { 'retry-after': '5', connection: 'close', 'cache-control': 'no-store' };
-    const message = 'this Portico instance is shutting down; try again (another instance may answer)';
-    if (label === '/mcp') return withCors(request, jsonRpc(503, message, headers), guard);
-    return Response.json({ error: 'temporarily_unavailable', error_description: message }, { status: 503, headers });
   }
 }
 
 /** A path that is no route: the same answer whatever it resembles. */
-function notFound(): Response {
-  return Response.json({ error: 'not_found', error_description: 'there is nothing at this path; the MCP endpoint is /mcp' }, { status: 404, headers: { 'cache-control': 'no-store' } });
-}
+const NOT_FOUND = new Refusal(404, 'there is nothing at this path; the MCP endpoint is /mcp', { oauth: 'not_found' }, { 'cache-control': 'no-store' });
 
-function jsonRpc(status: number, message: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status, headers });
-}
+/** Once shutting down: another instance may answer, and this connection will not be reused. */
+const SHUTTING_DOWN = new Refusal(503, 'this Portico instance is shutting down; try again (another instance may answer)', { oauth: 'temporarily_unavailable' }, { 'retry-after': '5', connection: 'close', 'cache-control': 'no-store' });
 
 /** `response` with a header set; a response with immutable headers (passed through from fetch) is copied. */
 function withHeader(response: Response, name: string, value: string): Response {

@@ -2,8 +2,10 @@
  * @module http/guard
  * DNS-rebinding protection and CORS: a browser page on another origin must neither reach a gateway on
  * localhost nor read its answers, unless the deployment lists that origin. The Host allow-list holds for
- * every route (`http/front` applies it); the Origin check and CORS are `/mcp`'s.
+ * every route (`http/front` applies it); the Origin check and CORS are `/mcp`'s. Refusals are `Refusal`s,
+ * worded in the route's dialect by `http/answers`.
  */
+import { Refusal } from '../wire/refusal';
 
 export interface GuardOptions {
   /** Host headers accepted (host[:port], lowercase). */
@@ -22,8 +24,8 @@ export function hostProblem(request: Request, options: GuardOptions): string | n
   return `Host "${host ?? ''}" is not allowed; set PORTICO_PUBLIC_URL or PORTICO_ALLOWED_HOSTS to the name clients use`;
 }
 
-/** Why the request is refused (a response to send), or null when it may go on. */
-export function refuseRequest(request: Request, options: GuardOptions): Response | null {
+/** Why the request is refused, or null when it may go on. */
+export function refuseRequest(request: Request, options: GuardOptions): Refusal | null {
   const host = hostProblem(request, options);
   if (host) return forbidden(host);
   const origin = request.headers.get('origin');
@@ -70,6 +72,7 @@ export function withCors(request: Request, response: Response, options: GuardOpt
   return response;
 }
 
-function forbidden(message: string): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 403 });
+/** A 403 for a Host or Origin not served: the same refusal on every route, in its dialect. */
+export function forbidden(message: string): Refusal {
+  return new Refusal(403, message, { oauth: 'invalid_request' });
 }

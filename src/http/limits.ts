@@ -9,10 +9,15 @@
  * (`PORTICO_TRUSTED_PROXIES`). Loopback addresses are not limited unless asked for: a reverse proxy on the
  * same host that is not listed makes every user look like 127.0.0.1, and one bucket for all of them would
  * throttle everybody.
+ *
+ * A refusal is a `Refusal`: `http/front` throws the per-address one and renders it in the route's dialect; the
+ * charges made once a /mcp body is read are answered by the MCP endpoint, so they are rendered here, in JSON-RPC.
  */
 import type { Admission } from '../mcp/endpoint';
 import type { RateLimitKind } from '../ops/gateway-metrics';
 import { addressKey, isLoopback, RateLimiter } from '../ops/rate-limit';
+import { Refusal } from '../wire/refusal';
+import { answerRefusal } from './answers';
 import { UNKNOWN_ADDRESS } from './client-address';
 
 export interface LimitSettings {
@@ -81,7 +86,7 @@ export class RequestLimits {
     const wait = this.byToken.take(grantId, cost);
     if (wait === 0) return undefined;
     this.settings.onLimited?.('token');
-    return wait === Infinity ? overLimit(cost, this.settings.perToken, 'token') : limitedMcp(wait, 'token');
+    return answerRefusal(wait === Infinity ? overLimit(cost, this.settings.perToken, 'token') : limitedMcp(wait, 'token'), 'json-rpc');
   }
 
   /** The rest of a POST's `cost` from the address's bucket (`http/front` took one): undefined when it fits, else the 429. */
@@ -91,7 +96,7 @@ export class RequestLimits {
     const wait = cost > this.settings.perAddress ? Infinity : this.byAddress.take(key, cost - 1);
     if (wait === 0) return undefined;
     this.settings.onLimited?.('address');
-    return wait === Infinity ? overLimit(cost, this.settings.perAddress, 'address') : limitedMcp(wait, 'address');
+    return answerRefusal(wait === Infinity ? overLimit(cost, this.settings.perAddress, 'address') : limitedMcp(wait, 'address'), 'json-rpc');
   }
 
   /** The bucket of `address`; undefined when it is not limited (the limit is off, the address unknown, or a loopback one not counted). */
@@ -108,22 +113,21 @@ function isLoopbackHost(host: string): boolean {
 
 const WHO: Readonly<Record<RateLimitKind, string>> = { token: 'this connection (its access token)', address: 'this address' };
 
-/** A 429 on /mcp: a JSON-RPC error a client shows, and Retry-After. */
-export function limitedMcp(seconds: number, kind: RateLimitKind): Response {
-  const message = `Too many requests from ${WHO[kind]}; retry after ${seconds} s`;
-  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 429, headers: { 'retry-after': String(seconds), 'cache-control': 'no-store' } });
+/** A 429 on /mcp: the JSON-RPC message a client shows, and Retry-After. */
+export function limitedMcp(seconds: number, kind: RateLimitKind): Refusal {
+  return tooMany(`Too many requests from ${WHO[kind]}; retry after ${seconds} s`, seconds);
 }
 
 /** A 429 for one POST that asks for more than may be sent in a whole minute: no wait makes it fit, smaller batches do. */
-function overLimit(cost: number, perMinute: number, kind: RateLimitKind): Response {
-  const message = `This request holds ${cost} JSON-RPC requests, more than ${WHO[kind]} may send in a minute (${perMinute}); send them in smaller batches`;
-  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status: 429, headers: { 'retry-after': '60', 'cache-control': 'no-store' } });
+function overLimit(cost: number, perMinute: number, kind: RateLimitKind): Refusal {
+  return tooMany(`This request holds ${cost} JSON-RPC requests, more than ${WHO[kind]} may send in a minute (${perMinute}); send them in smaller batches`, 60);
 }
 
-/** A 429 on an OAuth endpoint: an OAuth error body (RFC 6749 §5.2 shape), and Retry-After. */
-export function limitedOAuth(seconds: number): Response {
-  return Response.json(
-    { error: 'temporarily_unavailable', error_description: `too many requests from this address; retry after ${seconds} s` },
-    { status: 429, headers: { 'retry-after': String(seconds), 'cache-control': 'no-store', pragma: 'no-cache' } },
-  );
+/** A 429 on an OAuth endpoint, worded as OAuth error descriptions are (lowercase), and Retry-After. */
+export function limitedOAuth(seconds: number): Refusal {
+  return tooMany(`too many requests from this address; retry after ${seconds} s`, seconds);
+}
+
+function tooMany(message: string, retryAfter: number): Refusal {
+  return new Refusal(429, message, { oauth: 'temporarily_unavailable' }, { 'retry-after': String(retryAfter), 'cache-control': 'no-store' });
 }

@@ -5,8 +5,11 @@
  * kept for as long as the sealed text the store answers is the same (a renewed upstream credential changes it).
  *
  * Failures answer 401 with the challenge MCP clients follow to sign in (RFC 9728 §5.1): no token → no
- * `error` code; a bad, expired or revoked token, or one for another resource → `invalid_token`.
+ * `error` code; a bad, expired or revoked token, or one for another resource → `invalid_token`. The 401 is a
+ * `Refusal` (`wire/refusal`): `/mcp` renders it as a JSON-RPC error (`http/answers`).
  */
+import { JsonRpcCode } from '../wire/json-rpc';
+import { Refusal } from '../wire/refusal';
 import type { OAuthContext } from './context';
 import { hashToken } from './crypto';
 import type { Identity } from './identity';
@@ -34,7 +37,7 @@ export class BearerCheck {
   constructor(private readonly context: OAuthContext) {}
 
   /** The principal, or the 401 to answer with. */
-  async authenticate(request: Request): Promise<Principal | Response> {
+  async authenticate(request: Request): Promise<Principal | Refusal> {
     const header = request.headers.get('authorization');
     if (!header) return this.challenge();
     const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
@@ -66,13 +69,11 @@ export class BearerCheck {
   }
 
   /** A 401 with the challenge; `error` only when a token was presented. */
-  challenge(error?: string, description?: string): Response {
+  challenge(error?: 'invalid_token', description?: string): Refusal {
     const parts = [`resource_metadata="${resourceMetadataUrl(this.context.settings)}"`, `scope="${SCOPES.join(' ')}"`];
     if (error) parts.unshift(`error="${error}"`, `error_description="${description ?? ''}"`);
-    return Response.json(
-      { jsonrpc: '2.0', error: { code: -32001, message: description ? `Unauthorized: ${description}` : 'Unauthorized: sign in to use this server' }, id: null },
-      { status: 401, headers: { 'www-authenticate': `Bearer ${parts.join(', ')}`, 'cache-control': 'no-store' } },
-    );
+    const message = description ? `Unauthorized: ${description}` : 'Unauthorized: sign in to use this server';
+    return new Refusal(401, message, { oauth: 'invalid_token', jsonRpc: JsonRpcCode.Unauthorized }, { 'www-authenticate': `Bearer ${parts.join(', ')}`, 'cache-control': 'no-store' });
   }
 
   private identityOf(grantId: string, data: string): Identity | undefined {

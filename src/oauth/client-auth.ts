@@ -4,11 +4,11 @@
  * `none`); a confidential one proves it with its secret, in the body (`client_secret_post`) or in HTTP
  * Basic (`client_secret_basic`) — by the method it registered, and no other.
  */
+import { OAuthError } from '../wire/oauth';
 import { ClientMetadataError } from './client-metadata';
 import { findClient, type Client } from './clients';
 import type { OAuthContext } from './context';
 import { hashToken, safeEqual } from './crypto';
-import { OAuthError } from './errors';
 
 const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="portico"' };
 

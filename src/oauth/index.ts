@@ -2,7 +2,8 @@
  * @module oauth
  * Portico as the OAuth 2.1 authorization server of its own `/mcp`: users sign in with their API account on
  * Portico's pages, clients get opaque tokens bound to `/mcp`, and each call goes upstream with the user's
- * own credential. `createAuthorization` builds it from the configuration.
+ * own credential. `createAuthorization` builds it from the configuration. The endpoints' handlers and discovery
+ * documents are exported for `http/oauth-routes` to mount: this layer never imports `http/`.
  */
 import type { ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
@@ -13,13 +14,17 @@ import type { OAuthContext, OAuthSettings } from './context';
 import { Keys } from './crypto';
 import type { IdentitySource } from './identity';
 import { resourceMetadataUrl } from './metadata';
-import { oauthRoutes } from './routes';
 import { ladder, type Scope } from './scopes';
 import { UpstreamLogin } from './upstream-login';
 
 export { BearerCheck, type Principal } from './bearer';
 export type { OAuthContext, OAuthSettings } from './context';
-export { oauthRoutes } from './routes';
+export { accountGet, accountPost } from './account';
+export { authorizeGet, authorizePost } from './authorize';
+export { authorizationServerMetadata, protectedResourceMetadata } from './metadata';
+export { register } from './register';
+export { revoke } from './revoke';
+export { token } from './token';
 export { loadServerSecret, SecretError } from './server-secret';
 
 export interface Authorization {

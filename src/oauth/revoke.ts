@@ -4,33 +4,29 @@
  * the whole grant (its access tokens too). A client can only revoke its own tokens; an unknown or foreign
  * token still gets 200, so the endpoint tells nobody which tokens exist.
  */
+import { NO_STORE, OAuthError } from '../wire/oauth';
 import { authenticateClient } from './client-auth';
 import type { OAuthContext } from './context';
 import { hashToken } from './crypto';
-import { NO_STORE, OAuthError } from './errors';
 import { readForm } from './form';
 
+/** Revokes what `token` names (200 whatever it was); a refused request throws an `OAuthError` (the route renders it). */
 export async function revoke(context: OAuthContext, request: Request): Promise<Response> {
-  try {
-    if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) {
-      throw new OAuthError('invalid_request', 'send the revocation request as application/x-www-form-urlencoded');
-    }
-    const form = await readForm(request);
-    if (!form) throw new OAuthError('invalid_request', 'the revocation request is too large');
-    const client = await authenticateClient(context, request, form);
-    const token = form.get('token');
-    if (!token) throw new OAuthError('invalid_request', 'token is required');
-    const hash = hashToken(token);
-    const hint = form.get('token_type_hint');
-    // the hint only orders the lookups (RFC 7009 §2.1); our prefixes usually settle it
-    const refreshFirst = hint === 'refresh_token' || token.startsWith('prt_');
-    const lookups = refreshFirst ? [revokeRefresh, revokeAccess] : [revokeAccess, revokeRefresh];
-    for (const lookup of lookups) if (await lookup(context, hash, client.id)) break;
-    return new Response('{}', { status: 200, headers: { 'content-type': 'application/json', ...NO_STORE } });
-  } catch (error) {
-    if (error instanceof OAuthError) return error.toResponse();
-    throw error;
+  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) {
+    throw new OAuthError('invalid_request', 'send the revocation request as application/x-www-form-urlencoded');
   }
+  const form = await readForm(request);
+  if (!form) throw new OAuthError('invalid_request', 'the revocation request is too large');
+  const client = await authenticateClient(context, request, form);
+  const token = form.get('token');
+  if (!token) throw new OAuthError('invalid_request', 'token is required');
+  const hash = hashToken(token);
+  const hint = form.get('token_type_hint');
+  // the hint only orders the lookups (RFC 7009 §2.1); our prefixes usually settle it
+  const refreshFirst = hint === 'refresh_token' || token.startsWith('prt_');
+  const lookups = refreshFirst ? [revokeRefresh, revokeAccess] : [revokeAccess, revokeRefresh];
+  for (const lookup of lookups) if (await lookup(context, hash, client.id)) break;
+  return new Response('{}', { status: 200, headers: { 'content-type': 'application/json', ...NO_STORE } });
 }
 
 async function revokeAccess(context: OAuthContext, hash: string, clientId: string): Promise<boolean> {

@@ -10,12 +10,12 @@
  * resource leaves the code usable by its rightful owner.
  */
 import type { AccessTokenRecord, GrantRecord } from '../store';
+import { NO_STORE, OAuthError } from '../wire/oauth';
 import { canonicalResource } from './authorization-request';
 import { authenticateClient } from './client-auth';
 import type { Client } from './clients';
 import type { OAuthContext } from './context';
 import { hashToken, newId, newToken, s256, safeEqual } from './crypto';
-import { NO_STORE, OAuthError } from './errors';
 import { readForm } from './form';
 import type { Identity } from './identity';
 import { parseScopes, scopeText, topScope, ladder, type Scope } from './scopes';
@@ -23,18 +23,14 @@ import { parseScopes, scopeText, topScope, ladder, type Scope } from './scopes';
 /** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~]. */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
+/** The token answer; a refused request throws an `OAuthError` (the route renders it, `http/answers`). */
 export async function token(context: OAuthContext, request: Request): Promise<Response> {
-  try {
-    const form = await readTokenForm(request);
-    const client = await authenticateClient(context, request, form);
-    const grantType = form.get('grant_type');
-    if (grantType === 'authorization_code') return await redeemCode(context, client, form);
-    if (grantType === 'refresh_token') return await refresh(context, client, form);
-    throw new OAuthError(grantType ? 'unsupported_grant_type' : 'invalid_request', grantType ? `grant_type "${grantType}" is not supported; use authorization_code or refresh_token` : 'grant_type is required');
-  } catch (error) {
-    if (error instanceof OAuthError) return error.toResponse();
-    throw error;
-  }
+  const form = await readTokenForm(request);
+  const client = await authenticateClient(context, request, form);
+  const grantType = form.get('grant_type');
+  if (grantType === 'authorization_code') return redeemCode(context, client, form);
+  if (grantType === 'refresh_token') return refresh(context, client, form);
+  throw new OAuthError(grantType ? 'unsupported_grant_type' : 'invalid_request', grantType ? `grant_type "${grantType}" is not supported; use authorization_code or refresh_token` : 'grant_type is required');
 }
 
 async function readTokenForm(request: Request): Promise<URLSearchParams> {

@@ -1,20 +1,17 @@
 /**
- * @module oauth/routes
+ * @module http/oauth-routes
  * The authorization server's HTTP surface as an Elysia plugin: discovery documents, registration, the
- * authorize pages, token and revocation. Handlers read their bodies themselves (`parse: 'none'`), with
- * limits, so Elysia never buffers or guesses. Who sent a request is what `http/front` decided where it
- * arrived (the request context): the framework, reached through `app.handle`, has no socket to ask.
+ * authorize pages, token and revocation, with CORS on the endpoints a browser client calls from another origin.
+ * It lives with the HTTP layer, not in `oauth/`, so that `oauth/` holds the handlers only and never reaches up
+ * into `http/`. Handlers read their bodies themselves (`parse: 'none'`), with limits, so Elysia never buffers
+ * or guesses. What they throw (`OAuthError`, the store out of reach) goes on to `http/front`, which renders it
+ * in this route's dialect (`http/answers`). Who sent a request is what `http/front` decided where it arrived (the
+ * request context): the framework, reached through `app.handle`, has no socket to ask.
  */
 import { Elysia } from 'elysia';
-import { preflight, withCors, type GuardOptions } from '../http/guard';
 import { currentClientAddress } from '../log/request-context';
-import { accountGet, accountPost } from './account';
-import { authorizeGet, authorizePost } from './authorize';
-import type { OAuthContext } from './context';
-import { authorizationServerMetadata, protectedResourceMetadata } from './metadata';
-import { register } from './register';
-import { revoke } from './revoke';
-import { token } from './token';
+import { accountGet, accountPost, authorizationServerMetadata, authorizeGet, authorizePost, protectedResourceMetadata, register, revoke, token, type OAuthContext } from '../oauth';
+import { preflight, withCors, type GuardOptions } from './guard';
 
 /** Public discovery documents may be read from any origin (they are what every client must fetch first). */
 const PUBLIC_JSON = { 'access-control-allow-origin': '*', 'cache-control': 'public, max-age=300' };
@@ -25,6 +22,7 @@ export function oauthRoutes(context: OAuthContext, guard: GuardOptions) {
   const prm = () => Response.json(protectedResourceMetadata(settings), { headers: PUBLIC_JSON });
   const asm = () => Response.json(authorizationServerMetadata(settings), { headers: PUBLIC_JSON });
   const issuerPath = new URL(settings.issuer).pathname.replace(/\/$/, '');
+  // an error thrown on these routes gets CORS from http/front, which renders it
   const cors = (handler: (request: Request) => Promise<Response>) => async ({ request }: { request: Request }) => withCors(request, await handler(request), guard);
   const none = { parse: 'none' as const };
 
@@ -35,15 +33,11 @@ export function oauthRoutes(context: OAuthContext, guard: GuardOptions) {
     .get(`/.well-known/openid-configuration${issuerPath}`, asm)
     .get(`${issuerPath}/.well-known/openid-configuration`, asm)
     .options('/oauth/*', ({ request }) => preflight(request, guard))
-    .post('/oauth/register', ({ request }) => withCorsAsync(request, register(context, request, currentClientAddress()), guard), none)
+    .post('/oauth/register', cors((request) => register(context, request, currentClientAddress())), none)
     .get('/oauth/authorize', ({ request }) => authorizeGet(context, request))
     .post('/oauth/authorize', ({ request }) => authorizePost(context, request, currentClientAddress()), none)
     .post('/oauth/token', cors((request) => token(context, request)), none)
     .post('/oauth/revoke', cors((request) => revoke(context, request)), none)
     .get('/account', ({ request }) => accountGet(context, request))
     .post('/account', ({ request }) => accountPost(context, request, currentClientAddress()), none);
-}
-
-async function withCorsAsync(request: Request, response: Promise<Response>, guard: GuardOptions): Promise<Response> {
-  return withCors(request, await response, guard);
 }
