@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { silentLogger, type Logger } from '../log';
+import type { CatalogEvents } from '../ops/events';
 import { SpecError } from './errors';
 import { buildFromSource, type CatalogOptions, type LoadedCatalog } from './load';
 import { readSource, sourceToUri } from './source';
@@ -27,6 +28,8 @@ export interface CatalogCacheOptions extends CatalogOptions {
   readonly ttlSeconds?: number;
   /** @default a logger that discards */
   readonly log?: Logger;
+  /** Told about every load and refresh (the metrics). */
+  readonly events?: CatalogEvents;
   /**
    * Where the last good copy of the spec is kept (the store), so that an instance starts even when the
    * spec's source is unreachable; refreshing then goes on trying the source.
@@ -79,6 +82,7 @@ export class CatalogCache {
       this.contentHash = hash(fetched.text);
       await this.adopt(loaded);
       this.log.info('catalog.loaded', summary(loaded.catalog, this.uri));
+      this.options.events?.catalogLoaded();
     } catch (error) {
       // only an unreachable source falls back: a spec that is there but broken must be fixed, not masked
       const snapshot = error instanceof SpecError && error.code === 'SPEC_UNREADABLE' ? await this.options.snapshots?.load() : null;
@@ -137,12 +141,14 @@ export class CatalogCache {
       const fetched = unchanged ? null : await readSource(this.uri, this.options, multiDocument ? undefined : previous.validators);
       if (!fetched) {
         this.log.debug('catalog.unchanged', { source: this.uri });
+        this.options.events?.catalogRefreshed('unchanged');
         return null;
       }
       const contentHash = hash(fetched.text);
       if (contentHash === this.contentHash && !multiDocument) {
         this.loaded = { ...previous, validators: withoutText(fetched) };
         this.log.debug('catalog.unchanged', { source: this.uri });
+        this.options.events?.catalogRefreshed('unchanged');
         return null;
       }
       const loaded = await buildFromSource(fetched, this.options);
@@ -152,6 +158,7 @@ export class CatalogCache {
       this.save(loaded);
       if (change.added.length + change.removed.length + change.changed.length === 0) {
         this.log.info('catalog.rebuilt', { ...summary(loaded.catalog, this.uri), changed: false });
+        this.options.events?.catalogRefreshed('rebuilt');
         return null;
       }
       this.log.info('catalog.changed', {
@@ -160,6 +167,7 @@ export class CatalogCache {
         removed: change.removed.length,
         changed: change.changed.length,
       });
+      this.options.events?.catalogRefreshed('changed');
       for (const listener of this.listeners) {
         try {
           listener(change);
@@ -175,6 +183,7 @@ export class CatalogCache {
         error: error instanceof Error ? error.message : String(error),
         serving: `last good catalog (${previous.catalog.entries.length} tools)`,
       });
+      this.options.events?.catalogRefreshed('failed');
       return null;
     }
   }

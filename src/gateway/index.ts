@@ -60,12 +60,12 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
   const opened = new Opened();
   try {
     const store = config.auth === 'oauth' ? opened.add(await cachingTokens(parts.store ?? (await openStore(config.databaseUrl)), config, log)) : undefined;
-    const own = await ownSource(config, log, store);
+    const own = await ownSource(config, log, store, metrics);
     opened.add({ close: () => own.source.cache.stop() });
     // read (or made) once the API's document is in: a start that fails on the spec leaves no secret file behind
     const secret = store && loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl));
     const plugins = await loadConfiguredPlugins(config, log);
-    const apis = await pluginApiSources(plugins, config, log, store);
+    const apis = await pluginApiSources(plugins, config, log, store, metrics);
     const sources: ToolSource[] = [own.source, ...apis];
     opened.add({ close: () => apis.forEach((api) => api.cache.stop()) });
     const tools = new Toolbox(sources, config.toolsPageSize, plugins, log);

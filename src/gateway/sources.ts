@@ -9,6 +9,7 @@ import { CatalogCache, discoverSpec, SpecError, type SpecSnapshot, type SpecSnap
 import type { ToolSource } from '../calls/toolbox';
 import type { ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
+import type { CatalogEvents } from '../ops/events';
 import { PluginError } from '../plugins/errors';
 import type { PluginHost } from '../plugins/host';
 import { createProxy } from '../proxy';
@@ -18,18 +19,18 @@ import type { Store } from '../store';
 export type SourceConfig = Pick<ServeConfig, 'upstream' | 'spec' | 'specTtl' | 'maxToolNameLength' | 'allowRemoteRefs' | 'upstreamHeaders' | 'upstreamTimeoutMs' | 'maxResponseBytes'>;
 
 /** The gateway's own API, its catalog loaded (rejects when the spec cannot be loaded, naming why). `source`: where the spec was read. */
-export async function ownSource(config: SourceConfig, log: Logger, store: Store | undefined): Promise<{ source: ToolSource; spec: string }> {
+export async function ownSource(config: SourceConfig, log: Logger, store: Store | undefined, events?: CatalogEvents): Promise<{ source: ToolSource; spec: string }> {
   // bad proxy settings stop the start before anything is fetched
   const proxy = createProxy({ upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes });
   const snapshots = store && snapshotsAt(store, `spec:${config.spec ?? `discovered:${config.upstream}`}`);
   const spec = config.spec ?? (await discover(config.upstream, snapshots, log));
-  const cache = new CatalogCache({ source: spec, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, snapshots });
+  const cache = new CatalogCache({ source: spec, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, events, snapshots });
   await cache.start();
   return { source: { cache, proxy, userCredential: true, prefix: '' }, spec };
 }
 
 /** The catalog of every API the plugins added; a document that cannot be read stops the start, naming the plugin. */
-export async function pluginApiSources(host: PluginHost, config: SourceConfig, log: Logger, store: Store | undefined): Promise<ToolSource[]> {
+export async function pluginApiSources(host: PluginHost, config: SourceConfig, log: Logger, store: Store | undefined, events?: CatalogEvents): Promise<ToolSource[]> {
   const sources: ToolSource[] = [];
   try {
     for (const { plugin, value: api } of host.apis) {
@@ -40,6 +41,7 @@ export async function pluginApiSources(host: PluginHost, config: SourceConfig, l
         maxNameLength: nameLengthFor(api.prefix, config),
         allowRemoteRefs: config.allowRemoteRefs,
         log,
+        events,
         snapshots: store && snapshotsAt(store, `spec:api:${api.name}:${api.spec}`),
       });
       try {

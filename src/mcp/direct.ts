@@ -16,6 +16,7 @@ import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log';
 import type { Principal } from '../oauth/bearer';
+import { errorMessage } from '../wire/json-rpc';
 import { isRecord, type RequestId } from './messages';
 import { insufficientScope, type ScopeChallenge } from './scope-check';
 import { InsufficientScopeError, type ToolRequests } from './tool-requests';
@@ -81,7 +82,7 @@ export async function answerDirect(
     if (error instanceof McpError) code = error.code;
     else log.error('mcp.request_failed', { method: direct.method, error: error instanceof Error ? error.message : String(error) });
     const message = error instanceof Error ? error.message : 'Internal error';
-    return jsonResponse(JSON.stringify({ jsonrpc: '2.0', id: direct.id, error: { code, message } }), headers);
+    return jsonResponse(JSON.stringify(errorMessage(direct.id, code, message)), headers);
   }
 }
 

@@ -19,6 +19,7 @@ import { silentLogger, type Logger } from '../log';
 import { declaredLength, readCapped } from '../read-capped';
 import { ANSWER_HEADERS, answerDirect, directRequest, sessionAnswerHeaders, type DirectRequest } from './direct';
 import type { Principal } from '../oauth/bearer';
+import { JsonRpcCode, jsonRpcErrorResponse } from '../wire/json-rpc';
 import { isRecord } from './messages';
 import { refuseBeyondScope, type ScopeChallenge } from './scope-check';
 import { authInfoFor } from './server';
@@ -131,7 +132,7 @@ export class McpEndpoint {
 
   private async handleStateless(request: Request, principal: Principal | undefined, admit: Admission | undefined): Promise<Response> {
     if (request.method !== 'POST') {
-      return admit?.(1) ?? jsonRpcError(405, -32000, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
+      return admit?.(1) ?? jsonRpcErrorResponse(405, JsonRpcCode.ServerError, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
     }
     const parsed = await this.accept(request, admit, versionOf(request, undefined));
     if (parsed instanceof Response) return parsed;
@@ -170,13 +171,13 @@ export class McpEndpoint {
       return session.transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });
     }
     if (request.method !== 'POST') {
-      return admit?.(1) ?? jsonRpcError(400, -32000, 'the Mcp-Session-Id header is required; start a session with an initialize request');
+      return admit?.(1) ?? jsonRpcErrorResponse(400, JsonRpcCode.ServerError, 'the Mcp-Session-Id header is required; start a session with an initialize request');
     }
     const parsed = await this.accept(request, admit, versionOf(request, undefined));
     if (parsed instanceof Response) return parsed;
     // an initialize in a batch was refused above: a new session starts with exactly one
     if (Array.isArray(parsed) || !isInitializeRequest(parsed)) {
-      return jsonRpcError(400, -32000, 'the Mcp-Session-Id header is required; start a session with an initialize request');
+      return jsonRpcErrorResponse(400, JsonRpcCode.ServerError, 'the Mcp-Session-Id header is required; start a session with an initialize request');
     }
     const protocolVersion = negotiatedVersion(parsed.params.protocolVersion);
     const server = this.options.createServer();
@@ -244,7 +245,7 @@ export class McpEndpoint {
   /** The 404 for a session id that is not open for `owner`: why, when it was closed to make room. */
   private sessionGone(id: string, owner: string): Response {
     const reason = this.sessions.evictedReason(id, owner);
-    return jsonRpcError(404, -32001, reason ? this.evictedMessages[reason] : 'session not found: it expired or belongs to another instance; initialize a new one');
+    return jsonRpcErrorResponse(404, JsonRpcCode.Unauthorized, reason ? this.evictedMessages[reason] : 'session not found: it expired or belongs to another instance; initialize a new one');
   }
 
   private forget(id: string): void {
@@ -283,12 +284,12 @@ function negotiatedVersion(requested: string): string {
  * any version, and an initialize alone in one).
  */
 function batchRefusal(messages: readonly unknown[], version: string, maxBatch: number): Response | undefined {
-  if (messages.length > maxBatch) return jsonRpcError(400, -32600, `a batch may hold at most ${maxBatch} messages, this one has ${messages.length}`);
-  if (messages.length === 0) return jsonRpcError(400, -32600, 'an empty batch: send at least one message');
-  if (messages.some((message) => isRecord(message) && message.method === 'initialize')) return jsonRpcError(400, -32600, 'initialize must be sent on its own, not in a batch');
+  if (messages.length > maxBatch) return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, `a batch may hold at most ${maxBatch} messages, this one has ${messages.length}`);
+  if (messages.length === 0) return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, 'an empty batch: send at least one message');
+  if (messages.some((message) => isRecord(message) && message.method === 'initialize')) return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, 'initialize must be sent on its own, not in a batch');
   // a version the SDK does not know is its to refuse, naming the ones it supports
   if (!BATCH_VERSIONS.has(version) && SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-    return jsonRpcError(400, -32600, `MCP ${version} has no JSON-RPC batches (only 2025-03-26 had them): send one message per POST`);
+    return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, `MCP ${version} has no JSON-RPC batches (only 2025-03-26 had them): send one message per POST`);
   }
   return undefined;
 }
@@ -321,18 +322,14 @@ async function readJson(request: Request, maxBytes: number): Promise<unknown | R
     try {
       return await request.json();
     } catch {
-      return jsonRpcError(400, -32700, 'parse error: the request body is not valid JSON');
+      return jsonRpcErrorResponse(400, JsonRpcCode.ParseError, 'parse error: the request body is not valid JSON');
     }
   }
   const body = await readCapped(request, maxBytes);
-  if (body.truncated || (body.declaredLength ?? 0) > maxBytes) return jsonRpcError(413, -32600, `request body over ${maxBytes} bytes`);
+  if (body.truncated || (body.declaredLength ?? 0) > maxBytes) return jsonRpcErrorResponse(413, JsonRpcCode.InvalidRequest, `request body over ${maxBytes} bytes`);
   try {
     return JSON.parse(UTF8.decode(body.bytes));
   } catch {
-    return jsonRpcError(400, -32700, 'parse error: the request body is not valid JSON');
+    return jsonRpcErrorResponse(400, JsonRpcCode.ParseError, 'parse error: the request body is not valid JSON');
   }
-}
-
-export function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status, headers });
 }

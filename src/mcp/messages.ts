@@ -4,7 +4,9 @@
  * messages before the SDK does (the direct path, the batch rules and their cost, the scope check).
  */
 
-export type RequestId = string | number;
+import type { RequestId } from '../wire/json-rpc';
+
+export type { RequestId };
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -12,6 +12,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../oauth/bearer';
 import { topScope, type Scope } from '../oauth/scopes';
+import { errorMessage } from '../wire/json-rpc';
 import { isRecord, requestIdOf, type RequestId } from './messages';
 import type { InsufficientScopeError, ToolRequests } from './tool-requests';
 
@@ -74,7 +75,7 @@ export function insufficientScope(
 }
 
 function errorAnswer(id: RequestId, error: McpError): unknown {
-  return { jsonrpc: '2.0', id, error: { code: error.code, message: error.message } };
+  return errorMessage(id, error.code, error.message);
 }
 
 /** A well-formed tools/call request: its id, the tool and its arguments (malformed ones are left to the usual paths, which say what to fix). */

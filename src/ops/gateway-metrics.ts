@@ -10,6 +10,7 @@
  */
 import type { LogLevel, Logger } from '../log';
 import type { CallMeasure } from './call-outcome';
+import type { CatalogEvents, CatalogRefresh } from './events';
 import { Registry, type Value } from './metrics';
 
 /** Latency buckets (seconds): fast local APIs up to the slow ones near the default 30 s upstream timeout. */
@@ -17,7 +18,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export type RateLimitKind = 'token' | 'address';
 
-export class GatewayMetrics {
+export class GatewayMetrics implements CatalogEvents {
   readonly registry = new Registry();
   private readonly requests = this.registry.counter('portico_http_requests_total', 'HTTP requests answered, by route and status', ['route', 'status']);
   private readonly inFlight = this.registry.gauge('portico_http_requests_in_flight', 'HTTP requests being answered now (open SSE streams not included)').labels();
@@ -99,21 +100,6 @@ export class GatewayMetrics {
       case 'oauth.grant_revoked':
         this.tokensRevoked.labels('grant').value++;
         return;
-      case 'catalog.loaded':
-        this.catalogSuccess.set(Date.now() / 1000);
-        return;
-      case 'catalog.unchanged':
-        this.refreshed('unchanged');
-        return;
-      case 'catalog.rebuilt':
-        this.refreshed('rebuilt');
-        return;
-      case 'catalog.changed':
-        this.refreshed('changed');
-        return;
-      case 'catalog.refresh_failed':
-        this.catalogRefreshes.labels('failed').value++;
-        return;
     }
   }
 
@@ -137,8 +123,13 @@ export class GatewayMetrics {
     return this.registry.render();
   }
 
-  private refreshed(outcome: string): void {
-    this.catalogRefreshes.labels(outcome).value++;
+  catalogLoaded(): void {
     this.catalogSuccess.set(Date.now() / 1000);
+  }
+
+  catalogRefreshed(outcome: CatalogRefresh): void {
+    this.catalogRefreshes.labels(outcome).value++;
+    // a failed refresh keeps serving the last good catalog: it did not succeed
+    if (outcome !== 'failed') this.catalogSuccess.set(Date.now() / 1000);
   }
 }
