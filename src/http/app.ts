@@ -11,7 +11,6 @@ import type { Authorization } from '../oauth';
 import type { Logger } from '../log';
 import { currentClientAddress } from '../log/request-context';
 import { Refusal } from '../wire/refusal';
-import { answerRefusal } from './answers';
 import { preflight, refuseRequest, withCors, type GuardOptions } from './guard';
 import type { RequestLimits } from './limits';
 import { oauthRoutes } from './oauth-routes';
@@ -29,17 +28,17 @@ export interface AppOptions extends GuardOptions {
 /**
  * The `/mcp` handler on its own: the gateway hands it to Bun's router directly (the hot path skips the
  * framework), and the Elysia app mounts the same function for everything else that calls `app.handle`.
- * Its own refusals (a page on another origin, no valid token) are answers of the MCP endpoint, in JSON-RPC
- * with CORS, whether or not `http/front` stands before it; what it throws (the store out of reach, a bug)
- * is rendered by `http/front`.
+ * Its refusals (a page on another origin, no valid token, over the per-token limit) are thrown like everything
+ * else it cannot serve (the store out of reach, a bug): `http/front`, which stands before every route, renders
+ * them in `/mcp`'s dialect, with CORS.
  */
 export function mcpHandler({ endpoint, authorization, log: _log, limits, ...guard }: AppOptions): (request: Request) => Promise<Response> {
   return async function mcp(request) {
     if (request.method === 'OPTIONS') return preflight(request, guard);
     const refused = refuseRequest(request, guard);
-    if (refused) return withCors(request, answerRefusal(refused, 'json-rpc'), guard);
+    if (refused) throw refused;
     const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
-    if (principal instanceof Refusal) return withCors(request, answerRefusal(principal, 'json-rpc'), guard);
+    if (principal instanceof Refusal) throw principal;
     // the limits count JSON-RPC requests, known once the body is read: the endpoint asks before running any
     const admit = limits?.mcpAdmission(principal?.grantId, currentClientAddress);
     return withCors(request, await endpoint.handle(request, principal, admit), guard);

@@ -10,14 +10,13 @@
  * same host that is not listed makes every user look like 127.0.0.1, and one bucket for all of them would
  * throttle everybody.
  *
- * A refusal is a `Refusal`: `http/front` throws the per-address one and renders it in the route's dialect; the
- * charges made once a /mcp body is read are answered by the MCP endpoint, so they are rendered here, in JSON-RPC.
+ * A refusal is a `Refusal`, thrown and rendered in the route's dialect by `http/front`: the per-address one there,
+ * the charges made once a /mcp body is read by the MCP endpoint (`Admission`).
  */
 import type { Admission } from '../mcp/endpoint';
 import type { RateLimitKind } from '../ops/gateway-metrics';
 import { addressKey, isLoopback, RateLimiter } from '../ops/rate-limit';
 import { Refusal } from '../wire/refusal';
-import { answerRefusal } from './answers';
 import { UNKNOWN_ADDRESS } from './client-address';
 
 export interface LimitSettings {
@@ -82,21 +81,21 @@ export class RequestLimits {
   }
 
   /** `cost` requests from the grant's bucket: undefined when they fit, else the 429. */
-  private chargeGrant(grantId: string, cost: number): Response | undefined {
+  private chargeGrant(grantId: string, cost: number): Refusal | undefined {
     const wait = this.byToken.take(grantId, cost);
     if (wait === 0) return undefined;
     this.settings.onLimited?.('token');
-    return answerRefusal(wait === Infinity ? overLimit(cost, this.settings.perToken, 'token') : limitedMcp(wait, 'token'), 'json-rpc');
+    return wait === Infinity ? overLimit(cost, this.settings.perToken, 'token') : limitedMcp(wait, 'token');
   }
 
   /** The rest of a POST's `cost` from the address's bucket (`http/front` took one): undefined when it fits, else the 429. */
-  private chargeAddress(key: string, cost: number): Response | undefined {
+  private chargeAddress(key: string, cost: number): Refusal | undefined {
     if (cost <= 1) return undefined;
     // the whole POST must fit in a minute's worth, the request front took included
     const wait = cost > this.settings.perAddress ? Infinity : this.byAddress.take(key, cost - 1);
     if (wait === 0) return undefined;
     this.settings.onLimited?.('address');
-    return answerRefusal(wait === Infinity ? overLimit(cost, this.settings.perAddress, 'address') : limitedMcp(wait, 'address'), 'json-rpc');
+    return wait === Infinity ? overLimit(cost, this.settings.perAddress, 'address') : limitedMcp(wait, 'address');
   }
 
   /** The bucket of `address`; undefined when it is not limited (the limit is off, the address unknown, or a loopback one not counted). */

@@ -20,6 +20,7 @@ import { declaredLength, readCapped } from '../read-capped';
 import { ANSWER_HEADERS, answerDirect, directRequest, sessionAnswerHeaders, type DirectRequest } from './direct';
 import type { Principal } from '../oauth/bearer';
 import { JsonRpcCode, jsonRpcErrorResponse } from '../wire/json-rpc';
+import type { Refusal } from '../wire/refusal';
 import { isRecord } from './messages';
 import { refuseBeyondScope, type ScopeChallenge } from './scope-check';
 import { authInfoFor } from './server';
@@ -30,10 +31,16 @@ export type McpMode = 'stateful' | 'stateless';
 
 /**
  * Lets a request go on, or refuses it (the per-token rate limit). `cost`: the JSON-RPC requests it carries (a
- * batch of 20 calls costs 20, like 20 calls sent one by one), at least 1. Undefined: go on; a Response: the
- * answer to send instead, before anything of the request ran.
+ * batch of 20 calls costs 20, like 20 calls sent one by one), at least 1. Undefined: go on; a `Refusal`: the
+ * request is refused before anything of it ran (the endpoint throws it; `http/front` answers it).
  */
-export type Admission = (cost: number) => Response | undefined;
+export type Admission = (cost: number) => Refusal | undefined;
+
+/** Charges `cost` to the caller; throws the refusal when the charge does not fit. */
+function charge(admit: Admission | undefined, cost: number): void {
+  const refused = admit?.(cost);
+  if (refused) throw refused;
+}
 
 export interface McpEndpointOptions {
   readonly mode: McpMode;
@@ -132,7 +139,8 @@ export class McpEndpoint {
 
   private async handleStateless(request: Request, principal: Principal | undefined, admit: Admission | undefined): Promise<Response> {
     if (request.method !== 'POST') {
-      return admit?.(1) ?? jsonRpcErrorResponse(405, JsonRpcCode.ServerError, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
+      charge(admit, 1);
+      return jsonRpcErrorResponse(405, JsonRpcCode.ServerError, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
     }
     const parsed = await this.accept(request, admit, versionOf(request, undefined));
     if (parsed instanceof Response) return parsed;
@@ -158,9 +166,15 @@ export class McpEndpoint {
       const session = this.sessions.get(sessionId);
       // 404 tells the client to start a new session (it may live on another instance, have expired, or have
       // been closed to make room); a session id someone else opened gets the same answer: it does not exist for this caller
-      if (!session || session.owner !== owner) return admit?.(1) ?? this.sessionGone(sessionId, owner);
+      if (!session || session.owner !== owner) {
+        charge(admit, 1);
+        return this.sessionGone(sessionId, owner);
+      }
       this.sessions.touch(sessionId, session, Date.now());
-      if (request.method !== 'POST') return admit?.(1) ?? session.transport.handleRequest(request, { authInfo: principal && authInfoFor(principal) });
+      if (request.method !== 'POST') {
+        charge(admit, 1);
+        return session.transport.handleRequest(request, { authInfo: principal && authInfoFor(principal) });
+      }
       const parsed = await this.accept(request, admit, versionOf(request, session.protocolVersion));
       if (parsed instanceof Response) return parsed;
       const refused = refuseBeyondScope(this.options.requests, parsed, principal, session.answerHeaders, this.options.insufficientScope);
@@ -171,7 +185,8 @@ export class McpEndpoint {
       return session.transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });
     }
     if (request.method !== 'POST') {
-      return admit?.(1) ?? jsonRpcErrorResponse(400, JsonRpcCode.ServerError, 'the Mcp-Session-Id header is required; start a session with an initialize request');
+      charge(admit, 1);
+      return jsonRpcErrorResponse(400, JsonRpcCode.ServerError, 'the Mcp-Session-Id header is required; start a session with an initialize request');
     }
     const parsed = await this.accept(request, admit, versionOf(request, undefined));
     if (parsed instanceof Response) return parsed;
@@ -222,7 +237,8 @@ export class McpEndpoint {
    */
   private async accept(request: Request, admit: Admission | undefined, version: string): Promise<unknown | Response> {
     const parsed = await this.readMessages(request, version);
-    return admit?.(parsed instanceof Response ? 1 : costOf(parsed)) ?? parsed;
+    charge(admit, parsed instanceof Response ? 1 : costOf(parsed));
+    return parsed;
   }
 
   /** The body's JSON-RPC message(s), or the error to answer instead (too big, not JSON, a batch `version` does not allow). */
