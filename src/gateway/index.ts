@@ -23,6 +23,7 @@ import { ToolRequests } from '../mcp/tool-requests';
 import { createAuthorization, loadServerSecret, publicUrlProblem, type Authorization } from '../oauth';
 import type { ClientMetadataDocuments } from '../oauth/cimd';
 import { Drain } from '../ops/drain';
+import type { TokenEvents } from '../ops/events';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { requestContext } from '../plugins/context';
 import type { PluginHost } from '../plugins/host';
@@ -52,8 +53,7 @@ export interface GatewayParts {
 /** Starts a gateway for `config`; rejects (before listening, with nothing left open) when it cannot start. */
 export async function createGateway(config: ServeConfig, parts: GatewayParts = {}): Promise<Gateway> {
   const metrics = new GatewayMetrics();
-  // counts the events it passes on (tokens, catalog refreshes): see ops/gateway-metrics
-  const log = metrics.observing(parts.log ?? createLogger(config.logLevel));
+  const log = parts.log ?? createLogger(config.logLevel);
   redactConfigured(log, config);
   // a malformed PORTICO_TRUSTED_PROXIES stops the start before anything is opened
   const addresses = new ClientAddresses(config.trustedProxies);
@@ -72,7 +72,7 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
 
     const server = opened.add(Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) }), (listener) => listener.stop(true));
     const publicUrl = new URL(config.publicUrl ?? `http://localhost:${server.port}`);
-    const authorization = store && secret ? signIn(config, { publicUrl, store, secret: secret.secret, log, tools, plugins, documents: parts.documents }) : undefined;
+    const authorization = store && secret ? signIn(config, { publicUrl, store, secret: secret.secret, log, tools, plugins, events: metrics, documents: parts.documents }) : undefined;
     if (authorization) log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store!.description, sealingKey: secret!.source });
 
     const drain = new Drain();
@@ -100,7 +100,7 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
 /** The authorization server, with sign-in through the configured (or a plugin's) identity source; a public URL it cannot be the issuer of stops the start. */
 function signIn(
   config: ServeConfig,
-  parts: { publicUrl: URL; store: Store; secret: Uint8Array; log: Logger; tools: Toolbox; plugins: PluginHost; documents?: ClientMetadataDocuments },
+  parts: { publicUrl: URL; store: Store; secret: Uint8Array; log: Logger; tools: Toolbox; plugins: PluginHost; events: TokenEvents; documents?: ClientMetadataDocuments },
 ): Authorization {
   const problem = publicUrlProblem(parts.publicUrl);
   if (problem) throw new ConfigError(problem);
@@ -113,6 +113,7 @@ function signIn(
     toolCounts: () => parts.tools.countByScope(),
     documents: parts.documents,
     identity: parts.plugins.identity?.value,
+    events: parts.events,
   });
 }
 

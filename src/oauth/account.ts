@@ -56,7 +56,10 @@ export async function accountPost(context: OAuthContext, request: Request, clien
   }
   const grantId = form.get('grant') ?? '';
   const revoked = await context.store.revokeGrantOfUser(session.identity.userId, grantId);
-  if (revoked) context.log.info('oauth.grant_revoked', { user: session.identity.userId, grant: grantId, by: 'account page' });
+  if (revoked) {
+    context.log.info('oauth.grant_revoked', { user: session.identity.userId, grant: grantId, by: 'account page' });
+    context.events.tokenRevoked('grant');
+  }
   return seeOther(`/account?notice=${revoked ? 'disconnected' : 'not-found'}`);
 }
 

@@ -4,6 +4,7 @@
  * keys, who signs users in, and the lifetimes. Built once at start; the handlers hold no other state.
  */
 import type { Logger } from '../log';
+import type { TokenEvents } from '../ops/events';
 import type { Store } from '../store';
 import type { ClientMetadataDocuments } from './cimd';
 import type { Keys } from './crypto';
@@ -41,5 +42,7 @@ export interface OAuthContext {
   /** How many tools each scope unlocks (for the consent page), from the current catalog. */
   readonly toolCounts: () => Readonly<Record<Scope, number>>;
   readonly log: Logger;
+  /** Told about tokens issued, refreshed and revoked (the metrics). */
+  readonly events: TokenEvents;
   readonly now: () => number;
 }

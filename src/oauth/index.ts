@@ -7,6 +7,7 @@
  */
 import type { ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
+import { NO_EVENTS, type TokenEvents } from '../ops/events';
 import type { Store } from '../store';
 import { BearerCheck } from './bearer';
 import { ClientMetadataDocuments } from './cimd';
@@ -71,6 +72,8 @@ export function createAuthorization(options: {
   store: Store;
   secret: Uint8Array;
   log: Logger;
+  /** Told about tokens issued, refreshed and revoked (the metrics). @default nobody */
+  events?: TokenEvents;
   toolCounts: () => Readonly<Record<Scope, number>>;
   identity?: IdentitySource;
   documents?: ClientMetadataDocuments;
@@ -100,6 +103,7 @@ export function createAuthorization(options: {
     documents: options.documents ?? new ClientMetadataDocuments(),
     toolCounts: options.toolCounts,
     log,
+    events: options.events ?? NO_EVENTS,
     now: Date.now,
   };
   return {

@@ -34,6 +34,7 @@ async function revokeAccess(context: OAuthContext, hash: string, clientId: strin
   if (!found || found.grant.clientId !== clientId) return false;
   await context.store.deleteAccessToken(hash);
   context.log.info('oauth.token_revoked', { kind: 'access', client: clientId, grant: found.grant.id });
+  context.events.tokenRevoked('access');
   return true;
 }
 
@@ -42,5 +43,6 @@ async function revokeRefresh(context: OAuthContext, hash: string, clientId: stri
   if (!found || found.grant.clientId !== clientId) return false;
   await context.store.revokeGrant(found.grant.id);
   context.log.info('oauth.token_revoked', { kind: 'refresh', client: clientId, grant: found.grant.id });
+  context.events.tokenRevoked('refresh');
   return true;
 }

@@ -82,6 +82,7 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
   if (redeemed.kind === 'used') throw await replayed(context, client.id, redeemed.grantId);
   if (redeemed.kind !== 'ok') throw invalid('the code is unknown or expired');
   context.log.info('oauth.token_issued', { user: grant.userId, client: client.id, grant: grant.id, scopes: scopeText(scopes) });
+  context.events.tokenIssued();
   return tokenResponse(issued.pair, now);
 }
 
@@ -168,6 +169,7 @@ async function refresh(context: OAuthContext, client: Client, form: URLSearchPar
   switch (outcome.kind) {
     case 'rotated':
       context.log.info('oauth.token_refreshed', { user: grant.userId, client: client.id, grant: grant.id, retry: false });
+      context.events.tokenRefreshed();
       return tokenResponse(issued.pair, now);
     case 'grace': {
       // a retry (lost response, refreshes at once): the pair the rotation issued, whatever this one asked for, and
@@ -175,6 +177,7 @@ async function refresh(context: OAuthContext, client: Client, form: URLSearchPar
       const kept = context.keys.openFor(presented, outcome.successor, successorContext(hash));
       if (!isIssuedPair(kept)) throw new OAuthError('server_error', 'the refreshed tokens could not be opened (was the server secret changed?)', 500);
       context.log.info('oauth.token_refreshed', { user: grant.userId, client: client.id, grant: grant.id, retry: true });
+      context.events.tokenRefreshed();
       return tokenResponse(kept, now);
     }
     case 'reused':

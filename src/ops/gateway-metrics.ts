@@ -1,16 +1,15 @@
 /**
  * @module ops/gateway-metrics
  * What Portico counts, under which names. HTTP requests are counted by the front of the HTTP server
- * (`http/front`), tool calls from the record the call pipeline hands its observers (`calls/pipeline`), and the authorization server's
- * and the catalog's events by listening to the log events they already write (`observeLog`): those
- * modules need no metrics code of their own.
+ * (`http/front`), tool calls from the record the call pipeline hands its observers (`calls/pipeline`), tokens
+ * and catalog refreshes through the typed events the authorization server and the catalog cache are handed
+ * (`ops/events`, which this class implements).
  *
  * Every label has a bounded set of values: routes are a fixed list, statuses are HTTP's, tools are the
  * catalog's names, outcomes and kinds are enumerations below.
  */
-import type { LogLevel, Logger } from '../log';
 import type { CallMeasure } from './call-outcome';
-import type { CatalogEvents, CatalogRefresh } from './events';
+import type { CatalogRefresh, GatewayEvents, Revocation } from './events';
 import { Registry, type Value } from './metrics';
 
 /** Latency buckets (seconds): fast local APIs up to the slow ones near the default 30 s upstream timeout. */
@@ -18,7 +17,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export type RateLimitKind = 'token' | 'address';
 
-export class GatewayMetrics implements CatalogEvents {
+export class GatewayMetrics implements GatewayEvents {
   readonly registry = new Registry();
   private readonly requests = this.registry.counter('portico_http_requests_total', 'HTTP requests answered, by route and status', ['route', 'status']);
   private readonly inFlight = this.registry.gauge('portico_http_requests_in_flight', 'HTTP requests being answered now (open SSE streams not included)').labels();
@@ -85,38 +84,16 @@ export class GatewayMetrics implements CatalogEvents {
     if (outcome === 'upstream_error') this.upstreamErrors.labels(status === undefined ? 'none' : `${Math.floor(status / 100)}xx`).value++;
   }
 
-  /** Counts what a log event says happened (tokens, catalog refreshes). */
-  observeLog(event: string, fields: Record<string, unknown> | undefined): void {
-    switch (event) {
-      case 'oauth.token_issued':
-        this.tokensIssued.value++;
-        return;
-      case 'oauth.token_refreshed':
-        this.tokensRefreshed.value++;
-        return;
-      case 'oauth.token_revoked':
-        this.tokensRevoked.labels(fields?.kind === 'refresh' ? 'refresh' : 'access').value++;
-        return;
-      case 'oauth.grant_revoked':
-        this.tokensRevoked.labels('grant').value++;
-        return;
-    }
+  tokenIssued(): void {
+    this.tokensIssued.value++;
   }
 
-  /** A logger that writes through `log` and counts the events above. */
-  observing(log: Logger): Logger {
-    const pass = (level: LogLevel) => (event: string, fields?: Record<string, unknown>) => {
-      this.observeLog(event, fields);
-      log[level](event, fields);
-    };
-    return {
-      debug: pass('debug'),
-      info: pass('info'),
-      warn: pass('warn'),
-      error: pass('error'),
-      enabled: (level) => log.enabled?.(level) ?? true,
-      redact: (secret) => log.redact?.(secret),
-    };
+  tokenRefreshed(): void {
+    this.tokensRefreshed.value++;
+  }
+
+  tokenRevoked(kind: Revocation): void {
+    this.tokensRevoked.labels(kind).value++;
   }
 
   render(): string {
