@@ -50,7 +50,27 @@ export function endpointsOf(publicUrl: URL): { issuer: string; resource: string 
 }
 
 /** The default identity source, the API's own login endpoint, as the configuration describes it. Throws a `TypeError` for a malformed credential header. */
-export function upstreamLoginFrom(config: ServeConfig): UpstreamLogin {
+/** The settings of sign-in at the API's own login endpoint. */
+export type LoginConfig = Pick<
+  ServeConfig,
+  | 'upstream'
+  | 'loginPath'
+  | 'loginUsernameField'
+  | 'loginPasswordField'
+  | 'loginTokenField'
+  | 'loginExpiresField'
+  | 'loginRoleField'
+  | 'loginUserIdField'
+  | 'loginUserNameField'
+  | 'upstreamCredential'
+  | 'loginRoles'
+  | 'loginDefaultScope'
+>;
+
+/** The settings the authorization server reads: its pages' brand, token lifetimes, and sign-in at the API. */
+export type AuthorizationConfig = LoginConfig & Pick<ServeConfig, 'brandName' | 'brandLogoUrl' | 'accessTokenTtl' | 'refreshTokenTtl'>;
+
+export function upstreamLoginFrom(config: LoginConfig): UpstreamLogin {
   return new UpstreamLogin({
     url: new URL(config.loginPath.replace(/^\/*/, ''), `${config.upstream.replace(/\/*$/, '')}/`).href,
     usernameField: config.loginUsernameField,
@@ -67,7 +87,7 @@ export function upstreamLoginFrom(config: ServeConfig): UpstreamLogin {
 }
 
 export function createAuthorization(options: {
-  config: ServeConfig;
+  config: AuthorizationConfig;
   publicUrl: URL;
   store: Store;
   secret: Uint8Array;
