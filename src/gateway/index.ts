@@ -89,8 +89,8 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
       new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, listenHost: config.host, onLimited: (kind) => metrics.limited(kind) }),
       (it) => it.stop(),
     );
-    serveRoutes(server, { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log });
-    return listening({ config, server, publicUrl, tools, endpoint, store, audit, spec: own.spec, log, metrics, drain, limits });
+    const handle = serveRoutes(server, { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log });
+    return listening({ config, server, publicUrl, tools, endpoint, store, audit, spec: own.spec, log, metrics, drain, limits, handle });
   } catch (error) {
     await opened.closeAll();
     throw error;

@@ -9,7 +9,7 @@ import type { Toolbox } from '../calls/toolbox';
 import type { ServeConfig } from '../config/serve';
 import { createApp, mcpHandler } from '../http/app';
 import type { ClientAddresses } from '../http/client-address';
-import { front, type FrontOptions } from '../http/front';
+import { front, type Arrival, type FrontOptions } from '../http/front';
 import type { RequestLimits } from '../http/limits';
 import { healthz, metricsRoute, readyz } from '../http/ops-routes';
 import type { Logger } from '../log';
@@ -34,8 +34,11 @@ export interface RouteParts {
   readonly log: Logger;
 }
 
-/** Points `server` (listening, answering 503 until now) at the gateway's routes. */
-export function serveRoutes(server: ReturnType<typeof Bun.serve>, parts: RouteParts): void {
+/**
+ * Points `server` (listening, answering 503 until now) at the gateway's routes. Answers the same routes in
+ * process too (`handle`: a request without a socket, its client address unknown), for tests and embedders.
+ */
+export function serveRoutes(server: ReturnType<typeof Bun.serve>, parts: RouteParts): (request: Request) => Promise<Response> {
   const { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log } = parts;
   const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
   const guard = { allowedHosts, allowedOrigins: config.allowedOrigins };
@@ -43,15 +46,20 @@ export function serveRoutes(server: ReturnType<typeof Bun.serve>, parts: RoutePa
   const app = createApp(http);
   const readiness = new Readiness(readinessChecks(store, tools, drain), log);
   const options: FrontOptions = { log, metrics, drain, limits, guard, addresses };
-  server.reload({
-    routes: {
-      '/mcp': front(options, mcpHandler(http), '/mcp'),
-      '/healthz': front(options, healthz, '/healthz'),
-      '/readyz': front(options, readyz(readiness), '/readyz'),
-      '/metrics': front(options, metricsRoute(metrics, config.metricsToken), '/metrics'),
-    },
-    fetch: front(options, (request) => app.handle(request)),
-  });
+  const routes: Record<string, Arrival> = {
+    '/mcp': front(options, mcpHandler(http), '/mcp'),
+    '/healthz': front(options, healthz, '/healthz'),
+    '/readyz': front(options, readyz(readiness), '/readyz'),
+    '/metrics': front(options, metricsRoute(metrics, config.metricsToken), '/metrics'),
+  };
+  const rest = front(options, (request) => app.handle(request));
+  server.reload({ routes, fetch: rest });
+  return (request) => {
+    const url = new URL(request.url);
+    // over a socket every request carries a Host (a client's fetch sets it from the URL): the same here
+    if (!request.headers.has('host')) request.headers.set('host', url.host);
+    return (Object.hasOwn(routes, url.pathname) ? routes[url.pathname]! : rest)(request);
+  };
 }
 
 /** Ready: the store answers (with sign-in), a catalog is being served, and the gateway is not shutting down. */

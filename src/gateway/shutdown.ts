@@ -24,6 +24,8 @@ export interface Gateway {
   readonly tools: Toolbox;
   readonly endpoint: McpEndpoint;
   readonly metrics: GatewayMetrics;
+  /** Answers a request in process, through the same routes and checks as the listener (its client address is unknown). */
+  handle(request: Request): Promise<Response>;
   /**
    * Stops: refuses new connections and requests, lets what is in flight finish within `graceMs` (default 0:
    * cut at once), then closes the MCP sessions and their SSE streams, flushes the audit log and closes the
@@ -46,10 +48,11 @@ export interface Running {
   readonly metrics: GatewayMetrics;
   readonly drain: Drain;
   readonly limits: RequestLimits;
+  readonly handle: (request: Request) => Promise<Response>;
 }
 
 export function listening(running: Running): Gateway {
-  const { config, server, publicUrl, tools, endpoint, store, audit, spec, log, metrics, drain, limits } = running;
+  const { config, server, publicUrl, tools, endpoint, store, audit, spec, log, metrics, drain, limits, handle } = running;
   const mcpUrl = endpointsOf(publicUrl).resource;
   log.info('gateway.listening', { listen: `http://${config.host}:${server.port}`, mcp: mcpUrl, upstream: config.upstream, spec, mode: config.mcpMode, tools: tools.size });
   let stopping: Promise<void> | undefined;
@@ -77,6 +80,7 @@ export function listening(running: Running): Gateway {
     tools,
     endpoint,
     metrics,
+    handle,
     stop(options = {}) {
       const graceMs = options.graceMs ?? 0;
       if (stopping) {

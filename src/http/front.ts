@@ -91,8 +91,8 @@ export function routeOf(url: string): Route {
   return path.includes('/.well-known/') ? '/.well-known' : 'other';
 }
 
-/** What Bun's server calls: a request and the server it arrived at (for the socket's address). */
-export type Arrival = (request: Request, server: Server<unknown>) => Promise<Response>;
+/** What Bun's server calls: a request and the server it arrived at (for the socket's address); without a server (in process), the address is unknown. */
+export type Arrival = (request: Request, server?: Pick<Server<unknown>, 'requestIP'>) => Promise<Response>;
 
 /** `handler` behind the front; `route`: the label when it is fixed (a route of Bun's router). */
 export function front(options: FrontOptions, handler: Handler, route?: Route): Arrival {
@@ -106,7 +106,7 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): A
     let address: string | undefined;
     const client: Client = {
       get address() {
-        return (address ??= addresses.of(server.requestIP(request)?.address, request.headers));
+        return (address ??= addresses.of(server?.requestIP(request)?.address, request.headers));
       },
     };
     if (!warnedForwarded && !addresses.behindProxies && (request.headers.has('x-forwarded-for') || request.headers.has('forwarded'))) {
