@@ -18,7 +18,7 @@ export default function confirmDestructive(api: PluginApi): void {
   const { enabled, tools } = api.settings;
   if (enabled !== true && tools === undefined) return;
   if (tools !== undefined && (!Array.isArray(tools) || tools.some((name) => typeof name !== 'string'))) throw new Error('settings.tools must be a list of tool names (globs such as "delete_*")');
-  const patterns = (tools as string[] | undefined)?.map(glob);
+  const patterns = (tools as string[] | undefined)?.map(api.helpers.glob);
   const confirms = (tool: ToolInfo) => (patterns ? patterns.some((pattern) => pattern.test(tool.name)) : tool.annotations?.destructiveHint === true);
 
   api.catalog((drafts) => {
@@ -55,9 +55,4 @@ async function ask(call: CallInfo): Promise<'yes' | 'no' | 'cannot-ask'> {
   });
   if (!answer) return 'cannot-ask';
   return answer.action === 'accept' && answer.content?.[ARGUMENT] === true ? 'yes' : 'no';
-}
-
-// each shipped plugin is one file a customer can copy alone, so this small helper is not shared
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
 }

@@ -262,11 +262,40 @@ export interface PluginApi {
   readonly name: string;
   /** This plugin's settings: the `pluginSettings["<file name without extension>"]` object of the configuration ({} when none). */
   readonly settings: Readonly<Record<string, unknown>>;
+  /**
+   * This plugin's settings checked against a schema it declares, with the schema's defaults filled in and
+   * typed from it. Call it in setup: settings that do not fit stop the start with a message naming the
+   * plugin and each setting (`read-cache.ts: setting "ttlSeconds" must be an integer ≥ 1 (got "ten")`).
+   * `T` is a schema builder (TypeBox's `Type`, the part of it typed in `SettingsBuilder`): plugins cannot
+   * import TypeBox, so it is handed over. Objects refuse keys they do not list (a misspelt setting is an
+   * error, not an absent one) unless their options say `additionalProperties: true`.
+   *
+   *   const settings = api.settingsSchema((T) => T.Object({
+   *     ttlSeconds: T.Integer({ minimum: 1, default: 30 }),
+   *     tools: T.Array(T.String(), { default: [] }),
+   *     note: T.Optional(T.String()),
+   *   }));
+   *   // settings: { ttlSeconds: number; tools: string[]; note?: string }
+   */
+  settingsSchema<S extends SettingSchema<object>>(build: (T: SettingsBuilder) => S): SettingValue<S>;
+  /** Small helpers policies need, the gateway's own definitions: a glob, the scope ladder. */
+  readonly helpers: PluginHelpers;
   /** The gateway's settings that plugins may need (no secrets). */
   readonly gateway: { readonly upstream: string; readonly publicUrl: string };
   readonly log: PluginLogger;
   /** Changes the catalog: runs on every (re)build, in plugin order; rename, re-describe, re-scope, hide, pin. */
   catalog(rule: (tools: ToolDraft[]) => void): void;
+  /**
+   * Decides per caller which tools they may see (per-user catalogs): a tool a rule does not answer `true` for
+   * is neither listed for that caller nor callable by them — a call answers exactly like a call of a tool that
+   * does not exist (`unknown tool "x"`), and never reaches the API. `caller` is undefined without sign-in.
+   * Runs after the catalog rules, on the tools as they shaped them. Keep it a pure function of the tool and
+   * the caller: its answers are kept per caller (user, client, scopes) until the catalog changes. A rule that
+   * throws hides the tool (fail closed); the first failure of each plugin is logged.
+   *
+   *   api.visibleTo((tool, caller) => !tool.operation?.tags.includes('billing') || caller?.userName.endsWith('@finance.example') === true);
+   */
+  visibleTo(rule: (tool: ToolInfo, caller: Caller | undefined) => boolean): void;
   /** Adds a tool with its own handler. */
   addTool(tool: PluginTool): void;
   /** Runs before every tool call, in plugin order; the first denial wins. A hook that throws denies the call. */
@@ -299,6 +328,100 @@ export interface PluginApi {
   resourceUpdated(uri: string): void;
   /** Serves the operations of one more API through this gateway, as tools named with its `prefix`. */
   addApi(api: ApiSource): void;
+}
+
+/** What `api.helpers` holds. */
+export interface PluginHelpers {
+  /** A glob as a RegExp matching the whole text: `*` any run of characters, `?` one character (`"list_*"`, `"/v1/orgs/*"`). */
+  glob(pattern: string): RegExp;
+  /** The scopes, lowest first: `['read', 'write', 'admin']`; each includes those before it. */
+  readonly scopes: readonly Scope[];
+  isScope(value: unknown): value is Scope;
+  /** Whether holding `granted` (e.g. `call.caller.scopes`) is enough for something that needs `needed`. */
+  allows(granted: readonly string[], needed: Scope): boolean;
+}
+
+/**
+ * A schema for a plugin's setting, made with the builder `api.settingsSchema` hands over; `T` is the setting's
+ * type once checked. It is plain JSON Schema (TypeBox's) underneath; the types here mirror TypeBox's without
+ * importing it, so that a plugin outside this repository (next to the compiled binary) type-checks too.
+ */
+export interface SettingSchema<T = unknown> {
+  /** Type-level only, never present: the type of the value once checked. */
+  readonly '~value'?: T;
+}
+
+/** A property of `T.Object` that may be left out (`T.Optional(…)`). */
+export interface OptionalSettingSchema<T = unknown> extends SettingSchema<T> {
+  /** Type-level only, never present. */
+  readonly '~optional': true;
+}
+
+/** The type a setting's schema checks for. */
+export type SettingValue<S> = S extends SettingSchema<infer T> ? T : never;
+
+/** The value of `T.Object(properties)`: each property required, unless `T.Optional`. */
+export type SettingsObject<P extends Record<string, SettingSchema>> = {
+  [K in keyof P as P[K] extends OptionalSettingSchema ? never : K]: SettingValue<P[K]>;
+} & {
+  [K in keyof P as P[K] extends OptionalSettingSchema ? K : never]?: SettingValue<P[K]>;
+} extends infer O
+  ? { [K in keyof O]: O[K] }
+  : never;
+
+/** Options every setting schema takes: `default` fills a setting that is left out. */
+export interface SettingOptions<T> {
+  title?: string;
+  description?: string;
+  default?: T;
+}
+
+export interface NumberSettingOptions extends SettingOptions<number> {
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
+}
+
+export interface StringSettingOptions extends SettingOptions<string> {
+  minLength?: number;
+  maxLength?: number;
+  /** A regular expression the whole value must match (anchor it: `^…$`). */
+  pattern?: string;
+}
+
+export interface ArraySettingOptions<T> extends SettingOptions<T[]> {
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+}
+
+export interface ObjectSettingOptions<T> extends SettingOptions<T> {
+  /** `true`: keys it does not list are allowed (and kept). @default false */
+  additionalProperties?: boolean;
+  minProperties?: number;
+  maxProperties?: number;
+}
+
+/** The schema builder `api.settingsSchema` hands over: TypeBox's `Type`, the part settings need. */
+export interface SettingsBuilder {
+  String(options?: StringSettingOptions): SettingSchema<string>;
+  Number(options?: NumberSettingOptions): SettingSchema<number>;
+  Integer(options?: NumberSettingOptions): SettingSchema<number>;
+  Boolean(options?: SettingOptions<boolean>): SettingSchema<boolean>;
+  Literal<const L extends string | number | boolean>(value: L, options?: SettingOptions<L>): SettingSchema<L>;
+  /** One of several: `T.Union([T.Literal('a'), T.Literal('b')])`, `T.Union([T.String(), T.Array(T.String())])`. */
+  Union<const S extends readonly SettingSchema[]>(members: S, options?: SettingOptions<SettingValue<S[number]>>): SettingSchema<SettingValue<S[number]>>;
+  Array<S extends SettingSchema>(items: S, options?: ArraySettingOptions<SettingValue<S>>): SettingSchema<SettingValue<S>[]>;
+  /** Named settings; keys it does not list are refused unless `additionalProperties: true`. */
+  Object<P extends Record<string, SettingSchema>>(properties: P, options?: ObjectSettingOptions<SettingsObject<P>>): SettingSchema<SettingsObject<P>>;
+  /** A map with any keys: `T.Record(T.String(), T.Integer())` for `{ "list_*": 50, … }`. */
+  Record<S extends SettingSchema>(key: SettingSchema<string>, value: S, options?: SettingOptions<Record<string, SettingValue<S>>>): SettingSchema<Record<string, SettingValue<S>>>;
+  /** A property of `T.Object` that may be left out. */
+  Optional<S extends SettingSchema>(schema: S): OptionalSettingSchema<SettingValue<S>>;
+  /** Anything at all (checked by the plugin itself). */
+  Unknown(options?: SettingOptions<unknown>): SettingSchema<unknown>;
 }
 
 /** Another API behind the same gateway: its OpenAPI document, where its calls go, and with which credential. */

@@ -14,49 +14,51 @@
  *
  * Names are matched before renaming; globs use `*` (any run of characters) and `?` (one character).
  */
-import type { Caller, PluginApi, Scope, ToolDraft } from './portico';
+import type { Caller, PluginApi, SettingsBuilder, ToolDraft } from './portico';
 
-interface Filter {
-  tags?: string[];
-  methods?: string[];
-  paths?: string[];
-  operationIds?: string[];
-  /** `x-` extensions: a name matches when the operation has it (and it is not false); `{name: value}` when it equals value. */
-  extensions?: string[] | Record<string, unknown>;
+/** Which operations a filter picks: any of them matching is enough. */
+function filterSchema(T: SettingsBuilder) {
+  return T.Optional(
+    T.Object({
+      tags: T.Optional(T.Array(T.String())),
+      methods: T.Optional(T.Array(T.String())),
+      /** Path templates, as globs. */
+      paths: T.Optional(T.Array(T.String())),
+      operationIds: T.Optional(T.Array(T.String())),
+      /** `x-` extensions: a name matches when the operation has it (and it is not false); `{name: value}` when it equals value. */
+      extensions: T.Optional(T.Union([T.Array(T.String()), T.Record(T.String(), T.Unknown())])),
+    }),
+  );
 }
 
-interface RuleSettings {
-  include?: Filter;
-  exclude?: Filter;
-  hide?: string[];
-  rename?: Record<string, string>;
-  describe?: Record<string, string>;
-  scope?: Record<string, Scope>;
-  pin?: Record<string, Record<string, unknown>>;
-  pinCaller?: Record<string, Record<string, keyof Caller>>;
-}
+type Filter = NonNullable<ReturnType<typeof settingsOf>['include']>;
 
-const KNOWN = ['include', 'exclude', 'hide', 'rename', 'describe', 'scope', 'pin', 'pinCaller'];
+function settingsOf(api: PluginApi) {
+  // every key is optional and unknown keys are refused: a misspelt rule must stop the start, not be skipped
+  return api.settingsSchema((T) =>
+    T.Object({
+      include: filterSchema(T),
+      exclude: filterSchema(T),
+      hide: T.Optional(T.Array(T.String())),
+      rename: T.Optional(T.Record(T.String(), T.String({ minLength: 1 }))),
+      describe: T.Optional(T.Record(T.String(), T.String())),
+      scope: T.Optional(T.Record(T.String(), T.Union(api.helpers.scopes.map((scope) => T.Literal(scope))))),
+      pin: T.Optional(T.Record(T.String(), T.Record(T.String(), T.Unknown()))),
+      pinCaller: T.Optional(T.Record(T.String(), T.Record(T.String(), T.Union([T.Literal('userId'), T.Literal('userName'), T.Literal('clientId')])))),
+    }),
+  );
+}
 
 export default function rules(api: PluginApi): void {
-  const settings = api.settings as RuleSettings;
-  const unknown = Object.keys(settings).filter((key) => !KNOWN.includes(key));
-  if (unknown.length > 0) throw new Error(`unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known: ${KNOWN.join(', ')}`);
+  const settings = settingsOf(api);
   if (Object.keys(settings).length === 0) return;
-  for (const [name, scope] of Object.entries(settings.scope ?? {})) {
-    if (!['read', 'write', 'admin'].includes(scope)) throw new Error(`scope.${name} is "${scope}"; use read, write or admin`);
-  }
-  for (const [tool, fields] of Object.entries(settings.pinCaller ?? {})) {
-    for (const [argument, field] of Object.entries(fields)) {
-      if (!['userId', 'userName', 'clientId'].includes(field)) throw new Error(`pinCaller.${tool}.${argument} is "${field}"; use userId, userName or clientId`);
-    }
-  }
+  const glob = api.helpers.glob;
 
   api.catalog((tools) => {
     for (const tool of tools) {
       const original = tool.name;
-      if (settings.include && !matches(tool, settings.include)) tool.hide();
-      if (settings.exclude && matches(tool, settings.exclude)) tool.hide();
+      if (settings.include && !matches(tool, settings.include, glob)) tool.hide();
+      if (settings.exclude && matches(tool, settings.exclude, glob)) tool.hide();
       if (settings.hide?.some((pattern) => glob(pattern).test(original))) tool.hide();
       for (const [pattern, scope] of Object.entries(settings.scope ?? {})) if (glob(pattern).test(original)) tool.scope = scope;
       for (const [argument, value] of Object.entries(settings.pin?.[original] ?? {})) tool.pin(argument, value);
@@ -73,7 +75,7 @@ export default function rules(api: PluginApi): void {
   api.log.info('rules_active', { rules: Object.keys(settings).join(',') });
 }
 
-function matches(tool: ToolDraft, filter: Filter): boolean {
+function matches(tool: ToolDraft, filter: Filter, glob: (pattern: string) => RegExp): boolean {
   const operation = tool.operation;
   if (!operation) return false;
   if (filter.tags?.some((tag) => operation.tags.includes(tag))) return true;
@@ -84,8 +86,4 @@ function matches(tool: ToolDraft, filter: Filter): boolean {
   if (Array.isArray(extensions)) return extensions.some((name) => name in operation.extensions && operation.extensions[name] !== false);
   if (extensions) return Object.entries(extensions).some(([name, value]) => JSON.stringify(operation.extensions[name]) === JSON.stringify(value));
   return false;
-}
-
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }

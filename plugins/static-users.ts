@@ -41,7 +41,7 @@ export default async function staticUsers(api: PluginApi): Promise<void> {
     const where = `${file}: users[${index}]`;
     if (typeof user?.username !== 'string' || user.username === '') throw new Error(`${where} needs a "username"`);
     if (typeof user.passwordHash !== 'string' || !user.passwordHash.startsWith('$')) throw new Error(`${where} needs a "passwordHash" made with Bun.password.hash`);
-    if (!['read', 'write', 'admin'].includes(user.maxScope)) throw new Error(`${where}: "maxScope" must be read, write or admin`);
+    if (!api.helpers.isScope(user.maxScope)) throw new Error(`${where}: "maxScope" must be one of ${api.helpers.scopes.join(', ')}`);
     if (typeof user.headers !== 'object' || user.headers === null) throw new Error(`${where} needs "headers" (the upstream credential)`);
     if (users.has(user.username.toLowerCase())) throw new Error(`${where}: the username "${user.username}" is listed twice`);
     users.set(user.username.toLowerCase(), user);

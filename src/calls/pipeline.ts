@@ -99,7 +99,8 @@ export class CallPipeline {
    * Undefined when the call may go on (or the tool does not exist: the call itself says so).
    */
   deny(name: string, args: Record<string, unknown>, principal: Principal | undefined): Scope | undefined {
-    const entry = this.tools.findTool(name);
+    // a tool hidden from this caller is not refused for scope: that would tell them it exists
+    const entry = this.tools.findToolFor(name, principal);
     const needed = entry && beyondScope(entry, principal);
     if (!needed) return undefined;
     this.report({ tool: name, args, principal, outcome: 'denied', needed, result: deniedResult(name, needed), upstreamStatus: undefined, upstreamMs: undefined, hookMs: 0, startedAt: Date.now(), latencyMs: 0 });
@@ -109,7 +110,8 @@ export class CallPipeline {
   /** Runs one call through every step. Throws only `UnknownToolError`. */
   async call(request: CallRequest): Promise<CallRecord> {
     const { name, args, principal } = request;
-    const entry = this.tools.findTool(name);
+    // a tool a plugin's visibleTo rule hides from this caller is, for them, a tool that does not exist
+    const entry = this.tools.findToolFor(name, principal);
     if (!entry) throw new UnknownToolError(name);
     const startedAt = Date.now();
     const started = performance.now();

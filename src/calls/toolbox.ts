@@ -3,14 +3,19 @@
  * The tools the gateway offers: the current catalogs' entries (the gateway's API and those plugins add) as
  * the plugins' rules shape them, kept in step with their caches, each with the API (source) its calls go to.
  * A listing is built once per catalog and per view (the scopes a token reaches), so tools/list stays a copy
- * of ready bytes whoever asks.
+ * of ready bytes whoever asks. When plugins decide per caller who sees which tool (`visibleTo`), a listing is
+ * per caller too, and a tool hidden from a caller is not found for them (`findToolFor`); those are kept for the
+ * most recent callers only, and without such rules nothing of this runs.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ToolListing, type CatalogCache, type CatalogChange, type CatalogEntry, type ToolsPage } from '../catalog';
 import { allows, SCOPES, type Scope } from '../oauth/scopes';
 import { silentLogger, type Logger } from '../log';
+import type { Principal } from '../oauth/bearer';
 import { applyPlugins, type ToolEntry } from '../plugins/catalog';
+import { callerOf } from '../plugins/context';
 import type { PluginHost } from '../plugins/host';
+import { callerKey, Visibility } from '../plugins/visibility';
 import type { Proxy } from '../proxy';
 
 /** One API: its catalog, and the proxy its operations' calls go through. The gateway's own, or one a plugin added. */
@@ -29,12 +34,22 @@ export interface ToolSource {
 export interface ListingView {
   readonly top: Scope | undefined;
   readonly marked: boolean;
+  /** Who asks: read only when plugins' `visibleTo` rules make listings per caller. */
+  readonly principal?: Principal;
 }
+
+/** How many callers' visible tools (and listings) are kept with `visibleTo` rules; the others' are worked out again. */
+const KEPT_CALLERS = 500;
 
 export class Toolbox {
   private listings = new Map<string, ToolListing>();
   private entries: ToolEntry[];
   private byName: Map<string, ToolEntry>;
+  /** The plugins' per-caller rules; undefined without any (then every caller sees the same tools). */
+  private readonly visibility: Visibility | undefined;
+  /** With `visibility`: the names each recent caller may see, and their listings by caller and view. */
+  private seen = new Recent<ReadonlySet<string>>(KEPT_CALLERS);
+  private callerListings = new Recent<ToolListing>(KEPT_CALLERS * 2);
 
   private readonly listeners: (() => void)[] = [];
 
@@ -51,6 +66,7 @@ export class Toolbox {
   ) {
     this.entries = applyPlugins(plugins, combined(this.sources));
     this.byName = new Map(this.entries.map((entry) => [entry.tool.name, entry]));
+    this.visibility = plugins && plugins.visibility.length > 0 ? new Visibility(plugins.visibility, log) : undefined;
     for (const { cache } of this.sources) {
       cache.onChange(() => {
         try {
@@ -61,6 +77,8 @@ export class Toolbox {
         }
         this.byName = new Map(this.entries.map((entry) => [entry.tool.name, entry]));
         this.listings = new Map();
+        this.seen = new Recent(KEPT_CALLERS);
+        this.callerListings = new Recent(KEPT_CALLERS * 2);
         for (const listener of this.listeners) listener();
       });
     }
@@ -106,8 +124,21 @@ export class Toolbox {
     return this.listing(view).pageBytes(cursor);
   }
 
+  /** Whether plugins' `visibleTo` rules make the tools depend on the caller. */
+  get perCaller(): boolean {
+    return this.visibility !== undefined;
+  }
+
+  /** The tool named `name`, whoever asks (the whole catalog; a call must use `findToolFor`). */
   findTool(name: string): ToolEntry | undefined {
     return this.byName.get(name);
+  }
+
+  /** The tool named `name` as `principal` may see it: undefined when there is none, or a plugin's `visibleTo` rule hides it from them. */
+  findToolFor(name: string, principal: Principal | undefined): ToolEntry | undefined {
+    const entry = this.byName.get(name);
+    if (!entry || !this.visibility) return entry;
+    return this.visibleTo(principal).has(name) ? entry : undefined;
   }
 
   /** The API `entry` belongs to. */
@@ -129,12 +160,61 @@ export class Toolbox {
 
   private listing(view: ListingView): ToolListing {
     const key = `${view.top ?? '*'}:${view.marked}`;
+    if (this.visibility) return this.callerListing(key, view);
     let listing = this.listings.get(key);
     if (!listing) {
       listing = new ToolListing(entriesFor(this.entries, view), this.pageSize);
       this.listings.set(key, listing);
     }
     return listing;
+  }
+
+  /** The listing of `view` for the caller in it, of the tools the `visibleTo` rules let them see. */
+  private callerListing(viewKey: string, view: ListingView): ToolListing {
+    const caller = callerOf(view.principal);
+    const key = `${viewKey}\n${callerKey(caller)}`;
+    let listing = this.callerListings.get(key);
+    if (!listing) {
+      const seen = this.visibleTo(view.principal);
+      listing = new ToolListing(entriesFor(this.entries.filter((entry) => seen.has(entry.tool.name)), view), this.pageSize);
+      this.callerListings.set(key, listing);
+    }
+    return listing;
+  }
+
+  /** The names of the tools `principal` may see, by every `visibleTo` rule (worked out once per caller and catalog). */
+  private visibleTo(principal: Principal | undefined): ReadonlySet<string> {
+    const caller = callerOf(principal);
+    const key = callerKey(caller);
+    let seen = this.seen.get(key);
+    if (!seen) {
+      const visibility = this.visibility!;
+      seen = new Set(this.entries.filter((entry) => visibility.sees(entry.info, caller)).map((entry) => entry.tool.name));
+      this.seen.set(key, seen);
+    }
+    return seen;
+  }
+}
+
+/** A Map of at most `size` keys that drops the least recently used (a Map keeps insertion order; a hit moves to the end). */
+class Recent<V> {
+  private readonly map = new Map<string, V>();
+
+  constructor(private readonly size: number) {}
+
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
   }
 }
 

@@ -53,6 +53,9 @@ export class ToolRequests {
    */
   needsSession(name: string, clientCanAsk = false): boolean {
     if (clientCanAsk && this.calls.hooked) return true;
+    // with per-caller tools, whether `name` is a plugin's tool depends on who asks, which is not known here: all
+    // go through the SDK, so a tool hidden from the caller is answered exactly like one that does not exist
+    if (this.calls.tools.perCaller) return true;
     return this.calls.tools.findTool(name)?.kind === 'plugin';
   }
 
@@ -86,7 +89,7 @@ export class ToolRequests {
   }
 
   private view(principal: Principal | undefined): ListingView {
-    return { top: principal ? (topScope(principal.scopes) ?? 'read') : undefined, marked: this.options.listed === 'all' };
+    return { top: principal ? (topScope(principal.scopes) ?? 'read') : undefined, marked: this.options.listed === 'all', principal };
   }
 
   private page<T>(read: () => T): T {

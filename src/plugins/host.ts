@@ -1,8 +1,8 @@
 /**
  * @module plugins/host
  * What the plugins registered, and how it is applied: catalog rules (rename, re-describe, re-scope, hide,
- * pin arguments), added tools, hooks before and after each call, the identity source, resources and
- * prompts. The API object each plugin receives writes here, checked as it comes (a mistake stops the start
+ * pin arguments), rules of who sees which tool, added tools, hooks before, around and after each call, the
+ * identity source, resources and prompts. The API object each plugin receives writes here, checked as it comes (a mistake stops the start
  * naming the plugin); the gateway reads from here.
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
@@ -17,14 +17,21 @@ import type {
   PluginResource,
   PluginResourceTemplate,
   PluginTool,
+  SettingSchema,
+  SettingsBuilder,
+  SettingValue,
   ToolDraft,
   ToolInfo,
   ToolResult,
 } from '../../plugins/portico';
 import type { Logger } from '../log';
 import { isScope } from '../oauth/scopes';
+import { helpers } from './helpers';
+import { checkedSettings } from './settings';
 
 type CatalogRule = (tools: ToolDraft[]) => void;
+/** Whether `caller` may see `tool` (`api.visibleTo`). */
+export type VisibilityRule = (tool: ToolInfo, caller: Caller | undefined) => boolean;
 type BeforeHook = (call: CallInfo) => Decision | Promise<Decision>;
 type AroundHook = (call: CallInfo, next: () => Promise<ToolResult>) => ToolResult | Promise<ToolResult>;
 type AfterHook = (call: CallInfo, result: ToolResult) => ToolResult | void | Promise<ToolResult | void>;
@@ -44,6 +51,8 @@ export interface RegisteredTemplate extends Registered<PluginResourceTemplate> {
 
 export class PluginHost {
   readonly rules: Registered<CatalogRule>[] = [];
+  /** Per-caller rules (`visibleTo`): applied per caller on top of the catalog the rules above made. */
+  readonly visibility: Registered<VisibilityRule>[] = [];
   readonly tools: Registered<PluginTool>[] = [];
   readonly before: Registered<BeforeHook>[] = [];
   readonly around: Registered<AroundHook>[] = [];
@@ -66,6 +75,9 @@ export class PluginHost {
     return {
       name: file,
       settings,
+      // checked against the very schema `build` returned, so the value is of its type
+      settingsSchema: <S extends SettingSchema<object>>(build: (T: SettingsBuilder) => S) => checkedSettings(plugin, settings, build) as SettingValue<S>,
+      helpers,
       gateway,
       log: {
         debug: (event, fields) => log.debug(...scoped(event, fields)),
@@ -74,6 +86,10 @@ export class PluginHost {
         error: (event, fields) => log.error(...scoped(event, fields)),
       },
       catalog: (rule) => void this.rules.push({ plugin, value: rule }),
+      visibleTo: (rule) => {
+        if (typeof rule !== 'function') throw new TypeError(`${plugin}: visibleTo needs a function (tool, caller) => boolean`);
+        this.visibility.push({ plugin, value: rule });
+      },
       addTool: (tool) => void this.tools.push({ plugin, value: checkedTool(plugin, tool) }),
       beforeCall: (hook) => void this.before.push({ plugin, value: hook }),
       aroundCall: (hook) => {
@@ -110,7 +126,7 @@ export class PluginHost {
   }
 
   get empty(): boolean {
-    return this.rules.length + this.tools.length + this.apis.length === 0 && !this.hooksCalls && !this.identity && !this.servesMore;
+    return this.rules.length + this.visibility.length + this.tools.length + this.apis.length === 0 && !this.hooksCalls && !this.identity && !this.servesMore;
   }
 
   /** Whether any plugin hooks tool calls (before, around or after them). */

@@ -12,6 +12,7 @@ import type { ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
 import { PluginError, whereIn } from './errors';
 import { PluginHost } from './host';
+import { SettingsError } from './settings';
 
 const PLUGIN_FILE = /\.(ts|js|mjs)$/;
 
@@ -53,6 +54,9 @@ export async function loadPlugins(options: LoadPluginsOptions): Promise<PluginHo
     try {
       await (setup as Plugin)(api);
     } catch (error) {
+      // settings that do not fit the plugin's schema: the message names the plugin and the setting; where in
+      // the plugin it was checked would only distract from the configuration, which is what needs fixing
+      if (error instanceof SettingsError) throw new PluginError(file, error.message, { cause: error });
       throw new PluginError(file, `${whereIn(path, error)}: the plugin's setup failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     host.loaded.push(file);
@@ -62,7 +66,7 @@ export async function loadPlugins(options: LoadPluginsOptions): Promise<PluginHo
 }
 
 /** The plugins the configuration names, as `serve` (and `check`) load them. */
-export function loadConfiguredPlugins(config: ServeConfig, log: Logger): Promise<PluginHost> {
+export function loadConfiguredPlugins(config: Pick<ServeConfig, 'plugins' | 'pluginOrder' | 'pluginSettings' | 'upstream' | 'publicUrl' | 'port'>, log: Logger): Promise<PluginHost> {
   return loadPlugins({
     folder: config.plugins,
     folderConfigured: config.plugins !== DEFAULT_PLUGIN_FOLDER,

@@ -92,7 +92,7 @@ test("rules.ts includes and excludes by the operations' x- extensions", async ()
 });
 
 test('rules.ts refuses settings it does not know, naming them', async () => {
-  await expect(startSignedInGateway({ PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ rules: { hdie: ['x'] } }) })).rejects.toThrow(/rules\.ts.*unknown setting hdie; known: include, exclude/);
+  await expect(startSignedInGateway({ PORTICO_PLUGINS: PLUGINS, PORTICO_PLUGIN_SETTINGS: JSON.stringify({ rules: { hdie: ['x'] } }) })).rejects.toThrow(/^rules\.ts: unknown setting "hdie"; known: include, exclude/);
 });
 
 test('openapi.ts serves more APIs from the settings, each with its prefix and credential; a wrong entry stops the start', async () => {
