@@ -124,11 +124,6 @@ export class Toolbox {
     return this.listing(view).pageBytes(cursor);
   }
 
-  /** Whether plugins' `visibleTo` rules make the tools depend on the caller. */
-  get perCaller(): boolean {
-    return this.visibility !== undefined;
-  }
-
   /** The tool named `name`, whoever asks (the whole catalog; a call must use `findToolFor`). */
   findTool(name: string): ToolEntry | undefined {
     return this.byName.get(name);

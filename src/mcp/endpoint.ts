@@ -179,7 +179,7 @@ export class McpEndpoint {
       if (parsed instanceof Response) return parsed;
       const refused = refuseBeyondScope(this.options.requests, parsed, principal, session.answerHeaders, this.options.insufficientScope);
       if (refused) return refused;
-      const direct = directRequest(request, parsed, true, (tool) => this.options.requests.needsSession(tool, session.server.getClientCapabilities()?.elicitation !== undefined));
+      const direct = directRequest(request, parsed, true, (tool) => this.options.requests.needsSession(tool, principal, session.server.getClientCapabilities()?.elicitation !== undefined));
       if (direct) return this.answerInSession(session, direct, principal);
       cancelDirectCalls(session, parsed);
       return session.transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });

@@ -51,12 +51,11 @@ export class ToolRequests {
    * Whether a call of `name` must go through the SDK in a session: a plugin tool may report progress or
    * ask the user, and so may a policy hook when the client can be asked (`clientCanAsk`: it declared elicitation).
    */
-  needsSession(name: string, clientCanAsk = false): boolean {
+  needsSession(name: string, principal: Principal | undefined, clientCanAsk = false): boolean {
     if (clientCanAsk && this.calls.hooked) return true;
-    // with per-caller tools, whether `name` is a plugin's tool depends on who asks, which is not known here: all
-    // go through the SDK, so a tool hidden from the caller is answered exactly like one that does not exist
-    if (this.calls.tools.perCaller) return true;
-    return this.calls.tools.findTool(name)?.kind === 'plugin';
+    // as the caller sees the tools: one hidden from them is not a plugin tool, but a tool that does not exist,
+    // answered on the same path as any unknown tool (the path must not tell them it exists)
+    return this.calls.tools.findToolFor(name, principal)?.kind === 'plugin';
   }
 
   /**

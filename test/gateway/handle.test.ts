@@ -45,7 +45,7 @@ test("the SDK's client works in process through handle, with the tools the liste
   const gw = await startTestGateway({ PORTICO_AUTH: 'none', PORTICO_UPSTREAM_HEADERS: 'X-Unused: none' });
   try {
     const inProcess = new Client({ name: 'in-process', version: '1' });
-    await inProcess.connect(new StreamableHTTPClientTransport(new URL(gw.mcpUrl), { fetch: (url, init) => gw.gateway.handle(new Request(url, init)) }));
+    await inProcess.connect(new StreamableHTTPClientTransport(new URL(gw.mcpUrl), { fetch: (url, init) => gw.gateway.handle(new Request(String(url), init)) }));
     const overSocket = new Client({ name: 'socket', version: '1' });
     await overSocket.connect(new StreamableHTTPClientTransport(new URL(gw.mcpUrl)));
     expect((await inProcess.listTools()).tools).toEqual((await overSocket.listTools()).tools);
