@@ -18,7 +18,7 @@ import type { Principal } from '../oauth/bearer';
 import { allows, type Scope } from '../oauth/scopes';
 import type { CallMeasure, CallOutcome } from '../ops/call-outcome';
 import type { Drain } from '../ops/drain';
-import type { OperationEntry, PinnedValue, PluginEntry, ToolEntry } from '../plugins/catalog';
+import type { PinnedValue, PluginEntry, ToolEntry } from '../plugins/catalog';
 import { callerOf, toolContext, type RequestExtra, type UpstreamAccess } from '../plugins/context';
 import type { PluginHost } from '../plugins/host';
 import type { Called } from '../proxy';
@@ -113,56 +113,46 @@ export class CallPipeline {
     // a tool a plugin's visibleTo rule hides from this caller is, for them, a tool that does not exist
     const entry = this.tools.findToolFor(name, principal);
     if (!entry) throw new UnknownToolError(name);
-    const startedAt = Date.now();
-    const started = performance.now();
-    const end = (fields: Omit<CallRecord, 'tool' | 'args' | 'principal' | 'startedAt' | 'latencyMs' | 'hookMs' | 'upstreamStatus' | 'upstreamMs'> & Partial<Pick<CallRecord, 'hookMs' | 'upstreamStatus' | 'upstreamMs'>>) =>
-      this.report({ tool: name, args, principal, startedAt, latencyMs: performance.now() - started, hookMs: 0, upstreamStatus: undefined, upstreamMs: undefined, ...fields });
-
+    const run = new Run(request, entry);
     const needed = beyondScope(entry, principal);
-    if (needed) return end({ outcome: 'denied', needed, result: deniedResult(name, needed) });
+    if (needed) return this.report(run.record('denied', deniedResult(name, needed), 0, needed));
     const problem = this.validator.check(entry.tool, args);
-    if (problem) return end({ outcome: 'invalid_arguments', result: toolError(`Invalid arguments for ${name}: ${problem}`) });
+    if (problem) return this.report(run.record('invalid_arguments', toolError(`Invalid arguments for ${name}: ${problem}`), 0));
     const pinned = entry.kind === 'operation' && entry.pinned.size > 0 ? withPinned(entry.pinned, args, principal) : args;
-
-    let called: Executed | undefined;
-    let executorMs = 0;
-    const execute = async (args: Record<string, unknown>): Promise<CallToolResult> => {
-      const at = performance.now();
-      try {
-        called = await this.execute(entry, args, request);
-        return called.result;
-      } finally {
-        executorMs += performance.now() - at;
-      }
-    };
 
     const plugins = this.plugins;
     if (!plugins?.hooksCalls) {
-      const result = await execute(pinned);
-      return end({ ...outcomeOf(entry, result, called), ...executed(entry, called) });
+      const result = await this.execute(run, pinned);
+      return this.report(run.record(outcomeOf(entry, result, run.called), result, 0));
     }
     const call = plugins.begin({ tool: entry.info, caller: callerOf(principal), elicit: async (message, schema) => request.extra?.elicit?.(message, schema) }, pinned, this.log);
     const denial = await call.before();
-    if (denial) return end({ outcome: 'refused', hookMs: performance.now() - started, result: toolError(`This call was refused by the server's policy: ${denial.deny}`) });
+    if (denial) return this.report(run.record('refused', toolError(`This call was refused by the server's policy: ${denial.deny}`), performance.now() - run.started));
     const sent = call.args;
-    let result = (await call.around(async () => (await execute(sent)) as ToolResult)) as CallToolResult;
+    let result = (await call.around(async () => (await this.execute(run, sent)) as ToolResult)) as CallToolResult;
     result = (await call.after(result as ToolResult)) as CallToolResult;
-    const hookMs = Math.max(0, performance.now() - started - executorMs);
-    return end({ ...outcomeOf(entry, result, called), ...executed(entry, called), hookMs });
+    return this.report(run.record(outcomeOf(entry, result, run.called), result, Math.max(0, performance.now() - run.started - run.executorMs)));
   }
 
-  /** The tool's executor: the proxy of the API the operation belongs to, or the plugin tool's handler. */
-  private execute(entry: ToolEntry, args: Record<string, unknown>, request: CallRequest): Promise<Executed> {
-    const work = entry.kind === 'plugin' ? runHandler(entry, args, request, this.options.access) : this.callOperation(entry, args, request);
-    return this.options.drain ? this.options.drain.track(work) : work;
-  }
-
-  private async callOperation(entry: OperationEntry, args: Record<string, unknown>, { signal, principal }: CallRequest): Promise<Executed> {
-    const source = this.tools.sourceOf(entry);
-    // without sign-in there is no user credential: the proxy's own headers (PORTICO_UPSTREAM_HEADERS) go
-    const credential = source.userCredential ? principal?.upstreamHeaders : undefined;
-    const sent = entry.added.size > 0 ? without(entry.added, args) : args;
-    return { ...(await source.proxy.call(entry, sent, signal, credential)), sent };
+  /** Runs the tool's executor — the proxy of the API the operation belongs to, or the plugin tool's handler — noting on `run` what it did. */
+  private async execute(run: Run, args: Record<string, unknown>): Promise<CallToolResult> {
+    const { entry, request } = run;
+    const at = performance.now();
+    let work: Promise<Called>;
+    if (entry.kind === 'plugin') {
+      run.sent = args;
+      work = runHandler(entry, args, request, this.options.access);
+    } else {
+      const source = this.tools.sourceOf(entry);
+      // without sign-in there is no user credential: the proxy's own headers (PORTICO_UPSTREAM_HEADERS) go
+      const credential = source.userCredential ? request.principal?.upstreamHeaders : undefined;
+      run.sent = entry.added.size > 0 ? without(entry.added, args) : args;
+      work = source.proxy.call(entry, run.sent, request.signal, credential);
+    }
+    const called = await (this.options.drain ? this.options.drain.track(work) : work);
+    run.called = called;
+    run.executorMs += performance.now() - at;
+    return called.result;
   }
 
   private report(record: CallRecord): CallRecord {
@@ -183,22 +173,45 @@ export class CallPipeline {
  * answered below 400 (the error is in what it said) or the tool is a plugin's, else `upstream_error` (the API
  * answered 400 or more, or did not answer).
  */
-function outcomeOf(entry: ToolEntry, result: CallToolResult, called: Called | undefined): { outcome: CallOutcome; result: CallToolResult } {
-  if (!result.isError) return { outcome: 'ok', result };
+function outcomeOf(entry: ToolEntry, result: CallToolResult, called: Called | undefined): CallOutcome {
+  if (!result.isError) return 'ok';
   const status = called?.upstreamStatus;
-  return { outcome: entry.kind === 'plugin' || (status !== undefined && status < 400) ? 'tool_error' : 'upstream_error', result };
+  return entry.kind === 'plugin' || (status !== undefined && status < 400) ? 'tool_error' : 'upstream_error';
 }
 
-/** What an executor did: the proxy's answer, and the arguments it was given. */
-interface Executed extends Called {
-  readonly sent: Readonly<Record<string, unknown>>;
-}
+/** One call on its way: when it came, and what its executor did (its last run, when an aroundCall hook ran it more than once). */
+class Run {
+  readonly startedAt = Date.now();
+  readonly started = performance.now();
+  called: Called | undefined;
+  /** The arguments the executor got. */
+  sent: Readonly<Record<string, unknown>> | undefined;
+  executorMs = 0;
 
-/** What the record says of the executor's part (its last run, when an aroundCall hook ran it more than once). */
-function executed(entry: ToolEntry, called: Executed | undefined): Partial<Pick<CallRecord, 'upstreamStatus' | 'upstreamMs' | 'operation' | 'sent'>> {
-  if (!called) return {};
-  const operation = entry.kind === 'operation' ? { method: entry.target.method.toUpperCase(), path: entry.target.path, ...(entry.api && { api: entry.api }) } : undefined;
-  return { upstreamStatus: called.upstreamStatus, upstreamMs: called.upstreamMs, operation, sent: called.sent };
+  constructor(
+    readonly request: CallRequest,
+    readonly entry: ToolEntry,
+  ) {}
+
+  /** The call's record, now that it ended so. */
+  record(outcome: CallOutcome, result: CallToolResult, hookMs: number, needed?: Scope): CallRecord {
+    const { request, entry, called } = this;
+    return {
+      tool: request.name,
+      args: request.args,
+      principal: request.principal,
+      outcome,
+      result,
+      needed,
+      upstreamStatus: called?.upstreamStatus,
+      upstreamMs: called?.upstreamMs,
+      operation: called && entry.kind === 'operation' ? entry.info.operation : undefined,
+      sent: called && this.sent,
+      hookMs,
+      startedAt: this.startedAt,
+      latencyMs: performance.now() - this.started,
+    };
+  }
 }
 
 /** The scope a call of `entry` needs that the caller's token does not reach; undefined when it may be called (or nobody signed in). */
@@ -220,11 +233,11 @@ function withPinned(pinned: ReadonlyMap<string, PinnedValue>, args: Record<strin
 }
 
 /** A plugin tool's handler; a throw becomes a tool error naming the plugin (the agent sees it, the log has the detail). */
-async function runHandler(entry: PluginEntry, args: Record<string, unknown>, request: CallRequest, access: UpstreamAccess): Promise<Executed> {
+async function runHandler(entry: PluginEntry, args: Record<string, unknown>, request: CallRequest, access: UpstreamAccess): Promise<Called> {
   try {
-    return { result: (await entry.handler(args, toolContext(access, request.principal, request.signal, request.extra))) as CallToolResult, sent: args };
+    return { result: (await entry.handler(args, toolContext(access, request.principal, request.signal, request.extra))) as CallToolResult };
   } catch (error) {
-    return { sent: args, result: toolError(`The tool "${entry.tool.name}" (from ${entry.plugin}) failed: ${error instanceof Error ? error.message : String(error)}`) };
+    return { result: toolError(`The tool "${entry.tool.name}" (from ${entry.plugin}) failed: ${error instanceof Error ? error.message : String(error)}`) };
   }
 }
 
