@@ -333,6 +333,8 @@ export async function startGateway(mode: 'stateless' | 'stateful', api: string, 
     PORTICO_HOST: '127.0.0.1',
     PORTICO_MCP_MODE: mode,
     PORTICO_LOG_LEVEL: 'warn',
+    // each checkout with the plugins it ships (a commit compared with this tree must not load this tree's)
+    PORTICO_PLUGINS: join(root, 'plugins'),
   });
   return [child, `http://127.0.0.1:${match[1]}/mcp`];
 }
