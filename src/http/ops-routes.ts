@@ -13,6 +13,7 @@ import type { GatewayMetrics } from '../ops/gateway-metrics';
 import { PROMETHEUS_CONTENT_TYPE } from '../ops/metrics';
 import { isLoopback } from '../ops/rate-limit';
 import type { Readiness } from '../ops/readiness';
+import { Refusal } from '../wire/refusal';
 import type { Client } from './front';
 
 const NO_STORE = { 'cache-control': 'no-store' };
@@ -25,19 +26,19 @@ export function readyz(readiness: Readiness): () => Promise<Response> {
   return () => readiness.response();
 }
 
+/** Refusals of `/metrics`, answered by `http/front` like every other (an OAuth-shaped error body). */
+const NO_TOKEN = new Refusal(401, 'send Authorization: Bearer <PORTICO_METRICS_TOKEN> to read the metrics', { oauth: 'invalid_token' }, { 'www-authenticate': 'Bearer', ...NO_STORE });
+const NOT_LOOPBACK = new Refusal(403, 'the metrics are only served to loopback addresses; set PORTICO_METRICS_TOKEN to read them from elsewhere', { oauth: 'access_denied' }, NO_STORE);
+
 export function metricsRoute(metrics: GatewayMetrics, token: string | undefined): (request: Request, client: Client) => Response {
   const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
   return (request, client) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
     if (expected) {
       const given = Buffer.from(request.headers.get('authorization') ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return Response.json({ error: 'send Authorization: Bearer <PORTICO_METRICS_TOKEN> to read the metrics' }, { status: 401, headers: { 'www-authenticate': 'Bearer', ...NO_STORE } });
-      }
-    } else {
-      if (!isLoopback(client.address)) {
-        return Response.json({ error: 'the metrics are only served to loopback addresses; set PORTICO_METRICS_TOKEN to read them from elsewhere' }, { status: 403, headers: NO_STORE });
-      }
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw NO_TOKEN;
+    } else if (!isLoopback(client.address)) {
+      throw NOT_LOOPBACK;
     }
     return new Response(request.method === 'HEAD' ? null : metrics.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE, ...NO_STORE } });
   };

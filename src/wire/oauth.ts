@@ -20,6 +20,8 @@ export type OAuthErrorCode =
   | 'server_error'
   /** RFC 6750 §3.1: the bearer token is missing, malformed, expired or revoked (`/mcp`'s 401 says it in its challenge). */
   | 'invalid_token'
+  /** RFC 6749 §4.1.2.1: the server refuses this requester (e.g. `/metrics` to an address it does not serve). */
+  | 'access_denied'
   /** Not an OAuth code: a path that is no route (the gateway's other routes answer in this shape too). */
   | 'not_found';
 

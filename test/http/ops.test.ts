@@ -200,7 +200,9 @@ describe('/metrics', () => {
     try {
       const none = await fetch(`${guarded.origin}/metrics`);
       expect(none.status).toBe(401);
-      expect(await none.text()).not.toContain('portico_');
+      expect(none.headers.get('www-authenticate')).toBe('Bearer');
+      // refused like every route but /mcp refuses: an OAuth-shaped error saying what to send
+      expect(await none.json()).toEqual({ error: 'invalid_token', error_description: 'send Authorization: Bearer <PORTICO_METRICS_TOKEN> to read the metrics' });
       expect((await fetch(`${guarded.origin}/metrics`, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
       const good = await fetch(`${guarded.origin}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-the-test-42' } });
       expect(good.status).toBe(200);
