@@ -29,7 +29,7 @@ import { Refusal } from '../wire/refusal';
 import { answerError, type Dialect } from './answers';
 import { UNKNOWN_ADDRESS, type ClientAddresses } from './client-address';
 import { forbidden, hostProblem, withCors, type GuardOptions } from './guard';
-import { limitedMcp, limitedOAuth, type RequestLimits } from './limits';
+import { limited, type RequestLimits } from './limits';
 
 /** Who sent a request, as the front decided it. */
 export interface Client {
@@ -125,7 +125,7 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): A
     return inRequest(context, async () => {
       let response: Response;
       try {
-        response = await respond(request, client, label, dialect);
+        response = await respond(request, client, label);
       } catch (error) {
         response = answerError(error, dialect, log, { request, route: label });
         if (CROSS_ORIGIN.has(label)) response = withCors(request, response, guard);
@@ -141,15 +141,14 @@ export function front(options: FrontOptions, handler: Handler, route?: Route): A
   };
 
   /** The handler's answer, unless a check here refuses the request first (thrown, to be worded in the route's dialect). */
-  async function respond(request: Request, client: Client, label: Route, dialect: Dialect): Promise<Response> {
+  async function respond(request: Request, client: Client, label: Route): Promise<Response> {
     if (label === 'other') throw NOT_FOUND;
     const host = hostProblem(request, guard);
     if (host) throw forbidden(host);
     if (drain.draining && !ALWAYS.has(label)) throw SHUTTING_DOWN;
     if (limits?.limitsAddresses && client.address !== UNKNOWN_ADDRESS && (label === '/mcp' ? request.method !== 'OPTIONS' : request.method === 'POST' && LIMITED_OAUTH.has(label))) {
       const wait = limits.address(client.address);
-      // the same refusal; the OAuth endpoints word it as their error descriptions are (lowercase)
-      if (wait > 0) throw dialect === 'json-rpc' ? limitedMcp(wait, 'address') : limitedOAuth(wait);
+      if (wait > 0) throw limited(wait, 'address');
     }
     return handler(request, client);
   }

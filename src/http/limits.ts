@@ -85,7 +85,7 @@ export class RequestLimits {
     const wait = this.byToken.take(grantId, cost);
     if (wait === 0) return undefined;
     this.settings.onLimited?.('token');
-    return wait === Infinity ? overLimit(cost, this.settings.perToken, 'token') : limitedMcp(wait, 'token');
+    return wait === Infinity ? overLimit(cost, this.settings.perToken, 'token') : limited(wait, 'token');
   }
 
   /** The rest of a POST's `cost` from the address's bucket (`http/front` took one): undefined when it fits, else the 429. */
@@ -95,7 +95,7 @@ export class RequestLimits {
     const wait = cost > this.settings.perAddress ? Infinity : this.byAddress.take(key, cost - 1);
     if (wait === 0) return undefined;
     this.settings.onLimited?.('address');
-    return wait === Infinity ? overLimit(cost, this.settings.perAddress, 'address') : limitedMcp(wait, 'address');
+    return wait === Infinity ? overLimit(cost, this.settings.perAddress, 'address') : limited(wait, 'address');
   }
 
   /** The bucket of `address`; undefined when it is not limited (the limit is off, the address unknown, or a loopback one not counted). */
@@ -112,19 +112,14 @@ function isLoopbackHost(host: string): boolean {
 
 const WHO: Readonly<Record<RateLimitKind, string>> = { token: 'this connection (its access token)', address: 'this address' };
 
-/** A 429 on /mcp: the JSON-RPC message a client shows, and Retry-After. */
-export function limitedMcp(seconds: number, kind: RateLimitKind): Refusal {
+/** A 429, the same words in either dialect (a JSON-RPC error on /mcp, an OAuth error elsewhere), and Retry-After. */
+export function limited(seconds: number, kind: RateLimitKind): Refusal {
   return tooMany(`Too many requests from ${WHO[kind]}; retry after ${seconds} s`, seconds);
 }
 
 /** A 429 for one POST that asks for more than may be sent in a whole minute: no wait makes it fit, smaller batches do. */
 function overLimit(cost: number, perMinute: number, kind: RateLimitKind): Refusal {
   return tooMany(`This request holds ${cost} JSON-RPC requests, more than ${WHO[kind]} may send in a minute (${perMinute}); send them in smaller batches`, 60);
-}
-
-/** A 429 on an OAuth endpoint, worded as OAuth error descriptions are (lowercase), and Retry-After. */
-export function limitedOAuth(seconds: number): Refusal {
-  return tooMany(`too many requests from this address; retry after ${seconds} s`, seconds);
 }
 
 function tooMany(message: string, retryAfter: number): Refusal {

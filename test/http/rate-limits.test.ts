@@ -143,7 +143,7 @@ describe('per client address', () => {
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toBe('2');
       expect(limited.headers.get('cache-control')).toBe('no-store');
-      expect(await limited.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'too many requests from this address; retry after 2 s' });
+      expect(await limited.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'Too many requests from this address; retry after 2 s' });
 
       const mcp = await mcpRequest(gw.mcpUrl, undefined, 'tools/list');
       expect(mcp.status).toBe(429);
