@@ -60,6 +60,7 @@ export const ROUTES = [
   '/oauth/authorize',
   '/oauth/token',
   '/oauth/revoke',
+  '/oauth/callback',
   '/account',
 ] as const;
 export type Route = (typeof ROUTES)[number] | '/.well-known' | 'other';

@@ -48,7 +48,7 @@ export function cookieName(context: OAuthContext, name: string): string {
   return context.settings.secureCookies ? `__Host-${name}` : name;
 }
 
-function cookieAttributes(context: OAuthContext, maxAgeSeconds: number): string {
+export function cookieAttributes(context: OAuthContext, maxAgeSeconds: number): string {
   return `Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${context.settings.secureCookies ? '; Secure' : ''}`;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../log';
 import type { TokenEvents } from '../ops/events';
+import type { OidcSignIn } from './oidc';
 import type { Store } from '../store';
 import type { ClientMetadataDocuments } from './cimd';
 import type { Keys } from './crypto';
@@ -38,6 +39,8 @@ export interface OAuthContext {
   readonly store: Store;
   readonly keys: Keys;
   readonly identity: IdentitySource;
+  /** Sign-in through an OpenID provider, when configured. */
+  readonly oidc?: OidcSignIn;
   readonly documents: ClientMetadataDocuments;
   /** How many tools each scope unlocks (for the consent page), from the current catalog. */
   readonly toolCounts: () => Readonly<Record<Scope, number>>;

@@ -5,7 +5,7 @@
  * own credential. `createAuthorization` builds it from the configuration. The endpoints' handlers and discovery
  * documents are exported for `http/oauth-routes` to mount: this layer never imports `http/`.
  */
-import type { ServeConfig } from '../config/serve';
+import { ConfigError, type ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
 import { NO_EVENTS, type TokenEvents } from '../ops/events';
 import type { Store } from '../store';
@@ -17,11 +17,13 @@ import type { IdentitySource } from './identity';
 import { resourceMetadataUrl } from './metadata';
 import { ladder, type Scope } from './scopes';
 import { UpstreamLogin } from './upstream-login';
+import { OidcSignIn, providerName } from './oidc';
 
 export { BearerCheck, type Principal } from './bearer';
 export type { OAuthContext, OAuthSettings } from './context';
 export { accountGet, accountPost } from './account';
 export { authorizeGet, authorizePost } from './authorize';
+export { oidcCallback } from './oidc-callback';
 export { authorizationServerMetadata, protectedResourceMetadata } from './metadata';
 export { register } from './register';
 export { revoke } from './revoke';
@@ -68,7 +70,9 @@ export type LoginConfig = Pick<
 >;
 
 /** The settings the authorization server reads: its pages' brand, token lifetimes, and sign-in at the API. */
-export type AuthorizationConfig = LoginConfig & Pick<ServeConfig, 'brandName' | 'brandLogoUrl' | 'accessTokenTtl' | 'refreshTokenTtl'>;
+export type AuthorizationConfig = LoginConfig &
+  Pick<ServeConfig, 'brandName' | 'brandLogoUrl' | 'accessTokenTtl' | 'refreshTokenTtl'> &
+  Pick<ServeConfig, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret' | 'oidcName' | 'oidcScopes' | 'oidcExchangePath' | 'oidcExchangeField'>;
 
 export function upstreamLoginFrom(config: LoginConfig): UpstreamLogin {
   return new UpstreamLogin({
@@ -84,6 +88,39 @@ export function upstreamLoginFrom(config: LoginConfig): UpstreamLogin {
     roles: config.loginRoles,
     defaultScope: config.loginDefaultScope,
   });
+}
+
+/** Sign-in through the configured OpenID provider, or undefined when none is. Throws `ConfigError` for a provider without a client id. */
+export function oidcFrom(config: AuthorizationConfig, issuer: string, log: Logger): OidcSignIn | undefined {
+  if (!config.oidcIssuer) return undefined;
+  if (!URL.canParse(config.oidcIssuer)) throw new ConfigError(`PORTICO_OIDC_ISSUER must be the provider's issuer URL, e.g. https://accounts.google.com (got "${config.oidcIssuer}")`);
+  if (!config.oidcClientId) throw new ConfigError('PORTICO_OIDC_CLIENT_ID is required with PORTICO_OIDC_ISSUER: register Portico as a client at the provider, with the redirect URI ' + `${issuer}/oauth/callback`);
+  return new OidcSignIn({
+    issuer: config.oidcIssuer,
+    clientId: config.oidcClientId,
+    clientSecret: config.oidcClientSecret,
+    name: config.oidcName ?? providerName(config.oidcIssuer),
+    scopes: config.oidcScopes,
+    redirectUri: `${issuer}/oauth/callback`,
+    exchangeUrl: apiUrl(config.upstream, config.oidcExchangePath),
+    exchangeField: config.oidcExchangeField,
+    answer: {
+      tokenField: config.loginTokenField,
+      expiresField: config.loginExpiresField,
+      roleField: config.loginRoleField,
+      userIdField: config.loginUserIdField,
+      userNameField: config.loginUserNameField,
+      credentialHeader: config.upstreamCredential,
+      roles: config.loginRoles,
+      defaultScope: config.loginDefaultScope,
+    },
+    log,
+  });
+}
+
+/** An endpoint of the API: a path relative to the upstream URL, or an absolute URL. */
+function apiUrl(upstream: string, path: string): string {
+  return new URL(path.replace(/^\/*/, ''), `${upstream.replace(/\/*$/, '')}/`).href;
 }
 
 export function createAuthorization(options: {
@@ -115,11 +152,13 @@ export function createAuthorization(options: {
   };
   const identity =
     options.identity ?? upstreamLoginFrom(config);
+  const oidc = oidcFrom(config, issuer, log);
   const context: OAuthContext = {
     settings,
     store,
     keys: new Keys(options.secret),
     identity,
+    ...(oidc && { oidc }),
     documents: options.documents ?? new ClientMetadataDocuments(),
     toolCounts: options.toolCounts,
     log,

@@ -5,7 +5,12 @@ export function loginPage(p: {
   /** The application being connected; none when the user signs in to manage their account. */
   brand: Brand; action: string; csrf: string; client?: ClientView;
   username?: string; error?: string; hidden?: Record<string, string>;
+  /** Other ways to sign in (an OpenID provider…), each a button above the password form. */
+  providers?: readonly { id: string; label: string }[];
+  /** Whether the password form is offered. @default true */
+  password?: boolean;
 }): PageResult {
+  const password = p.password !== false;
   // After a failed attempt the username is kept, so the cursor goes where the user types next.
   const focusPassword = Boolean(p.username);
   return render({
@@ -24,7 +29,16 @@ export function loginPage(p: {
         )}
         {p.client && <ClientCard client={p.client} />}
         {p.error && <div role="alert" safe>{p.error}</div>}
-        <form method="post" action={attr(p.action)}>
+        {(p.providers ?? []).map((provider) => (
+          <form method="post" action={attr(p.action)}>
+            <input type="hidden" name="csrf" value={attr(p.csrf)} />
+            <HiddenFields fields={p.hidden} reserved={['csrf', 'method']} />
+            <input type="hidden" name="method" value={attr(provider.id)} />
+            <button type="submit" class={password ? 'full' : 'primary full'} safe>{provider.label}</button>
+          </form>
+        ))}
+        {password && (p.providers?.length ?? 0) > 0 && <p class="divider">or sign in with your password</p>}
+        {password && <form method="post" action={attr(p.action)}>
           <input type="hidden" name="csrf" value={attr(p.csrf)} />
           <HiddenFields fields={p.hidden} reserved={['csrf', 'username', 'password']} />
           <div class="field">
@@ -39,7 +53,7 @@ export function loginPage(p: {
               autofocus={focusPassword} />
           </div>
           <button type="submit" class="primary full">Sign in</button>
-        </form>
+        </form>}
       </>
     ),
   });

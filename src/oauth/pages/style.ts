@@ -36,7 +36,9 @@ pre{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:
 .actions{display:flex;flex-wrap:wrap;gap:.6rem;justify-content:flex-end}
 button{font:inherit;font-weight:600;padding:.6rem 1.1rem;border-radius:8px;border:1px solid var(--muted);background:var(--card);color:var(--fg);cursor:pointer;min-height:2.75rem}
 button.primary{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}
-button.primary.full{width:100%}
+button.primary.full,button.full{width:100%}
+form+form{margin-top:.75rem}
+.divider{text-align:center;color:var(--muted);font-size:.92rem;margin:1rem 0 .25rem}
 a{color:var(--accent)}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 [role=alert]{border:1px solid var(--danger);color:var(--danger);border-radius:8px;padding:.6rem .8rem;margin-bottom:1rem}
