@@ -5,7 +5,8 @@
  * `--as <email>` skips sign-in and calls the API as that user.
  */
 import { ConfigError, readServeConfig } from '../config/serve';
-import { DEMO_USERS, startDemoApi } from '../demo';
+import { DEMO_USERS, PROVIDER_USERS, startDemoApi, startDemoProvider, type RunningDemoProvider } from '../demo';
+
 import { stopOnSignal } from '../ops/signals';
 import { splitFlags } from './flags';
 import { serve } from './serve';
@@ -33,10 +34,23 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
   if (as !== undefined && !user) return usageError(`--as must be one of ${DEMO_USERS.map((u) => u.email).join(', ')}`);
   const gatewayFlags = Object.fromEntries(Object.entries(flags).filter(([name]) => !DEMO_FLAGS.includes(name)));
 
+  // the demo's OpenID provider (standing in for Google), next to the API: a second way to sign in
+  let provider: RunningDemoProvider | undefined;
+  if (!user) {
+    const providerPort = apiPort === 0 ? 0 : apiPort + 1;
+    try {
+      provider = await startDemoProvider({ port: providerPort });
+    } catch (error) {
+      process.stderr.write(`portico demo: cannot start the demo OpenID provider on port ${providerPort}: ${(error as Error).message}; pick another --api-port (the provider takes the next port)\n`);
+      return 1;
+    }
+  }
   let demo;
   try {
-    demo = await startDemoApi({ port: apiPort, tokenTtlMs: DEMO_TOKEN_TTL_MS, control: flags['--control'] === 'true' });
+    const oidc = provider && { issuer: provider.issuer, audience: provider.clientId, jwksUrl: provider.jwksUrl };
+    demo = await startDemoApi({ port: apiPort, tokenTtlMs: DEMO_TOKEN_TTL_MS, control: flags['--control'] === 'true', ...(oidc && { oidc }) });
   } catch (error) {
+    await provider?.stop();
     process.stderr.write(`portico demo: cannot start the demo API on port ${apiPort}: ${(error as Error).message}; pick another with --api-port\n`);
     return 1;
   }
@@ -47,26 +61,32 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
       ...env,
       PORTICO_UPSTREAM: demo.baseUrl,
       PORTICO_SPEC: env.PORTICO_SPEC ?? demo.specUrl,
-      ...(user ? { PORTICO_AUTH: 'none', PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${await demoToken(demo.baseUrl, user)}` } : signInSettings(env)),
+      ...(user ? { PORTICO_AUTH: 'none', PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${await demoToken(demo.baseUrl, user)}` } : signInSettings(env, provider)),
     });
   } catch (error) {
     await demo.stop();
+    await provider?.stop();
     if (!(error instanceof ConfigError)) throw error;
     return usageError(error.message);
   }
   const gateway = await serve(config);
   if (!gateway) {
     await demo.stop();
+    await provider?.stop();
     return 1;
   }
+  // Portico's callback, now that its address is known
+  provider?.allowRedirect(`${new URL(gateway.mcpUrl).origin}/oauth/callback`);
   const who = user ? `the gateway calls it as ${user.email} (no sign-in)` : 'sign in as one of the demo users when your MCP client opens the browser';
   process.stderr.write(
     `\nDemo API: ${demo.baseUrl} (document ${demo.specUrl}); ${who}.\n` +
-      `Demo users (email / password): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n`,
+      `Demo users (email / password): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n` +
+      (provider ? `Or "Continue with DemoID" (the demo's OpenID provider at ${provider.issuer}, standing in for Google): the same users, and ${PROVIDER_USERS.map((u) => `${u.email} / ${u.providerPassword}`).join(', ')}, who has no password at the API\n` : ''),
   );
   // the gateway first, gracefully (its calls in flight still reach the demo API), then the demo API
   await stopOnSignal((graceMs, signal) => gateway.stop({ graceMs, reason: signal }), config.shutdownSeconds * 1000);
   await demo.stop();
+  await provider?.stop();
   return 0;
 }
 
@@ -75,13 +95,20 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
  * so by default Portico does too: grants holding tokens of a demo API that has since restarted would
  * only fail.
  */
-function signInSettings(env: Record<string, string | undefined>): Record<string, string> {
+function signInSettings(env: Record<string, string | undefined>, provider: RunningDemoProvider | undefined): Record<string, string> {
   return {
     PORTICO_AUTH: 'oauth',
     PORTICO_DATABASE_URL: env.PORTICO_DATABASE_URL ?? 'sqlite::memory:',
     PORTICO_LOGIN_PATH: '/auth/login',
     PORTICO_LOGIN_USERNAME_FIELD: 'email',
     PORTICO_BRAND_NAME: env.PORTICO_BRAND_NAME ?? 'Portico demo (Acme Postgres)',
+    ...(provider && {
+      PORTICO_OIDC_ISSUER: provider.issuer,
+      PORTICO_OIDC_CLIENT_ID: provider.clientId,
+      PORTICO_OIDC_CLIENT_SECRET: provider.clientSecret,
+      PORTICO_OIDC_NAME: 'DemoID',
+      PORTICO_OIDC_EXCHANGE_PATH: '/auth/oidc',
+    }),
   };
 }
 

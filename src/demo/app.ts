@@ -15,6 +15,7 @@ import { databaseRoutes } from './routes/databases';
 import { healthRoutes } from './routes/health';
 import { loginRoutes } from './routes/login';
 import { meRoutes } from './routes/me';
+import { oidcLoginRoutes } from './routes/oidc-login';
 import { metricRoutes } from './routes/metrics';
 import { orgRoutes } from './routes/orgs';
 import { projectRoutes } from './routes/projects';
@@ -32,6 +33,7 @@ function buildApp(context: DemoContext) {
     .use(healthRoutes(context))
     .use(specRoutes(context))
     .use(loginRoutes(context))
+    .use(oidcLoginRoutes(context))
     .use(meRoutes(context))
     .use(orgRoutes(context))
     .use(projectRoutes(context))

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'unauthorized'
   /** 401: the same answer for an unknown email and a wrong password. */
   | 'invalid_credentials'
+  /** 401: an ID token of the OpenID provider that does not verify (signature, issuer, audience, expiry, email). */
+  | 'invalid_token'
   /** 403: not a member of the organization, a role too low for the action, or a managed role. */
   | 'forbidden'
   /** 404: an id or name that does not exist (or not where the path says). */

@@ -5,5 +5,6 @@
 export { createDemoApi, type DemoApi, type DemoApp } from './app';
 export { startDemoApi, type RunningDemoApi, type StartDemoApiOptions } from './server';
 export { DEFAULT_SETTLE_MS, DEFAULT_SLOW_MS, DEFAULT_TOKEN_TTL_MS, type DemoApiOptions } from './options';
-export { DEMO_USERS, SEED_IDS, type DemoUser } from './seed';
+export { DEMO_USERS, PROVIDER_USERS, SEED_IDS, type DemoUser } from './seed';
+export { DEMO_CLIENT_ID, startDemoProvider, type RunningDemoProvider } from './oidc-provider';
 export type { ErrorBody, ErrorCode, FieldError } from './errors';

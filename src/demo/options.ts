@@ -37,9 +37,15 @@ export interface DemoApiOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * The OpenID provider whose ID tokens `POST /v1/auth/oidc` accepts (the demo's, standing in for Google): its
+   * issuer, the audience its tokens must name (the client id it gave Portico) and its keys. Without it that
+   * endpoint answers 404 like any unknown path.
+   */
+  oidc?: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
 }
 
-export type ResolvedDemoOptions = Readonly<Required<DemoApiOptions>>;
+export type ResolvedDemoOptions = Readonly<Required<Omit<DemoApiOptions, 'oidc'>>> & Pick<DemoApiOptions, 'oidc'>;
 
 /** Fills in the defaults (without touching `options`); a negative or non-finite duration is a TypeError. */
 export function resolveDemoOptions(options: DemoApiOptions = {}): ResolvedDemoOptions {
@@ -49,6 +55,7 @@ export function resolveDemoOptions(options: DemoApiOptions = {}): ResolvedDemoOp
     tokenTtlMs = DEFAULT_TOKEN_TTL_MS,
     control = false,
     now = Date.now,
+    oidc,
   } = options;
   for (const [name, value] of Object.entries({ slowMs, settleMs, tokenTtlMs })) {
     if (!Number.isFinite(value) || value < 0) {
@@ -57,5 +64,5 @@ export function resolveDemoOptions(options: DemoApiOptions = {}): ResolvedDemoOp
       });
     }
   }
-  return { slowMs, settleMs, tokenTtlMs, control, now };
+  return { slowMs, settleMs, tokenTtlMs, control, now, ...(oidc && { oidc }) };
 }

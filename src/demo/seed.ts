@@ -26,6 +26,14 @@ export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
   { id: 'usr_c4r0l8q1', email: 'carol@example.com', password: 'carol-demo-password', name: 'Carol Chen', roles: { acme: 'viewer' } },
 ]);
 
+/**
+ * Users who signed up with the demo's OpenID provider (as with Google) and have no password at the API: they
+ * sign in only through the provider, with the password they have there.
+ */
+export const PROVIDER_USERS: readonly (Omit<DemoUser, 'password'> & { readonly providerPassword: string })[] = Object.freeze([
+  { id: 'usr_d4v3p6n8', email: 'dave@example.com', providerPassword: 'dave-demo-password', name: 'Dave Davis', roles: { acme: 'developer' } },
+]);
+
 /** Ids of the seed records, for tests and docs. */
 export const SEED_IDS = Object.freeze({
   orgs: { acme: 'org_2n4x7c1v', acmeLabs: 'org_9p3w6z2k' },
@@ -76,10 +84,11 @@ export function seedStore(store: DemoStore): void {
       passwordHash: Bun.password.hashSync(user.password, { algorithm: 'bcrypt', cost: 4 }),
     });
   }
+  for (const user of PROVIDER_USERS) store.users.set(user.id, { id: user.id, email: user.email, name: user.name, created_at: '2024-08-01T09:30:00Z', passwordHash: null });
   const { acme, acmeLabs } = SEED_IDS.orgs;
   store.orgs.set(acme, { id: acme, name: 'Acme Inc.', slug: 'acme', parent_id: null, created_at: '2024-01-10T08:00:00Z' });
   store.orgs.set(acmeLabs, { id: acmeLabs, name: 'Acme Labs', slug: 'acme-labs', parent_id: acme, created_at: '2024-02-20T10:00:00Z' });
-  for (const user of DEMO_USERS) {
+  for (const user of [...DEMO_USERS, ...PROVIDER_USERS]) {
     for (const [slug, role] of Object.entries(user.roles)) {
       const orgId = slug === 'acme' ? acme : acmeLabs;
       store.memberships.push({ org_id: orgId, user_id: user.id, role, joined_at: '2024-02-01T10:00:00Z' });

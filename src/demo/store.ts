@@ -18,8 +18,8 @@ export interface UserRecord {
   email: string;
   name: string;
   created_at: string;
-  /** `Bun.password` hash; never leaves the store. */
-  passwordHash: string;
+  /** `Bun.password` hash; never leaves the store. Null for a user who signed up with the OpenID provider and has no password here. */
+  passwordHash: string | null;
 }
 
 export interface OrgRecord {

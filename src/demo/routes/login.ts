@@ -10,6 +10,7 @@ import type { MemberRole } from '../models';
 import { ApiError } from '../errors';
 import { renderUser } from '../render';
 import { LoginBody } from '../schemas';
+import type { UserRecord } from '../store';
 import { readBody } from '../validate';
 
 function highestRole(roles: readonly MemberRole[]): MemberRole | undefined {
@@ -24,8 +25,14 @@ export const loginRoutes = ({ store, sessions }: DemoContext) =>
     const { email, password } = readBody(LoginBody, body);
     const user = store.userByEmail(email);
     const matches = await Bun.password.verify(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !matches) throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
-    const { token, expiresAt } = sessions.issue(user.id);
-    const role = highestRole(store.memberships.filter((m) => m.user_id === user.id).map((m) => m.role));
-    return { token, expires_at: store.iso(expiresAt), ...(role && { role }), user: renderUser(user) };
+    // a user who signed up with the OpenID provider has no password here: the same refusal as a wrong one
+    if (!user || !user.passwordHash || !matches) throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
+    return sessionAnswer({ store, sessions }, user);
   });
+
+/** The answer of every sign-in endpoint: a new token for `user`, when it expires, their highest role and who they are. */
+export function sessionAnswer({ store, sessions }: Pick<DemoContext, 'store' | 'sessions'>, user: UserRecord) {
+  const { token, expiresAt } = sessions.issue(user.id);
+  const role = highestRole(store.memberships.filter((m) => m.user_id === user.id).map((m) => m.role));
+  return { token, expires_at: store.iso(expiresAt), ...(role && { role }), user: renderUser(user) };
+}

@@ -1,0 +1,149 @@
+/**
+ * @module demo/oidc-provider
+ * The demo's OpenID provider, standing in for Google: a real OpenID Connect implementation (panva's
+ * `oidc-provider`), not an imitation, so Portico's relying party meets discovery, PKCE, signed ID tokens and a
+ * key set exactly as it would at a real provider. Its sign-in form has the fields `username` and `password` and
+ * knows the demo users (same passwords) and `dave@example.com`, who signed up with the provider and has no
+ * password at the demo API.
+ *
+ * One client: Portico (`portico-demo`). Its redirect URI is Portico's `/oauth/callback`, known only once the
+ * gateway listens (its port may be picked by the system), so the demo says it then (`allowRedirect`).
+ * Consent is implied for that first-party client: the user signs in and is sent straight back.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import { DEMO_USERS, PROVIDER_USERS } from './seed';
+
+export const DEMO_CLIENT_ID = 'portico-demo';
+
+export interface RunningDemoProvider {
+  /** Its issuer, e.g. `http://127.0.0.1:4011`. */
+  readonly issuer: string;
+  readonly jwksUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Lets the client use `uri` as its redirect URI (Portico's callback, once it listens). */
+  allowRedirect(uri: string): void;
+  stop(): Promise<void>;
+}
+
+/** Who may sign in at the provider, by email: the demo users with their passwords, and the provider-only ones. */
+const ACCOUNTS = new Map<string, { readonly password: string; readonly name: string }>([
+  ...DEMO_USERS.map((user) => [user.email, { password: user.password, name: user.name }] as const),
+  ...PROVIDER_USERS.map((user) => [user.email, { password: user.providerPassword, name: user.name }] as const),
+]);
+
+export async function startDemoProvider({ port = 0, hostname = '127.0.0.1' }: { port?: number; hostname?: string } = {}): Promise<RunningDemoProvider> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => resolve());
+  });
+  const issuer = `http://${hostname}:${(server.address() as AddressInfo).port}`;
+  const clientSecret = randomBytes(24).toString('base64url');
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signing = { ...(await exportJWK(privateKey)), kid: 'demo-1', use: 'sig', alg: 'RS256' };
+  const redirects = new Set<string>();
+
+  const provider = new Provider(issuer, {
+    clients: [{ client_id: DEMO_CLIENT_ID, client_secret: clientSecret, redirect_uris: ['http://localhost/oauth/callback'], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code'], response_types: ['code'] }],
+    jwks: { keys: [signing] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    scopes: ['openid', 'email', 'profile'],
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false } },
+    // the ID token carries the user's claims itself: the API that takes it reads the email from it
+    conformIdTokenClaims: false,
+    ttl: { AccessToken: 3600, AuthorizationCode: 300, IdToken: 3600, Interaction: 600, Session: 86_400, Grant: 86_400 },
+    interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    findAccount: (_ctx: KoaContextWithOIDC, sub: string) => {
+      const account = ACCOUNTS.get(sub);
+      return account ? { accountId: sub, claims: () => ({ sub, email: sub, email_verified: true, name: account.name }) } : undefined;
+    },
+    // Portico is this provider's own first-party client: signing in is consenting
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const { client, session } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const existing = session.grantIdFor(client.clientId);
+      if (existing) return ctx.oidc.provider.Grant.find(existing);
+      const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope('openid email profile');
+      await grant.save();
+      return grant;
+    },
+  });
+  // the redirect URI Portico will use is known only once it listens (`allowRedirect`)
+  const allowed = provider.Client.prototype.redirectUriAllowed;
+  provider.Client.prototype.redirectUriAllowed = function (this: InstanceType<typeof provider.Client>, uri: string) {
+    return redirects.has(uri) || allowed.call(this, uri);
+  };
+
+  const callback = provider.callback();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const match = /^\/interaction\/([\w-]+)$/.exec(request.url?.split('?')[0] ?? '');
+    if (!match) return void callback(request, response);
+    void interaction(provider, request, response).catch((error: unknown) => {
+      response.statusCode = 500;
+      response.setHeader('content-type', 'text/plain; charset=utf-8');
+      response.end(`the demo provider failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  });
+
+  return {
+    issuer,
+    jwksUrl: `${issuer}/jwks`,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret,
+    allowRedirect: (uri) => void redirects.add(uri),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The provider's own sign-in page (GET) and its form (POST): the fields `username` and `password`. */
+async function interaction(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const details = await provider.interactionDetails(request, response);
+  if (request.method === 'POST') {
+    const form = new URLSearchParams(await bodyOf(request));
+    const email = (form.get('username') ?? '').trim().toLowerCase();
+    const account = ACCOUNTS.get(email);
+    if (account && account.password === (form.get('password') ?? '')) {
+      await provider.interactionFinished(request, response, { login: { accountId: email } }, { mergeWithLastSubmission: false });
+      return;
+    }
+    return page(response, details.uid, email, 'Wrong email or password.');
+  }
+  return page(response, details.uid, '', undefined);
+}
+
+function page(response: ServerResponse, uid: string, username: string, error: string | undefined): void {
+  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  response.statusCode = error ? 401 : 200;
+  response.setHeader('content-type', 'text/html; charset=utf-8');
+  response.setHeader('cache-control', 'no-store');
+  response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>DemoID — sign in</title>
+<style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}label,input,button{display:block;width:100%;box-sizing:border-box}input{margin:.25rem 0 1rem;padding:.5rem}button{padding:.6rem;font-weight:600}[role=alert]{color:#b42318}</style></head>
+<body><h1>DemoID</h1><p>The demo's identity provider, standing in for Google.</p>
+${error ? `<p role="alert">${escape(error)}</p>` : ''}
+<form method="post" action="/interaction/${escape(uid)}">
+<label for="username">Email</label><input id="username" name="username" type="email" autocomplete="username" required value="${escape(username)}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form></body></html>`);
+}
+
+async function bodyOf(request: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of request) {
+    text += String(chunk);
+    if (text.length > 16_384) throw new Error('the form is too large');
+  }
+  return text;
+}

@@ -1,0 +1,93 @@
+/**
+ * Sign-in through an OpenID provider, end to end over real processes: `portico demo` (the demo API, its OpenID
+ * provider — panva's oidc-provider, standing in for Google — and the gateway), the MCP SDK's own OAuth client,
+ * and a real browser (Chromium) doing what the user does: "Continue with DemoID", the provider's sign-in form as
+ * dave (who has no password at the API: he signed up with the provider), the consent page, Allow. The client
+ * then calls tools, and the API answers as dave — his own credential, which the API gave Portico for the
+ * provider's ID token.
+ *
+ * Skipped (with a note) when Chromium is not installed; `PORTICO_TEST_BROWSER=required` makes that a failure.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Browser } from 'playwright-core';
+import { chromiumForTests, closeChromium, launchChromium } from '../fixtures/chromium';
+import { HeadlessProvider, REDIRECT_URL } from '../fixtures/oauth-client';
+import { SOURCES, startPortico, type Running } from './process';
+
+const executablePath = chromiumForTests('OpenID sign-in tests (test/e2e/oidc-sign-in.test.ts)');
+const DAVE = { email: 'dave@example.com', password: 'dave-demo-password' };
+
+let demo: Running | undefined;
+let browser: Browser | undefined;
+/** The client's loopback redirect URI, answering like a native app's does. */
+let callbacks: ReturnType<typeof Bun.serve> | undefined;
+
+beforeAll(async () => {
+  if (!executablePath) return;
+  demo = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0']);
+  browser = await launchChromium(executablePath);
+  const port = Number(new URL(REDIRECT_URL).port);
+  callbacks = Bun.serve({ port, hostname: '127.0.0.1', fetch: () => new Response('You can close this window.', { headers: { 'content-type': 'text/plain' } }) });
+});
+
+afterAll(async () => {
+  await closeChromium(browser);
+  callbacks?.stop(true);
+  if (demo) expect(await demo.stop()).toBe(0);
+});
+
+describe.skipIf(!executablePath)('signing in through the OpenID provider (portico demo, Chromium, the SDK client)', () => {
+  test('dave, who has no password at the API, connects through DemoID and calls tools as himself', async () => {
+    const { mcpUrl } = demo!;
+    const provider = new HeadlessProvider({ client_name: 'OIDC e2e client' });
+    const first = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+    await expect(new Client({ name: 'oidc-e2e', version: '1' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(provider.authorizationUrl).toBeDefined();
+
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    await page.goto(provider.authorizationUrl!.href);
+    // both ways to sign in, the provider's button first
+    const button = page.getByRole('button', { name: 'Continue with DemoID' });
+    await expect(button.isVisible()).resolves.toBe(true);
+    await expect(page.getByLabel('Password').isVisible()).resolves.toBe(true);
+    // dave has no password at the API: the password form cannot sign him in
+    await page.getByLabel('Username').fill(DAVE.email);
+    await page.getByLabel('Password').fill(DAVE.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('incorrect');
+
+    await page.getByRole('button', { name: 'Continue with DemoID' }).click();
+    await page.waitForURL(/\/interaction\//);
+    await page.getByLabel('Email').fill(DAVE.email);
+    await page.getByLabel('Password').fill('not-daves-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong email or password');
+    await page.getByLabel('Password').fill(DAVE.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    // back at Portico, signed in as dave: the consent page names him and his role's ceiling (developer: write)
+    await page.waitForURL(/\/oauth\/authorize\?/);
+    await expect(page.textContent('body')).resolves.toContain(DAVE.email);
+    const redirected = page.waitForURL((url) => url.href.startsWith(REDIRECT_URL));
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await redirected;
+    const code = new URL(page.url()).searchParams.get('code');
+    expect(code).toBeTruthy();
+    await context.close();
+
+    await first.finishAuth(code!);
+    const client = new Client({ name: 'oidc-e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
+    const me = (await client.callTool({ name: 'get_current_user', arguments: {} })) as CallToolResult;
+    expect(me.isError).toBeFalsy();
+    expect((me.structuredContent as { email: string }).email).toBe(DAVE.email);
+    // his role at the API (developer) caps what the connection may do: write, not admin
+    expect(provider.saved?.scope?.split(' ').sort()).toEqual(['read', 'write']);
+    await client.close();
+  });
+});
