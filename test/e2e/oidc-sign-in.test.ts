@@ -9,6 +9,7 @@
  * Skipped (with a note) when Chromium is not installed; `PORTICO_TEST_BROWSER=required` makes that a failure.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -20,6 +21,9 @@ import { SOURCES, startPortico, type Running } from './process';
 
 const executablePath = chromiumForTests('OpenID sign-in tests (test/e2e/oidc-sign-in.test.ts)');
 const DAVE = { email: 'dave@example.com', password: 'dave-demo-password' };
+/** `PORTICO_SCREENSHOTS=1` writes the README's screenshots of the sign-in page with two methods. */
+const SCREENSHOTS = process.env.PORTICO_SCREENSHOTS === '1';
+const SCREENSHOT_DIR = join(import.meta.dir, 'screenshots');
 
 let demo: Running | undefined;
 let browser: Browser | undefined;
@@ -43,11 +47,21 @@ afterAll(async () => {
 describe.skipIf(!executablePath)('signing in through the OpenID provider (portico demo, Chromium, the SDK client)', () => {
   test('dave, who has no password at the API, connects through DemoID and calls tools as himself', async () => {
     const { mcpUrl } = demo!;
-    const provider = new HeadlessProvider({ client_name: 'OIDC e2e client' });
+    const provider = new HeadlessProvider({ client_name: 'Example agent' });
     const first = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
     await expect(new Client({ name: 'oidc-e2e', version: '1' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(provider.authorizationUrl).toBeDefined();
 
+    if (SCREENSHOTS) {
+      // a laptop and a phone: both ways to sign in, the decision visible without scrolling
+      for (const [name, viewport] of [['laptop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]] as const) {
+        const shot = await browser!.newContext({ viewport, colorScheme: 'light', deviceScaleFactor: name === 'phone' ? 2 : 1 });
+        const view = await shot.newPage();
+        await view.goto(provider.authorizationUrl!.href);
+        await view.screenshot({ path: join(SCREENSHOT_DIR, `sign-in-methods-${name}.png`) });
+        await shot.close();
+      }
+    }
     const context = await browser!.newContext();
     const page = await context.newPage();
     await page.goto(provider.authorizationUrl!.href);
