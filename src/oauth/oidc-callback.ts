@@ -2,12 +2,13 @@
  * @module oauth/oidc-callback
  * The browser's trip through an OpenID provider, at Portico's two ends: leaving (the sign-in page's button,
  * a CSRF-checked POST, answered with the trip's sealed cookie and a redirect to the provider) and coming back
- * (`GET /oauth/callback`: the trip's cookie opened and cleared, the sign-in finished by `oauth/oidc`, the
- * browser signed in and sent back to the authorization request it came from — or an error page saying what
- * happened, with nothing issued).
+ * (`GET /oauth/callback`: the trip's cookie opened, cleared and marked used in the store, the sign-in finished
+ * by `oauth/oidc`, the browser signed in and sent back to the authorization request it came from — or an error
+ * page saying what happened, with nothing issued).
  */
 import { cookieAttributes, cookieName, readCookie, signInCookie } from './browser-session';
 import type { OAuthContext } from './context';
+import { hashToken } from './crypto';
 import { OidcSignInError, type OidcSignIn, type OidcTrip } from './oidc';
 import { errorPage } from './pages';
 
@@ -45,8 +46,15 @@ export async function oidcCallback(context: OAuthContext, request: Request): Pro
     );
     return withCookie(failed(context, error), clear);
   }
+  // one use: the response clears the cookie, but a copy of it brought again with the callback URL opens just as well
+  const now = context.now();
+  const { count } = await context.store.hit(`oidc-trip:${hashToken(trip.state)}`, now, Math.max(1000, trip.expiresAt - now));
+  if (count > 1) {
+    const error = new OidcSignInError('This sign-in cannot be completed: it was already used. Go back to your application and connect again.', 'the trip was already used (a replayed callback)');
+    return withCookie(failed(context, error), clear);
+  }
   try {
-    const identity = await oidc.finish(new URL(request.url), trip, context.now());
+    const identity = await oidc.finish(new URL(request.url), trip, now);
     context.log.info('oauth.login', { user: identity.userId, method: 'oidc' });
     const headers = new Headers({ location: trip.returnTo, 'cache-control': 'no-store' });
     headers.append('set-cookie', clear);

@@ -188,8 +188,11 @@ export class OidcSignIn {
       throw new OidcSignInError(this.unavailable(), `discovery at ${this.options.issuer} failed: ${messageOf(error)}`, 503);
     }
     if (!server.jwks_uri) throw new OidcSignInError(this.unavailable(), `${this.options.issuer} publishes no jwks_uri`, 503);
-    // jose refetches the key set when a token names a key it does not have (rotation), at most every 30 s
-    const jwks = createRemoteJWKSet(new URL(server.jwks_uri), { timeoutDuration: this.options.timeoutMs ?? 10_000 });
+    // jose refetches the key set when a token names a key it does not have (rotation). Without its 30 s cooldown
+    // between fetches: a token signed with a key published just after the last fetch would be refused for up to
+    // 30 s. The cooldown guards nothing here: ID tokens come only from the provider's token endpoint, so no
+    // stranger can make Portico fetch the keys by naming unknown ones.
+    const jwks = createRemoteJWKSet(new URL(server.jwks_uri), { timeoutDuration: this.options.timeoutMs ?? 10_000, cooldownDuration: 0 });
     this.discovered = { server, jwks, at: Date.now() };
     return this.discovered;
   }
