@@ -11,8 +11,9 @@ import { isBroken, type RawBody, type RawOperation, type ReadDocument } from './
 import { fitSchema, withFields } from './fit';
 import { clip, isPlainObject, setOwn } from './json';
 import { newNotes, SchemaConverter, type ConversionNotes } from './schema';
-import type { BodyBinding, BuildOptions, CatalogEntry, JsonSchema, OperationTarget, ParameterBinding, Scope, SkippedOperation } from './types';
+import type { BodyBinding, BuildOptions, CatalogEntry, JsonSchema, OperationTarget, ParameterBinding, Scope, SkippedOperation, WithheldOperation } from './types';
 import { nameProblem, schemaProblem } from './validate';
+import { unmatchedRules, withheldOperation, withholdingReason } from './withheld';
 
 const DEFAULT_MAX_DESCRIPTION = 1024;
 const DEFAULT_MAX_INPUT_NODES = 1000;
@@ -30,6 +31,7 @@ const ARGUMENT_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 export interface BuiltTools {
   readonly entries: CatalogEntry[];
   readonly skipped: SkippedOperation[];
+  readonly withheld: WithheldOperation[];
   readonly warnings: string[];
 }
 
@@ -61,10 +63,17 @@ export function buildTools(documents: DocumentSet, read: ReadDocument, options: 
     outputNodes: options.maxOutputSchemaNodes ?? DEFAULT_MAX_OUTPUT_NODES,
   };
   const skipped: SkippedOperation[] = [];
-  const warnings: string[] = [];
+  const withheld: WithheldOperation[] = [];
+  const warnings = unmatchedRules(options, read.operations).map((rule) => `the credential operation "${rule}" is not an operation of the document`);
   const drafts: Draft[] = [];
   for (const operation of read.operations) {
     const label = `${operation.method} ${operation.path}${operation.operationId ? ` (${operation.operationId})` : ''}`;
+    // before anything else: an operation that hands out credentials is never a tool, broken or not
+    const withholding = withholdingReason(operation, options);
+    if (withholding) {
+      withheld.push(withheldOperation(operation, withholding, label, converter));
+      continue;
+    }
     if (isBroken(operation)) {
       skipped.push({ operation: label, reason: operation.error.message });
       continue;
@@ -96,7 +105,7 @@ export function buildTools(documents: DocumentSet, read: ReadDocument, options: 
     };
     entries.push({ tool, target: draft.target, scope: draft.scope });
   });
-  return { entries, skipped, warnings };
+  return { entries, skipped, withheld, warnings };
 }
 
 function draftTool(operation: RawOperation, converter: SchemaConverter, limits: Limits, label: string, warnings: string[]): Draft {

@@ -250,5 +250,13 @@ function withoutText<T extends { text: string; uri: string }>(fetched: T): Omit<
 }
 
 function summary(catalog: Catalog, source: string): Record<string, unknown> {
-  return { source, title: catalog.title, operations: catalog.operationCount, tools: catalog.entries.length, skipped: catalog.skipped.length };
+  return {
+    source,
+    title: catalog.title,
+    operations: catalog.operationCount,
+    tools: catalog.entries.length,
+    skipped: catalog.skipped.length,
+    // few, and an operator should see why an operation of theirs is not a tool
+    ...(catalog.withheld.length > 0 && { withheld: catalog.withheld.map((operation) => `${operation.operation}: ${operation.reason}`) }),
+  };
 }

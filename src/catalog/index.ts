@@ -10,3 +10,4 @@ export type * from './types';
 export { CatalogCache, DEFAULT_SPEC_TTL_SECONDS, diff, type CatalogCacheOptions, type CatalogChange, type SpecSnapshot, type SpecSnapshots } from './cache';
 export { DEFAULT_PAGE_SIZE, InvalidCursorError, ToolListing, type ToolsPage } from './listing';
 export { discoverSpec } from './discover';
+export { CREDENTIALS_EXTENSION, operationMatches, SIGN_IN_REASON } from './withheld';

@@ -43,6 +43,7 @@ export async function buildFromSource(fetched: FetchedSource, options: CatalogOp
       entries: built.entries,
       byName,
       skipped: built.skipped,
+      withheld: built.withheld,
       warnings: built.warnings,
     },
     validators,

@@ -80,6 +80,21 @@ export interface SkippedOperation {
   readonly reason: string;
 }
 
+/**
+ * An operation kept out of the tools because it hands out credentials (Portico's own sign-in, or one a rule
+ * marks), with what the sign-in needs to know of it.
+ */
+export interface WithheldOperation extends SkippedOperation {
+  readonly method: string;
+  /** The path template as written in the document. */
+  readonly path: string;
+  readonly operationId?: string;
+  /** Its server URL, as in `OperationTarget` (absent when the operation could not be read). */
+  readonly serverUrl?: string;
+  /** Its request body's schema, converted as the tools' input schemas are; absent when it has none (or it cannot be read). */
+  readonly body?: { readonly contentType: string; readonly schema: JsonSchema };
+}
+
 /** A built catalog: immutable once published. */
 export interface Catalog {
   readonly title: string;
@@ -91,6 +106,8 @@ export interface Catalog {
   readonly entries: readonly CatalogEntry[];
   readonly byName: ReadonlyMap<string, CatalogEntry>;
   readonly skipped: readonly SkippedOperation[];
+  /** Operations that work but are never tools: they hand out credentials (not counted in `skipped`). */
+  readonly withheld: readonly WithheldOperation[];
   /** Non-fatal remarks about the document (cut cycles, ignored parameters…). */
   readonly warnings: readonly string[];
 }
@@ -113,4 +130,14 @@ export interface BuildOptions {
   readonly maxInputSchemaNodes?: number;
   /** The same for output schemas, which matter less to a model. @default 250 */
   readonly maxOutputSchemaNodes?: number;
+  /**
+   * The operations Portico signs users in with, as `METHOD /path` (the path as in the document, or with the
+   * server's base path in front): withheld, never tools. @default none
+   */
+  readonly signInOperations?: readonly string[];
+  /**
+   * Other operations that issue credentials, as `METHOD /path` or operationIds: withheld too, like every operation
+   * the document marks `x-portico-credentials: true`. @default none
+   */
+  readonly credentialOperations?: readonly string[];
 }

@@ -1,9 +1,13 @@
 /**
  * @module cli/tools
- * `portico tools`: print the catalog a token with every scope would see.
+ * `portico tools`: print the catalog a token with every scope would see. The operations `serve` withholds (the
+ * login at PORTICO_LOGIN_PATH, PORTICO_CREDENTIAL_OPERATIONS, `x-portico-credentials`) are withheld here too, and
+ * listed with why.
  */
 import { parseArgs } from 'node:util';
 import { loadCatalog, SpecError, type Catalog, type Scope } from '../catalog';
+import { ServeConfigSchema } from '../config/serve';
+import { loginOperationRule } from '../oauth/login-fields';
 import { TOOLS_USAGE } from './usage';
 
 export async function runTools(argv: string[]): Promise<number> {
@@ -41,7 +45,7 @@ export async function runTools(argv: string[]): Promise<number> {
 
   let catalog: Catalog;
   try {
-    ({ catalog } = await loadCatalog(spec, { maxNameLength, allowRemoteRefs }));
+    ({ catalog } = await loadCatalog(spec, { maxNameLength, allowRemoteRefs, ...withheld() }));
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     process.stderr.write(`portico: cannot build tools from "${spec}": ${error.message}\n`);
@@ -66,11 +70,21 @@ function summary(catalog: Catalog): string {
   const lines = [
     `${catalog.title} ${catalog.version ? `${catalog.version} ` : ''}(${catalog.specVersion.startsWith('2') ? 'Swagger' : 'OpenAPI'} ${catalog.specVersion}): ` +
       `${catalog.operationCount} operations, ${catalog.entries.length} tools (read ${byScope.read}, write ${byScope.write}, admin ${byScope.admin}), ` +
-      `${catalog.skipped.length} skipped`,
+      `${catalog.skipped.length} skipped${catalog.withheld.length > 0 ? `, ${catalog.withheld.length} withheld` : ''}`,
   ];
   for (const skipped of catalog.skipped) lines.push(`  skipped ${skipped.operation}: ${skipped.reason}`);
+  for (const withheld of catalog.withheld) lines.push(`  withheld ${withheld.operation}: ${withheld.reason}`);
   for (const warning of catalog.warnings) lines.push(`  note: ${warning}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The operations `serve` would withhold, from the same variables (no upstream given: an absolute login URL is taken as the API's). */
+function withheld(): { signInOperations: string[]; credentialOperations: string[] } {
+  const loginPath = process.env.PORTICO_LOGIN_PATH || ServeConfigSchema.properties.loginPath.default;
+  const upstream = process.env.PORTICO_UPSTREAM || URL.parse(loginPath)?.origin || 'http://localhost';
+  const login = URL.canParse(upstream) ? loginOperationRule({ upstream, loginPath }) : undefined;
+  const credentialOperations = (process.env.PORTICO_CREDENTIAL_OPERATIONS ?? '').split(',').map((rule) => rule.trim()).filter(Boolean);
+  return { signInOperations: login ? [login] : [], credentialOperations };
 }
 
 function envFlag(name: string): boolean | undefined | Error {

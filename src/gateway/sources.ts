@@ -9,6 +9,7 @@ import { CatalogCache, discoverSpec, SpecError, type SpecSnapshot, type SpecSnap
 import type { ToolSource } from '../calls/toolbox';
 import type { ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
+import { loginOperationRule } from '../oauth/login-fields';
 import type { CatalogEvents } from '../ops/events';
 import { PluginError } from '../plugins/errors';
 import type { PluginHost } from '../plugins/host';
@@ -16,7 +17,10 @@ import { createProxy } from '../proxy';
 import type { Store } from '../store';
 
 /** The settings the sources read. */
-export type SourceConfig = Pick<ServeConfig, 'upstream' | 'spec' | 'specTtl' | 'maxToolNameLength' | 'allowRemoteRefs' | 'upstreamHeaders' | 'upstreamTimeoutMs' | 'maxResponseBytes'>;
+export type SourceConfig = Pick<
+  ServeConfig,
+  'upstream' | 'spec' | 'specTtl' | 'maxToolNameLength' | 'allowRemoteRefs' | 'upstreamHeaders' | 'upstreamTimeoutMs' | 'maxResponseBytes' | 'loginPath' | 'credentialOperations'
+>;
 
 /** The gateway's own API, its catalog loaded (rejects when the spec cannot be loaded, naming why). `source`: where the spec was read. */
 export async function ownSource(config: SourceConfig, log: Logger, store: Store | undefined, events?: CatalogEvents): Promise<{ source: ToolSource; spec: string }> {
@@ -24,9 +28,18 @@ export async function ownSource(config: SourceConfig, log: Logger, store: Store 
   const proxy = createProxy({ upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes });
   const snapshots = store && snapshotsAt(store, `spec:${config.spec ?? `discovered:${config.upstream}`}`);
   const spec = config.spec ?? (await discover(config.upstream, snapshots, log));
-  const cache = new CatalogCache({ source: spec, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, events, snapshots });
+  const cache = new CatalogCache({ source: spec, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, events, snapshots, ...withheldOperations(config) });
   await cache.start();
   return { source: { cache, proxy, userCredential: true, prefix: '' }, spec };
+}
+
+/**
+ * The operations of the gateway's own API that are never tools: the login (with or without sign-in through Portico,
+ * an agent calling it would get a user's raw API token) and those configured as issuing credentials.
+ */
+export function withheldOperations(config: Pick<ServeConfig, 'upstream' | 'loginPath' | 'credentialOperations'>): { signInOperations: string[]; credentialOperations: string[] } {
+  const login = loginOperationRule(config);
+  return { signInOperations: login ? [login] : [], credentialOperations: [...(config.credentialOperations ?? [])] };
 }
 
 /** The catalog of every API the plugins added; a document that cannot be read stops the start, naming the plugin. */

@@ -100,7 +100,7 @@ describe('dist/portico', () => {
     const client = new Client({ name: 'binary-test', version: '1' });
     try {
       await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl)));
-      expect((await client.listTools()).tools).toHaveLength(25);
+      expect((await client.listTools()).tools).toHaveLength(24);
       const result = await client.callTool({ name: 'get_current_user', arguments: {} });
       expect((result.structuredContent as { email: string }).email).toBe('alice@example.com');
     } finally {
