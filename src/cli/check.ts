@@ -15,7 +15,9 @@ import { ConfigError, loadServeConfig, type LoadedServeConfig, type ServeConfig 
 import { ClientAddresses } from '../http/client-address';
 import { silentLogger } from '../log';
 import { endpointsOf, publicUrlProblem, upstreamLoginFrom } from '../oauth';
-import { nameLengthFor } from '../gateway/sources';
+import { loginFields } from '../oauth/login-fields';
+import { nameLengthFor, withheldOperations } from '../gateway/sources';
+import type { PluginHost } from '../plugins/host';
 import { loadConfiguredPlugins } from '../plugins/load';
 import { MIN_SECRET_LENGTH } from '../oauth/server-secret';
 import { parseDatabaseUrl, schemaTooNew, type DatabaseTarget } from '../store';
@@ -82,8 +84,10 @@ export async function check(loaded: LoadedServeConfig, cwd: string): Promise<Che
   const report = new CheckReport();
   report.line('configuration', sourcesOf(loaded, cwd));
   report.line('upstream', config.upstream);
-  await checkSpec(config, report);
-  checkAuth(config, report);
+  const catalog = await checkSpec(config, report);
+  // loaded before sign-in is checked, as serve loads them: a plugin may be the identity source
+  const plugins = await loadPlugins(config);
+  checkAuth(config, report, catalog, plugins);
   if (config.auth === 'oauth') {
     const target = databaseTarget(config, cwd, report);
     if (target) {
@@ -92,7 +96,7 @@ export async function check(loaded: LoadedServeConfig, cwd: string): Promise<Che
     }
   }
   checkAddresses(config, report);
-  await checkPlugins(config, report);
+  await checkPlugins(config, plugins, report);
   return report;
 }
 
@@ -111,22 +115,23 @@ function sourcesOf(loaded: LoadedServeConfig, cwd: string): string {
   return parts.filter(Boolean).join('; ');
 }
 
-async function checkSpec(config: ServeConfig, report: CheckReport): Promise<void> {
+/** The catalog `serve` would build (its sign-in and credential operations withheld), or undefined when it cannot be built. */
+async function checkSpec(config: ServeConfig, report: CheckReport): Promise<Catalog | undefined> {
   let source = config.spec;
   if (source === undefined) {
     try {
       source = await discoverSpec(config.upstream);
     } catch (error) {
       report.problem('spec', `cannot find the API's OpenAPI document: ${messageOf(error)}`);
-      return;
+      return undefined;
     }
   }
   let catalog: Catalog;
   try {
-    ({ catalog } = await loadCatalog(source, { maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs }));
+    ({ catalog } = await loadCatalog(source, { maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, ...withheldOperations(config) }));
   } catch (error) {
     report.problem('spec', `cannot build tools from "${source}": ${messageOf(error)}`);
-    return;
+    return undefined;
   }
   const dialect = `${catalog.specVersion.startsWith('2') ? 'Swagger' : 'OpenAPI'} ${catalog.specVersion}`;
   const refresh = config.specTtl === 0 ? 'read once' : `re-read every ${config.specTtl} s`;
@@ -138,24 +143,54 @@ async function checkSpec(config: ServeConfig, report: CheckReport): Promise<void
   const shown = catalog.skipped.slice(0, 10);
   for (const item of shown) report.note(`skipped ${item.operation}: ${item.reason}`);
   if (catalog.skipped.length > shown.length) report.note(`… and ${catalog.skipped.length - shown.length} more skipped operations ("portico tools --spec ${source}" lists them all)`);
+  for (const item of catalog.withheld) report.note(`withheld ${item.operation}: ${item.reason}`);
+  for (const warning of catalog.warnings.filter((text) => text.startsWith('the credential operation '))) report.note(`${warning} (PORTICO_CREDENTIAL_OPERATIONS)`);
   if (catalog.entries.length === 0) report.note('the document yields no tools: MCP clients will see an empty list');
+  return catalog;
 }
 
-function checkAuth(config: ServeConfig, report: CheckReport): void {
+function checkAuth(config: ServeConfig, report: CheckReport, catalog: Catalog | undefined, plugins: LoadedPlugins): void {
   if (config.auth === 'none') {
     const names = Object.keys(config.upstreamHeaders);
     report.line('auth', `none: /mcp is open, no sign-in; every call goes upstream ${names.length ? `with the shared header${names.length === 1 ? '' : 's'} ${names.join(', ')}` : 'without credentials'}`);
     if (!LOOPBACK.has(config.host)) report.note(`with auth none, anyone who can reach ${config.host}:${config.port} can call the API through /mcp: keep it behind your own access control`);
     return;
   }
-  // Built as createAuthorization builds it, so a bad PORTICO_UPSTREAM_CREDENTIAL is caught here too.
-  // (When plugins can supply the identity source, the plugin's description goes here.)
-  try {
-    const login = upstreamLoginFrom(config);
-    report.line('auth', `oauth: users sign in on Portico's pages, checked by ${login.description}; each call goes upstream with the user's own token`);
-  } catch (error) {
-    report.problem('auth', `PORTICO_UPSTREAM_CREDENTIAL: ${messageOf(error)}`);
+  report.line('auth', "oauth: users sign in on Portico's pages; each call goes upstream with the user's own token");
+  const identity = 'host' in plugins ? plugins.host.identity : undefined;
+  if (identity) {
+    report.line('sign-in', `by the identity source of ${identity.plugin}: ${identity.value.description}`);
+    return;
   }
+  checkPasswordSignIn(config, report, catalog);
+}
+
+/**
+ * Sign-in with a password at the API's login endpoint: built as createAuthorization builds it (so a bad
+ * PORTICO_UPSTREAM_CREDENTIAL is caught here too), its fields chosen as `serve` chooses them, and compared with
+ * the login operation in the API's document.
+ */
+function checkPasswordSignIn(config: ServeConfig, report: CheckReport, catalog: Catalog | undefined): void {
+  const fields = loginFields(config, catalog);
+  let login: { description: string };
+  try {
+    login = upstreamLoginFrom(config, fields);
+  } catch (error) {
+    report.problem('sign-in', `PORTICO_UPSTREAM_CREDENTIAL: ${messageOf(error)}`);
+    return;
+  }
+  const method = `password, checked by ${login.description}; the fields ${fields.from}`;
+  if (fields.problem) {
+    report.problem('sign-in', `${method}; ${fields.problem}`);
+    return;
+  }
+  const checked = !catalog
+    ? "not checked: the API's document could not be read"
+    : fields.operation
+      ? `checked: ${fields.operation} in the API's document takes them`
+      : "not checked against the API's document";
+  report.line('sign-in', `${method}\n${checked}`);
+  for (const note of fields.notes) report.note(`sign-in: ${note}`);
 }
 
 function databaseTarget(config: ServeConfig, cwd: string, report: CheckReport): DatabaseTarget | null {
@@ -284,24 +319,35 @@ function checkAddresses(config: ServeConfig, report: CheckReport): void {
   }
 }
 
-/** Plugins, loaded and set up exactly as `serve` would: what was loaded, or why one stops the start. */
-async function checkPlugins(config: ServeConfig, report: CheckReport): Promise<void> {
+/** The plugins, loaded and set up exactly as `serve` would, or why they could not be. */
+type LoadedPlugins = { readonly host: PluginHost } | { readonly error: unknown };
+
+async function loadPlugins(config: ServeConfig): Promise<LoadedPlugins> {
   try {
-    const host = await loadConfiguredPlugins(config, silentLogger);
-    const identity = host.identity ? `; identity source from ${host.identity.plugin}: ${host.identity.value.description}` : '';
-    report.line('plugins', host.loaded.length > 0 ? `${host.loaded.join(', ')} from ${config.plugins}${identity}` : `none (${config.plugins})`);
-    for (const { plugin, value: api } of host.apis) {
-      const label = `API ${api.name}`;
-      try {
-        const { catalog } = await loadCatalog(api.spec, { maxNameLength: nameLengthFor(api.prefix, config), allowRemoteRefs: config.allowRemoteRefs });
-        const credential = api.credential === 'user' ? "the signed-in user's own credential" : `headers ${Object.keys(api.credential.headers).join(', ') || 'none'}`;
-        report.line(label, `from ${plugin}: ${catalog.entries.length} tools named ${api.prefix}…, calls to ${api.upstream} with ${credential}\n${api.spec}: ${catalog.title}${catalog.version ? ` ${catalog.version}` : ''}`);
-      } catch (error) {
-        report.problem(label, `from ${plugin}: cannot build tools from "${api.spec}": ${messageOf(error)}`);
-      }
-    }
+    return { host: await loadConfiguredPlugins(config, silentLogger) };
   } catch (error) {
-    report.problem('plugins', messageOf(error));
+    return { error };
+  }
+}
+
+/** What was loaded, or why one stops the start; each API a plugin adds, checked like the spec. */
+async function checkPlugins(config: ServeConfig, plugins: LoadedPlugins, report: CheckReport): Promise<void> {
+  if ('error' in plugins) {
+    report.problem('plugins', messageOf(plugins.error));
+    return;
+  }
+  const { host } = plugins;
+  const identity = host.identity ? `; identity source from ${host.identity.plugin}: ${host.identity.value.description}` : '';
+  report.line('plugins', host.loaded.length > 0 ? `${host.loaded.join(', ')} from ${config.plugins}${identity}` : `none (${config.plugins})`);
+  for (const { plugin, value: api } of host.apis) {
+    const label = `API ${api.name}`;
+    try {
+      const { catalog } = await loadCatalog(api.spec, { maxNameLength: nameLengthFor(api.prefix, config), allowRemoteRefs: config.allowRemoteRefs });
+      const credential = api.credential === 'user' ? "the signed-in user's own credential" : `headers ${Object.keys(api.credential.headers).join(', ') || 'none'}`;
+      report.line(label, `from ${plugin}: ${catalog.entries.length} tools named ${api.prefix}…, calls to ${api.upstream} with ${credential}\n${api.spec}: ${catalog.title}${catalog.version ? ` ${catalog.version}` : ''}`);
+    } catch (error) {
+      report.problem(label, `from ${plugin}: cannot build tools from "${api.spec}": ${messageOf(error)}`);
+    }
   }
 }
 

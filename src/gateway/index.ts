@@ -11,6 +11,7 @@
  * the same wiring. Each part gets the settings it reads, not the whole configuration.
  */
 import { AuditWriter } from '../audit/writer';
+import type { Catalog } from '../catalog';
 import { CallPipeline, type CallRecord } from '../calls/pipeline';
 import { Toolbox, type ToolSource } from '../calls/toolbox';
 import { ConfigError, type ServeConfig } from '../config/serve';
@@ -72,7 +73,7 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
 
     const server = opened.add(Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) }), (listener) => listener.stop(true));
     const publicUrl = new URL(config.publicUrl ?? `http://localhost:${server.port}`);
-    const authorization = store && secret ? signIn(config, { publicUrl, store, secret: secret.secret, log, tools, plugins, events: metrics, documents: parts.documents }) : undefined;
+    const authorization = store && secret ? signIn(config, { publicUrl, store, secret: secret.secret, log, tools, plugins, events: metrics, documents: parts.documents, catalog: own.source.cache.current }) : undefined;
     if (authorization) log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store!.description, sealingKey: secret!.source });
 
     const drain = new Drain();
@@ -100,7 +101,7 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
 /** The authorization server, with sign-in through the configured (or a plugin's) identity source; a public URL it cannot be the issuer of stops the start. */
 function signIn(
   config: ServeConfig,
-  parts: { publicUrl: URL; store: Store; secret: Uint8Array; log: Logger; tools: Toolbox; plugins: PluginHost; events: TokenEvents; documents?: ClientMetadataDocuments },
+  parts: { publicUrl: URL; store: Store; secret: Uint8Array; log: Logger; tools: Toolbox; plugins: PluginHost; events: TokenEvents; documents?: ClientMetadataDocuments; catalog: Catalog },
 ): Authorization {
   const problem = publicUrlProblem(parts.publicUrl);
   if (problem) throw new ConfigError(problem);
@@ -113,6 +114,8 @@ function signIn(
     toolCounts: () => parts.tools.countByScope(),
     documents: parts.documents,
     identity: parts.plugins.identity?.value,
+    // the login operation's request body names the fields the password sign-in posts (withheld from the tools, kept here)
+    catalog: parts.catalog,
     events: parts.events,
   });
 }

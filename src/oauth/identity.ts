@@ -30,7 +30,9 @@ export interface IdentitySource {
   readonly description: string;
   /**
    * The user, or null when the username and password do not match. Throws `IdentityUnavailableError`
-   * when the source cannot answer (the API is down): the login page says so instead of "wrong password".
+   * when the source cannot answer (the API is down), and `IdentityMisconfiguredError` when it could not
+   * understand the question (the API's login wants other fields): the login page says so instead of "wrong
+   * password", and neither counts as a wrong guess.
    */
   verifyPassword(username: string, password: string): Promise<Identity | null>;
   /**
@@ -44,4 +46,21 @@ export interface IdentitySource {
 /** The identity source could not be asked (as opposed to: it said no). */
 export class IdentityUnavailableError extends Error {
   override readonly name = 'IdentityUnavailableError';
+}
+
+/**
+ * The identity source was asked in a way it does not accept (the API answered a validation error naming a field
+ * Portico does not send): no password was checked. The message is for the log — what the API answered, never
+ * the password — and names what to fix.
+ */
+export class IdentityMisconfiguredError extends Error {
+  override readonly name = 'IdentityMisconfiguredError';
+
+  /** @param details for the log: where the source was asked and what it answered (bounded, the password blanked) */
+  constructor(
+    message: string,
+    readonly details: Readonly<Record<string, string | number>> = {},
+  ) {
+    super(message);
+  }
 }

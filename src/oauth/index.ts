@@ -5,6 +5,7 @@
  * own credential. `createAuthorization` builds it from the configuration. The endpoints' handlers and discovery
  * documents are exported for `http/oauth-routes` to mount: this layer never imports `http/`.
  */
+import type { Catalog } from '../catalog';
 import { ConfigError, type ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
 import { NO_EVENTS, type TokenEvents } from '../ops/events';
@@ -14,6 +15,7 @@ import { ClientMetadataDocuments } from './cimd';
 import type { OAuthContext, OAuthSettings } from './context';
 import { Keys } from './crypto';
 import type { IdentitySource } from './identity';
+import { loginFields, type LoginFields } from './login-fields';
 import { resourceMetadataUrl } from './metadata';
 import { ladder, type Scope } from './scopes';
 import { UpstreamLogin } from './upstream-login';
@@ -51,7 +53,6 @@ export function endpointsOf(publicUrl: URL): { issuer: string; resource: string 
   return { issuer: base, resource: `${base}/mcp` };
 }
 
-/** The default identity source, the API's own login endpoint, as the configuration describes it. Throws a `TypeError` for a malformed credential header. */
 /** The settings of sign-in at the API's own login endpoint. */
 export type LoginConfig = Pick<
   ServeConfig,
@@ -74,11 +75,16 @@ export type AuthorizationConfig = LoginConfig &
   Pick<ServeConfig, 'brandName' | 'brandLogoUrl' | 'accessTokenTtl' | 'refreshTokenTtl'> &
   Pick<ServeConfig, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret' | 'oidcName' | 'oidcScopes' | 'oidcExchangePath' | 'oidcExchangeField'>;
 
-export function upstreamLoginFrom(config: LoginConfig): UpstreamLogin {
+/**
+ * The default identity source, the API's own login endpoint, as the configuration describes it. Throws a
+ * `TypeError` for a malformed credential header. `fields`: the JSON fields to post, as `loginFields` chose them
+ * (by default from the configuration alone).
+ */
+export function upstreamLoginFrom(config: LoginConfig, fields: Pick<LoginFields, 'username' | 'password'> = loginFields(config)): UpstreamLogin {
   return new UpstreamLogin({
     url: new URL(config.loginPath.replace(/^\/*/, ''), `${config.upstream.replace(/\/*$/, '')}/`).href,
-    usernameField: config.loginUsernameField,
-    passwordField: config.loginPasswordField,
+    usernameField: fields.username,
+    passwordField: fields.password,
     tokenField: config.loginTokenField,
     expiresField: config.loginExpiresField,
     roleField: config.loginRoleField,
@@ -123,6 +129,15 @@ function apiUrl(upstream: string, path: string): string {
   return new URL(path.replace(/^\/*/, ''), `${upstream.replace(/\/*$/, '')}/`).href;
 }
 
+/** The API's own login, its fields chosen once at start; what does not fit the document is logged, not fatal (`portico check` fails on it). */
+function signInAtTheApi(config: LoginConfig, catalog: Pick<Catalog, 'entries' | 'withheld'> | undefined, log: Logger): UpstreamLogin {
+  const fields = loginFields(config, catalog);
+  log.info('oauth.login_fields', { fields: `${fields.username}, ${fields.password}`, from: fields.from, ...(fields.operation && { operation: fields.operation }) });
+  if (fields.problem) log.warn('oauth.login_misconfigured', { problem: fields.problem });
+  for (const note of fields.notes) log.info('oauth.login_note', { note });
+  return upstreamLoginFrom(config, fields);
+}
+
 export function createAuthorization(options: {
   config: AuthorizationConfig;
   publicUrl: URL;
@@ -133,6 +148,8 @@ export function createAuthorization(options: {
   events?: TokenEvents;
   toolCounts: () => Readonly<Record<Scope, number>>;
   identity?: IdentitySource;
+  /** The API's catalog as loaded: the login operation's request body there names the fields the password sign-in posts (unless configured). */
+  catalog?: Pick<Catalog, 'entries' | 'withheld'>;
   documents?: ClientMetadataDocuments;
 }): Authorization {
   const { config, publicUrl, store, log } = options;
@@ -150,8 +167,7 @@ export function createAuthorization(options: {
     maxLoginFailures: 5,
     loginWindowMs: 15 * 60_000,
   };
-  const identity =
-    options.identity ?? upstreamLoginFrom(config);
+  const identity = options.identity ?? signInAtTheApi(config, options.catalog, log);
   const oidc = oidcFrom(config, issuer, log);
   const context: OAuthContext = {
     settings,

@@ -15,14 +15,17 @@
  *
  * Each attempt reserves its counts *before* the API is asked (an atomic increment), so simultaneous attempts
  * cannot all slip under a limit; the reservation is taken back when the attempt was refused, succeeded, or
- * could not be checked — only wrong passwords stay counted.
+ * could not be checked (the identity source unreachable, or not set up to understand the question) — only
+ * wrong passwords stay counted.
  */
 import { addressKey } from '../ops/rate-limit';
 import type { OAuthContext } from './context';
 import { deviceCookie, knownDevice } from './browser-session';
-import { IdentityUnavailableError, type Identity } from './identity';
+import { IdentityMisconfiguredError, IdentityUnavailableError, type Identity } from './identity';
 
 export const WRONG_CREDENTIALS = 'The username or password is incorrect.';
+export const MISCONFIGURED =
+  'Signing in is not set up correctly on this server: the API did not accept the sign-in request. The administrator can find the details in the log.';
 const MAX_FIELD = 1024;
 /** A shared address (an office behind one NAT) gets more failures than one account from it. */
 const ADDRESS_FACTOR = 4;
@@ -85,6 +88,11 @@ export async function attemptSignIn(context: OAuthContext, request: Request, for
     identity = await context.identity.verifyPassword(username, password);
   } catch (error) {
     await release();
+    if (error instanceof IdentityMisconfiguredError) {
+      // no password was checked: nothing to count, nothing the user can fix by typing it again
+      context.log.error('oauth.identity_misconfigured', { ...error.details, reason: error.message });
+      return { username, error: MISCONFIGURED, status: 500 };
+    }
     if (!(error instanceof IdentityUnavailableError)) throw error;
     context.log.error('oauth.identity_unavailable', { reason: error.message });
     return { username, error: 'Signing in is not possible right now: the service that checks passwords did not answer. Try again in a minute.', status: 503, retryAfterSeconds: 60 };

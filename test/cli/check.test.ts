@@ -40,7 +40,8 @@ function line(stdout: string, label: string): string {
 }
 
 const demoCounts = async () => {
-  const { catalog } = await loadCatalog(DEMO_SPEC);
+  // the login is withheld from the tools, as serve withholds it
+  const { catalog } = await loadCatalog(DEMO_SPEC, { signInOperations: ['POST /auth/login'] });
   const count = (scope: string) => catalog.entries.filter((entry) => entry.scope === scope).length;
   return `${catalog.entries.length} (read ${count('read')}, write ${count('write')}, admin ${count('admin')})`;
 };
@@ -113,9 +114,12 @@ describe('portico check: what would run', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(line(stdout, 'tools')).toBe(await demoCounts());
-    expect(line(stdout, 'auth')).toBe(
-      `oauth: users sign in on Portico's pages, checked by the API's login endpoint POST ${UPSTREAM}/auth/login; each call goes upstream with the user's own token`,
+    expect(line(stdout, 'auth')).toBe("oauth: users sign in on Portico's pages; each call goes upstream with the user's own token");
+    expect(line(stdout, 'sign-in')).toBe(
+      `password, checked by the API's login endpoint POST ${UPSTREAM}/auth/login (fields email, password); the fields from the API's document ` +
+        "checked: POST /auth/login (login) in the API's document takes them",
     );
+    expect(stdout).toContain('note: withheld POST /auth/login (login): sign-in operation, not offered as a tool');
     expect(line(stdout, 'store')).toBe(`SQLite database ${database} (created at first start)`);
     expect(line(stdout, 'secret')).toBe(`${join(dir, 'data/secret.key')} (generated at first start)`);
     expect(line(stdout, 'public URL')).toBe('https://mcp.example.com');

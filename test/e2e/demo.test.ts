@@ -26,7 +26,7 @@ afterAll(async () => {
 describe('portico demo through the SDK client', () => {
   test('lists the demo API as tools', async () => {
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(25);
+    expect(tools).toHaveLength(24);
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect(byName.get('list_projects')?.annotations?.readOnlyHint).toBe(true);
     expect(byName.get('delete_database')?.annotations?.destructiveHint).toBe(true);

@@ -193,7 +193,7 @@ describe('mcp-remote signs in to portico demo and proxies MCP over stdio', () =>
   test('tools/list lists the demo API', async () => {
     const { tools } = await request<{ tools: Tool[] }>('tools/list');
     expect(tools.map((tool) => tool.name)).toContain('get_current_user');
-    expect(tools.length).toBe(25);
+    expect(tools.length).toBe(24);
   });
 
   test("tools/call get_current_user answers with alice's data: the API was called with her own credential", async () => {

@@ -34,7 +34,7 @@ describe('portico serve', () => {
     const client = new Client({ name: 'e2e', version: '1' });
     try {
       await client.connect(new StreamableHTTPClientTransport(new URL(gateway.mcpUrl)));
-      expect((await client.listTools()).tools).toHaveLength(25);
+      expect((await client.listTools()).tools).toHaveLength(24);
       const me = (await client.callTool({ name: 'get_current_user', arguments: {} })) as CallToolResult;
       expect((me.structuredContent as { email: string }).email).toBe('carol@example.com');
       // carol is a viewer: the API refuses, and says why

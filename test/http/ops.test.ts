@@ -168,7 +168,7 @@ describe('/metrics', () => {
     expect(sample(text, 'portico_oauth_tokens_revoked_total', 'kind="access"')).toBe(1);
     expect(sample(text, 'portico_oauth_tokens_revoked_total', 'kind="refresh"')).toBe(1);
     expect(sample(text, 'portico_mcp_sessions')).toBe(1);
-    expect(sample(text, 'portico_catalog_tools')).toBe(25);
+    expect(sample(text, 'portico_catalog_tools')).toBe(24);
     expect(sample(text, 'portico_catalog_last_success_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 600);
     expect(sample(text, 'portico_rate_limited_total', 'limit="token"')).toBe(0);
     expect(sample(text, 'portico_http_requests_in_flight')).toBe(1); // this scrape

@@ -327,23 +327,27 @@ describe('tokens and secrets at rest', () => {
     expect(noSecret.status).toBe(401);
     expect(noSecret.body.error).toBe('invalid_client');
 
-    // a tool call whose arguments hold a password (the API's own login operation): the audit log must blank it
+    // the API's own login is no tool (an agent would get a user's raw API token with it)
     const session = await mcpSession(gw, r.body.access_token);
-    const called = await session.send('tools/call', { name: 'login', arguments: { email: BOB.email, password: BOB.password } });
+    const login = await session.send('tools/call', { name: 'login', arguments: { email: BOB.email, password: BOB.password } });
+    expect(login.body.error.message).toContain('unknown tool "login"');
+    expect(upstreamTokens.length).toBe(issuedBefore + 1);
+    // a tool call whose arguments hold a password (a database role's): the audit log must blank it
+    const rolePassword = 'r0le-pass-5h0uld-vanish';
+    const called = await session.send('tools/call', { name: 'create_role', arguments: { projectId: 'prj_7d3f8a1b', databaseId: 'db_8f3k2m9q', name: 'audit_probe', password: rolePassword } });
     expect(called.status).toBe(200);
     expect(called.body.result.isError).toBeFalsy();
-    const issuedByTool = upstreamTokens.slice(issuedBefore + 1);
-    expect(issuedByTool.length).toBe(1);
     await Bun.sleep(400); // the audit log is written in batches every 200 ms
     const audit = new Database(gw.databasePath);
     try {
-      expect((audit.query("SELECT count(*) AS n FROM audit_log WHERE tool = 'login'").get() as { n: number }).n).toBe(1);
+      expect((audit.query("SELECT count(*) AS n FROM audit_log WHERE tool = 'create_role'").get() as { n: number }).n).toBe(1);
+      expect((audit.query("SELECT count(*) AS n FROM audit_log WHERE tool = 'login'").get() as { n: number }).n).toBe(0);
     } finally {
       audit.close();
     }
 
     const bytes = await storeBytes(gw);
-    const plain = { access: t.access, refresh: t.refresh, code: t.code, verifier: t.verifier, secret: client.secret!, access2: r.body.access_token, refresh2: r.body.refresh_token, upstream: upstream[0]!, upstreamViaTool: issuedByTool[0]!, password: BOB.password };
+    const plain = { access: t.access, refresh: t.refresh, code: t.code, verifier: t.verifier, secret: client.secret!, access2: r.body.access_token, refresh2: r.body.refresh_token, upstream: upstream[0]!, password: BOB.password, rolePassword };
     for (const [what, value] of Object.entries(plain)) expect({ what, found: bytes.includes(value) }).toEqual({ what, found: false });
     // the token bytes without their prefix are not there either (no partial storage)
     expect(bytes.includes(t.access.slice(4))).toBe(false);
