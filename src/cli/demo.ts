@@ -5,7 +5,7 @@
  * `--as <email>` skips sign-in and calls the API as that user.
  */
 import { ConfigError, readServeConfig } from '../config/serve';
-import { DEMO_USERS, PROVIDER_USERS, startDemoApi, startDemoProvider, type RunningDemoProvider } from '../demo';
+import { DEMO_USERS, PROVIDER_USERS, startDemoApi, startDemoProvider, type RunningDemoApi, type RunningDemoProvider } from '../demo';
 
 import { stopOnSignal } from '../ops/signals';
 import { splitFlags } from './flags';
@@ -61,7 +61,7 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
       ...env,
       PORTICO_UPSTREAM: demo.baseUrl,
       PORTICO_SPEC: env.PORTICO_SPEC ?? demo.specUrl,
-      ...(user ? { PORTICO_AUTH: 'none', PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${await demoToken(demo.baseUrl, user)}` } : signInSettings(env, provider)),
+      ...(user ? { PORTICO_AUTH: 'none', PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${await demoToken(demo.baseUrl, user)}` } : { ...signInSettings(env, provider), ...appLoginSettings(demo) }),
     });
   } catch (error) {
     await demo.stop();
@@ -76,7 +76,9 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
     return 1;
   }
   // Portico's callback, now that its address is known
-  provider?.allowRedirect(`${new URL(gateway.mcpUrl).origin}/oauth/callback`);
+  const callback = `${new URL(gateway.mcpUrl).origin}/oauth/callback`;
+  provider?.allowRedirect(callback);
+  if (!user) demo.api.allowReturnTo(callback);
   const who = user ? `the gateway calls it as ${user.email} (no sign-in)` : 'sign in as one of the demo users when your MCP client opens the browser';
   process.stderr.write(
     `\nDemo API: ${demo.baseUrl} (document ${demo.specUrl}); ${who}.\n` +
@@ -110,6 +112,11 @@ function signInSettings(env: Record<string, string | undefined>, provider: Runni
       PORTICO_OIDC_EXCHANGE_PATH: '/auth/oidc',
     }),
   };
+}
+
+/** The demo API's own login page for Portico (delegated sign-in: what an app with MFA or SSO offers). */
+function appLoginSettings(demo: RunningDemoApi): Record<string, string> {
+  return { PORTICO_APP_LOGIN_URL: `${demo.url}/app/portico-login`, PORTICO_APP_LOGIN_NAME: 'Acme Postgres', PORTICO_APP_REDEEM_PATH: '/auth/portico/redeem' };
 }
 
 async function demoToken(baseUrl: string, user: { email: string; password: string }): Promise<string> {

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { loginRoutes } from './routes/login';
 import { meRoutes } from './routes/me';
 import { oidcLoginRoutes } from './routes/oidc-login';
+import { AppLogins, appLoginRoutes } from './routes/app-login';
 import { metricRoutes } from './routes/metrics';
 import { orgRoutes } from './routes/orgs';
 import { projectRoutes } from './routes/projects';
@@ -34,6 +35,7 @@ function buildApp(context: DemoContext) {
     .use(specRoutes(context))
     .use(loginRoutes(context))
     .use(oidcLoginRoutes(context))
+    .use(appLoginRoutes(context))
     .use(meRoutes(context))
     .use(orgRoutes(context))
     .use(projectRoutes(context))
@@ -56,6 +58,8 @@ export interface DemoApi {
   readonly spec: SpecDocument;
   /** The users you can log in as, with their passwords. */
   readonly users: readonly DemoUser[];
+  /** Lets the app's login page send the browser back to `uri` (Portico's callback, once it listens). */
+  allowReturnTo(uri: string): void;
   readonly options: ResolvedDemoOptions;
 }
 
@@ -72,6 +76,7 @@ export function createDemoApi(options?: DemoApiOptions): DemoApi {
   const store = new DemoStore(resolved.now);
   seedStore(store);
   const spec = new SpecDocument();
-  const context: DemoContext = { store, sessions: new Sessions(resolved.tokenTtlMs, resolved.now), spec, options: resolved };
-  return { app: buildApp(context), store, spec, users: DEMO_USERS, options: resolved };
+  const appLogins = new AppLogins(resolved.now);
+  const context: DemoContext = { store, sessions: new Sessions(resolved.tokenTtlMs, resolved.now), spec, options: resolved, appLogins };
+  return { app: buildApp(context), store, spec, users: DEMO_USERS, options: resolved, allowReturnTo: (uri) => void appLogins.returnTo.add(uri) };
 }

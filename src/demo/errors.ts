@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'invalid_credentials'
   /** 401: an ID token of the OpenID provider that does not verify (signature, issuer, audience, expiry, email). */
   | 'invalid_token'
+  /** 400: a delegated sign-in's code that is unknown, expired, already redeemed or for another redirect_uri. */
+  | 'invalid_code'
   /** 403: not a member of the organization, a role too low for the action, or a managed role. */
   | 'forbidden'
   /** 404: an id or name that does not exist (or not where the path says). */

@@ -21,7 +21,8 @@ function hasBody(request: Request): boolean {
 /** `onRequest` runs for every request of the app that uses it, whichever module serves the route. */
 export const jsonOnly = () =>
   new Elysia({ name: 'demo/json-only' }).onRequest(function requireJsonBody({ request }) {
-    if (!hasBody(request)) return;
+    // the app's web pages (its login page for Portico) take forms; the API under /v1 takes JSON only
+    if (!hasBody(request) || new URL(request.url).pathname.startsWith('/app/')) return;
     const type = request.headers.get('content-type');
     if (type === null || !isJsonMediaType(type)) {
       throw badRequest(`send the request body as application/json${type ? `, not ${type.split(';', 1)[0]}` : ''}`);

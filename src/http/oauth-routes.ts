@@ -10,7 +10,7 @@
  */
 import { Elysia } from 'elysia';
 import { currentClientAddress } from '../log/request-context';
-import { accountGet, accountPost, authorizationServerMetadata, authorizeGet, authorizePost, oidcCallback, protectedResourceMetadata, register, revoke, token, type OAuthContext } from '../oauth';
+import { accountGet, accountPost, authorizationServerMetadata, authorizeGet, authorizePost, signInCallback, protectedResourceMetadata, register, revoke, token, type OAuthContext } from '../oauth';
 import { preflight, withCors, type GuardOptions } from './guard';
 
 /** Public discovery documents may be read from any origin (they are what every client must fetch first). */
@@ -38,7 +38,7 @@ export function oauthRoutes(context: OAuthContext, guard: GuardOptions) {
     .post('/oauth/authorize', ({ request }) => authorizePost(context, request, currentClientAddress()), none)
     .post('/oauth/token', cors((request) => token(context, request)), none)
     .post('/oauth/revoke', cors((request) => revoke(context, request)), none)
-    .get('/oauth/callback', ({ request }) => oidcCallback(context, request))
+    .get('/oauth/callback', ({ request }) => signInCallback(context, request))
     .get('/account', ({ request }) => accountGet(context, request))
     .post('/account', ({ request }) => accountPost(context, request, currentClientAddress()), none);
 }

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../log';
 import type { TokenEvents } from '../ops/events';
+import type { AppSignIn } from './app-login';
 import type { OidcSignIn } from './oidc';
 import type { Store } from '../store';
 import type { ClientMetadataDocuments } from './cimd';
@@ -41,6 +42,8 @@ export interface OAuthContext {
   readonly identity: IdentitySource;
   /** Sign-in through an OpenID provider, when configured. */
   readonly oidc?: OidcSignIn;
+  /** Sign-in on the app's own login page (delegated), when configured. */
+  readonly appLogin?: AppSignIn;
   readonly documents: ClientMetadataDocuments;
   /** How many tools each scope unlocks (for the consent page), from the current catalog. */
   readonly toolCounts: () => Readonly<Record<Scope, number>>;

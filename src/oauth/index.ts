@@ -20,12 +20,14 @@ import { resourceMetadataUrl } from './metadata';
 import { ladder, type Scope } from './scopes';
 import { UpstreamLogin } from './upstream-login';
 import { OidcSignIn, providerName } from './oidc';
+import { AppSignIn } from './app-login';
+import type { AnswerFields } from './api-answer';
 
 export { BearerCheck, type Principal } from './bearer';
 export type { OAuthContext, OAuthSettings } from './context';
 export { accountGet, accountPost } from './account';
 export { authorizeGet, authorizePost } from './authorize';
-export { oidcCallback } from './oidc-callback';
+export { signInCallback } from './sign-in-trip';
 export { authorizationServerMetadata, protectedResourceMetadata } from './metadata';
 export { register } from './register';
 export { revoke } from './revoke';
@@ -73,7 +75,8 @@ export type LoginConfig = Pick<
 /** The settings the authorization server reads: its pages' brand, token lifetimes, and sign-in at the API. */
 export type AuthorizationConfig = LoginConfig &
   Pick<ServeConfig, 'brandName' | 'brandLogoUrl' | 'accessTokenTtl' | 'refreshTokenTtl'> &
-  Pick<ServeConfig, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret' | 'oidcName' | 'oidcScopes' | 'oidcExchangePath' | 'oidcExchangeField'>;
+  Pick<ServeConfig, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret' | 'oidcName' | 'oidcScopes' | 'oidcExchangePath' | 'oidcExchangeField'> &
+  Pick<ServeConfig, 'appLoginUrl' | 'appLoginName' | 'appRedeemPath'>;
 
 /**
  * The default identity source, the API's own login endpoint, as the configuration describes it. Throws a
@@ -110,18 +113,37 @@ export function oidcFrom(config: AuthorizationConfig, issuer: string, log: Logge
     redirectUri: `${issuer}/oauth/callback`,
     exchangeUrl: apiUrl(config.upstream, config.oidcExchangePath),
     exchangeField: config.oidcExchangeField,
-    answer: {
-      tokenField: config.loginTokenField,
-      expiresField: config.loginExpiresField,
-      roleField: config.loginRoleField,
-      userIdField: config.loginUserIdField,
-      userNameField: config.loginUserNameField,
-      credentialHeader: config.upstreamCredential,
-      roles: config.loginRoles,
-      defaultScope: config.loginDefaultScope,
-    },
+    answer: answerFields(config),
     log,
   });
+}
+
+/** Sign-in on the app's own login page, or undefined when none is configured. Throws `ConfigError` for a URL that is not http(s). */
+export function appLoginFrom(config: AuthorizationConfig, issuer: string): AppSignIn | undefined {
+  if (!config.appLoginUrl) return undefined;
+  const url = URL.canParse(config.appLoginUrl) ? new URL(config.appLoginUrl) : undefined;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new ConfigError(`PORTICO_APP_LOGIN_URL must be the absolute http(s) URL of the app's login page (got "${config.appLoginUrl}")`);
+  return new AppSignIn({
+    loginUrl: url.href,
+    name: config.appLoginName ?? config.brandName,
+    callbackUri: `${issuer}/oauth/callback`,
+    redeemUrl: apiUrl(config.upstream, config.appRedeemPath),
+    answer: answerFields(config),
+  });
+}
+
+/** Where the API's answer with a user's credential has its parts (the login answer's settings, for every method). */
+function answerFields(config: LoginConfig): AnswerFields {
+  return {
+    tokenField: config.loginTokenField,
+    expiresField: config.loginExpiresField,
+    roleField: config.loginRoleField,
+    userIdField: config.loginUserIdField,
+    userNameField: config.loginUserNameField,
+    credentialHeader: config.upstreamCredential,
+    roles: config.loginRoles,
+    defaultScope: config.loginDefaultScope,
+  };
 }
 
 /** An endpoint of the API: a path relative to the upstream URL, or an absolute URL. */
@@ -169,12 +191,14 @@ export function createAuthorization(options: {
   };
   const identity = options.identity ?? signInAtTheApi(config, options.catalog, log);
   const oidc = oidcFrom(config, issuer, log);
+  const appLogin = appLoginFrom(config, issuer);
   const context: OAuthContext = {
     settings,
     store,
     keys: new Keys(options.secret),
     identity,
     ...(oidc && { oidc }),
+    ...(appLogin && { appLogin }),
     documents: options.documents ?? new ClientMetadataDocuments(),
     toolCounts: options.toolCounts,
     log,

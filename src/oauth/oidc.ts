@@ -20,6 +20,7 @@ import * as oauth from 'oauth4webapi';
 import type { Logger } from '../log';
 import { identityFromAnswer, type AnswerFields } from './api-answer';
 import { IdentityUnavailableError, type Identity } from './identity';
+import { SignInError } from './sign-in-error';
 
 export interface OidcOptions {
   readonly issuer: string;
@@ -41,26 +42,13 @@ export interface OidcOptions {
 
 /** What the browser's trip to the provider carries, sealed in its cookie. */
 export interface OidcTrip {
+  readonly method: 'oidc';
   readonly state: string;
   readonly nonce: string;
   readonly verifier: string;
   /** Where to send the browser back (the authorization request's own URL). */
   readonly returnTo: string;
   readonly expiresAt: number;
-}
-
-/** A sign-in through the provider that did not end in an identity: what the page says, and what the log says. */
-export class OidcSignInError extends Error {
-  override readonly name = 'OidcSignInError';
-  constructor(
-    /** For the person: what happened and what to do. */
-    readonly page: string,
-    /** For the operator's log (never a token). */
-    readonly reason: string,
-    readonly status = 400,
-  ) {
-    super(reason);
-  }
 }
 
 const TRIP_TTL_MS = 10 * 60_000;
@@ -89,8 +77,8 @@ export class OidcSignIn {
   /** The trip to the provider: where to send the browser, and the trip's secrets for its cookie. */
   async start(returnTo: string, now: number): Promise<{ location: string; trip: OidcTrip }> {
     const { server } = await this.provider();
-    if (!server.authorization_endpoint) throw new OidcSignInError(this.unavailable(), `${this.options.issuer} names no authorization endpoint`, 503);
-    const trip: OidcTrip = { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), verifier: oauth.generateRandomCodeVerifier(), returnTo, expiresAt: now + TRIP_TTL_MS };
+    if (!server.authorization_endpoint) throw new SignInError(this.unavailable(), `${this.options.issuer} names no authorization endpoint`, 503);
+    const trip: OidcTrip = { method: 'oidc', state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), verifier: oauth.generateRandomCodeVerifier(), returnTo, expiresAt: now + TRIP_TTL_MS };
     const url = new URL(server.authorization_endpoint);
     url.searchParams.set('client_id', this.options.clientId);
     url.searchParams.set('redirect_uri', this.options.redirectUri);
@@ -105,7 +93,7 @@ export class OidcSignIn {
 
   /** The identity at the end of the trip: the callback checked against `trip`, the code redeemed, the ID token verified and exchanged at the API. */
   async finish(callback: URL, trip: OidcTrip, now: number): Promise<Identity> {
-    if (trip.expiresAt <= now) throw new OidcSignInError('The sign-in took too long. Go back to your application and connect again.', 'the trip to the provider expired');
+    if (trip.expiresAt <= now) throw new SignInError('The sign-in took too long. Go back to your application and connect again.', 'the trip to the provider expired');
     const { server, jwks } = await this.provider();
     let params: URLSearchParams;
     try {
@@ -113,9 +101,9 @@ export class OidcSignIn {
     } catch (error) {
       if (error instanceof oauth.AuthorizationResponseError) {
         const denied = error.error === 'access_denied';
-        throw new OidcSignInError(denied ? `You did not sign in with ${this.name}.` : `${this.name} did not sign you in (${error.error}).`, `the provider answered ${error.error}: ${error.error_description ?? ''}`);
+        throw new SignInError(denied ? `You did not sign in with ${this.name}.` : `${this.name} did not sign you in (${error.error}).`, `the provider answered ${error.error}: ${error.error_description ?? ''}`);
       }
-      throw new OidcSignInError('This sign-in cannot be completed: it does not belong to this browser or was already used. Go back to your application and connect again.', `the authorization response was refused: ${messageOf(error)}`);
+      throw new SignInError('This sign-in cannot be completed: it does not belong to this browser or was already used. Go back to your application and connect again.', `the authorization response was refused: ${messageOf(error)}`);
     }
     let idToken: string;
     try {
@@ -123,8 +111,8 @@ export class OidcSignIn {
       const result = await oauth.processAuthorizationCodeResponse(server, this.client, response, { expectedNonce: trip.nonce, requireIdToken: true });
       idToken = result.id_token!;
     } catch (error) {
-      if (error instanceof TypeError || isNetworkError(error)) throw new OidcSignInError(this.unavailable(), `the provider's token endpoint could not be reached: ${messageOf(error)}`, 503);
-      throw new OidcSignInError(`${this.name} did not confirm who you are, so you are not signed in.`, `the code grant failed: ${messageOf(error)}`);
+      if (error instanceof TypeError || isNetworkError(error)) throw new SignInError(this.unavailable(), `the provider's token endpoint could not be reached: ${messageOf(error)}`, 503);
+      throw new SignInError(`${this.name} did not confirm who you are, so you are not signed in.`, `the code grant failed: ${messageOf(error)}`);
     }
     const claims = await this.verified(idToken, server, jwks, trip.nonce);
     return this.exchange(idToken, claims);
@@ -143,9 +131,9 @@ export class OidcSignIn {
       }));
     } catch (error) {
       const reason = error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : messageOf(error);
-      throw new OidcSignInError(`${this.name} did not confirm who you are, so you are not signed in.`, `the ID token was refused: ${reason}`);
+      throw new SignInError(`${this.name} did not confirm who you are, so you are not signed in.`, `the ID token was refused: ${reason}`);
     }
-    if (payload.nonce !== nonce) throw new OidcSignInError(`${this.name} did not confirm who you are, so you are not signed in.`, 'the ID token was refused: its nonce is not the one this sign-in sent');
+    if (payload.nonce !== nonce) throw new SignInError(`${this.name} did not confirm who you are, so you are not signed in.`, 'the ID token was refused: its nonce is not the one this sign-in sent');
     return payload;
   }
 
@@ -162,17 +150,17 @@ export class OidcSignIn {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (error) {
-      throw new OidcSignInError('Signing in is not possible right now: the service did not answer. Try again in a minute.', `the exchange at ${this.options.exchangeUrl} failed: ${messageOf(error)}`, 503);
+      throw new SignInError('Signing in is not possible right now: the service did not answer. Try again in a minute.', `the exchange at ${this.options.exchangeUrl} failed: ${messageOf(error)}`, 503);
     }
     if (response.status !== 200 && response.status !== 201) {
       const excerpt = (await response.text()).slice(0, 300);
-      if (response.status >= 500) throw new OidcSignInError('Signing in is not possible right now: the service did not answer. Try again in a minute.', `the exchange answered ${response.status}: ${excerpt}`, 503);
-      throw new OidcSignInError(`Your ${this.name} account (${who}) has no access here.`, `the exchange refused the ID token of ${who}: ${response.status} ${excerpt}`, 403);
+      if (response.status >= 500) throw new SignInError('Signing in is not possible right now: the service did not answer. Try again in a minute.', `the exchange answered ${response.status}: ${excerpt}`, 503);
+      throw new SignInError(`Your ${this.name} account (${who}) has no access here.`, `the exchange refused the ID token of ${who}: ${response.status} ${excerpt}`, 403);
     }
     try {
       return await identityFromAnswer(response, this.options.answer, who, `the exchange at ${this.options.exchangeUrl}`);
     } catch (error) {
-      if (error instanceof IdentityUnavailableError) throw new OidcSignInError('Signing in is not possible right now: the service answered in a way Portico cannot use.', error.message, 502);
+      if (error instanceof IdentityUnavailableError) throw new SignInError('Signing in is not possible right now: the service answered in a way Portico cannot use.', error.message, 502);
       throw error;
     }
   }
@@ -185,9 +173,9 @@ export class OidcSignIn {
     try {
       server = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...this.requestOptions() }));
     } catch (error) {
-      throw new OidcSignInError(this.unavailable(), `discovery at ${this.options.issuer} failed: ${messageOf(error)}`, 503);
+      throw new SignInError(this.unavailable(), `discovery at ${this.options.issuer} failed: ${messageOf(error)}`, 503);
     }
-    if (!server.jwks_uri) throw new OidcSignInError(this.unavailable(), `${this.options.issuer} publishes no jwks_uri`, 503);
+    if (!server.jwks_uri) throw new SignInError(this.unavailable(), `${this.options.issuer} publishes no jwks_uri`, 503);
     // jose refetches the key set when a token names a key it does not have (rotation). Without its 30 s cooldown
     // between fetches: a token signed with a key published just after the last fetch would be refused for up to
     // 30 s. The cooldown guards nothing here: ID tokens come only from the provider's token endpoint, so no

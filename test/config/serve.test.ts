@@ -44,6 +44,7 @@ describe('serve configuration', () => {
       oidcScopes: 'openid email profile',
       oidcExchangePath: '/auth/oidc',
       oidcExchangeField: 'id_token',
+      appRedeemPath: '/auth/portico/redeem',
       accessTokenTtl: 3600,
       refreshTokenTtl: 2_592_000,
       tokenCache: 10,

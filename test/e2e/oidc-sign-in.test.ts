@@ -104,4 +104,77 @@ describe.skipIf(!executablePath)('signing in through the OpenID provider (portic
     expect(provider.saved?.scope?.split(' ').sort()).toEqual(['read', 'write']);
     await client.close();
   });
+
+  test("alice signs in on the app's own login page (delegated): the app sends back a code, Portico redeems it, the client calls tools as her", async () => {
+    const { mcpUrl } = demo!;
+    const provider = new HeadlessProvider({ client_name: 'Delegated e2e client' });
+    const first = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+    await expect(new Client({ name: 'app-e2e', version: '1' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
+
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    await page.goto(provider.authorizationUrl!.href);
+    await page.getByRole('button', { name: 'Sign in with Acme Postgres' }).click();
+    // the app's own page, on the app's origin, sent Portico's callback to return to
+    await page.waitForURL(/\/app\/portico-login\?/);
+    expect(new URL(page.url()).searchParams.get('return_to')).toBe(`${new URL(mcpUrl).origin}/oauth/callback`);
+    await page.getByLabel('Email').fill('alice@example.com');
+    await page.getByLabel('Password').fill('alice-demo-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.waitForURL(/\/oauth\/authorize\?/);
+    await expect(page.textContent('body')).resolves.toContain('alice@example.com');
+    const redirected = page.waitForURL((url) => url.href.startsWith(REDIRECT_URL));
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await redirected;
+    const code = new URL(page.url()).searchParams.get('code');
+    await context.close();
+
+    await first.finishAuth(code!);
+    const client = new Client({ name: 'app-e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
+    const me = (await client.callTool({ name: 'get_current_user', arguments: {} })) as CallToolResult;
+    expect((me.structuredContent as { email: string }).email).toBe('alice@example.com');
+    await client.close();
+  });
+
+  test("a delegated code is good once, in the browser that started the sign-in: replayed, or brought to another browser, it is refused with nothing issued", async () => {
+    const { mcpUrl } = demo!;
+    const provider = new HeadlessProvider({ client_name: 'Replay e2e client' });
+    await expect(new Client({ name: 'replay', version: '1' }).connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(UnauthorizedError);
+    const victim = await browser!.newContext();
+    const page = await victim.newPage();
+    await page.goto(provider.authorizationUrl!.href);
+    await page.getByRole('button', { name: 'Sign in with Acme Postgres' }).click();
+    await page.waitForURL(/\/app\/portico-login\?/);
+    // the app signs bob in and sends him back with a code: the way back, taken from the app's answer
+    const appPage = new URL(page.url());
+    const signedInAtApp = await fetch(new URL('/app/portico-login', appPage), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: 'bob@example.com', password: 'bob-demo-password', return_to: appPage.searchParams.get('return_to')!, state: appPage.searchParams.get('state')!, action: 'sign-in' }),
+      redirect: 'manual',
+    });
+    expect(signedInAtApp.status).toBe(303);
+    const callback = signedInAtApp.headers.get('location')!;
+    expect(new URL(callback).searchParams.get('code')).toBeTruthy();
+
+    // another browser (an attacker who got the URL): no trip started there, so nothing to finish
+    const other = await browser!.newContext();
+    const stolen = await other.newPage();
+    const answer = await stolen.goto(callback);
+    expect(answer?.status()).toBe(400);
+    await expect(stolen.textContent('body')).resolves.toContain('not started in this browser');
+    expect((await other.cookies()).some((cookie) => cookie.name.includes('portico-login'))).toBe(false);
+    await other.close();
+
+    // the browser that started it finishes it once; the same callback again is refused
+    await page.goto(callback);
+    await page.waitForURL(/\/oauth\/authorize\?/);
+    await expect(page.textContent('body')).resolves.toContain('bob@example.com');
+    const again = await page.goto(callback);
+    expect(again?.status()).toBe(400);
+    await expect(page.textContent('body')).resolves.toMatch(/already used|not started in this browser/);
+    await victim.close();
+  });
 });

@@ -23,12 +23,20 @@ const DUMMY_HASH = Bun.password.hashSync('no-such-user-password', { algorithm: '
 export const loginRoutes = ({ store, sessions }: DemoContext) =>
   new Elysia({ prefix: '/v1' }).post('/auth/login', async function login({ body }) {
     const { email, password } = readBody(LoginBody, body);
-    const user = store.userByEmail(email);
-    const matches = await Bun.password.verify(password, user?.passwordHash ?? DUMMY_HASH);
-    // a user who signed up with the OpenID provider has no password here: the same refusal as a wrong one
-    if (!user || !user.passwordHash || !matches) throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
+    const user = await checkPassword(store, email, password);
+    if (!user) throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
     return sessionAnswer({ store, sessions }, user);
   });
+
+/**
+ * The user with this email and password, or undefined — after the same work either way. A user who signed up
+ * with the OpenID provider has no password here: the same refusal as a wrong one.
+ */
+export async function checkPassword(store: DemoContext['store'], email: string, password: string): Promise<UserRecord | undefined> {
+  const user = store.userByEmail(email);
+  const matches = await Bun.password.verify(password, user?.passwordHash ?? DUMMY_HASH);
+  return user && user.passwordHash && matches ? user : undefined;
+}
 
 /** The answer of every sign-in endpoint: a new token for `user`, when it expires, their highest role and who they are. */
 export function sessionAnswer({ store, sessions }: Pick<DemoContext, 'store' | 'sessions'>, user: UserRecord) {
