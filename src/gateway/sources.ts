@@ -19,7 +19,20 @@ import type { Store } from '../store';
 /** The settings the sources read. */
 export type SourceConfig = Pick<
   ServeConfig,
-  'upstream' | 'spec' | 'specTtl' | 'maxToolNameLength' | 'allowRemoteRefs' | 'upstreamHeaders' | 'upstreamTimeoutMs' | 'maxResponseBytes' | 'loginPath' | 'credentialOperations'
+  | 'upstream'
+  | 'spec'
+  | 'specTtl'
+  | 'maxToolNameLength'
+  | 'allowRemoteRefs'
+  | 'upstreamHeaders'
+  | 'upstreamTimeoutMs'
+  | 'maxResponseBytes'
+  | 'loginPath'
+  | 'credentialOperations'
+  | 'oidcIssuer'
+  | 'oidcExchangePath'
+  | 'appLoginUrl'
+  | 'appRedeemPath'
 >;
 
 /** The gateway's own API, its catalog loaded (rejects when the spec cannot be loaded, naming why). `source`: where the spec was read. */
@@ -37,9 +50,13 @@ export async function ownSource(config: SourceConfig, log: Logger, store: Store 
  * The operations of the gateway's own API that are never tools: the login (with or without sign-in through Portico,
  * an agent calling it would get a user's raw API token) and those configured as issuing credentials.
  */
-export function withheldOperations(config: Pick<ServeConfig, 'upstream' | 'loginPath' | 'credentialOperations'>): { signInOperations: string[]; credentialOperations: string[] } {
-  const login = loginOperationRule(config);
-  return { signInOperations: login ? [login] : [], credentialOperations: [...(config.credentialOperations ?? [])] };
+export function withheldOperations(
+  config: Pick<ServeConfig, 'upstream' | 'loginPath' | 'credentialOperations' | 'oidcIssuer' | 'oidcExchangePath' | 'appLoginUrl' | 'appRedeemPath'>,
+): { signInOperations: string[]; credentialOperations: string[] } {
+  // every endpoint a sign-in method calls hands out a user's credential: the login, the ID token's exchange, the code's redemption
+  const paths = [config.loginPath, ...(config.oidcIssuer ? [config.oidcExchangePath] : []), ...(config.appLoginUrl ? [config.appRedeemPath] : [])];
+  const signInOperations = paths.flatMap((path) => loginOperationRule({ upstream: config.upstream, loginPath: path }) ?? []);
+  return { signInOperations, credentialOperations: [...(config.credentialOperations ?? [])] };
 }
 
 /** The catalog of every API the plugins added; a document that cannot be read stops the start, naming the plugin. */

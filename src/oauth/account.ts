@@ -11,6 +11,7 @@ import { accountPage, loginPage, type ConnectionView } from './pages';
 import { isScope } from './scopes';
 import { readForm } from './form';
 import { attemptSignIn } from './sign-in';
+import { chosenMethod, leave, signInButtons } from './sign-in-trip';
 
 const NOTICES: Readonly<Record<string, string>> = {
   disconnected: 'The app was disconnected. It can no longer act for you; connect it again to use it.',
@@ -20,7 +21,7 @@ const NOTICES: Readonly<Record<string, string>> = {
 export async function accountGet(context: OAuthContext, request: Request): Promise<Response> {
   const session = await signedIn(context, request);
   const csrf = csrfFor(context, request, 'account');
-  if (!session) return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field }), 200, csrf.setCookie);
+  if (!session) return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field, providers: signInButtons(context), password: context.settings.passwordSignIn }), 200, csrf.setCookie);
   const grants = await context.store.listGrantsForUser(session.identity.userId);
   const connections: ConnectionView[] = await Promise.all(
     grants.map(async (grant) => ({
@@ -40,11 +41,14 @@ export async function accountPost(context: OAuthContext, request: Request, clien
   const form = await readForm(request);
   if (!form) return forbidden(context, 'The form is too large.');
   if (!csrfValid(context, request, form.get('csrf'), 'account')) return forbidden(context, 'This form has expired or was not sent from this site. Open the account page again.');
+  // a user who signs in through the provider or the app comes back here, signed in
+  const method = chosenMethod(context, form);
+  if (method) return leave(context, method, '/account');
   if (form.has('username')) {
     const outcome = await attemptSignIn(context, request, form, clientAddress);
     if ('error' in outcome) {
       const csrf = csrfFor(context, request, 'account');
-      return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field, username: outcome.username, error: outcome.error }), outcome.status, csrf.setCookie, outcome.retryAfterSeconds);
+      return page(loginPage({ brand: context.settings.brand, action: '/account', csrf: csrf.field, providers: signInButtons(context), password: context.settings.passwordSignIn, username: outcome.username, error: outcome.error }), outcome.status, csrf.setCookie, outcome.retryAfterSeconds);
     }
     return seeOther('/account', await signInCookie(context, outcome.identity), outcome.setCookie);
   }

@@ -15,7 +15,7 @@ import type { OAuthContext } from './context';
 import { hashToken, newToken } from './crypto';
 import { consentPage, errorPage, loginPage, type PageResult } from './pages';
 import { readForm } from './form';
-import { leave } from './sign-in-trip';
+import { chosenMethod, leave, signInButtons } from './sign-in-trip';
 import { attemptSignIn } from './sign-in';
 import { allows, ladder, SCOPE_SUMMARIES, SCOPES, topScope, type Scope } from './scopes';
 
@@ -41,8 +41,8 @@ export async function authorizePost(context: OAuthContext, request: Request, cli
   if (!csrfValid(context, request, form.get('csrf'), formOf(request))) {
     return forbidden(context, 'This form has expired or was not sent from this site. Go back to your application and connect again.');
   }
-  if (form.get('method') === 'oidc' && context.oidc) return leave(context, context.oidc, actionOf(request));
-  if (form.get('method') === 'app' && context.appLogin) return leave(context, context.appLogin, actionOf(request));
+  const method = chosenMethod(context, form);
+  if (method) return leave(context, method, actionOf(request));
   if (form.has('decision')) {
     const session = await signedIn(context, request);
     if (!session) return showLogin(context, request, authorization, { error: 'Your sign-in has expired. Please sign in again.' });
@@ -102,11 +102,7 @@ export function grantedScopes(requested: readonly Scope[], ticked: readonly stri
 
 function showLogin(context: OAuthContext, request: Request, authorization: AuthorizationRequest, extra: { username?: string; error?: string } = {}, status = 200, retryAfterSeconds?: number): Response {
   const csrf = csrfFor(context, request, formOf(request));
-  const providers = [
-    ...(context.oidc ? [{ id: 'oidc', label: `Continue with ${context.oidc.name}` }] : []),
-    ...(context.appLogin ? [{ id: 'app', label: `Sign in with ${context.appLogin.name}` }] : []),
-  ];
-  const result = loginPage({ brand: context.settings.brand, action: actionOf(request), csrf: csrf.field, client: clientView(authorization), providers, ...extra });
+  const result = loginPage({ brand: context.settings.brand, action: actionOf(request), csrf: csrf.field, client: clientView(authorization), providers: signInButtons(context), password: context.settings.passwordSignIn, ...extra });
   return page(result, status, csrf.setCookie, retryAfterSeconds);
 }
 

@@ -33,6 +33,8 @@ export interface OAuthSettings {
   /** Failed sign-ins allowed per account and per client address in `loginWindowMs` before further tries are refused. */
   readonly maxLoginFailures: number;
   readonly loginWindowMs: number;
+  /** Whether the password form is offered (the API's login endpoint); false: only the other methods' buttons. */
+  readonly passwordSignIn: boolean;
 }
 
 export interface OAuthContext {

@@ -76,7 +76,7 @@ export type LoginConfig = Pick<
 export type AuthorizationConfig = LoginConfig &
   Pick<ServeConfig, 'brandName' | 'brandLogoUrl' | 'accessTokenTtl' | 'refreshTokenTtl'> &
   Pick<ServeConfig, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret' | 'oidcName' | 'oidcScopes' | 'oidcExchangePath' | 'oidcExchangeField'> &
-  Pick<ServeConfig, 'appLoginUrl' | 'appLoginName' | 'appRedeemPath'>;
+  Pick<ServeConfig, 'appLoginUrl' | 'appLoginName' | 'appRedeemPath' | 'passwordSignIn'>;
 
 /**
  * The default identity source, the API's own login endpoint, as the configuration describes it. Throws a
@@ -188,10 +188,13 @@ export function createAuthorization(options: {
     secureCookies: publicUrl.protocol === 'https:',
     maxLoginFailures: 5,
     loginWindowMs: 15 * 60_000,
+    passwordSignIn: config.passwordSignIn,
   };
   const identity = options.identity ?? signInAtTheApi(config, options.catalog, log);
   const oidc = oidcFrom(config, issuer, log);
   const appLogin = appLoginFrom(config, issuer);
+  // a plugin's identity source checks passwords too: turning the form off leaves it unused
+  if (!config.passwordSignIn && !oidc && !appLogin) throw new ConfigError('PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in: configure PORTICO_OIDC_ISSUER or PORTICO_APP_LOGIN_URL, or offer the password form');
   const context: OAuthContext = {
     settings,
     store,

@@ -20,8 +20,22 @@ const TRIP_PURPOSE = 'oidc-trip';
 /** A way to sign in through another party: where to send the browser, and how to finish when it comes back. */
 export type TripMethod = OidcSignIn | AppSignIn;
 type Trip = OidcTrip | AppTrip;
-/** Where a trip may return to: the authorization request's own page (its query carries the whole request). */
-const RETURNS = /^\/oauth\/authorize\?/;
+/** Where a trip may return to: the authorization request's own page (its query carries the whole request), or the account page. */
+const RETURNS = /^(\/oauth\/authorize\?|\/account$)/;
+
+/** The sign-in page's buttons, one per way through another party that is configured. */
+export function signInButtons(context: OAuthContext): { id: string; label: string }[] {
+  return [
+    ...(context.oidc ? [{ id: 'oidc', label: `Continue with ${context.oidc.name}` }] : []),
+    ...(context.appLogin ? [{ id: 'app', label: `Sign in with ${context.appLogin.name}` }] : []),
+  ];
+}
+
+/** The method a sign-in form's button names (`method=oidc|app`), when it is configured. */
+export function chosenMethod(context: OAuthContext, form: URLSearchParams): TripMethod | undefined {
+  const method = form.get('method');
+  return method === 'oidc' ? context.oidc : method === 'app' ? context.appLogin : undefined;
+}
 
 /** Leaves for the other party: a 303 to it with the trip's cookie, or an error page. */
 export async function leave(context: OAuthContext, method: TripMethod, returnTo: string): Promise<Response> {

@@ -52,6 +52,8 @@ interface Count {
 export async function attemptSignIn(context: OAuthContext, request: Request, form: URLSearchParams, clientAddress: string): Promise<SignInOutcome> {
   const username = (form.get('username') ?? '').trim().slice(0, MAX_FIELD);
   const password = (form.get('password') ?? '').slice(0, MAX_FIELD);
+  // the form is not shown then; a hand-made post must not reach the API's login either
+  if (!context.settings.passwordSignIn) return { username, error: 'Signing in with a password is not offered here: use one of the buttons above.', status: 400 };
   if (!username || !password) return { username, error: 'Enter your username and password.', status: 400 };
 
   const { maxLoginFailures, loginWindowMs } = context.settings;

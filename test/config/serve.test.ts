@@ -45,6 +45,7 @@ describe('serve configuration', () => {
       oidcExchangePath: '/auth/oidc',
       oidcExchangeField: 'id_token',
       appRedeemPath: '/auth/portico/redeem',
+      passwordSignIn: true,
       accessTokenTtl: 3600,
       refreshTokenTtl: 2_592_000,
       tokenCache: 10,

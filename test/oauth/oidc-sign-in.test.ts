@@ -475,3 +475,59 @@ describe('the provider down', () => {
 function now(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+describe('the sign-in methods on the account page, and without the password form', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(() => world.stop());
+
+  test('the account page offers the provider too; a user who signs in there comes back to it, signed in', async () => {
+    const jar = new CookieJar();
+    const html = await (await get(`${world.origin}/account`, jar)).text();
+    expect(words(html)).toContain(`Continue with ${NAME}`);
+    const { csrf } = formOf(html);
+    const left = await fetch(`${world.origin}/account`, {
+      method: 'POST',
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', origin: world.origin },
+      body: new URLSearchParams({ csrf, method: 'oidc' }).toString(),
+      redirect: 'manual',
+    });
+    jar.take(left);
+    expect(left.status).toBe(303);
+    const atProvider = await get(left.headers.get('location')!, jar);
+    const back = await get(atProvider.headers.get('location')!, jar);
+    expect([back.status, back.headers.get('location')]).toEqual([303, '/account']);
+    const account = words(await (await get(`${world.origin}/account`, jar)).text());
+    expect(account).toContain(DAVE.email);
+    expect(account).toContain('Sign out');
+  });
+
+  test('PORTICO_PASSWORD_SIGN_IN=false: only the button; a password posted anyway is refused without asking the API; with no other method the start stops', async () => {
+    const env = { PORTICO_UPSTREAM: world.api.url, PORTICO_SPEC: world.api.specUrl, PORTICO_PLUGINS: tempDir(), PORTICO_PASSWORD_SIGN_IN: 'false' };
+    const gw = await startTestGateway({ ...env, PORTICO_OIDC_ISSUER: world.provider.issuer, PORTICO_OIDC_CLIENT_ID: world.provider.clientId, PORTICO_OIDC_CLIENT_SECRET: world.provider.clientSecret, PORTICO_OIDC_NAME: NAME });
+    try {
+      const origin = new URL(gw.gateway.mcpUrl).origin;
+      const { challenge } = pkce();
+      const url = authorizationUrl(origin, origin, await registerClient(origin, 'no password client'), challenge);
+      const jar = new CookieJar();
+      const html = await (await get(url, jar)).text();
+      expect(words(html)).toContain(`Continue with ${NAME}`);
+      expect(html).not.toContain('type="password"');
+      const { csrf, action } = formOf(html);
+      const posted = await fetch(new URL(action, origin), {
+        method: 'POST',
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', origin },
+        body: new URLSearchParams({ csrf, username: 'dave@example.com', password: 'anything' }).toString(),
+        redirect: 'manual',
+      });
+      expect(posted.status).toBe(400);
+      expect(words(await posted.text())).toContain('Signing in with a password is not offered here');
+      expect(gw.events('oauth.login_failed')).toHaveLength(0);
+    } finally {
+      await gw.stop();
+    }
+    await expect(startTestGateway(env)).rejects.toThrow('PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in');
+  });
+});
