@@ -11,30 +11,17 @@
  * refusal: when in doubt it is one, so that a guess is never left uncounted.
  */
 import { readCapped } from '../read-capped';
-import type { Scope } from './scopes';
+import { credentialHeaderOf, identityFromAnswer, type AnswerFields } from './api-answer';
 import { IdentityMisconfiguredError, IdentityUnavailableError, type Identity, type IdentitySource } from './identity';
 
-export interface UpstreamLoginOptions {
+export interface UpstreamLoginOptions extends AnswerFields {
   /** Absolute URL of the login endpoint. */
   readonly url: string;
   readonly usernameField: string;
   readonly passwordField: string;
-  /** Dotted paths into the answer. */
-  readonly tokenField: string;
-  readonly expiresField: string;
-  readonly roleField: string;
-  readonly userIdField: string;
-  readonly userNameField: string;
-  /** How the token is sent upstream: `Name: value` with `{token}` in the value. */
-  readonly credentialHeader: string;
-  /** The API's roles → the highest scope each may grant; an unlisted role gets `read`. */
-  readonly roles: Readonly<Record<string, Scope>>;
-  /** The highest scope when the answer names no role. */
-  readonly defaultScope: Scope;
   readonly timeoutMs?: number;
 }
 
-const MAX_ANSWER_BYTES = 64 * 1024;
 /** What is read of a refusal, and what of it reaches the log. */
 const MAX_REFUSAL_BYTES = 8 * 1024;
 const MAX_EXCERPT = 300;
@@ -46,17 +33,11 @@ const FIELD_KEYS = ['field', 'path', 'loc', 'param', 'parameter', 'property', 'p
 
 export class UpstreamLogin implements IdentitySource {
   readonly description: string;
-  private readonly header: { name: string; template: string };
 
   constructor(private readonly options: UpstreamLoginOptions) {
     this.description = `the API's login endpoint POST ${options.url} (fields ${options.usernameField}, ${options.passwordField})`;
-    const colon = options.credentialHeader.indexOf(':');
-    const name = options.credentialHeader.slice(0, colon).trim();
-    const template = options.credentialHeader.slice(colon + 1).trim();
-    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || !template.includes('{token}')) {
-      throw new TypeError(`the upstream credential header must look like "Authorization: Bearer {token}", got "${options.credentialHeader}"`);
-    }
-    this.header = { name, template };
+    // a malformed header template is the configuration's mistake: said at start, not on the first sign-in
+    credentialHeaderOf(options.credentialHeader);
   }
 
   async verifyPassword(username: string, password: string): Promise<Identity | null> {
@@ -85,24 +66,7 @@ export class UpstreamLogin implements IdentitySource {
       await response.body?.cancel();
       throw new IdentityUnavailableError(`${this.options.url} answered ${response.status}`);
     }
-    const answer = await readAnswer(response);
-    const token = pick(answer, this.options.tokenField);
-    if (typeof token !== 'string' || token === '' || /[\r\n\0]/.test(token)) {
-      throw new IdentityUnavailableError(`${this.options.url} answered without a token at "${this.options.tokenField}"`);
-    }
-    const role = pick(answer, this.options.roleField);
-    const userId = pick(answer, this.options.userIdField);
-    const name = pick(answer, this.options.userNameField);
-    const expires = pick(answer, this.options.expiresField);
-    return {
-      userId: typeof userId === 'string' || typeof userId === 'number' ? String(userId) : username,
-      name: typeof name === 'string' && name !== '' ? name : username,
-      maxScope: typeof role === 'string' ? (this.options.roles[role] ?? 'read') : this.options.defaultScope,
-      upstream: {
-        headers: { [this.header.name]: this.header.template.replaceAll('{token}', token) },
-        ...(expiryOf(expires) !== undefined && { expiresAt: expiryOf(expires) }),
-      },
-    };
+    return identityFromAnswer(response, this.options, username, this.options.url);
   }
 
   /** Throws `IdentityMisconfiguredError` when the validation error `response` is about the request's shape; returns (for a refusal) otherwise. */
@@ -164,34 +128,4 @@ function excerpt(text: string, password: string): string {
   for (const form of new Set([password, JSON.stringify(password).slice(1, -1), encodeURIComponent(password)])) if (form) clean = clean.replaceAll(form, '[password]');
   clean = clean.replace(/\s+/g, ' ').trim();
   return clean.length > MAX_EXCERPT ? `${clean.slice(0, MAX_EXCERPT)}…` : clean || '(an empty body)';
-}
-
-async function readAnswer(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text.length > MAX_ANSWER_BYTES) throw new IdentityUnavailableError('the login answer is too large');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new IdentityUnavailableError('the login answer is not JSON');
-  }
-}
-
-/** The value at a dotted path (`user.id`), or undefined. */
-function pick(value: unknown, path: string): unknown {
-  let current = value;
-  for (const key of path.split('.')) {
-    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
-
-/** An expiry given as an ISO date, epoch seconds or epoch milliseconds. */
-function expiryOf(value: unknown): number | undefined {
-  if (typeof value === 'string') {
-    const parsed = Date.parse(value);
-    return Number.isNaN(parsed) ? undefined : parsed;
-  }
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value < 1e12 ? value * 1000 : value;
-  return undefined;
 }
