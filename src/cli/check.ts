@@ -2,20 +2,23 @@
  * @module cli/check
  * `portico check`: everything `portico serve` would do before it listens, without listening. It reads the
  * configuration (the same flags, variables and config file), loads the OpenAPI document and builds the tools,
- * looks at the store without changing it (can it be reached or created, is its schema current) and the server
- * secret, and prints what would run. Exit 0 when `serve` would start, 1 when it would not, 2 on a usage error.
+ * checks each sign-in method (an OpenID provider's discovery document fetched; the API's endpoints looked up in its
+ * document), looks at the store without changing it (can it be reached or created, is its schema current) and the
+ * server secret, and prints what would run. Exit 0 when `serve` would start, 1 when it would not, 2 on a usage error.
  */
 import { Database } from 'bun:sqlite';
 import { SQL } from 'bun';
+import * as oauth from 'oauth4webapi';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { discoverSpec, loadCatalog, type Catalog, type Scope } from '../catalog';
+import { discoverSpec, loadCatalog, operationMatches, type Catalog, type Scope } from '../catalog';
 import { DEFAULT_CONFIG_FILES } from '../config/file';
 import { ConfigError, loadServeConfig, type LoadedServeConfig, type ServeConfig } from '../config/serve';
 import { ClientAddresses } from '../http/client-address';
 import { silentLogger } from '../log';
-import { endpointsOf, publicUrlProblem, upstreamLoginFrom } from '../oauth';
-import { loginFields } from '../oauth/login-fields';
+import { appLoginFrom, endpointsOf, oidcFrom, publicUrlProblem, upstreamLoginFrom } from '../oauth';
+import { loginFields, loginOperationRule } from '../oauth/login-fields';
+import { providerName } from '../oauth/oidc';
 import { nameLengthFor, withheldOperations } from '../gateway/sources';
 import type { PluginHost } from '../plugins/host';
 import { loadConfiguredPlugins } from '../plugins/load';
@@ -45,6 +48,12 @@ export class CheckReport {
   problem(label: string, message: string): void {
     this.lines.push([label, 'FAILED (see below)']);
     this.problems.push([label, message]);
+  }
+
+  /** What was checked (`text`, kept on its line), with the problems found in it. */
+  failed(label: string, text: string, messages: readonly string[]): void {
+    this.lines.push([label, `${text}\nFAILED (see below)`]);
+    for (const message of messages) this.problems.push([label, message]);
   }
 
   render(): string {
@@ -87,7 +96,7 @@ export async function check(loaded: LoadedServeConfig, cwd: string): Promise<Che
   const catalog = await checkSpec(config, report);
   // loaded before sign-in is checked, as serve loads them: a plugin may be the identity source
   const plugins = await loadPlugins(config);
-  checkAuth(config, report, catalog, plugins);
+  await checkAuth(config, report, catalog, plugins);
   if (config.auth === 'oauth') {
     const target = databaseTarget(config, cwd, report);
     if (target) {
@@ -149,7 +158,7 @@ async function checkSpec(config: ServeConfig, report: CheckReport): Promise<Cata
   return catalog;
 }
 
-function checkAuth(config: ServeConfig, report: CheckReport, catalog: Catalog | undefined, plugins: LoadedPlugins): void {
+async function checkAuth(config: ServeConfig, report: CheckReport, catalog: Catalog | undefined, plugins: LoadedPlugins): Promise<void> {
   if (config.auth === 'none') {
     const names = Object.keys(config.upstreamHeaders);
     report.line('auth', `none: /mcp is open, no sign-in; every call goes upstream ${names.length ? `with the shared header${names.length === 1 ? '' : 's'} ${names.join(', ')}` : 'without credentials'}`);
@@ -158,11 +167,19 @@ function checkAuth(config: ServeConfig, report: CheckReport, catalog: Catalog | 
   }
   report.line('auth', "oauth: users sign in on Portico's pages; each call goes upstream with the user's own token");
   const identity = 'host' in plugins ? plugins.host.identity : undefined;
-  if (identity) {
-    report.line('sign-in', `by the identity source of ${identity.plugin}: ${identity.value.description}`);
-    return;
+  if (!config.passwordSignIn) {
+    // as createAuthorization refuses it
+    if (!config.oidcIssuer && !config.appLoginUrl) report.problem('sign-in', 'PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in: configure PORTICO_OIDC_ISSUER or PORTICO_APP_LOGIN_URL, or offer the password form');
+    else report.line('sign-in', 'password: not offered (PORTICO_PASSWORD_SIGN_IN=false)');
+  } else if (identity) report.line('sign-in', `by the identity source of ${identity.plugin}: ${identity.value.description}`);
+  else checkPasswordSignIn(config, report, catalog);
+  // the other methods are offered beside the password form, or instead of it
+  const portico = callbackOf(config);
+  await checkOidcSignIn(config, report, catalog, portico);
+  checkAppSignIn(config, report, catalog, portico);
+  if ((config.oidcIssuer || config.appLoginUrl) && config.port === 0 && !config.publicUrl) {
+    report.note('sign-in: with a port chosen at start and no PORTICO_PUBLIC_URL, the callback URL is known only once Portico listens: set PORTICO_PUBLIC_URL (or PORTICO_PORT) to register it in advance');
   }
-  checkPasswordSignIn(config, report, catalog);
 }
 
 /**
@@ -191,6 +208,116 @@ function checkPasswordSignIn(config: ServeConfig, report: CheckReport, catalog: 
       : "not checked against the API's document";
   report.line('sign-in', `${method}\n${checked}`);
   for (const note of fields.notes) report.note(`sign-in: ${note}`);
+}
+
+/** Portico's callback (`<public URL>/oauth/callback`): the redirect URI an OpenID provider must know, the return URL the app's login page must allow. */
+function callbackOf(config: ServeConfig): { issuer: string; callback: string } {
+  const issuer = config.publicUrl ? endpointsOf(new URL(config.publicUrl)).issuer : `http://localhost:${config.port === 0 ? '<the port chosen at start>' : config.port}`;
+  return { issuer, callback: `${issuer}/oauth/callback` };
+}
+
+const DISCOVERY_TIMEOUT_MS = 5000;
+
+/**
+ * Sign-in through an OpenID provider (PORTICO_OIDC_ISSUER): built as `serve` builds it (a missing client id is
+ * caught here), the provider's discovery document fetched and read as the sign-in reads it, and the exchange
+ * endpoint looked up in the API's document.
+ */
+async function checkOidcSignIn(config: ServeConfig, report: CheckReport, catalog: Catalog | undefined, portico: { issuer: string; callback: string }): Promise<void> {
+  const issuer = config.oidcIssuer;
+  if (!issuer) return;
+  const method = `OpenID provider ${issuer} ("Continue with ${config.oidcName ?? providerName(issuer)}")`;
+  const lines = [method];
+  const problems: string[] = [];
+  try {
+    oidcFrom(config, portico.issuer, silentLogger);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error.message);
+  }
+  if (config.oidcClientId) lines.push(`client ${config.oidcClientId}, ${config.oidcClientSecret ? 'with a client secret' : 'public (PKCE only: no PORTICO_OIDC_CLIENT_SECRET)'}; scopes ${config.oidcScopes}`);
+  if (!config.oidcScopes.split(/\s+/).includes('openid')) problems.push(`PORTICO_OIDC_SCOPES must include openid, or the provider sends no ID token (got "${config.oidcScopes}")`);
+  if (URL.canParse(issuer)) {
+    const discovered = await discoverProvider(new URL(issuer));
+    if ('problem' in discovered) problems.push(discovered.problem);
+    else lines.push(`discovery: ${discovered.found}`);
+  }
+  const exchange = documentedEndpoint(config, catalog, config.oidcExchangePath, 'PORTICO_OIDC_EXCHANGE_PATH', 'the exchange endpoint', report);
+  lines.push(`exchange: ${exchange}`, `redirect URI to register at the provider: ${portico.callback}`);
+  if (problems.length > 0) report.failed('sign-in', lines.join('\n'), problems.map((problem) => `OpenID provider ${issuer}: ${problem}`));
+  else report.line('sign-in', lines.join('\n'));
+}
+
+/** The provider's discovery document, fetched as the sign-in fetches it (plain http only on this machine), and what the sign-in needs from it. */
+async function discoverProvider(issuer: URL): Promise<{ found: string } | { problem: string }> {
+  const url = `${issuer.href.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const loopbackHttp = issuer.protocol === 'http:' && LOOPBACK.has(issuer.hostname);
+  if (issuer.protocol !== 'https:' && !loopbackHttp) return { problem: `PORTICO_OIDC_ISSUER must be an https URL (got ${issuer.href}); plain http is only for a provider on this machine` };
+  let response: Response;
+  try {
+    response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...(loopbackHttp && { [oauth.allowInsecureRequests]: true }), signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
+  } catch (error) {
+    const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${DISCOVERY_TIMEOUT_MS / 1000} s` : messageOf(error);
+    return { problem: `PORTICO_OIDC_ISSUER: cannot fetch the provider's discovery document ${url}: ${why}` };
+  }
+  if (response.status !== 200) return { problem: `PORTICO_OIDC_ISSUER: the provider's discovery document ${url} answered ${response.status}: is ${issuer.href} the provider's issuer?` };
+  const named = await response
+    .clone()
+    .json()
+    .then((body: unknown) => (typeof body === 'object' && body !== null && 'issuer' in body && typeof body.issuer === 'string' ? body.issuer : undefined))
+    .catch(() => undefined);
+  let server: oauth.AuthorizationServer;
+  try {
+    server = await oauth.processDiscoveryResponse(issuer, response);
+  } catch (error) {
+    const hint = named !== undefined && named !== issuer.href ? ` (it names the issuer ${named}: set PORTICO_OIDC_ISSUER to exactly that)` : '';
+    return { problem: `PORTICO_OIDC_ISSUER: the provider's discovery document ${url} cannot be used: ${messageOf(error)}${hint}` };
+  }
+  const missing = (['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const).filter((key) => !server[key]);
+  if (missing.length > 0) return { problem: `PORTICO_OIDC_ISSUER: the provider's discovery document ${url} names no ${missing.join(', ')}, which signing in needs` };
+  const { response_types_supported: types, code_challenge_methods_supported: pkce } = server;
+  if (types && !types.includes('code')) return { problem: `PORTICO_OIDC_ISSUER: the provider does not offer the authorization code flow Portico uses (response_types_supported: ${types.join(', ')})` };
+  if (pkce && !pkce.includes('S256')) return { problem: `PORTICO_OIDC_ISSUER: the provider does not support S256 PKCE, which Portico sends (code_challenge_methods_supported: ${pkce.join(', ')})` };
+  return { found: `${url}: authorization, token and key endpoints; the code flow${pkce ? ' with S256 PKCE' : ' (it does not list its PKCE methods; Portico sends S256)'}` };
+}
+
+/**
+ * Sign-in on the app's own login page (PORTICO_APP_LOGIN_URL): built as `serve` builds it (a URL that is not http(s)
+ * is caught here), and the redeem endpoint looked up in the API's document.
+ */
+function checkAppSignIn(config: ServeConfig, report: CheckReport, catalog: Catalog | undefined, portico: { issuer: string; callback: string }): void {
+  const given = config.appLoginUrl;
+  if (!given) return;
+  const method = `the app's own login page ${given} ("Sign in with ${config.appLoginName ?? config.brandName}")`;
+  const problems: string[] = [];
+  try {
+    appLoginFrom(config, portico.issuer);
+    const url = new URL(given);
+    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) report.note(`sign-in: PORTICO_APP_LOGIN_URL is plain http (${given}): the user signs in and the one-time code comes back over the network in the clear; use https`);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error.message);
+  }
+  const redeem = documentedEndpoint(config, catalog, config.appRedeemPath, 'PORTICO_APP_REDEEM_PATH', 'the redeem endpoint', report);
+  const lines = [method, `redeem: ${redeem}`, `return URL the app must allow: ${portico.callback}`];
+  if (problems.length > 0) report.failed('sign-in', lines.join('\n'), problems.map((problem) => `the app's own login page: ${problem}`));
+  else report.line('sign-in', lines.join('\n'));
+}
+
+/**
+ * A sign-in method's endpoint at the API (POST `path`, relative to the upstream or absolute) and whether the API's
+ * document has it (withheld from the tools, as every sign-in operation is). One it does not have is a note, not a
+ * problem: APIs often leave such endpoints undocumented.
+ */
+function documentedEndpoint(config: ServeConfig, catalog: Catalog | undefined, path: string, setting: string, what: string, report: CheckReport): string {
+  const url = new URL(path.replace(/^\/*/, ''), `${config.upstream.replace(/\/*$/, '')}/`).href;
+  const rule = loginOperationRule({ upstream: config.upstream, loginPath: path });
+  if (!catalog) return `POST ${url}, not checked: the API's document could not be read`;
+  if (rule === undefined) return `POST ${url}, not on the API's host: not checked against its document`;
+  const withheld = catalog.withheld.find((operation) => operationMatches(rule, operation));
+  if (withheld) return `POST ${url}, in the API's document as ${withheld.operation}`;
+  report.note(`sign-in: ${what} ${rule} (${setting}) is not in the API's document, so it is not checked (APIs often leave it undocumented); if the API has it at another path, set ${setting}`);
+  return `POST ${url}, not in the API's document (see the note)`;
 }
 
 function databaseTarget(config: ServeConfig, cwd: string, report: CheckReport): DatabaseTarget | null {

@@ -1,14 +1,16 @@
 /**
  * `portico check`, run as a process in a temp working directory: it reports what `serve` would run (spec, tools by
- * scope, auth, store, URLs) without starting anything, leaves the store untouched, and exits 0, 1 (serve would not
- * start) or 2 (usage or configuration error).
+ * scope, auth and each sign-in method, store, URLs) without starting anything, leaves the store untouched, and exits
+ * 0, 1 (serve would not start) or 2 (usage or configuration error). The sign-in methods through another party are
+ * checked against the demo API and the demo OpenID provider, both listening on real ports.
  */
 import { Database } from 'bun:sqlite';
-import { afterAll, describe, expect, test } from 'bun:test';
-import { existsSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadCatalog } from '../../src/catalog';
+import { startDemoApi, startDemoProvider, type RunningDemoApi, type RunningDemoProvider } from '../../src/demo';
 import { openStore } from '../../src/store';
 import { LATEST_VERSION } from '../../src/store/sqlite/migrations';
 import { startPostgres } from '../fixtures/postgres';
@@ -37,6 +39,12 @@ function check(args: string[], options: { cwd?: string; env?: Record<string, str
 function line(stdout: string, label: string): string {
   const match = new RegExp(`^  ${label.replace(' ', '\\s')}\\s+(.*(?:\\n {4,}\\S.*)*)`, 'm').exec(stdout);
   return match?.[1]?.replace(/\n\s+/g, ' ') ?? '';
+}
+
+/** Every line of the report for `label`, in order (e.g. one per sign-in method). */
+function lines(stdout: string, label: string): string[] {
+  const pattern = new RegExp(`^  ${label.replace(' ', '\\s')}\\s+(.*(?:\\n {4,}\\S.*)*)`, 'gm');
+  return [...stdout.matchAll(pattern)].map((match) => match[1]!.replace(/\n\s+/g, ' '));
 }
 
 const demoCounts = async () => {
@@ -267,5 +275,124 @@ describe('portico check: usage and configuration errors (exit 2)', () => {
     const broken = await check([], { cwd: dir, env: { PORTICO_CONFIG: 'broken.yml' } });
     expect(broken.code).toBe(2);
     expect(broken.stderr).toStartWith('portico check: broken.yml is not valid YAML (line 3, column 1): ');
+  });
+});
+
+describe('portico check: the sign-in methods besides the password, against the demo API and the demo OpenID provider', () => {
+  let demo: RunningDemoApi;
+  let provider: RunningDemoProvider;
+  beforeAll(async () => {
+    [demo, provider] = await Promise.all([startDemoApi({ port: 0 }), startDemoProvider()]);
+  });
+  afterAll(async () => {
+    await Promise.all([demo?.stop(), provider?.stop()]);
+  });
+
+  const CALLBACK = 'https://mcp.example.com/oauth/callback';
+  /** `portico check` for sign-in in front of the demo API (its document discovered there), with `env` besides. */
+  const checkSignIn = (env: Record<string, string>, args: string[] = []) =>
+    check(['--database-url', 'sqlite::memory:', '--public-url', 'https://mcp.example.com', ...args], { env: { PORTICO_UPSTREAM: demo.baseUrl, ...env } });
+  const oidcEnv = () => ({ PORTICO_OIDC_ISSUER: provider.issuer, PORTICO_OIDC_CLIENT_ID: provider.clientId, PORTICO_OIDC_CLIENT_SECRET: provider.clientSecret, PORTICO_OIDC_NAME: 'DemoID' });
+
+  test('an OpenID provider: the method, its discovery document read, the exchange endpoint (undocumented: a note), the redirect URI to register; exit 0', async () => {
+    const { code, stdout, stderr } = await checkSignIn(oidcEnv());
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const [password, oidc, ...more] = lines(stdout, 'sign-in');
+    expect(password).toStartWith('password, checked by ');
+    expect(oidc).toBe(
+      `OpenID provider ${provider.issuer} ("Continue with DemoID") client ${provider.clientId}, with a client secret; scopes openid email profile ` +
+        `discovery: ${provider.issuer}/.well-known/openid-configuration: authorization, token and key endpoints; the code flow with S256 PKCE ` +
+        `exchange: POST ${demo.baseUrl}/auth/oidc, not in the API's document (see the note) ` +
+        `redirect URI to register at the provider: ${CALLBACK}`,
+    );
+    expect(more).toEqual([]);
+    expect(stdout).toContain("note: sign-in: the exchange endpoint POST /auth/oidc (PORTICO_OIDC_EXCHANGE_PATH) is not in the API's document");
+    expect(stdout).not.toContain(provider.clientSecret);
+    expect(stdout).toContain('All checks passed');
+  });
+
+  test('an issuer nothing listens on: fails naming PORTICO_OIDC_ISSUER and the discovery URL tried; an http issuer elsewhere than this machine, and one that is not the provider, fail too', async () => {
+    const port = await closedPort();
+    const down = await checkSignIn({ ...oidcEnv(), PORTICO_OIDC_ISSUER: `http://127.0.0.1:${port}` });
+    expect(down.code).toBe(1);
+    expect(lines(down.stdout, 'sign-in')[1]).toStartWith(`OpenID provider http://127.0.0.1:${port} ("Continue with DemoID")`);
+    expect(lines(down.stdout, 'sign-in')[1]).toEndWith(`redirect URI to register at the provider: ${CALLBACK} FAILED (see below)`);
+    expect(down.stderr).toContain('portico check: a problem;');
+    expect(down.stderr).toContain(`sign-in: OpenID provider http://127.0.0.1:${port}: PORTICO_OIDC_ISSUER: cannot fetch the provider's discovery document http://127.0.0.1:${port}/.well-known/openid-configuration: `);
+
+    const plain = await checkSignIn({ ...oidcEnv(), PORTICO_OIDC_ISSUER: 'http://idp.example.com' });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain('sign-in: OpenID provider http://idp.example.com: PORTICO_OIDC_ISSUER must be an https URL (got http://idp.example.com/); plain http is only for a provider on this machine');
+
+    // the demo API is no OpenID provider: it has no discovery document
+    const wrong = await checkSignIn({ ...oidcEnv(), PORTICO_OIDC_ISSUER: demo.url });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`sign-in: OpenID provider ${demo.url}: PORTICO_OIDC_ISSUER: the provider's discovery document ${demo.url}/.well-known/openid-configuration answered 404`);
+  });
+
+  test('no client id: fails naming PORTICO_OIDC_CLIENT_ID and the redirect URI to register; the provider itself is still checked', async () => {
+    const { PORTICO_OIDC_CLIENT_ID: _, ...env } = oidcEnv();
+    const { code, stdout, stderr } = await checkSignIn(env);
+    expect(code).toBe(1);
+    expect(lines(stdout, 'sign-in')[1]).toContain(`discovery: ${provider.issuer}/.well-known/openid-configuration: authorization, token and key endpoints`);
+    expect(stderr).toContain('portico check: a problem;');
+    expect(stderr).toContain(`sign-in: OpenID provider ${provider.issuer}: PORTICO_OIDC_CLIENT_ID is required with PORTICO_OIDC_ISSUER: register Portico as a client at the provider, with the redirect URI ${CALLBACK}`);
+  });
+
+  test("the app's own login page: the method, its redeem endpoint (undocumented: a note), the return URL the app must allow; exit 0", async () => {
+    const { code, stdout, stderr } = await checkSignIn({ PORTICO_APP_LOGIN_URL: `${demo.url}/app/portico-login`, PORTICO_APP_LOGIN_NAME: 'Acme Postgres' });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(lines(stdout, 'sign-in')[1]).toBe(
+      `the app's own login page ${demo.url}/app/portico-login ("Sign in with Acme Postgres") ` +
+        `redeem: POST ${demo.baseUrl}/auth/portico/redeem, not in the API's document (see the note) ` +
+        `return URL the app must allow: ${CALLBACK}`,
+    );
+    expect(stdout).toContain("note: sign-in: the redeem endpoint POST /auth/portico/redeem (PORTICO_APP_REDEEM_PATH) is not in the API's document");
+    expect(stdout).not.toContain('PORTICO_APP_LOGIN_URL is plain http');
+    expect(stdout).toContain('All checks passed');
+  });
+
+  test("the app's login page at ftp://x fails naming PORTICO_APP_LOGIN_URL; at plain http elsewhere than this machine, a warning", async () => {
+    const ftp = await checkSignIn({ PORTICO_APP_LOGIN_URL: 'ftp://x' });
+    expect(ftp.code).toBe(1);
+    expect(lines(ftp.stdout, 'sign-in')[1]).toEndWith('FAILED (see below)');
+    expect(ftp.stderr).toContain(`sign-in: the app's own login page: PORTICO_APP_LOGIN_URL must be the absolute http(s) URL of the app's login page (got "ftp://x")`);
+
+    const plain = await checkSignIn({ PORTICO_APP_LOGIN_URL: 'http://app.example.com/login' });
+    expect(plain.code).toBe(0);
+    expect(lines(plain.stdout, 'sign-in')[1]).toStartWith('the app\'s own login page http://app.example.com/login ("Sign in with Portico")');
+    expect(plain.stdout).toContain('note: sign-in: PORTICO_APP_LOGIN_URL is plain http (http://app.example.com/login): ');
+  });
+
+  test("endpoints the API's document has are named there, and withheld from the tools as sign-in operations", async () => {
+    const dir = tempDir();
+    const spec = JSON.parse(readFileSync(DEMO_SPEC, 'utf8'));
+    const post = (operationId: string) => ({ post: { operationId, parameters: [{ name: 'body', in: 'body', required: true, schema: { type: 'object' } }], responses: { 200: { description: 'OK' } } } });
+    spec.paths['/auth/oidc'] = post('oidcExchange');
+    spec.paths['/auth/portico/redeem'] = post('redeemCode');
+    writeFileSync(join(dir, 'openapi.json'), JSON.stringify(spec));
+    const { code, stdout, stderr } = await checkSignIn({ ...oidcEnv(), PORTICO_APP_LOGIN_URL: `${demo.url}/app/portico-login` }, ['--spec', join(dir, 'openapi.json')]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const [, oidc, app] = lines(stdout, 'sign-in');
+    expect(oidc).toContain(`exchange: POST ${demo.baseUrl}/auth/oidc, in the API's document as POST /auth/oidc (oidcExchange) redirect URI`);
+    expect(app).toContain(`redeem: POST ${demo.baseUrl}/auth/portico/redeem, in the API's document as POST /auth/portico/redeem (redeemCode) return URL`);
+    expect(stdout).toContain('note: withheld POST /auth/portico/redeem (redeemCode): sign-in operation, not offered as a tool');
+    expect(stdout).not.toContain("is not in the API's document");
+  });
+
+  test('PORTICO_PASSWORD_SIGN_IN=false: the password form is not offered, so not checked; with no other method, nothing is left to sign in with', async () => {
+    const { code, stdout } = await checkSignIn({ PORTICO_PASSWORD_SIGN_IN: 'false', PORTICO_APP_LOGIN_URL: `${demo.url}/app/portico-login` });
+    expect(code).toBe(0);
+    const [password, app] = lines(stdout, 'sign-in');
+    expect(password).toBe('password: not offered (PORTICO_PASSWORD_SIGN_IN=false)');
+    expect(app).toStartWith("the app's own login page ");
+
+    const none = await checkSignIn({ PORTICO_PASSWORD_SIGN_IN: 'false' });
+    expect(none.code).toBe(1);
+    expect(lines(none.stdout, 'sign-in')).toEqual(['FAILED (see below)']);
+    expect(none.stderr).toContain('sign-in: PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in: configure PORTICO_OIDC_ISSUER or PORTICO_APP_LOGIN_URL');
   });
 });
