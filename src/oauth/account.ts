@@ -7,6 +7,7 @@ import { forbidden, page } from './authorize';
 import { csrfFor, csrfValid, sameOrigin, signedIn, signInCookie, signOut } from './browser-session';
 import { clientName, findClient } from './clients';
 import type { OAuthContext } from './context';
+import type { Identity } from './identity';
 import { accountPage, loginPage, type ConnectionView } from './pages';
 import { isScope } from './scopes';
 import { readForm } from './form';
@@ -59,10 +60,15 @@ export async function accountPost(context: OAuthContext, request: Request, clien
     return seeOther('/account', await signOut(context, session));
   }
   const grantId = form.get('grant') ?? '';
+  // what the grant holds of the API's authorization server, read before it is gone
+  const grant = context.chained && (await context.store.listGrantsForUser(session.identity.userId)).find((candidate) => candidate.id === grantId);
   const revoked = await context.store.revokeGrantOfUser(session.identity.userId, grantId);
   if (revoked) {
     context.log.info('oauth.grant_revoked', { user: session.identity.userId, grant: grantId, by: 'account page' });
     context.events.tokenRevoked('grant');
+    // a chained sign-in: the API's own tokens are revoked at its server too (RFC 7009), so the disconnected app leaves nothing live behind
+    const identity = grant ? (context.keys.open(grant.data, `grant:${grant.id}`) as Identity | undefined) : undefined;
+    if (identity?.via === 'chained') await context.chained?.revoke(identity);
   }
   return seeOther(`/account?notice=${revoked ? 'disconnected' : 'not-found'}`);
 }

@@ -43,13 +43,13 @@ export function credentialHeaderOf(credentialHeader: string): { name: string; te
  */
 export async function identityFromAnswer(response: Response, fields: AnswerFields, fallback: string, what: string): Promise<Identity> {
   const answer = await readAnswer(response, what);
-  const token = pick(answer, fields.tokenField);
+  const token = valueAt(answer, fields.tokenField);
   if (typeof token !== 'string' || token === '' || /[\r\n\0]/.test(token)) throw new IdentityUnavailableError(`${what} answered without a token at "${fields.tokenField}"`);
   const header = credentialHeaderOf(fields.credentialHeader);
-  const role = pick(answer, fields.roleField);
-  const userId = pick(answer, fields.userIdField);
-  const name = pick(answer, fields.userNameField);
-  const expiresAt = expiryOf(pick(answer, fields.expiresField));
+  const role = valueAt(answer, fields.roleField);
+  const userId = valueAt(answer, fields.userIdField);
+  const name = valueAt(answer, fields.userNameField);
+  const expiresAt = expiryOf(valueAt(answer, fields.expiresField));
   return {
     userId: typeof userId === 'string' || typeof userId === 'number' ? String(userId) : fallback,
     name: typeof name === 'string' && name !== '' ? name : fallback,
@@ -69,7 +69,7 @@ async function readAnswer(response: Response, what: string): Promise<unknown> {
 }
 
 /** The value at a dotted path (`user.id`), or undefined. */
-function pick(value: unknown, path: string): unknown {
+export function valueAt(value: unknown, path: string): unknown {
   let current = value;
   for (const key of path.split('.')) {
     if (typeof current !== 'object' || current === null || !Object.hasOwn(current, key)) return undefined;

@@ -14,6 +14,7 @@ import type { OAuthContext } from './context';
 import { hashToken } from './crypto';
 import type { Identity } from './identity';
 import { resourceMetadataUrl } from './metadata';
+import { renewable, renewOnce } from './renewal';
 import { SCOPES, type Scope } from './scopes';
 
 /** Who a request acts for. */
@@ -48,11 +49,24 @@ export class BearerCheck {
     const { token, grant } = found;
     // RFC 8707: a token issued for another resource is not ours to accept
     if (grant.resource !== this.context.settings.resource) return this.challenge('invalid_token', 'the access token was issued for another resource');
-    const identity = this.identityOf(grant.id, grant.data);
+    let identity = this.identityOf(grant.id, grant.data);
     if (!identity) return this.challenge('invalid_token', 'the grant could not be opened; authorize again');
+    // a chained credential is renewed here, silently, a little before it expires (a call must not set out with a
+    // token about to lapse): the client's token lives on its own clock
+    if (identity.via === 'chained' && this.context.chained?.needsRenewal(identity, now)) {
+      const renewed = await renewOnce(this.context, grant.id, identity);
+      if (renewed) {
+        identity = renewed;
+        this.context.log.info('oauth.upstream_renewed', { user: grant.userId, client: grant.clientId, grant: grant.id, silently: true });
+      } else {
+        await this.context.store.revokeGrant(grant.id);
+        this.context.log.info('oauth.grant_ended', { user: grant.userId, client: grant.clientId, grant: grant.id, reason: "the API's authorization server refused to renew the credential" });
+        return this.challenge('invalid_token', "the user's access at the API has ended; authorize again");
+      }
+    }
     if (identity.upstream.expiresAt !== undefined && identity.upstream.expiresAt <= now) {
       // a source that can renew the credential does so when the client refreshes its token
-      if (this.context.identity.refresh) return this.challenge('invalid_token', "the user's credential at the API has expired; refresh the access token");
+      if (renewable(this.context, identity)) return this.challenge('invalid_token', "the user's credential at the API has expired; refresh the access token");
       await this.context.store.revokeGrant(grant.id);
       this.context.log.info('oauth.grant_ended', { user: grant.userId, client: grant.clientId, grant: grant.id, reason: 'upstream credential expired' });
       return this.challenge('invalid_token', "the user's sign-in at the API has expired; authorize again");

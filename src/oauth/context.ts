@@ -6,6 +6,7 @@
 import type { Logger } from '../log';
 import type { TokenEvents } from '../ops/events';
 import type { AppSignIn } from './app-login';
+import type { ChainedSignIn } from './chained';
 import type { OidcSignIn } from './oidc';
 import type { Store } from '../store';
 import type { ClientMetadataDocuments } from './cimd';
@@ -46,6 +47,8 @@ export interface OAuthContext {
   readonly oidc?: OidcSignIn;
   /** Sign-in on the app's own login page (delegated), when configured. */
   readonly appLogin?: AppSignIn;
+  /** Sign-in at the API's own authorization server (chained), when configured. */
+  readonly chained?: ChainedSignIn;
   readonly documents: ClientMetadataDocuments;
   /** How many tools each scope unlocks (for the consent page), from the current catalog. */
   readonly toolCounts: () => Readonly<Record<Scope, number>>;

@@ -23,6 +23,11 @@ export interface Identity {
   /** The highest scope this user may let an agent have. */
   readonly maxScope: Scope;
   readonly upstream: UpstreamCredential;
+  /**
+   * Who renews the credential: absent, the identity source (when the client refreshes its token); `chained`, the
+   * API's own authorization server (`oauth/chained`), silently, on the request that finds it about to expire.
+   */
+  readonly via?: 'chained';
 }
 
 export interface IdentitySource {

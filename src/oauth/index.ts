@@ -21,6 +21,7 @@ import { ladder, type Scope } from './scopes';
 import { UpstreamLogin } from './upstream-login';
 import { OidcSignIn, providerName } from './oidc';
 import { AppSignIn } from './app-login';
+import { ChainedSignIn, type ChainedOptions } from './chained';
 import type { AnswerFields } from './api-answer';
 
 export { BearerCheck, type Principal } from './bearer';
@@ -76,7 +77,22 @@ export type LoginConfig = Pick<
 export type AuthorizationConfig = LoginConfig &
   Pick<ServeConfig, 'brandName' | 'brandLogoUrl' | 'accessTokenTtl' | 'refreshTokenTtl'> &
   Pick<ServeConfig, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret' | 'oidcName' | 'oidcScopes' | 'oidcExchangePath' | 'oidcExchangeField'> &
-  Pick<ServeConfig, 'appLoginUrl' | 'appLoginName' | 'appRedeemPath' | 'passwordSignIn'>;
+  Pick<ServeConfig, 'appLoginUrl' | 'appLoginName' | 'appRedeemPath' | 'passwordSignIn'> &
+  Pick<
+    ServeConfig,
+    | 'upstreamOauthIssuer'
+    | 'upstreamOauthAuthorizeUrl'
+    | 'upstreamOauthTokenUrl'
+    | 'upstreamOauthRevokeUrl'
+    | 'upstreamOauthClientId'
+    | 'upstreamOauthClientSecret'
+    | 'upstreamOauthScopes'
+    | 'upstreamOauthName'
+    | 'upstreamOauthUserPath'
+    | 'upstreamOauthUserIdField'
+    | 'upstreamOauthUserNameField'
+    | 'upstreamOauthRoleField'
+  >;
 
 /**
  * The default identity source, the API's own login endpoint, as the configuration describes it. Throws a
@@ -129,6 +145,45 @@ export function appLoginFrom(config: AuthorizationConfig, issuer: string): AppSi
     callbackUri: `${issuer}/oauth/callback`,
     redeemUrl: apiUrl(config.upstream, config.appRedeemPath),
     answer: answerFields(config),
+  });
+}
+
+/**
+ * Sign-in at the API's own authorization server (chained), or undefined when none is configured. Throws `ConfigError`
+ * for half a configuration: a client id without a server, or a server without a client id.
+ */
+export function chainedFrom(config: AuthorizationConfig, issuer: string, log: Logger): ChainedSignIn | undefined {
+  const endpoints = config.upstreamOauthAuthorizeUrl || config.upstreamOauthTokenUrl;
+  if (!config.upstreamOauthIssuer && !endpoints) {
+    if (config.upstreamOauthClientId) throw new ConfigError('PORTICO_UPSTREAM_OAUTH_CLIENT_ID needs the API\'s authorization server: PORTICO_UPSTREAM_OAUTH_ISSUER (discovery), or PORTICO_UPSTREAM_OAUTH_AUTHORIZE_URL and _TOKEN_URL');
+    return undefined;
+  }
+  if (!config.upstreamOauthClientId) throw new ConfigError(`PORTICO_UPSTREAM_OAUTH_CLIENT_ID is required for sign-in at the API's authorization server: register Portico there as a client, with the redirect URI ${issuer}/oauth/callback`);
+  let server: ChainedOptions['server'];
+  if (config.upstreamOauthIssuer) {
+    if (!URL.canParse(config.upstreamOauthIssuer)) throw new ConfigError(`PORTICO_UPSTREAM_OAUTH_ISSUER must be the authorization server's issuer URL (got "${config.upstreamOauthIssuer}")`);
+    server = { issuer: config.upstreamOauthIssuer };
+  } else {
+    const urls = { authorize: config.upstreamOauthAuthorizeUrl, token: config.upstreamOauthTokenUrl, revoke: config.upstreamOauthRevokeUrl };
+    for (const [name, url] of Object.entries(urls)) {
+      if (url !== undefined && !URL.canParse(url)) throw new ConfigError(`PORTICO_UPSTREAM_OAUTH_${name.toUpperCase()}_URL must be an absolute URL (got "${url}")`);
+    }
+    if (!urls.authorize || !urls.token) throw new ConfigError('PORTICO_UPSTREAM_OAUTH_AUTHORIZE_URL and PORTICO_UPSTREAM_OAUTH_TOKEN_URL are both needed without PORTICO_UPSTREAM_OAUTH_ISSUER');
+    server = { authorize: urls.authorize, token: urls.token, ...(urls.revoke && { revoke: urls.revoke }) };
+  }
+  return new ChainedSignIn({
+    name: config.upstreamOauthName ?? config.brandName,
+    clientId: config.upstreamOauthClientId,
+    clientSecret: config.upstreamOauthClientSecret,
+    scopes: config.upstreamOauthScopes,
+    callbackUri: `${issuer}/oauth/callback`,
+    server,
+    userUrl: apiUrl(config.upstream, config.upstreamOauthUserPath),
+    fields: { id: config.upstreamOauthUserIdField, name: config.upstreamOauthUserNameField, role: config.upstreamOauthRoleField },
+    roles: config.loginRoles,
+    defaultScope: config.loginDefaultScope,
+    credentialHeader: config.upstreamCredential,
+    log,
   });
 }
 
@@ -193,8 +248,9 @@ export function createAuthorization(options: {
   const identity = options.identity ?? signInAtTheApi(config, options.catalog, log);
   const oidc = oidcFrom(config, issuer, log);
   const appLogin = appLoginFrom(config, issuer);
+  const chained = chainedFrom(config, issuer, log);
   // a plugin's identity source checks passwords too: turning the form off leaves it unused
-  if (!config.passwordSignIn && !oidc && !appLogin) throw new ConfigError('PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in: configure PORTICO_OIDC_ISSUER or PORTICO_APP_LOGIN_URL, or offer the password form');
+  if (!config.passwordSignIn && !oidc && !appLogin && !chained) throw new ConfigError('PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in: configure PORTICO_OIDC_ISSUER, PORTICO_APP_LOGIN_URL or PORTICO_UPSTREAM_OAUTH_ISSUER, or offer the password form');
   const context: OAuthContext = {
     settings,
     store,
@@ -202,6 +258,7 @@ export function createAuthorization(options: {
     identity,
     ...(oidc && { oidc }),
     ...(appLogin && { appLogin }),
+    ...(chained && { chained }),
     documents: options.documents ?? new ClientMetadataDocuments(),
     toolCounts: options.toolCounts,
     log,

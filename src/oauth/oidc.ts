@@ -20,6 +20,7 @@ import * as oauth from 'oauth4webapi';
 import type { Logger } from '../log';
 import { identityFromAnswer, type AnswerFields } from './api-answer';
 import { IdentityUnavailableError, type Identity } from './identity';
+import { isLoopbackHttp, isNetworkError, messageOf } from './remote';
 import { SignInError } from './sign-in-error';
 
 export interface OidcOptions {
@@ -202,19 +203,4 @@ export function providerName(issuer: string): string {
   if (host.endsWith('.okta.com')) return 'Okta';
   if (host.endsWith('.auth0.com')) return 'Auth0';
   return host;
-}
-
-function isLoopbackHttp(url: string): boolean {
-  if (!URL.canParse(url)) return false;
-  const { protocol, hostname } = new URL(url);
-  return protocol === 'http:' && (hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]');
-}
-
-function isNetworkError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|ConnectionRefused|ConnectionClosed|UND_ERR)/.test(code);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -10,6 +10,7 @@ import { cookieAttributes, cookieName, readCookie, signInCookie } from './browse
 import type { OAuthContext } from './context';
 import { hashToken } from './crypto';
 import { AppSignIn, type AppTrip } from './app-login';
+import { ChainedSignIn, type ChainedTrip } from './chained';
 import type { OidcSignIn, OidcTrip } from './oidc';
 import { SignInError } from './sign-in-error';
 import { errorPage } from './pages';
@@ -18,14 +19,16 @@ const TRIP = 'portico-oidc';
 const TRIP_PURPOSE = 'oidc-trip';
 
 /** A way to sign in through another party: where to send the browser, and how to finish when it comes back. */
-export type TripMethod = OidcSignIn | AppSignIn;
-type Trip = OidcTrip | AppTrip;
+export type TripMethod = OidcSignIn | AppSignIn | ChainedSignIn;
+type Trip = OidcTrip | AppTrip | ChainedTrip;
+type Kind = Trip['method'];
 /** Where a trip may return to: the authorization request's own page (its query carries the whole request), or the account page. */
 const RETURNS = /^(\/oauth\/authorize\?|\/account$)/;
 
 /** The sign-in page's buttons, one per way through another party that is configured. */
 export function signInButtons(context: OAuthContext): { id: string; label: string }[] {
   return [
+    ...(context.chained ? [{ id: 'chained', label: `Continue with ${context.chained.name}` }] : []),
     ...(context.oidc ? [{ id: 'oidc', label: `Continue with ${context.oidc.name}` }] : []),
     ...(context.appLogin ? [{ id: 'app', label: `Sign in with ${context.appLogin.name}` }] : []),
   ];
@@ -34,7 +37,7 @@ export function signInButtons(context: OAuthContext): { id: string; label: strin
 /** The method a sign-in form's button names (`method=oidc|app`), when it is configured. */
 export function chosenMethod(context: OAuthContext, form: URLSearchParams): TripMethod | undefined {
   const method = form.get('method');
-  return method === 'oidc' ? context.oidc : method === 'app' ? context.appLogin : undefined;
+  return method === 'oidc' ? context.oidc : method === 'app' ? context.appLogin : method === 'chained' ? context.chained : undefined;
 }
 
 /** Leaves for the other party: a 303 to it with the trip's cookie, or an error page. */
@@ -55,12 +58,12 @@ export async function leave(context: OAuthContext, method: TripMethod, returnTo:
 /** `GET /oauth/callback`: back from the provider or the app. */
 export async function signInCallback(context: OAuthContext, request: Request): Promise<Response> {
   const clear = `${cookieName(context, TRIP)}=; ${cookieAttributes(context, 0)}`;
-  if (!context.oidc && !context.appLogin) return withCookie(failed(context, new SignInError('There is nothing to sign in to here.', 'a callback arrived, but no sign-in through another party is configured', 404), 'oidc'), clear);
+  if (!context.oidc && !context.appLogin && !context.chained) return withCookie(failed(context, new SignInError('There is nothing to sign in to here.', 'a callback arrived, but no sign-in through another party is configured', 404), 'oidc'), clear);
   const sealed = readCookie(request, cookieName(context, TRIP));
   const trip = sealed ? (context.keys.open(sealed, TRIP_PURPOSE) as Trip | undefined) : undefined;
   // the method the trip started with must still be configured (a trip from before a restart with other settings)
-  const method = trip?.method === 'app' ? context.appLogin : trip?.method === 'oidc' ? context.oidc : undefined;
-  const kind = trip?.method === 'app' ? 'app' : 'oidc';
+  const method = trip?.method === 'app' ? context.appLogin : trip?.method === 'oidc' ? context.oidc : trip?.method === 'chained' ? context.chained : undefined;
+  const kind: Kind = trip?.method ?? 'oidc';
   if (!trip || !method || typeof trip.state !== 'string' || !RETURNS.test(trip.returnTo)) {
     const error = new SignInError(
       'This sign-in cannot be completed: it was not started in this browser, or it was already used. Go back to your application and connect again.',
@@ -91,15 +94,16 @@ export async function signInCallback(context: OAuthContext, request: Request): P
 /** The trip finished by the method it started with (the cookie says which; `trip` and `method` agree by then). */
 function finish(method: TripMethod, callback: URL, trip: Trip, now: number) {
   if (trip.method === 'app' && method instanceof AppSignIn) return method.finish(callback, trip, now);
-  if (trip.method === 'oidc' && !(method instanceof AppSignIn)) return method.finish(callback, trip, now);
+  if (trip.method === 'chained' && method instanceof ChainedSignIn) return method.finish(callback, trip, now);
+  if (trip.method === 'oidc' && !(method instanceof AppSignIn) && !(method instanceof ChainedSignIn)) return method.finish(callback, trip, now);
   throw new SignInError('This sign-in cannot be completed. Go back to your application and connect again.', `a ${trip.method} trip came back to another method`);
 }
 
-function methodOf(method: TripMethod): 'oidc' | 'app' {
-  return method instanceof AppSignIn ? 'app' : 'oidc';
+function methodOf(method: TripMethod): Kind {
+  return method instanceof AppSignIn ? 'app' : method instanceof ChainedSignIn ? 'chained' : 'oidc';
 }
 
-function failed(context: OAuthContext, error: SignInError, kind: 'oidc' | 'app'): Response {
+function failed(context: OAuthContext, error: SignInError, kind: Kind): Response {
   context.log.warn(`oauth.${kind}_failed`, { reason: error.reason });
   const result = errorPage({ brand: context.settings.brand, title: 'Not signed in', message: error.page, status: error.status });
   return new Response(result.html, { status: error.status, headers: result.headers });

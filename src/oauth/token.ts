@@ -18,6 +18,7 @@ import type { OAuthContext } from './context';
 import { hashToken, newId, newToken, s256, safeEqual } from './crypto';
 import { readForm } from './form';
 import type { Identity } from './identity';
+import { renewOnce } from './renewal';
 import { parseScopes, scopeText, topScope, ladder, type Scope } from './scopes';
 
 /** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~]. */
@@ -84,45 +85,6 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
   context.log.info('oauth.token_issued', { user: grant.userId, client: client.id, grant: grant.id, scopes: scopeText(scopes) });
   context.events.tokenIssued();
   return tokenResponse(issued.pair, now);
-}
-
-/**
- * Renewals in flight, by grant. Simultaneous refreshes of one grant (a client that retries, two processes of
- * one app) all read the expired credential before any renewal is stored; without this each would ask the
- * identity source again, and a source whose own refresh tokens rotate would see the second ask as reuse.
- * Per process: instances sharing a database can still each ask once.
- */
-const renewals = new Map<string, Promise<Identity | null>>();
-
-/** `renewCredential`, asked once per grant however many refreshes wait for it. */
-function renewOnce(context: OAuthContext, grantId: string, identity: Identity): Promise<Identity | null> {
-  let pending = renewals.get(grantId);
-  if (!pending) {
-    pending = renewCredential(context, grantId, identity).finally(() => renewals.delete(grantId));
-    renewals.set(grantId, pending);
-  }
-  return pending;
-}
-
-/**
- * The identity with a renewed upstream credential, stored with the grant; null when the identity source
- * cannot renew it. A source that fails (throws) is a 503: the grant stays, the client retries.
- */
-async function renewCredential(context: OAuthContext, grantId: string, identity: Identity): Promise<Identity | null> {
-  const source = context.identity;
-  if (!source.refresh) return null;
-  let upstream: Identity['upstream'] | null;
-  try {
-    upstream = await source.refresh(identity);
-  } catch (error) {
-    // "cannot now" is not "no": the grant stays and the client tries again
-    context.log.warn('oauth.upstream_renewal_failed', { grant: grantId, error: error instanceof Error ? error.message : String(error) });
-    throw new OAuthError('temporarily_unavailable', "the user's credential at the API could not be renewed just now; try again shortly", 503);
-  }
-  if (!upstream || typeof upstream !== 'object' || typeof upstream.headers !== 'object' || (upstream.expiresAt !== undefined && upstream.expiresAt <= context.now())) return null;
-  const renewed: Identity = { ...identity, upstream };
-  if (!(await context.store.updateGrantData(grantId, context.keys.seal(renewed, `grant:${grantId}`)))) return null;
-  return renewed;
 }
 
 /** A replayed code: whoever holds it now may have stolen it, so what it issued is revoked (RFC 6749 §10.5). */
@@ -231,7 +193,9 @@ function newTokens(context: OAuthContext, now: number, scopes: readonly Scope[],
   const accessToken = newToken('access');
   const refreshToken = newToken('refresh');
   // never past the upstream credential's end: the client refreshes then, and learns it must sign in again
-  const accessEnds = Math.min(now + context.settings.accessTokenTtlMs, identity.upstream.expiresAt ?? Number.POSITIVE_INFINITY);
+  // a credential renewed silently (chained) does not cut the client's token short: the two lifetimes are independent
+  const upstreamEnds = identity.via === 'chained' ? undefined : identity.upstream.expiresAt;
+  const accessEnds = Math.min(now + context.settings.accessTokenTtlMs, upstreamEnds ?? Number.POSITIVE_INFINITY);
   const access: Omit<AccessTokenRecord, 'grantId'> = { hash: hashToken(accessToken), scopes: [...scopes], expiresAt: Math.max(accessEnds, now + 1000), createdAt: now };
   const refresh = { hash: hashToken(refreshToken), scopes: [...refreshScopes], expiresAt: now + context.settings.refreshTokenTtlMs, createdAt: now };
   const pair: IssuedPair = { accessToken, refreshToken, accessExpiresAt: access.expiresAt, scope: scopeText(scopes) };

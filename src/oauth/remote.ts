@@ -1,0 +1,24 @@
+/**
+ * @module oauth/remote
+ * What every client of another party's server shares (an OpenID provider, the API's authorization server): plain
+ * http only to this machine (the demo's and the tests' servers), which failures are "could not reach it", and an
+ * error's words for a log line.
+ */
+
+/** Whether `url` is plain http to this machine — the only plain http a sign-in may use. */
+export function isLoopbackHttp(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && (hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]');
+}
+
+/** Whether `error` says the other server could not be reached (as opposed to: it answered no). */
+export function isNetworkError(error: unknown): boolean {
+  if (error instanceof TypeError && /fetch|connect|network/i.test(error.message)) return true;
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|ConnectionRefused|ConnectionClosed|UND_ERR|ABORT_ERR|TimeoutError)/.test(code);
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,148 @@
+/**
+ * Sign-in for an API that is its own OAuth provider (chained authorization), over real HTTP against a real
+ * authorization server (oidc-provider) and an API that checks every token with it (test/oauth/fixtures/oauth-api):
+ * the user signs in at the API's server through Portico's "Continue with …" button; Portico keeps the API's access
+ * and refresh tokens sealed in the grant, calls the API with the access token, renews it silently once it is about
+ * to expire (the MCP client's token untouched), ends the grant when the server refuses to renew (the user removed
+ * the app there), and revokes the API's tokens when the user disconnects the app on the account page.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { CookieJar, formOf } from '../fixtures/oauth-client';
+import { authorizationUrl, exchangeCode, mcpRequest, pkce, refreshGrant, registerClient, type TokenSet } from '../fixtures/oauth-http';
+import { startTestGateway, type TestGateway } from '../fixtures/gateway';
+import { removeTempDirs, tempDir } from '../fixtures/temp';
+import { startOAuthApi, type RunningOAuthApi } from './fixtures/oauth-api';
+
+afterAll(removeTempDirs);
+
+const NAME = 'OctoHub';
+/** The API's access tokens live 2 s: renewed once they are in their last quarter (0.5 s). */
+const TTL_SECONDS = 2;
+
+let api: RunningOAuthApi;
+let gw: TestGateway;
+let origin = '';
+
+beforeAll(async () => {
+  api = await startOAuthApi({ accessTokenTtlSeconds: TTL_SECONDS });
+  gw = await startTestGateway({
+    PORTICO_UPSTREAM: api.apiUrl,
+    PORTICO_SPEC: api.specUrl,
+    PORTICO_PLUGINS: tempDir(),
+    PORTICO_PASSWORD_SIGN_IN: 'false',
+    PORTICO_UPSTREAM_OAUTH_ISSUER: api.issuer,
+    PORTICO_UPSTREAM_OAUTH_CLIENT_ID: api.clientId,
+    PORTICO_UPSTREAM_OAUTH_CLIENT_SECRET: api.clientSecret,
+    PORTICO_UPSTREAM_OAUTH_SCOPES: 'repo read:user',
+    PORTICO_UPSTREAM_OAUTH_NAME: NAME,
+    PORTICO_LOGIN_ROLES: 'admin=admin,write=write',
+    PORTICO_MCP_MODE: 'stateless',
+  });
+  origin = new URL(gw.gateway.mcpUrl).origin;
+  api.allowRedirect(`${origin}/oauth/callback`);
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await api?.stop();
+});
+
+/** One request, never following redirects, the browser's cookies sent and kept. */
+async function get(url: string | URL, jar: CookieJar): Promise<Response> {
+  const response = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
+  jar.take(response);
+  return response;
+}
+
+async function post(url: string | URL, jar: CookieJar, fields: Record<string, string>, from = origin): Promise<Response> {
+  const response = await fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', origin: from },
+    body: new URLSearchParams(fields).toString(),
+  });
+  jar.take(response);
+  return response;
+}
+
+/** What a user does in the browser: Continue with the API's server, sign in there, come back, Allow. The client then redeems the code. */
+async function connect(user: { login: string; password: string }, jar = new CookieJar()): Promise<{ tokens: TokenSet; jar: CookieJar; clientId: string }> {
+  const clientId = await registerClient(origin, `chained client for ${user.login}`);
+  const { verifier, challenge } = pkce();
+  const signInPage = await (await get(authorizationUrl(origin, origin, clientId, challenge), jar)).text();
+  expect(signInPage).toContain(`Continue with ${NAME}`);
+  expect(signInPage).not.toContain('type="password"');
+  const { csrf, action } = formOf(signInPage);
+  const left = await post(new URL(action, origin), jar, { csrf, method: 'chained' });
+  expect(left.status).toBe(303);
+  // at the API's authorization server: its own sign-in page
+  let at = await get(left.headers.get('location')!, jar);
+  while (at.status >= 300 && at.status < 400 && !at.headers.get('location')!.includes('/oauth/callback')) at = await get(new URL(at.headers.get('location')!, api.issuer), jar);
+  if (at.status === 200) {
+    const form = await at.text();
+    const interaction = /action="([^"]+)"/.exec(form)![1]!;
+    at = await post(new URL(interaction, api.issuer), jar, { username: user.login, password: user.password }, api.issuer);
+    while (!at.headers.get('location')!.includes('/oauth/callback')) at = await get(new URL(at.headers.get('location')!, api.issuer), jar);
+  }
+  // back at Portico: signed in, sent back to the authorization request, which shows the consent page
+  const back = await get(at.headers.get('location')!, jar);
+  expect(back.status).toBe(303);
+  const consent = await (await get(new URL(back.headers.get('location')!, origin), jar)).text();
+  expect(consent).toContain(user.login);
+  const approved = await post(new URL(formOf(consent).action, origin), jar, { csrf: formOf(consent).csrf, decision: 'approve', scope: 'write' });
+  const code = new URL(approved.headers.get('location')!).searchParams.get('code')!;
+  const exchanged = await exchangeCode(origin, clientId, code, verifier);
+  expect(exchanged.status).toBe(200);
+  return { tokens: exchanged.json as TokenSet, jar, clientId };
+}
+
+const whoAmI = async (access: string) => mcpRequest(gw.gateway.mcpUrl, access, 'tools/call', { name: 'get_user', arguments: {} });
+
+describe('an API that is its own OAuth provider', () => {
+  test("octo connects through the API's server; calls carry the API's token, renewed silently when it is about to expire; the MCP token is untouched", async () => {
+    const { tokens } = await connect({ login: 'octo', password: 'octo-password' });
+    // the role the API gives octo (admin) caps the connection; write was ticked
+    expect(tokens.scope.split(' ').sort()).toEqual(['read', 'write']);
+    const first = await whoAmI(tokens.access_token);
+    expect(first.status).toBe(200);
+    expect(first.json.result.structuredContent.login).toBe('octo');
+    const tokenBefore = api.seen.at(-1);
+    expect(api.refreshes).toBe(0);
+
+    await Bun.sleep(TTL_SECONDS * 1000 + 200);
+    const later = await whoAmI(tokens.access_token);
+    expect(later.status).toBe(200);
+    expect(later.json.result.structuredContent.login).toBe('octo');
+    expect(api.refreshes).toBe(1);
+    expect(api.seen.at(-1)).not.toBe(tokenBefore);
+    expect(gw.events('oauth.upstream_renewed').at(-1)).toMatchObject({ silently: true });
+    // nothing of the API's tokens in the log
+    for (const token of api.seen) expect(gw.logs.join('\n')).not.toContain(token);
+  });
+
+  test("the server refuses to renew (the user removed the app there): the grant ends, the client is told to sign in again", async () => {
+    const { tokens, clientId } = await connect({ login: 'octo', password: 'octo-password' });
+    expect((await whoAmI(tokens.access_token)).status).toBe(200);
+    await api.revokeAllOf('octo');
+    await Bun.sleep(TTL_SECONDS * 1000 + 200);
+    const refused = await whoAmI(tokens.access_token);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('invalid_token');
+    expect(gw.events('oauth.grant_ended').at(-1)?.reason).toContain('refused to renew');
+    // the grant is gone: its refresh token too
+    expect((await refreshGrant(origin, clientId, tokens.refresh_token)).status).toBe(400);
+  });
+
+  test("disconnecting the app on the account page revokes the API's tokens at its server too", async () => {
+    const { tokens, jar } = await connect({ login: 'hubot', password: 'hubot-password' });
+    expect((await whoAmI(tokens.access_token)).json.result.structuredContent.login).toBe('hubot');
+    const revokedBefore = api.revoked.length;
+    const account = await (await get(`${origin}/account`, jar)).text();
+    const grant = /name="grant" value="([^"]+)"/.exec(account)![1]!;
+    const disconnected = await post(`${origin}/account`, jar, { csrf: formOf(account).csrf, grant });
+    expect(disconnected.status).toBe(303);
+    expect(api.revoked.length).toBe(revokedBefore + 1);
+    expect(gw.events('oauth.chained_revoked').length).toBeGreaterThan(0);
+    expect((await whoAmI(tokens.access_token)).status).toBe(401);
+  });
+});
