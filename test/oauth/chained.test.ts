@@ -1,6 +1,7 @@
 /**
- * Sign-in for an API that is its own OAuth provider (chained authorization), over real HTTP against a real
- * authorization server (oidc-provider) and an API that checks every token with it (test/oauth/fixtures/oauth-api):
+ * Sign-in for an API that is its own OAuth provider (chained authorization), end to end over real processes: a
+ * `portico serve` process in front of an API that checks every token with its own authorization server
+ * (oidc-provider; test/oauth/fixtures/oauth-api):
  * the user signs in at the API's server through Portico's "Continue with …" button; Portico keeps the API's access
  * and refresh tokens sealed in the grant, calls the API with the access token, renews it silently once it is about
  * to expire (the MCP client's token untouched), ends the grant when the server refuses to renew (the user removed
@@ -9,8 +10,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { CookieJar, formOf } from '../fixtures/oauth-client';
 import { authorizationUrl, exchangeCode, mcpRequest, pkce, refreshGrant, registerClient, type TokenSet } from '../fixtures/oauth-http';
-import { startTestGateway, type TestGateway } from '../fixtures/gateway';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
+import { SOURCES, startPortico, type Running } from '../e2e/process';
 import { startOAuthApi, type RunningOAuthApi } from './fixtures/oauth-api';
 
 afterAll(removeTempDirs);
@@ -20,14 +21,31 @@ const NAME = 'OctoHub';
 const TTL_SECONDS = 2;
 
 let api: RunningOAuthApi;
-let gw: TestGateway;
+let portico: Running;
 let origin = '';
+let mcpUrl = '';
+
+/** The gateway's log lines with this event, parsed from what the process printed. */
+const events = (event: string) =>
+  portico
+    .stderr()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.event === event);
+
+/** The log lines with `event` once the process has printed at least one (its stderr is read as it comes). */
+async function logged(event: string): Promise<Record<string, unknown>[]> {
+  for (let i = 0; i < 100 && events(event).length === 0; i++) await Bun.sleep(20);
+  return events(event);
+}
 
 beforeAll(async () => {
   api = await startOAuthApi({ accessTokenTtlSeconds: TTL_SECONDS });
-  gw = await startTestGateway({
+  portico = await startPortico([...SOURCES, 'serve', '--port', '0'], {
     PORTICO_UPSTREAM: api.apiUrl,
     PORTICO_SPEC: api.specUrl,
+    PORTICO_DATABASE_URL: `${tempDir()}/portico.db`,
     PORTICO_PLUGINS: tempDir(),
     PORTICO_PASSWORD_SIGN_IN: 'false',
     PORTICO_UPSTREAM_OAUTH_ISSUER: api.issuer,
@@ -37,13 +55,15 @@ beforeAll(async () => {
     PORTICO_UPSTREAM_OAUTH_NAME: NAME,
     PORTICO_LOGIN_ROLES: 'admin=admin,write=write',
     PORTICO_MCP_MODE: 'stateless',
+    PORTICO_LOG_LEVEL: 'info',
   });
-  origin = new URL(gw.gateway.mcpUrl).origin;
+  mcpUrl = portico.mcpUrl;
+  origin = new URL(mcpUrl).origin;
   api.allowRedirect(`${origin}/oauth/callback`);
 });
 
 afterAll(async () => {
-  await gw?.stop();
+  if (portico) expect(await portico.stop()).toBe(0);
   await api?.stop();
 });
 
@@ -96,7 +116,7 @@ async function connect(user: { login: string; password: string }, jar = new Cook
   return { tokens: exchanged.json as TokenSet, jar, clientId };
 }
 
-const whoAmI = async (access: string) => mcpRequest(gw.gateway.mcpUrl, access, 'tools/call', { name: 'get_user', arguments: {} });
+const whoAmI = async (access: string) => mcpRequest(mcpUrl, access, 'tools/call', { name: 'get_user', arguments: {} });
 
 describe('an API that is its own OAuth provider', () => {
   test("octo connects through the API's server; calls carry the API's token, renewed silently when it is about to expire; the MCP token is untouched", async () => {
@@ -115,9 +135,9 @@ describe('an API that is its own OAuth provider', () => {
     expect(later.json.result.structuredContent.login).toBe('octo');
     expect(api.refreshes).toBe(1);
     expect(api.seen.at(-1)).not.toBe(tokenBefore);
-    expect(gw.events('oauth.upstream_renewed').at(-1)).toMatchObject({ silently: true });
+    expect((await logged('oauth.upstream_renewed')).at(-1)).toMatchObject({ silently: true });
     // nothing of the API's tokens in the log
-    for (const token of api.seen) expect(gw.logs.join('\n')).not.toContain(token);
+    for (const token of api.seen) expect(portico.stderr()).not.toContain(token);
   });
 
   test("the server refuses to renew (the user removed the app there): the grant ends, the client is told to sign in again", async () => {
@@ -128,7 +148,7 @@ describe('an API that is its own OAuth provider', () => {
     const refused = await whoAmI(tokens.access_token);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toContain('invalid_token');
-    expect(gw.events('oauth.grant_ended').at(-1)?.reason).toContain('refused to renew');
+    expect(String((await logged('oauth.grant_ended')).at(-1)?.reason)).toContain('refused to renew');
     // the grant is gone: its refresh token too
     expect((await refreshGrant(origin, clientId, tokens.refresh_token)).status).toBe(400);
   });
@@ -142,7 +162,7 @@ describe('an API that is its own OAuth provider', () => {
     const disconnected = await post(`${origin}/account`, jar, { csrf: formOf(account).csrf, grant });
     expect(disconnected.status).toBe(303);
     expect(api.revoked.length).toBe(revokedBefore + 1);
-    expect(gw.events('oauth.chained_revoked').length).toBeGreaterThan(0);
+    expect((await logged('oauth.chained_revoked')).length).toBeGreaterThan(0);
     expect((await whoAmI(tokens.access_token)).status).toBe(401);
   });
 });
