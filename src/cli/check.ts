@@ -16,7 +16,7 @@ import { DEFAULT_CONFIG_FILES } from '../config/file';
 import { ConfigError, loadServeConfig, type LoadedServeConfig, type ServeConfig } from '../config/serve';
 import { ClientAddresses } from '../http/client-address';
 import { silentLogger } from '../log';
-import { appLoginFrom, endpointsOf, oidcFrom, publicUrlProblem, upstreamLoginFrom } from '../oauth';
+import { appLoginFrom, chainedFrom, endpointsOf, oidcFrom, publicUrlProblem, upstreamLoginFrom } from '../oauth';
 import { loginFields, loginOperationRule } from '../oauth/login-fields';
 import { providerName } from '../oauth/oidc';
 import { nameLengthFor, withheldOperations } from '../gateway/sources';
@@ -169,7 +169,7 @@ async function checkAuth(config: ServeConfig, report: CheckReport, catalog: Cata
   const identity = 'host' in plugins ? plugins.host.identity : undefined;
   if (!config.passwordSignIn) {
     // as createAuthorization refuses it
-    if (!config.oidcIssuer && !config.appLoginUrl) report.problem('sign-in', 'PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in: configure PORTICO_OIDC_ISSUER or PORTICO_APP_LOGIN_URL, or offer the password form');
+    if (!config.oidcIssuer && !config.appLoginUrl && !chainedConfigured(config)) report.problem('sign-in', 'PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in: configure PORTICO_OIDC_ISSUER, PORTICO_APP_LOGIN_URL or PORTICO_UPSTREAM_OAUTH_ISSUER, or offer the password form');
     else report.line('sign-in', 'password: not offered (PORTICO_PASSWORD_SIGN_IN=false)');
   } else if (identity) report.line('sign-in', `by the identity source of ${identity.plugin}: ${identity.value.description}`);
   else checkPasswordSignIn(config, report, catalog);
@@ -177,7 +177,8 @@ async function checkAuth(config: ServeConfig, report: CheckReport, catalog: Cata
   const portico = callbackOf(config);
   await checkOidcSignIn(config, report, catalog, portico);
   checkAppSignIn(config, report, catalog, portico);
-  if ((config.oidcIssuer || config.appLoginUrl) && config.port === 0 && !config.publicUrl) {
+  await checkChainedSignIn(config, report, catalog, portico);
+  if ((config.oidcIssuer || config.appLoginUrl || chainedConfigured(config)) && config.port === 0 && !config.publicUrl) {
     report.note('sign-in: with a port chosen at start and no PORTICO_PUBLIC_URL, the callback URL is known only once Portico listens: set PORTICO_PUBLIC_URL (or PORTICO_PORT) to register it in advance');
   }
 }
@@ -301,6 +302,40 @@ function checkAppSignIn(config: ServeConfig, report: CheckReport, catalog: Catal
   const redeem = documentedEndpoint(config, catalog, config.appRedeemPath, 'PORTICO_APP_REDEEM_PATH', 'the redeem endpoint', report);
   const lines = [method, `redeem: ${redeem}`, `return URL the app must allow: ${portico.callback}`];
   if (problems.length > 0) report.failed('sign-in', lines.join('\n'), problems.map((problem) => `the app's own login page: ${problem}`));
+  else report.line('sign-in', lines.join('\n'));
+}
+
+function chainedConfigured(config: ServeConfig): boolean {
+  return Boolean(config.upstreamOauthIssuer || config.upstreamOauthAuthorizeUrl || config.upstreamOauthTokenUrl || config.upstreamOauthClientId);
+}
+
+/**
+ * Sign-in at the API's own authorization server (chained): built as createAuthorization builds it (half a
+ * configuration is the same error), its discovery document fetched when it has an issuer, the user endpoint found
+ * in the API's document, and the redirect URI to register printed.
+ */
+async function checkChainedSignIn(config: ServeConfig, report: CheckReport, catalog: Catalog | undefined, portico: { issuer: string; callback: string }): Promise<void> {
+  if (!chainedConfigured(config)) return;
+  const server = config.upstreamOauthIssuer ?? config.upstreamOauthAuthorizeUrl ?? '(no server)';
+  const lines = [`the API's own authorization server ${server} ("Continue with ${config.upstreamOauthName ?? config.brandName}", chained)`];
+  const problems: string[] = [];
+  try {
+    chainedFrom(config, portico.issuer, silentLogger);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error.message);
+  }
+  if (config.upstreamOauthIssuer && problems.length === 0) {
+    const found = await discoverProvider(new URL(config.upstreamOauthIssuer));
+    if ('problem' in found) problems.push(`PORTICO_UPSTREAM_OAUTH_ISSUER: ${found.problem}`);
+    else lines.push(`discovery: ${found.found}`);
+  }
+  const userPath = config.upstreamOauthUserPath.replace(/^\/*/, '/');
+  const documented = catalog?.entries.some((entry) => entry.target.method.toUpperCase() === 'GET' && entry.target.path === userPath);
+  lines.push(`the user: GET ${userPath}${catalog ? (documented ? ", in the API's document" : ', not in the API\'s document (see the note)') : ''}`);
+  if (catalog && !documented) report.note(`sign-in: the user endpoint GET ${userPath} (PORTICO_UPSTREAM_OAUTH_USER_PATH) is not in the API's document; if the API says who a token's user is elsewhere, set PORTICO_UPSTREAM_OAUTH_USER_PATH`);
+  lines.push(`redirect URI to register at the API's server: ${portico.callback}`);
+  if (problems.length > 0) report.failed('sign-in', lines.join('\n'), problems.map((problem) => `the API's own authorization server: ${problem}`));
   else report.line('sign-in', lines.join('\n'));
 }
 

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadCatalog } from '../../src/catalog';
+import { startOAuthApi, type RunningOAuthApi } from '../oauth/fixtures/oauth-api';
 import { startDemoApi, startDemoProvider, type RunningDemoApi, type RunningDemoProvider } from '../../src/demo';
 import { openStore } from '../../src/store';
 import { LATEST_VERSION } from '../../src/store/sqlite/migrations';
@@ -393,6 +394,40 @@ describe('portico check: the sign-in methods besides the password, against the d
     const none = await checkSignIn({ PORTICO_PASSWORD_SIGN_IN: 'false' });
     expect(none.code).toBe(1);
     expect(lines(none.stdout, 'sign-in')).toEqual(['FAILED (see below)']);
-    expect(none.stderr).toContain('sign-in: PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in: configure PORTICO_OIDC_ISSUER or PORTICO_APP_LOGIN_URL');
+    expect(none.stderr).toContain('sign-in: PORTICO_PASSWORD_SIGN_IN=false leaves no way to sign in: configure PORTICO_OIDC_ISSUER, PORTICO_APP_LOGIN_URL or PORTICO_UPSTREAM_OAUTH_ISSUER');
   });
 });
+
+describe("portico check: an API that is its own OAuth provider (chained), against a real authorization server", () => {
+  let api: RunningOAuthApi;
+  beforeAll(async () => {
+    api = await startOAuthApi();
+  });
+  afterAll(() => api?.stop());
+
+  const checkChained = (env: Record<string, string>) =>
+    check(['--database-url', 'sqlite::memory:', '--public-url', 'https://mcp.example.com'], {
+      env: { PORTICO_UPSTREAM: api.apiUrl, PORTICO_SPEC: api.specUrl, PORTICO_PASSWORD_SIGN_IN: 'false', PORTICO_UPSTREAM_OAUTH_NAME: 'OctoHub', ...env },
+    });
+
+  test('the method, its discovery document read, the user endpoint in the document, the redirect URI to register; exit 0', async () => {
+    const { code, stdout, stderr } = await checkChained({ PORTICO_UPSTREAM_OAUTH_ISSUER: api.issuer, PORTICO_UPSTREAM_OAUTH_CLIENT_ID: api.clientId, PORTICO_UPSTREAM_OAUTH_CLIENT_SECRET: api.clientSecret });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const chained = lines(stdout, 'sign-in').find((line) => line.includes('chained'))!;
+    expect(chained).toStartWith(`the API's own authorization server ${api.issuer} ("Continue with OctoHub", chained) discovery: ${api.issuer}/.well-known/openid-configuration`);
+    expect(chained).toContain("the user: GET /user, in the API's document");
+    expect(chained).toEndWith('redirect URI to register at the API\'s server: https://mcp.example.com/oauth/callback');
+    expect(stdout).not.toContain(api.clientSecret);
+  });
+
+  test('half a configuration fails naming what is missing: no client id; a client id and no server', async () => {
+    const noClient = await checkChained({ PORTICO_UPSTREAM_OAUTH_ISSUER: api.issuer });
+    expect(noClient.code).toBe(1);
+    expect(noClient.stderr).toContain('PORTICO_UPSTREAM_OAUTH_CLIENT_ID is required');
+    const noServer = await checkChained({ PORTICO_UPSTREAM_OAUTH_CLIENT_ID: api.clientId });
+    expect(noServer.code).toBe(1);
+    expect(noServer.stderr).toContain("PORTICO_UPSTREAM_OAUTH_CLIENT_ID needs the API's authorization server");
+  });
+});
+
