@@ -8,6 +8,12 @@
  * the app there), and revokes the API's tokens when the user disconnects the app on the account page.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { chromiumForTests, closeChromium, launchChromium } from '../fixtures/chromium';
+import { HeadlessProvider, REDIRECT_URL } from '../fixtures/oauth-client';
 import { CookieJar, formOf } from '../fixtures/oauth-client';
 import { authorizationUrl, exchangeCode, mcpRequest, pkce, refreshGrant, registerClient, type TokenSet } from '../fixtures/oauth-http';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
@@ -164,5 +170,47 @@ describe('an API that is its own OAuth provider', () => {
     expect(api.revoked.length).toBe(revokedBefore + 1);
     expect((await logged('oauth.chained_revoked')).length).toBeGreaterThan(0);
     expect((await whoAmI(tokens.access_token)).status).toBe(401);
+  });
+});
+
+const executablePath = chromiumForTests('Chained sign-in in a browser (test/oauth/chained.test.ts)');
+
+describe.skipIf(!executablePath)('an API that is its own OAuth provider, with the SDK client and a real browser', () => {
+  test("hubot connects in Chromium through the API's own sign-in page; the SDK client calls tools with the API's token for him", async () => {
+    const browser = await launchChromium(executablePath!);
+    const callbacks = Bun.serve({ port: Number(new URL(REDIRECT_URL).port), hostname: '127.0.0.1', fetch: () => new Response('You can close this window.') });
+    try {
+      const provider = new HeadlessProvider({ client_name: 'Chained browser client' });
+      const first = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+      await expect(new Client({ name: 'chained-browser', version: '1' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(provider.authorizationUrl!.href);
+      await page.getByRole('button', { name: `Continue with ${NAME}` }).click();
+      // the API's own sign-in page, on its authorization server
+      await page.waitForURL((url) => url.href.startsWith(api.issuer));
+      await page.locator('input[name="username"]').fill('hubot');
+      await page.locator('input[name="password"]').fill('hubot-password');
+      await page.locator('button[type="submit"], input[type="submit"]').first().click();
+      await page.waitForURL(/\/oauth\/authorize\?/);
+      await expect(page.textContent('body')).resolves.toContain('hubot');
+      const redirected = page.waitForURL((url) => url.href.startsWith(REDIRECT_URL));
+      await page.getByRole('button', { name: 'Allow' }).click();
+      await redirected;
+      const code = new URL(page.url()).searchParams.get('code')!;
+      await context.close();
+
+      await first.finishAuth(code);
+      const client = new Client({ name: 'chained-browser', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
+      const me = (await client.callTool({ name: 'get_user', arguments: {} })) as CallToolResult;
+      expect((me.structuredContent as { login: string }).login).toBe('hubot');
+      // hubot's role at the API (write) caps what the connection may do
+      expect(provider.saved?.scope?.split(' ').sort()).toEqual(['read', 'write']);
+      await client.close();
+    } finally {
+      callbacks.stop(true);
+      await closeChromium(browser);
+    }
   });
 });
