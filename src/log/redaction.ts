@@ -25,7 +25,7 @@ const SHAPES: readonly [RegExp, string][] = [
   [/\b([Bb]earer|BEARER|Basic|Digest)(\s+|%20|\+)[A-Za-z0-9._~+/=%-]{4,}/g, `$1 ${REDACTED}`],
   // cookie headers, whole (several cookies, any names), and Portico's own cookies wherever they appear
   [/\b((?:set-)?cookie(?::\s*|=|\\?":\\?"))[^"\\\n]+/gi, `$1${REDACTED}`],
-  [/\b((?:__Host-)?portico-(?:login|csrf)=)[^;\s"\\]+/g, `$1${REDACTED}`],
+  [/\b((?:__Host-)?portico-(?:login|csrf|device|trip)=)[^;\s"\\]+/g, `$1${REDACTED}`],
   // name=value and name: value pairs of credential-looking names in text (query strings, error messages)
   [/\b((?:[\w-]*(?:passw|secret|token|api[-_]?key|cookie|session|credential)[\w-]*)(?:=|%3D|\\?":\\?"|:\s*))[^&\s"',;\\]+/gi, `$1${REDACTED}`],
   // user:password@ in URLs (database URLs)

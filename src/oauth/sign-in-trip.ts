@@ -15,8 +15,8 @@ import type { OidcSignIn, OidcTrip } from './oidc';
 import { SignInError } from './sign-in-error';
 import { errorPage } from './pages';
 
-const TRIP = 'portico-oidc';
-const TRIP_PURPOSE = 'oidc-trip';
+const TRIP = 'portico-trip';
+const TRIP_PURPOSE = 'sign-in-trip';
 
 /** A way to sign in through another party: where to send the browser, and how to finish when it comes back. */
 export type TripMethod = OidcSignIn | AppSignIn | ChainedSignIn;
@@ -73,7 +73,7 @@ export async function signInCallback(context: OAuthContext, request: Request): P
   }
   // one use: the response clears the cookie, but a copy of it brought again with the callback URL opens just as well
   const now = context.now();
-  const { count } = await context.store.hit(`oidc-trip:${hashToken(trip.state)}`, now, Math.max(1000, trip.expiresAt - now));
+  const { count } = await context.store.hit(`sign-in-trip:${hashToken(trip.state)}`, now, Math.max(1000, trip.expiresAt - now));
   if (count > 1) {
     const error = new SignInError('This sign-in cannot be completed: it was already used. Go back to your application and connect again.', 'the trip was already used (a replayed callback)');
     return withCookie(failed(context, error, kind), clear);

@@ -148,7 +148,7 @@ class Connecting {
   /** The whole trip: leave, the provider, back. */
   async trip(): Promise<{ callback: URL; tripCookie: string; response: Response }> {
     const callback = await this.toProvider();
-    const tripCookie = cookieIn(this.jar, 'portico-oidc')!;
+    const tripCookie = cookieIn(this.jar, 'portico-trip')!;
     expect(tripCookie).toBeDefined();
     return { callback, tripCookie, response: await this.back(callback) };
   }
@@ -195,7 +195,7 @@ async function expectRefused(
   expect(response.headers.get('content-type')).toStartWith('text/html');
   expect(setsCookie(response, 'portico-login')).toBeUndefined();
   expect(cookieIn(browser.jar, 'portico-login')).toBeUndefined();
-  expect(cookieIn(browser.jar, 'portico-oidc')).toBeUndefined();
+  expect(cookieIn(browser.jar, 'portico-trip')).toBeUndefined();
   const failures = gw.events('oauth.oidc_failed').slice(before.failures);
   expect(failures).toHaveLength(1);
   expect(String(failures[0]!.reason)).toMatch(expected.reason);
@@ -247,7 +247,7 @@ describe('sign-in through the OpenID provider', () => {
       redirect: 'manual',
     });
     expect(forged.status).toBe(403);
-    expect(setsCookie(forged, 'portico-oidc')).toBeUndefined();
+    expect(setsCookie(forged, 'portico-trip')).toBeUndefined();
   });
 
   test('happy path: signed in through the provider, consent, tokens, and a tool call reaches the API with the token its exchange answered for that user', async () => {
@@ -264,7 +264,7 @@ describe('sign-in through the OpenID provider', () => {
       code_challenge_method: 'S256',
     });
     for (const name of ['state', 'nonce', 'code_challenge']) expect(toProvider.searchParams.get(name)).toMatch(/^[\w-]{22,}$/);
-    const tripCookie = setsCookie(left, 'portico-oidc')!;
+    const tripCookie = setsCookie(left, 'portico-trip')!;
     expect(tripCookie).toMatch(/HttpOnly/);
     expect(tripCookie).toMatch(/SameSite=Lax/);
     expect(tripCookie).toMatch(/Max-Age=600/);
@@ -275,7 +275,7 @@ describe('sign-in through the OpenID provider', () => {
     expect(back.status).toBe(303);
     expect(back.headers.get('location')).toBe(`${browser.url.pathname}${browser.url.search}`);
     expect(setsCookie(back, 'portico-login')).toBeDefined();
-    expect(cookieIn(browser.jar, 'portico-oidc')).toBeUndefined(); // cleared: one use
+    expect(cookieIn(browser.jar, 'portico-trip')).toBeUndefined(); // cleared: one use
     expect(world.api.exchanges.at(-1)).toEqual({ email: DAVE.email, status: 200 });
     expect(world.gw.events('oauth.login').at(-1)).toMatchObject({ user: DAVE_AT_API.id, method: 'oidc' });
 
@@ -329,7 +329,7 @@ describe('sign-in through the OpenID provider', () => {
     expect(world.provider.tokenRequests.filter((request) => request.code === code)).toEqual([{ code, status: 200 }]);
 
     const replayer = new Connecting(world);
-    replayer.jar.take(new Response(null, { headers: { 'set-cookie': `portico-oidc=${tripCookie}; Path=/` } }));
+    replayer.jar.take(new Response(null, { headers: { 'set-cookie': `portico-trip=${tripCookie}; Path=/` } }));
     const before = snapshot(world.gw);
     const replayed = await replayer.back(callback);
     await expectRefused(replayer, replayed, { status: 400, page: /already used/, reason: /already used|replay/ }, before);
@@ -447,7 +447,7 @@ describe('the provider down', () => {
       const browser = new Connecting(down);
       const before = snapshot(gw);
       const left = await browser.leave();
-      expect(setsCookie(left, 'portico-oidc')).toBeUndefined();
+      expect(setsCookie(left, 'portico-trip')).toBeUndefined();
       await expectRefused(browser, left, { status: 503, page: new RegExp(`${NAME} did not answer`), reason: /discovery/ }, before);
 
       world.provider.restart();
