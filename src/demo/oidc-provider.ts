@@ -130,9 +130,12 @@ export async function startDemoProvider({ port = 0, hostname = '127.0.0.1' }: { 
 
 /** The provider's own sign-in page (GET) and its form (POST): the fields `username` and `password`. */
 async function interaction(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  // the form's body is read before anything else is awaited: a request stream left unread meanwhile may not
+  // deliver it later (seen under load on Bun's node:http, where the POST then never got an answer)
+  const body = request.method === 'POST' ? await bodyOf(request) : '';
   const details = await provider.interactionDetails(request, response);
   if (request.method === 'POST') {
-    const form = new URLSearchParams(await bodyOf(request));
+    const form = new URLSearchParams(body);
     const email = (form.get('username') ?? '').trim().toLowerCase();
     const account = ACCOUNTS.get(email);
     if (account && account.password === (form.get('password') ?? '')) {

@@ -79,7 +79,11 @@ describe.skipIf(!executablePath)('signing in through the OpenID provider (portic
     await page.waitForURL(/\/interaction\//);
     await page.getByLabel('Email').fill(DAVE.email);
     await page.getByLabel('Password').fill('not-daves-password');
+    const refused = page.waitForResponse((response) => response.request().method() === 'POST' && response.url().includes('/interaction/'));
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // the provider's answer itself, so that a failure says what it was
+    const answer = await refused;
+    expect({ status: answer.status(), body: (await answer.text()).includes('Wrong email or password') }).toEqual({ status: 401, body: true });
     await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong email or password');
     await page.getByLabel('Password').fill(DAVE.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
