@@ -20,18 +20,21 @@ import { DEMO_USERS, PROVIDER_USERS } from './seed';
 type Provider = import('oidc-provider').default;
 
 /**
- * oidc-provider, loaded when the demo starts one (not with every command of the binary). Its only complaint at
- * load is that it runs on Bun rather than Node's LTS: true, and beside the point for the demo's stand-in for
- * Google, whose protocol the end-to-end tests exercise — that one line is kept out of the demo's output.
+ * oidc-provider's notices that say nothing to a person running the demo: that it runs on Bun rather than Node's
+ * LTS (true, and beside the point for a stand-in for Google whose protocol the end-to-end tests exercise), and that
+ * its state is in memory (as the whole demo's is, on purpose). Every other line it prints gets through.
  */
-async function loadProvider(): Promise<typeof import('oidc-provider').default> {
+const EXPECTED_NOTICES = ['oidc-provider WARNING: Unsupported runtime', 'oidc-provider WARNING: a quick start development-only in-memory adapter'];
+
+/** Runs `work` with those two notices kept out of the output. */
+async function withoutExpectedNotices<T>(work: () => T | Promise<T>): Promise<T> {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].includes('oidc-provider WARNING: Unsupported runtime')) return;
+    if (typeof args[0] === 'string' && EXPECTED_NOTICES.some((notice) => (args[0] as string).includes(notice))) return;
     warn(...args);
   };
   try {
-    return (await import('oidc-provider')).default;
+    return await work();
   } finally {
     console.warn = warn;
   }
@@ -68,8 +71,9 @@ export async function startDemoProvider({ port = 0, hostname = '127.0.0.1' }: { 
   const signing = { ...(await exportJWK(privateKey)), kid: 'demo-1', use: 'sig', alg: 'RS256' };
   const redirects = new Set<string>();
 
-  const Provider = await loadProvider();
-  const provider = new Provider(issuer, {
+  // loaded when the demo starts a provider, not with every command of the binary
+  const Provider = await withoutExpectedNotices(async () => (await import('oidc-provider')).default);
+  const provider = await withoutExpectedNotices(() => new Provider(issuer, {
     clients: [{ client_id: DEMO_CLIENT_ID, client_secret: clientSecret, redirect_uris: ['http://localhost/oauth/callback'], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code'], response_types: ['code'] }],
     jwks: { keys: [signing] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -96,7 +100,7 @@ export async function startDemoProvider({ port = 0, hostname = '127.0.0.1' }: { 
       await grant.save();
       return grant;
     },
-  });
+  }));
   // the redirect URI Portico will use is known only once it listens (`allowRedirect`)
   const allowed = provider.Client.prototype.redirectUriAllowed;
   provider.Client.prototype.redirectUriAllowed = function (this: InstanceType<typeof provider.Client>, uri: string) {

@@ -71,7 +71,7 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     opened.add({ close: () => apis.forEach((api) => api.cache.stop()) });
     const tools = new Toolbox(sources, config.toolsPageSize, plugins, log);
 
-    const server = opened.add(Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) }), (listener) => listener.stop(true));
+    const server = opened.add(listen(config), (listener) => listener.stop(true));
     const publicUrl = new URL(config.publicUrl ?? `http://localhost:${server.port}`);
     const authorization = store && secret ? signIn(config, { publicUrl, store, secret: secret.secret, log, tools, plugins, events: metrics, documents: parts.documents, catalog: own.source.cache.current }) : undefined;
     if (authorization) log.info('oauth.ready', { issuer: authorization.context.settings.issuer, identity: authorization.context.identity.description, store: store!.description, sealingKey: secret!.source });
@@ -94,6 +94,20 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     return listening({ config, server, publicUrl, tools, endpoint, store, audit, spec: own.spec, log, metrics, drain, limits, handle });
   } catch (error) {
     await opened.closeAll();
+    throw error;
+  }
+}
+
+/** The listener, answering 503 until the routes are in; a port it cannot have is a `ConfigError` saying which and what to set. */
+function listen(config: Pick<ServeConfig, 'host' | 'port'>): ReturnType<typeof Bun.serve> {
+  try {
+    return Bun.serve({ port: config.port, hostname: config.host, fetch: () => new Response(null, { status: 503 }) });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const where = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    if (code === 'EADDRINUSE') throw new ConfigError(`port ${config.port} is already in use on ${config.host} (another Portico, or another program, listens there): choose another with --port or PORTICO_PORT`, { cause: error });
+    if (code === 'EACCES') throw new ConfigError(`not allowed to listen on ${where} (ports below 1024 need privileges): choose another with --port or PORTICO_PORT`, { cause: error });
+    if (code === 'EADDRNOTAVAIL') throw new ConfigError(`cannot listen on ${config.host}: it is not an address of this machine; set --host or PORTICO_HOST to one that is (127.0.0.1, 0.0.0.0)`, { cause: error });
     throw error;
   }
 }

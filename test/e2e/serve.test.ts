@@ -59,4 +59,18 @@ describe('portico serve', () => {
     expect(stderr).toContain(`cannot load the API's OpenAPI document: no OpenAPI document found for "http://127.0.0.1:9/v1"; set PORTICO_SPEC`);
     expect(stderr).toContain('http://127.0.0.1:9/v1/swagger.json');
   });
+
+  test('a port already in use: one line naming the port and the setting to change, exit 1, no stack trace', async () => {
+    const taken = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('taken') });
+    try {
+      const { code, stderr } = await run([...SOURCES, 'serve', '--port', String(taken.port), '--host', '127.0.0.1', '--upstream', 'http://127.0.0.1:9/v1', '--spec', 'src/demo/swagger.json', '--auth', 'none']);
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n').filter((line) => !line.startsWith('{'))).toEqual([
+        `portico serve: port ${taken.port} is already in use on 127.0.0.1 (another Portico, or another program, listens there): choose another with --port or PORTICO_PORT`,
+      ]);
+      expect(stderr).not.toContain('    at ');
+    } finally {
+      taken.stop(true);
+    }
+  });
 });
