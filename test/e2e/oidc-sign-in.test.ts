@@ -14,7 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { chromiumForTests, closeChromium, launchChromium } from '../fixtures/chromium';
 import { HeadlessProvider, REDIRECT_URL } from '../fixtures/oauth-client';
 import { SOURCES, startPortico, type Running } from './process';
@@ -24,6 +24,21 @@ const DAVE = { email: 'dave@example.com', password: 'dave-demo-password' };
 /** `PORTICO_SCREENSHOTS=1` writes the README's screenshots of the sign-in page with two methods. */
 const SCREENSHOTS = process.env.PORTICO_SCREENSHOTS === '1';
 const SCREENSHOT_DIR = join(import.meta.dir, 'screenshots');
+
+/**
+ * Clicks what posts a form and waits for the answer to that POST (to `path`), checking its status, so that a slow
+ * or refused post fails here saying what it got instead of as a missing element later.
+ */
+async function submit(page: Page, path: string, click: () => Promise<void>, status: number): Promise<void> {
+  const answered = page.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname.startsWith(path), { timeout: 60_000 });
+  await click();
+  const response = await answered;
+  if (response.status() !== status) {
+    const text = (await response.text().catch(() => '')).replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    throw new Error(`the form post to ${path} answered ${response.status()}, expected ${status}: ${text.slice(0, 300)}`);
+  }
+  await page.waitForLoadState('domcontentloaded');
+}
 
 let demo: Running | undefined;
 let browser: Browser | undefined;
@@ -72,19 +87,15 @@ describe.skipIf(!executablePath)('signing in through the OpenID provider (portic
     // dave has no password at the API: the password form cannot sign him in
     await page.getByLabel('Username').fill(DAVE.email);
     await page.getByLabel('Password').fill(DAVE.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('incorrect');
+    await submit(page, '/oauth/authorize', () => page.getByRole('button', { name: 'Sign in', exact: true }).click(), 401);
+    await page.getByRole('alert').filter({ hasText: 'incorrect' }).waitFor();
 
     await page.getByRole('button', { name: 'Continue with DemoID' }).click();
     await page.waitForURL(/\/interaction\//);
     await page.getByLabel('Email').fill(DAVE.email);
     await page.getByLabel('Password').fill('not-daves-password');
-    const refused = page.waitForResponse((response) => response.request().method() === 'POST' && response.url().includes('/interaction/'));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    // the provider's answer itself, so that a failure says what it was
-    const answer = await refused;
-    expect({ status: answer.status(), body: (await answer.text()).includes('Wrong email or password') }).toEqual({ status: 401, body: true });
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong email or password');
+    await submit(page, '/interaction/', () => page.getByRole('button', { name: 'Sign in' }).click(), 401);
+    await page.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
     await page.getByLabel('Password').fill(DAVE.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
 
