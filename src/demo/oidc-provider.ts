@@ -111,7 +111,7 @@ export async function startDemoProvider({ port = 0, hostname = '127.0.0.1' }: { 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const match = /^\/interaction\/([\w-]+)$/.exec(request.url?.split('?')[0] ?? '');
     if (!match) return void callback(request, response);
-    void interaction(provider, request, response).catch((error: unknown) => {
+    void passwordInteraction(provider, (login, password) => ACCOUNTS.get(login)?.password === password, DEMO_PAGE, request, response).catch((error: unknown) => {
       response.statusCode = 500;
       response.setHeader('content-type', 'text/plain; charset=utf-8');
       response.end(`the demo provider failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -132,37 +132,59 @@ export async function startDemoProvider({ port = 0, hostname = '127.0.0.1' }: { 
   };
 }
 
-/** The provider's own sign-in page (GET) and its form (POST): the fields `username` and `password`. */
-async function interaction(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** The words of a provider's own sign-in page. */
+export interface SignInPageText {
+  readonly title: string;
+  readonly heading: string;
+  readonly intro?: string;
+  /** The label of the `username` field, and whether it is an email address. */
+  readonly username: { readonly label: string; readonly email: boolean };
+  /** What the page says after a wrong username or password. */
+  readonly wrong: string;
+}
+
+const DEMO_PAGE: SignInPageText = {
+  title: 'DemoID — sign in',
+  heading: 'DemoID',
+  intro: "The demo's identity provider, standing in for Google.",
+  username: { label: 'Email', email: true },
+  wrong: 'Wrong email or password.',
+};
+
+/**
+ * An oidc-provider's own sign-in page (GET) and its form (POST): the fields `username` and `password`, checked by
+ * `verify`; signed in, the interaction finishes with the (lowercased) username as the account. Used by the demo's
+ * provider and by the tests' OAuth server alike.
+ */
+export async function passwordInteraction(provider: Provider, verify: (login: string, password: string) => boolean, text: SignInPageText, request: IncomingMessage, response: ServerResponse): Promise<void> {
   // the form's body is read before anything else is awaited: a request stream left unread meanwhile may not
   // deliver it later (seen under load on Bun's node:http, where the POST then never got an answer)
   const body = request.method === 'POST' ? await bodyOf(request) : '';
   const details = await provider.interactionDetails(request, response);
   if (request.method === 'POST') {
     const form = new URLSearchParams(body);
-    const email = (form.get('username') ?? '').trim().toLowerCase();
-    const account = ACCOUNTS.get(email);
-    if (account && account.password === (form.get('password') ?? '')) {
-      await provider.interactionFinished(request, response, { login: { accountId: email } }, { mergeWithLastSubmission: false });
+    const login = (form.get('username') ?? '').trim().toLowerCase();
+    if (verify(login, form.get('password') ?? '')) {
+      await provider.interactionFinished(request, response, { login: { accountId: login } }, { mergeWithLastSubmission: false });
       return;
     }
-    return page(response, details.uid, email, 'Wrong email or password.');
+    return page(response, text, details.uid, login, text.wrong);
   }
-  return page(response, details.uid, '', undefined);
+  return page(response, text, details.uid, '', undefined);
 }
 
-function page(response: ServerResponse, uid: string, username: string, error: string | undefined): void {
-  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function page(response: ServerResponse, text: SignInPageText, uid: string, username: string, error: string | undefined): void {
+  const escape = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   response.statusCode = error ? 401 : 200;
   response.setHeader('content-type', 'text/html; charset=utf-8');
   response.setHeader('cache-control', 'no-store');
   response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>DemoID — sign in</title>
+<title>${escape(text.title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}label,input,button{display:block;width:100%;box-sizing:border-box}input{margin:.25rem 0 1rem;padding:.5rem}button{padding:.6rem;font-weight:600}[role=alert]{color:#b42318}</style></head>
-<body><h1>DemoID</h1><p>The demo's identity provider, standing in for Google.</p>
+<body><h1>${escape(text.heading)}</h1>${text.intro ? `<p>${escape(text.intro)}</p>` : ''}
 ${error ? `<p role="alert">${escape(error)}</p>` : ''}
 <form method="post" action="/interaction/${escape(uid)}">
-<label for="username">Email</label><input id="username" name="username" type="email" autocomplete="username" required value="${escape(username)}">
+<label for="username">${escape(text.username.label)}</label><input id="username" name="username"${text.username.email ? ' type="email"' : ''} autocomplete="username" required value="${escape(username)}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form></body></html>`);
 }

@@ -15,7 +15,7 @@
 import * as oauth from 'oauth4webapi';
 import type { Logger } from '../log';
 import { credentialHeaderOf, valueAt } from './api-answer';
-import { isLoopbackHttp, isNetworkError, messageOf } from './remote';
+import { authorizationUrl, isLoopbackHttp, isNetworkError, messageOf } from './remote';
 import { IdentityUnavailableError, type Identity, type UpstreamCredential } from './identity';
 import type { Scope } from './scopes';
 import { SignInError } from './sign-in-error';
@@ -87,15 +87,8 @@ export class ChainedSignIn {
   async start(returnTo: string, now: number): Promise<{ location: string; trip: ChainedTrip }> {
     const server = await this.server();
     const trip: ChainedTrip = { method: 'chained', state: oauth.generateRandomState(), verifier: oauth.generateRandomCodeVerifier(), returnTo, expiresAt: now + TRIP_TTL_MS };
-    const url = new URL(server.authorization_endpoint!);
-    url.searchParams.set('client_id', this.options.clientId);
-    url.searchParams.set('redirect_uri', this.options.callbackUri);
-    url.searchParams.set('response_type', 'code');
-    if (this.options.scopes) url.searchParams.set('scope', this.options.scopes);
-    url.searchParams.set('state', trip.state);
-    url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(trip.verifier));
-    url.searchParams.set('code_challenge_method', 'S256');
-    return { location: url.href, trip };
+    const location = await authorizationUrl(server.authorization_endpoint!, { clientId: this.options.clientId, redirectUri: this.options.callbackUri, scope: this.options.scopes, state: trip.state, verifier: trip.verifier });
+    return { location, trip };
   }
 
   /** The identity at the end of the trip: the callback checked, the code redeemed, the user asked of the API. */

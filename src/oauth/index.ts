@@ -100,19 +100,7 @@ export type AuthorizationConfig = LoginConfig &
  * (by default from the configuration alone).
  */
 export function upstreamLoginFrom(config: LoginConfig, fields: Pick<LoginFields, 'username' | 'password'> = loginFields(config)): UpstreamLogin {
-  return new UpstreamLogin({
-    url: new URL(config.loginPath.replace(/^\/*/, ''), `${config.upstream.replace(/\/*$/, '')}/`).href,
-    usernameField: fields.username,
-    passwordField: fields.password,
-    tokenField: config.loginTokenField,
-    expiresField: config.loginExpiresField,
-    roleField: config.loginRoleField,
-    userIdField: config.loginUserIdField,
-    userNameField: config.loginUserNameField,
-    credentialHeader: config.upstreamCredential,
-    roles: config.loginRoles,
-    defaultScope: config.loginDefaultScope,
-  });
+  return new UpstreamLogin({ url: apiUrl(config.upstream, config.loginPath), usernameField: fields.username, passwordField: fields.password, ...answerFields(config) });
 }
 
 /** Sign-in through the configured OpenID provider, or undefined when none is. Throws `ConfigError` for a provider without a client id. */

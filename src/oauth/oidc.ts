@@ -20,7 +20,7 @@ import * as oauth from 'oauth4webapi';
 import type { Logger } from '../log';
 import { identityFromAnswer, type AnswerFields } from './api-answer';
 import { IdentityUnavailableError, type Identity } from './identity';
-import { isLoopbackHttp, isNetworkError, messageOf } from './remote';
+import { authorizationUrl, isLoopbackHttp, isNetworkError, messageOf } from './remote';
 import { SignInError } from './sign-in-error';
 
 export interface OidcOptions {
@@ -80,16 +80,8 @@ export class OidcSignIn {
     const { server } = await this.provider();
     if (!server.authorization_endpoint) throw new SignInError(this.unavailable(), `${this.options.issuer} names no authorization endpoint`, 503);
     const trip: OidcTrip = { method: 'oidc', state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), verifier: oauth.generateRandomCodeVerifier(), returnTo, expiresAt: now + TRIP_TTL_MS };
-    const url = new URL(server.authorization_endpoint);
-    url.searchParams.set('client_id', this.options.clientId);
-    url.searchParams.set('redirect_uri', this.options.redirectUri);
-    url.searchParams.set('response_type', 'code');
-    url.searchParams.set('scope', this.options.scopes);
-    url.searchParams.set('state', trip.state);
-    url.searchParams.set('nonce', trip.nonce);
-    url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(trip.verifier));
-    url.searchParams.set('code_challenge_method', 'S256');
-    return { location: url.href, trip };
+    const location = await authorizationUrl(server.authorization_endpoint, { clientId: this.options.clientId, redirectUri: this.options.redirectUri, scope: this.options.scopes, state: trip.state, nonce: trip.nonce, verifier: trip.verifier });
+    return { location, trip };
   }
 
   /** The identity at the end of the trip: the callback checked against `trip`, the code redeemed, the ID token verified and exchanged at the API. */
