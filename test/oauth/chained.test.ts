@@ -146,6 +146,16 @@ describe('an API that is its own OAuth provider', () => {
     for (const token of api.seen) expect(portico.stderr()).not.toContain(token);
   });
 
+  test('calls that find the token expired at once renew it once: all answered, one refresh at the server (a second, with the rotated-out refresh token, would end the grant there)', async () => {
+    const { tokens } = await connect({ login: 'octo', password: 'octo-password' });
+    expect((await whoAmI(tokens.access_token)).status).toBe(200);
+    await Bun.sleep(TTL_SECONDS * 1000 + 200);
+    const refreshesBefore = api.refreshes;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => whoAmI(tokens.access_token)));
+    expect(answers.map((answer) => [answer.status, answer.json.result?.structuredContent?.login])).toEqual(Array.from({ length: 5 }, () => [200, 'octo']));
+    expect(api.refreshes).toBe(refreshesBefore + 1);
+  });
+
   test("the server refuses to renew (the user removed the app there): the grant ends, the client is told to sign in again", async () => {
     const { tokens, clientId } = await connect({ login: 'octo', password: 'octo-password' });
     expect((await whoAmI(tokens.access_token)).status).toBe(200);
