@@ -17,8 +17,10 @@ const CRUISE = join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise
 
 /** dependency-cruiser over `paths` in `cwd` with the project's rules: its exit code and what it said. */
 async function cruise(cwd: string, paths: string[]): Promise<{ code: number; output: string }> {
-  // it runs on Node (its supported runtime); Node comes with npm, which the README requires anyway
-  const child = Bun.spawn(['node', CRUISE, ...paths, '--config', CONFIG, '--output-type', 'err'], { cwd, stdout: 'pipe', stderr: 'pipe' });
+  // it runs on Node (its supported runtime); Node comes with npm, which the README requires anyway. Its report
+  // is coloured whenever `CI` is set (picocolors), which would split every `from → to` with escape codes: no colour.
+  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined };
+  const child = Bun.spawn(['node', CRUISE, ...paths, '--config', CONFIG, '--output-type', 'err'], { cwd, env, stdout: 'pipe', stderr: 'pipe' });
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   return { code, output: stdout + stderr };
 }
