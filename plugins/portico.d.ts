@@ -94,8 +94,34 @@ export interface CallInfo {
   /**
    * Asks the user a question through the client (MCP elicitation), e.g. to confirm the call. Resolves to
    * `undefined` when the client cannot ask (then fall back, e.g. to an argument added with `addArgument`).
+   * See `RequestContext.elicit` for how each revision of MCP asks.
    */
-  elicit(message: string, schema: JsonSchema): Promise<ElicitResult | undefined>;
+  elicit(message: string, schema: JsonSchema, options?: AskOptions & { key?: string }): Promise<ElicitResult | undefined>;
+  /** Several questions at once (see `RequestContext.ask`). */
+  ask(requests: Record<string, InputRequest>, options?: AskOptions): Promise<InputAnswers>;
+}
+
+/** A request to the client: what `ask` sends (MCP's elicitation/create, sampling/createMessage, roots/list). */
+export interface InputRequest {
+  method: 'elicitation/create' | 'sampling/createMessage' | 'roots/list';
+  params: Record<string, unknown>;
+}
+
+/** The client's answers by the keys they were asked under; a question the client cannot answer has none. */
+export type InputAnswers = Record<string, unknown>;
+
+export interface AskOptions {
+  /**
+   * The request cannot go on without an answer: when the client did not declare the capability (elicitation,
+   * sampling, roots), the request fails with MCP's MissingRequiredClientCapability error (-32021) instead of
+   * resolving to `undefined`.
+   */
+  required?: boolean;
+}
+
+export interface Root {
+  uri: string;
+  name?: string;
 }
 
 export interface ElicitResult {
@@ -113,24 +139,44 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** Calls the upstream API (a path under PORTICO_UPSTREAM) with the caller's own credential. */
   upstream(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Asks the client for everything in `requests` at once, keyed as you want the answers back. Resolves to the
+   * answers by key; a question the client cannot answer (it did not declare the capability) has none.
+   *
+   * How MCP asks depends on the client's revision, and your code is the same for both: in the 2025 revisions
+   * Portico sends the client each request on the session's stream and waits. In 2026-07-28 the request ends
+   * with an `InputRequiredResult`; the client answers and sends the request again, and your handler runs
+   * again from the start: the questions it asked before resolve at once to the answers (kept, sealed, in the
+   * request's `requestState`, so any instance of a cluster can take the next round). So do before a question
+   * only what may be done twice; keys must not depend on anything but the request.
+   *
+   * Tool calls, `prompts/get` and `resources/read` may ask; elsewhere (completions) nothing is asked.
+   */
+  ask(requests: Record<string, InputRequest>, options?: AskOptions): Promise<InputAnswers>;
+  /**
+   * Asks the user a question through the client (MCP elicitation). Resolves to the user's answer, or to
+   * `undefined` when the client cannot ask (then fall back, e.g. to a required argument). `key`: the name of the
+   * question (by default the questions of one request are numbered in the order asked).
+   */
+  elicit(message: string, schema: JsonSchema, options?: AskOptions & { key?: string }): Promise<ElicitResult | undefined>;
+  /**
+   * Asks the client's language model for a completion (MCP sampling; the client may show it to the user
+   * first). Resolves to the model's message, or to `undefined` when the client cannot sample.
+   */
+  sample(request: SamplingRequest, options?: AskOptions & { key?: string }): Promise<SamplingResult | undefined>;
+  /** The client's roots (MCP roots/list), or `undefined` when the client has none to give. */
+  roots(options?: AskOptions & { key?: string }): Promise<Root[] | undefined>;
 }
 
 /** What a tool handler can do besides returning its result. */
 export interface ToolContext extends RequestContext {
   /** Reports progress to the client (when it asked for it; otherwise nothing happens). */
   progress(progress: number, total?: number, message?: string): Promise<void>;
-  /** Sends a log message to the client (dropped below the level the client set with logging/setLevel). */
+  /**
+   * Sends a log message to the client: dropped below the level the client set (logging/setLevel; in 2026-07-28
+   * the request's own log level), and always when it set none in 2026-07-28.
+   */
   log(level: LogLevel, data: unknown): Promise<void>;
-  /**
-   * Asks the user a question through the client (MCP elicitation). Resolves to the user's answer, or to
-   * `undefined` when the client cannot ask (then fall back, e.g. to a required argument).
-   */
-  elicit(message: string, schema: JsonSchema): Promise<ElicitResult | undefined>;
-  /**
-   * Asks the client's language model for a completion (MCP sampling; the client may show it to the user
-   * first). Resolves to the model's message, or to `undefined` when the client cannot sample.
-   */
-  sample(request: SamplingRequest): Promise<SamplingResult | undefined>;
 }
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';

@@ -19,7 +19,8 @@ import { allows, type Scope } from '../oauth/scopes';
 import type { CallMeasure, CallOutcome } from '../ops/call-outcome';
 import type { Drain } from '../ops/drain';
 import type { PinnedValue, PluginEntry, ToolEntry } from '../plugins/catalog';
-import { callerOf, toolContext, type RequestExtra, type UpstreamAccess } from '../plugins/context';
+import { askingContext, callerOf, toolContext, type RequestExtra, type UpstreamAccess } from '../plugins/context';
+import { isProtocolSignal } from '../wire/input-required';
 import type { PluginHost } from '../plugins/host';
 import type { Called } from '../proxy';
 import { ArgumentValidator } from './arguments';
@@ -125,7 +126,8 @@ export class CallPipeline {
       const result = await this.execute(run, pinned);
       return this.report(run.record(outcomeOf(entry, result, run.called), result, 0));
     }
-    const call = plugins.begin({ tool: entry.info, caller: callerOf(principal), elicit: async (message, schema) => request.extra?.elicit?.(message, schema) }, pinned, this.log);
+    const asking = askingContext(request.extra);
+    const call = plugins.begin({ tool: entry.info, caller: callerOf(principal), elicit: asking.elicit, ask: asking.ask }, pinned, this.log);
     const denial = await call.before();
     if (denial) return this.report(run.record('refused', toolError(`This call was refused by the server's policy: ${denial.deny}`), performance.now() - run.started));
     const sent = call.args;
@@ -237,6 +239,8 @@ async function runHandler(entry: PluginEntry, args: Record<string, unknown>, req
   try {
     return { result: (await entry.handler(args, toolContext(access, request.principal, request.signal, request.extra))) as CallToolResult };
   } catch (error) {
+    // a question for the client (2026-07-28 asks by ending the request) is not the tool failing
+    if (isProtocolSignal(error)) throw error;
     return { result: toolError(`The tool "${entry.tool.name}" (from ${entry.plugin}) failed: ${error instanceof Error ? error.message : String(error)}`) };
   }
 }

@@ -138,7 +138,7 @@ function mcpEndpoint(config: ServeConfig, calls: CallPipeline, plugins: PluginHo
   const requests = new ToolRequests(calls, { listed: config.toolsListed, denial: config.scopeDenial });
   // shared by every Server: the SDK would otherwise build an Ajv per instance (~210 µs per stateless request)
   const jsonSchemaValidator = new AjvJsonSchemaValidator();
-  const features = plugins.empty ? undefined : { host: plugins, context: (principal: Parameters<typeof requestContext>[1], signal: AbortSignal) => requestContext(access, principal, signal), log };
+  const features = plugins.empty ? undefined : { host: plugins, context: (principal: Parameters<typeof requestContext>[1], signal: AbortSignal, extra?: Parameters<typeof requestContext>[3]) => requestContext(access, principal, signal, extra), log };
   return new McpEndpoint({
     mode: config.mcpMode,
     requests,

@@ -4,7 +4,8 @@
  * completer: up to 100 suggestions, the total, and whether there are more.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CompleteRequestSchema, ErrorCode, McpError, type CompleteResult } from '@modelcontextprotocol/sdk/types.js';
+import { CompleteRequestSchema, ErrorCode, McpError, type CompleteRequest, type CompleteResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Principal } from '../oauth/bearer';
 import type { Completer } from '../../plugins/portico';
 import { beyondScope, malformed, principalOf, reaches, runPlugin, type PluginFeatures } from './plugin-features';
 import { findPrompt } from './prompts';
@@ -12,10 +13,14 @@ import { findPrompt } from './prompts';
 /** MCP's limit on the values of one completion result. */
 const MAX_VALUES = 100;
 
+/** The 2025 revisions' handler on `server`. */
 export function serveCompletions(server: Server, features: PluginFeatures): void {
-  server.setRequestHandler(CompleteRequestSchema, async (request, extra): Promise<CompleteResult> => {
-    const { ref, argument, context: given } = request.params;
-    const principal = principalOf(extra.authInfo);
+  server.setRequestHandler(CompleteRequestSchema, (request, extra): Promise<CompleteResult> => complete(features, request.params, principalOf(extra.authInfo), extra.signal));
+}
+
+/** completion/complete (nothing may be asked of the client while completing). */
+export async function complete(features: PluginFeatures, params: CompleteRequest['params'], principal: Principal | undefined, signal: AbortSignal): Promise<CompleteResult> {
+    const { ref, argument, context: given } = params;
     let completer: Completer | undefined;
     let plugin: string;
     let what: string;
@@ -39,9 +44,8 @@ export function serveCompletions(server: Server, features: PluginFeatures): void
       what = `completing "${argument.name}" of "${ref.uri}"`;
     }
     if (!completer) return { completion: { values: [] } };
-    const context = { ...features.context(principal, extra.signal), arguments: given?.arguments ?? {} };
+    const context = { ...features.context(principal, signal), arguments: given?.arguments ?? {} };
     const values = await runPlugin(features, plugin, what, () => completer(argument.value, context));
     if (!Array.isArray(values) || values.some((value) => typeof value !== 'string')) throw malformed(plugin, what, 'a completer returns a list of strings');
     return { completion: { values: values.slice(0, MAX_VALUES), total: values.length, hasMore: values.length > MAX_VALUES } };
-  });
 }

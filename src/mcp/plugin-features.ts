@@ -11,12 +11,14 @@ import type { RequestContext } from '../../plugins/portico';
 import type { Logger } from '../log';
 import type { Principal } from '../oauth/bearer';
 import { allows, type Scope } from '../oauth/scopes';
+import type { RequestExtra } from '../plugins/context';
 import type { PluginHost } from '../plugins/host';
+import { isProtocolSignal } from '../wire/input-required';
 
 export interface PluginFeatures {
   readonly host: PluginHost;
   /** The context a resource's, prompt's or completer's handler gets. */
-  readonly context: (principal: Principal | undefined, signal: AbortSignal) => RequestContext;
+  readonly context: (principal: Principal | undefined, signal: AbortSignal, extra?: RequestExtra) => RequestContext;
   readonly log: Logger;
 }
 
@@ -42,7 +44,7 @@ export async function runPlugin<T>(features: PluginFeatures, plugin: string, wha
   try {
     return await run();
   } catch (error) {
-    if (error instanceof McpError) throw error;
+    if (error instanceof McpError || isProtocolSignal(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     features.log.error('plugin.handler_failed', { plugin, what, error: reason });
     throw new McpError(ErrorCode.InternalError, `${what} (from ${plugin}) failed: ${reason}`);

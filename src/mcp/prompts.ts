@@ -9,29 +9,36 @@ import { ErrorCode, GetPromptRequestSchema, GetPromptResultSchema, ListPromptsRe
 import type { PluginPrompt } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
 import type { Registered } from '../plugins/host';
+import type { RequestExtra } from '../plugins/context';
 import { beyondScope, malformed, principalOf, reaches, runPlugin, type PluginFeatures } from './plugin-features';
+import { askInSession } from './ask-in-session';
 
+/** prompts/list: the prompts the caller's scopes reach. */
+export function listPrompts({ host }: PluginFeatures, principal: Principal | undefined): ListPromptsResult {
+  return { prompts: [...host.prompts.values()].filter(({ value }) => reaches(principal, value.scope)).map(({ value }) => listed(value)) };
+}
+
+/** prompts/get: the arguments checked against the prompt's list before its handler runs, its answer against MCP's schema after. */
+export async function getPrompt(features: PluginFeatures, name: string, args: Record<string, string>, principal: Principal | undefined, signal: AbortSignal, extra?: RequestExtra): Promise<GetPromptResult> {
+  const { plugin, value: prompt } = findPrompt(features, name, principal);
+  const known = prompt.arguments ?? [];
+  const unknown = Object.keys(args).filter((given) => !known.some((argument) => argument.name === given));
+  if (unknown.length > 0) throw new McpError(ErrorCode.InvalidParams, `the prompt "${name}" has no argument ${unknown.map((n) => `"${n}"`).join(', ')} (it takes: ${known.map((a) => a.name).join(', ') || 'none'})`);
+  const missing = known.filter((argument) => argument.required && (args[argument.name] ?? '') === '');
+  if (missing.length > 0) throw new McpError(ErrorCode.InvalidParams, `the prompt "${name}" needs the argument ${missing.map((a) => `"${a.name}"`).join(', ')}`);
+  const context = features.context(principal, signal, extra);
+  const answer = await runPlugin(features, plugin, `the prompt "${name}"`, () => prompt.get(args, context));
+  const parsed = GetPromptResultSchema.safeParse(answer);
+  if (!parsed.success) throw malformed(plugin, `the prompt "${name}"`, 'give { messages: [{ role: "user" | "assistant", content: { type: "text", text } | … }] }');
+  return parsed.data;
+}
+
+/** The 2025 revisions' handlers on `server`. */
 export function servePrompts(server: Server, features: PluginFeatures): void {
-  const { host } = features;
-  server.setRequestHandler(ListPromptsRequestSchema, (_request, extra): ListPromptsResult => {
-    const principal = principalOf(extra.authInfo);
-    return { prompts: [...host.prompts.values()].filter(({ value }) => reaches(principal, value.scope)).map(({ value }) => listed(value)) };
-  });
-  server.setRequestHandler(GetPromptRequestSchema, async (request, extra): Promise<GetPromptResult> => {
-    const { name, arguments: args = {} } = request.params;
-    const principal = principalOf(extra.authInfo);
-    const { plugin, value: prompt } = findPrompt(features, name, principal);
-    const known = prompt.arguments ?? [];
-    const unknown = Object.keys(args).filter((given) => !known.some((argument) => argument.name === given));
-    if (unknown.length > 0) throw new McpError(ErrorCode.InvalidParams, `the prompt "${name}" has no argument ${unknown.map((n) => `"${n}"`).join(', ')} (it takes: ${known.map((a) => a.name).join(', ') || 'none'})`);
-    const missing = known.filter((argument) => argument.required && (args[argument.name] ?? '') === '');
-    if (missing.length > 0) throw new McpError(ErrorCode.InvalidParams, `the prompt "${name}" needs the argument ${missing.map((a) => `"${a.name}"`).join(', ')}`);
-    const context = features.context(principal, extra.signal);
-    const answer = await runPlugin(features, plugin, `the prompt "${name}"`, () => prompt.get(args, context));
-    const parsed = GetPromptResultSchema.safeParse(answer);
-    if (!parsed.success) throw malformed(plugin, `the prompt "${name}"`, 'give { messages: [{ role: "user" | "assistant", content: { type: "text", text } | … }] }');
-    return parsed.data;
-  });
+  server.setRequestHandler(ListPromptsRequestSchema, (_request, extra): ListPromptsResult => listPrompts(features, principalOf(extra.authInfo)));
+  server.setRequestHandler(GetPromptRequestSchema, (request, extra): Promise<GetPromptResult> =>
+    getPrompt(features, request.params.name, request.params.arguments ?? {}, principalOf(extra.authInfo), extra.signal, { sendNotification: async () => {}, ask: askInSession(server, extra) }),
+  );
 }
 
 /** The prompt `name` if the caller may use it; otherwise the error that says why not. */

@@ -8,6 +8,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
+  ErrorCode,
   McpError,
   ReadResourceRequestSchema,
   ReadResourceResultSchema,
@@ -20,34 +21,47 @@ import {
 import type { PluginResource, PluginResourceTemplate, RequestContext, ResourceBody } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
 import type { Registered } from '../plugins/host';
+import type { RequestExtra } from '../plugins/context';
+import { askInSession } from './ask-in-session';
 import { beyondScope, malformed, principalOf, reaches, runPlugin, type PluginFeatures } from './plugin-features';
 
-/** MCP's code for a resource that does not exist. */
-const RESOURCE_NOT_FOUND = -32002;
 
+/** resources/list: the fixed resources the caller's scopes reach. */
+export function listResources({ host }: PluginFeatures, principal: Principal | undefined): ListResourcesResult {
+  return { resources: [...host.resources.values()].filter(({ value }) => reaches(principal, value.scope)).map(({ value }) => listed(value, { uri: value.uri })) };
+}
+
+/** resources/templates/list: the templates the caller's scopes reach. */
+export function listResourceTemplates({ host }: PluginFeatures, principal: Principal | undefined): ListResourceTemplatesResult {
+  return { resourceTemplates: host.templates.filter(({ value }) => reaches(principal, value.scope)).map(({ value }) => listed(value, { uriTemplate: value.uriTemplate })) };
+}
+
+/** resources/read of `uri`: a fixed resource, else the first template that matches; the plugin's answer checked. */
+export async function readResource(features: PluginFeatures, uri: string, principal: Principal | undefined, signal: AbortSignal, extra?: RequestExtra): Promise<ReadResourceResult> {
+  const found = resolve(features, uri, principal);
+  const context = features.context(principal, signal, extra);
+  const body = await runPlugin(features, found.plugin, `reading ${uri}`, () => found.read(context));
+  return resultOf(found.plugin, uri, found.mimeType, body);
+}
+
+/** That `uri` is a resource the caller may read (a subscription to anything else is refused); throws why not. */
+export function checkReadable(features: PluginFeatures, uri: string, principal: Principal | undefined): void {
+  resolve(features, uri, principal);
+}
+
+/** The 2025 revisions' handlers on `server`; subscriptions last as long as its session. */
 export function serveResources(server: Server, features: PluginFeatures): void {
   const { host } = features;
-  server.setRequestHandler(ListResourcesRequestSchema, (_request, extra): ListResourcesResult => {
-    const principal = principalOf(extra.authInfo);
-    return { resources: [...host.resources.values()].filter(({ value }) => reaches(principal, value.scope)).map(({ value }) => listed(value, { uri: value.uri })) };
-  });
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra): ListResourceTemplatesResult => {
-    const principal = principalOf(extra.authInfo);
-    return { resourceTemplates: host.templates.filter(({ value }) => reaches(principal, value.scope)).map(({ value }) => listed(value, { uriTemplate: value.uriTemplate })) };
-  });
-  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra): Promise<ReadResourceResult> => {
-    const { uri } = request.params;
-    const principal = principalOf(extra.authInfo);
-    const found = resolve(features, uri, principal);
-    const context = features.context(principal, extra.signal);
-    const body = await runPlugin(features, found.plugin, `reading ${uri}`, () => found.read(context));
-    return resultOf(found.plugin, uri, found.mimeType, body);
-  });
+  server.setRequestHandler(ListResourcesRequestSchema, (_request, extra): ListResourcesResult => listResources(features, principalOf(extra.authInfo)));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra): ListResourceTemplatesResult => listResourceTemplates(features, principalOf(extra.authInfo)));
+  server.setRequestHandler(ReadResourceRequestSchema, (request, extra): Promise<ReadResourceResult> =>
+    readResource(features, request.params.uri, principalOf(extra.authInfo), extra.signal, { sendNotification: async () => {}, ask: askInSession(server, extra) }),
+  );
 
   // Subscriptions belong to this server, that is to one session; they end with it.
   const subscribed = new Set<string>();
   server.setRequestHandler(SubscribeRequestSchema, (request, extra) => {
-    resolve(features, request.params.uri, principalOf(extra.authInfo));
+    checkReadable(features, request.params.uri, principalOf(extra.authInfo));
     subscribed.add(request.params.uri);
     return {};
   });
@@ -81,7 +95,7 @@ function resolve({ host }: PluginFeatures, uri: string, principal: Principal | u
     const values = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]));
     return allowed(entry, uri, principal, (context) => entry.value.read(uri, values, context));
   }
-  throw new McpError(RESOURCE_NOT_FOUND, `no resource "${uri}"; resources/list and resources/templates/list show what there is`, { uri });
+  throw new McpError(ErrorCode.InvalidParams, `no resource "${uri}"; resources/list and resources/templates/list show what there is`, { uri });
 }
 
 function allowed(entry: Registered<PluginResource | PluginResourceTemplate>, uri: string, principal: Principal | undefined, read: Found['read']): Found {

@@ -12,8 +12,6 @@ import {
   LoggingLevelSchema,
   SetLevelRequestSchema,
   type CallToolResult,
-  type CreateMessageRequestParams,
-  type ElicitRequestFormParams,
   type ListToolsResult,
   type LoggingLevel,
   type ServerCapabilities,
@@ -21,10 +19,10 @@ import {
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { version } from '../../package.json';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { SamplingResult } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
 import { serveCompletions } from './completions';
 import { principalOf, type PluginFeatures } from './plugin-features';
+import { askInSession } from './ask-in-session';
 import { servePrompts } from './prompts';
 import { serveResources } from './resources';
 import type { RequestExtra } from '../plugins/context';
@@ -73,17 +71,7 @@ export function createMcpServer({ requests, jsonSchemaValidator, name = 'portico
       progressToken: request.params._meta?.progressToken,
       sendNotification: (notification) => extra.sendNotification(notification as Parameters<typeof extra.sendNotification>[0]),
       logs: (level) => logLevel === undefined || SEVERITY.indexOf(level) >= SEVERITY.indexOf(logLevel),
-      elicit: async (message, schema) => {
-        // only a client that said it can ask its user is asked
-        if (!server.getClientCapabilities()?.elicitation) return undefined;
-        const answer = await server.elicitInput({ message, requestedSchema: schema as ElicitRequestFormParams['requestedSchema'] }, { relatedRequestId: extra.requestId });
-        return answer as { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> };
-      },
-      sample: async (params) => {
-        if (!server.getClientCapabilities()?.sampling) return undefined;
-        const answer = await server.createMessage(params as CreateMessageRequestParams, { relatedRequestId: extra.requestId, signal: extra.signal });
-        return answer as SamplingResult;
-      },
+      ask: askInSession(server, extra),
     };
     return requests.call(toolName, args, extra.signal, principalOf(extra.authInfo), requestExtra);
   });

@@ -4,17 +4,70 @@
  * own credential — never anywhere else; a tool's handler also progress and log messages to the client, a
  * question to the user (elicitation) and a request to the client's model (sampling) where the client can.
  */
-import type { Caller, LogLevel, RequestContext, SamplingRequest, SamplingResult, ToolContext } from '../../plugins/portico';
+import type { AskOptions, Caller, ElicitResult, InputAnswers, LogLevel, RequestContext, Root, SamplingResult, ToolContext } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
+import type { InputRequest } from '../wire/input-required';
 
-/** What the protocol layer can do for a call besides answering it: progress, logging, elicitation, sampling (`mcp/server` fills it for calls the SDK serves). */
+/**
+ * What the protocol layer can do for a request besides answering it: progress and log messages (for tool calls),
+ * and asking the client (`ask`), which each era of MCP does its own way (`wire/input-required`). `mcp/server`
+ * fills it for the 2025 revisions, `mcp/modern` for 2026-07-28.
+ */
 export interface RequestExtra {
   readonly progressToken?: string | number;
   sendNotification(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
-  /** Whether the client wants log messages at `level` (logging/setLevel). */
+  /** Whether the client wants log messages at `level` (logging/setLevel; 2026-07-28: the request's `logLevel`). */
   logs?(level: LogLevel): boolean;
-  elicit?(message: string, schema: Record<string, unknown>): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } | undefined>;
-  sample?(request: SamplingRequest): Promise<SamplingResult | undefined>;
+  /**
+   * Asks the client for everything in `requests` at once (keyed as it must answer). Resolves to the answers by
+   * key; a request the client cannot answer (it did not declare the capability) has none, unless `required`:
+   * then it throws `MissingClientCapability`. In 2026-07-28 it throws `InputRequired` until the answers are in.
+   */
+  ask?(requests: Readonly<Record<string, InputRequest>>, options?: AskOptions): Promise<InputAnswers>;
+}
+
+/** The questions asked without a key are numbered in the order asked: the same on every round of a 2026-07-28 request, which runs again from the start. */
+class Asker {
+  private asked = 0;
+
+  constructor(private readonly extra: RequestExtra | undefined) {}
+
+  async ask(requests: Readonly<Record<string, InputRequest>>, options?: AskOptions): Promise<InputAnswers> {
+    for (const [key, request] of Object.entries(requests)) checkRequest(key, request);
+    return this.extra?.ask ? this.extra.ask(requests, options) : {};
+  }
+
+  async one(request: InputRequest, options: AskOptions & { key?: string } = {}): Promise<unknown> {
+    const key = options.key ?? `${request.method.split('/')[0]}-${++this.asked}`;
+    return (await this.ask({ [key]: request }, options))[key];
+  }
+}
+
+function checkRequest(key: string, request: InputRequest): void {
+  if (typeof key !== 'string' || key === '') throw new TypeError('ask(): every request needs a non-empty key');
+  if (!request || (request.method !== 'elicitation/create' && request.method !== 'sampling/createMessage' && request.method !== 'roots/list')) {
+    throw new TypeError(`ask(): the request "${key}" must have method elicitation/create, sampling/createMessage or roots/list`);
+  }
+}
+
+type Asking = Pick<RequestContext, 'ask' | 'elicit' | 'sample' | 'roots'>;
+
+/** One numbering per request, shared by its policy hooks and its handler: a hook's first question and the tool's must not share a key. */
+const askings = new WeakMap<RequestExtra, Asking>();
+
+/** What every handler of the request `extra` belongs to gets for asking the client: `elicit`, `sample`, `roots` and `ask`. */
+export function askingContext(extra: RequestExtra | undefined): Asking {
+  const known = extra && askings.get(extra);
+  if (known) return known;
+  const asker = new Asker(extra);
+  const asking: Asking = {
+    ask: (requests, options) => asker.ask(requests, options),
+    elicit: async (message, schema, options) => (await asker.one({ method: 'elicitation/create', params: { message, requestedSchema: schema } }, options)) as ElicitResult | undefined,
+    sample: async (request, options) => (await asker.one({ method: 'sampling/createMessage', params: request as unknown as Record<string, unknown> }, options)) as SamplingResult | undefined,
+    roots: async (options) => ((await asker.one({ method: 'roots/list', params: {} }, options)) as { roots?: Root[] } | undefined)?.roots,
+  };
+  if (extra) askings.set(extra, asking);
+  return asking;
 }
 
 /** The caller as plugins see it: who, through which client, with which scopes — never their credential. */
@@ -31,7 +84,7 @@ export interface UpstreamAccess {
 
 export function toolContext(access: UpstreamAccess, principal: Principal | undefined, signal: AbortSignal, extra?: RequestExtra): ToolContext {
   return {
-    ...requestContext(access, principal, signal),
+    ...requestContext(access, principal, signal, extra),
     async progress(progress, total, message) {
       if (extra?.progressToken === undefined) return;
       await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: extra.progressToken, progress, ...(total !== undefined && { total }), ...(message !== undefined && { message }) } });
@@ -40,20 +93,15 @@ export function toolContext(access: UpstreamAccess, principal: Principal | undef
       if (extra?.logs?.(level) === false) return;
       await extra?.sendNotification({ method: 'notifications/message', params: { level, data } });
     },
-    async elicit(message, schema) {
-      return extra?.elicit ? extra.elicit(message, schema) : undefined;
-    },
-    async sample(request) {
-      return extra?.sample ? extra.sample(request) : undefined;
-    },
   };
 }
 
-export function requestContext(access: UpstreamAccess, principal: Principal | undefined, signal: AbortSignal): RequestContext {
+export function requestContext(access: UpstreamAccess, principal: Principal | undefined, signal: AbortSignal, extra?: RequestExtra): RequestContext {
   const base = new URL(`${access.upstream.replace(/\/+$/, '')}/`);
   return {
     caller: callerOf(principal),
     signal,
+    ...askingContext(extra),
     upstream(path, init = {}) {
       const url = new URL(path.replace(/^\/+/, ''), base);
       // a plugin reaches the API it fronts and nothing else: the credential must never go to another host

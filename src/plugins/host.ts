@@ -26,6 +26,7 @@ import type {
 } from '../../plugins/portico';
 import type { Logger } from '../log';
 import { isScope } from '../oauth/scopes';
+import { isProtocolSignal } from '../wire/input-required';
 import { helpers } from './helpers';
 import { checkedSettings } from './settings';
 
@@ -181,6 +182,8 @@ export class PluginCall {
       try {
         decision = await hook(this.infoFor(plugin));
       } catch (error) {
+        // a question for the client, or a capability it lacks, is not the policy failing: the protocol layer answers it
+        if (isProtocolSignal(error)) throw error;
         this.log.error('plugin.policy_failed', { plugin, tool: this.call.tool.name, error: messageOf(error) });
         return { deny: `a policy of this server (${plugin}) failed, so the call was not made`, plugin };
       }
@@ -205,6 +208,7 @@ export class PluginCall {
         try {
           return checkedResult(await hook(this.infoFor(plugin), () => at(index + 1)));
         } catch (error) {
+          if (isProtocolSignal(error)) throw error;
           this.log.error('plugin.around_call_failed', { plugin, tool: this.call.tool.name, error: messageOf(error) });
           return { isError: true, content: [{ type: 'text', text: `A policy of this server (${plugin}) failed while making the call: ${messageOf(error)}` }] };
         }
@@ -220,6 +224,7 @@ export class PluginCall {
       try {
         current = (await hook(this.infoFor(plugin), current)) ?? current;
       } catch (error) {
+        if (isProtocolSignal(error)) throw error;
         this.log.error('plugin.after_call_failed', { plugin, tool: this.call.tool.name, error: messageOf(error) });
         return { isError: true, content: [{ type: 'text', text: `A policy of this server (${plugin}) failed while checking the result, so it is withheld.` }] };
       }

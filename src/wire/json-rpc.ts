@@ -20,6 +20,12 @@ export const JsonRpcCode = {
   ServerError: -32000,
   /** Not signed in, or the token is not accepted (with a 401). */
   Unauthorized: -32001,
+  /** MCP 2026-07-28: a standard header (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`) missing or not matching the body (with a 400). */
+  HeaderMismatch: -32020,
+  /** MCP 2026-07-28: the request needs a capability the client did not declare in its `_meta` (with a 400). */
+  MissingRequiredClientCapability: -32021,
+  /** MCP 2026-07-28: a protocol revision this server does not speak; `data` names the ones it does (with a 400). */
+  UnsupportedProtocolVersion: -32022,
 } as const;
 
 export interface JsonRpcErrorMessage {
