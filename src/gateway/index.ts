@@ -10,6 +10,7 @@
  * `portico serve`, `portico demo`, the tests and an embedding program all start a gateway here, so they run
  * the same wiring. Each part gets the settings it reads, not the whole configuration.
  */
+import { randomBytes } from 'node:crypto';
 import { AuditWriter } from '../audit/writer';
 import type { Catalog } from '../catalog';
 import { CallPipeline, type CallRecord } from '../calls/pipeline';
@@ -19,7 +20,12 @@ import { ClientAddresses } from '../http/client-address';
 import { RequestLimits } from '../http/limits';
 import { createLogger, type Logger } from '../log';
 import { McpEndpoint } from '../mcp/endpoint';
-import { createMcpServer } from '../mcp/server';
+import { Listeners } from '../mcp/listen';
+import { ModernEndpoint } from '../mcp/modern';
+import { RequestStates } from '../mcp/request-state';
+import { capabilitiesOf, createMcpServer } from '../mcp/server';
+import { Keys } from '../oauth/crypto';
+import type { Scope } from '../oauth/scopes';
 import { ToolRequests } from '../mcp/tool-requests';
 import { createAuthorization, loadServerSecret, publicUrlProblem, type Authorization } from '../oauth';
 import type { ClientMetadataDocuments } from '../oauth/cimd';
@@ -82,7 +88,7 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     const observers = callObservers(metrics, log, audit, { keep: config.auditArguments, names: config.auditRedact });
     if (parts.onCall) observers.push(parts.onCall);
     const calls = new CallPipeline({ tools, plugins: plugins.empty ? undefined : plugins, access, drain, observers, log });
-    const endpoint = opened.add(mcpEndpoint(config, calls, plugins, access, log, authorization));
+    const endpoint = opened.add(mcpEndpoint(config, calls, plugins, access, log, authorization, secret?.secret));
     tools.onChange(() => void endpoint.notifyToolsChanged());
     metrics.watch({ sessions: () => endpoint.sessionCount, tools: () => tools.size });
 
@@ -134,21 +140,37 @@ function signIn(
   });
 }
 
-function mcpEndpoint(config: ServeConfig, calls: CallPipeline, plugins: PluginHost, access: { upstream: string; sharedHeaders: Readonly<Record<string, string>> }, log: Logger, authorization: Authorization | undefined): McpEndpoint {
+function mcpEndpoint(
+  config: ServeConfig,
+  calls: CallPipeline,
+  plugins: PluginHost,
+  access: { upstream: string; sharedHeaders: Readonly<Record<string, string>> },
+  log: Logger,
+  authorization: Authorization | undefined,
+  secret: Uint8Array | undefined,
+): McpEndpoint {
   const requests = new ToolRequests(calls, { listed: config.toolsListed, denial: config.scopeDenial });
   // shared by every Server: the SDK would otherwise build an Ajv per instance (~210 µs per stateless request)
   const jsonSchemaValidator = new AjvJsonSchemaValidator();
   const features = plugins.empty ? undefined : { host: plugins, context: (principal: Parameters<typeof requestContext>[1], signal: AbortSignal, extra?: Parameters<typeof requestContext>[3]) => requestContext(access, principal, signal, extra), log };
+  const insufficientScope = authorization && ((needed: Scope) => authorization.insufficientScope(needed));
+  const listeners = new Listeners({ plugins: features, perOwner: config.maxSessionsPerToken });
+  // the state of a 2026-07-28 request between rounds is sealed with the server secret, so every instance opens it;
+  // without sign-in there is no secret: a key of this process's own (one instance takes every round)
+  const states = new RequestStates(new Keys(secret ?? randomBytes(32)));
+  const modern = new ModernEndpoint({ requests, plugins: features, capabilities: capabilitiesOf(features), states, listeners, listTtlMs: config.specTtl * 1000, insufficientScope, log });
   return new McpEndpoint({
     mode: config.mcpMode,
     requests,
+    modern,
+    listeners,
     createServer: () => createMcpServer({ requests, jsonSchemaValidator, plugins: features }),
     maxBodyBytes: config.maxRequestBytes,
     sessionIdleMs: config.sessionIdleSeconds * 1000,
     maxSessionsPerOwner: config.maxSessionsPerToken,
     maxSessions: config.maxSessions,
     log,
-    insufficientScope: authorization && ((needed) => authorization.insufficientScope(needed)),
+    insufficientScope,
   });
 }
 

@@ -21,7 +21,10 @@ import { ANSWER_HEADERS, answerDirect, directRequest, sessionAnswerHeaders, type
 import type { Principal } from '../oauth/bearer';
 import { JsonRpcCode, jsonRpcErrorResponse } from '../wire/json-rpc';
 import type { Refusal } from '../wire/refusal';
+import { isModern } from './era';
+import type { Listeners } from './listen';
 import { isRecord } from './messages';
+import type { ModernEndpoint } from './modern';
 import { refuseBeyondScope, type ScopeChallenge } from './scope-check';
 import { authInfoFor } from './server';
 import { SessionTable, type EvictionReason } from './sessions';
@@ -47,6 +50,10 @@ export interface McpEndpointOptions {
   readonly createServer: () => Server;
   /** Answers plain tools/list and tools/call requests without the SDK (`mcp/direct`). */
   readonly requests: ToolRequests;
+  /** Serves the 2026-07-28 requests (`mcp/modern`), in either mode. */
+  readonly modern: ModernEndpoint;
+  /** The 2026-07-28 `subscriptions/listen` streams, told when the tool list changes. */
+  readonly listeners: Listeners;
   /** A session unused this long is closed (clients that vanish never send DELETE). @default 1800000 (30 min) */
   readonly sessionIdleMs?: number;
   /** Largest request body accepted. @default 1 MiB */
@@ -120,29 +127,44 @@ export class McpEndpoint {
    * anything of it runs, with its cost (GET and DELETE: 1; a POST: its JSON-RPC requests, once read).
    */
   async handle(request: Request, principal?: Principal, admit?: Admission): Promise<Response> {
-    return this.options.mode === 'stateless' ? this.handleStateless(request, principal, admit) : this.handleStateful(request, principal, admit);
+    // the era of a POST is in its body: read it once, first (`mcp/era`)
+    let parsed: unknown = NOT_READ;
+    if (request.method === 'POST') {
+      parsed = await readJson(request, this.maxBodyBytes);
+      if (parsed instanceof Response) {
+        charge(admit, 1);
+        return parsed;
+      }
+      if (isModern(request, parsed)) {
+        charge(admit, 1);
+        return this.options.modern.handle(request, parsed as Record<string, unknown>, principal);
+      }
+    }
+    return this.options.mode === 'stateless' ? this.handleStateless(request, parsed, principal, admit) : this.handleStateful(request, parsed, principal, admit);
   }
 
-  /** Tells every open session that the tool list changed. */
+  /** Tells every open session, and every 2026-07-28 stream listening for it, that the tool list changed. */
   async notifyToolsChanged(): Promise<void> {
+    this.options.listeners.toolsChanged();
     await Promise.all(
       [...this.sessions.values()].map((session) => session.server.sendToolListChanged().catch(() => {})),
     );
   }
 
-  /** Closes every session (shutdown). */
+  /** Closes every session and listening stream (shutdown). */
   async close(): Promise<void> {
+    this.options.listeners.close();
     clearInterval(this.sweeper);
     await Promise.all([...this.sessions.values()].map((session) => session.transport.close().catch(() => {})));
     this.sessions.clear();
   }
 
-  private async handleStateless(request: Request, principal: Principal | undefined, admit: Admission | undefined): Promise<Response> {
+  private async handleStateless(request: Request, body: unknown, principal: Principal | undefined, admit: Admission | undefined): Promise<Response> {
     if (request.method !== 'POST') {
       charge(admit, 1);
       return jsonRpcErrorResponse(405, JsonRpcCode.ServerError, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
     }
-    const parsed = await this.accept(request, admit, versionOf(request, undefined));
+    const parsed = this.accept(body, admit, versionOf(request, undefined));
     if (parsed instanceof Response) return parsed;
     const refused = refuseBeyondScope(this.options.requests, parsed, principal, ANSWER_HEADERS, this.options.insufficientScope);
     if (refused) return refused;
@@ -159,7 +181,7 @@ export class McpEndpoint {
     }
   }
 
-  private async handleStateful(request: Request, principal: Principal | undefined, admit: Admission | undefined): Promise<Response> {
+  private async handleStateful(request: Request, body: unknown, principal: Principal | undefined, admit: Admission | undefined): Promise<Response> {
     const owner = ownerOf(principal);
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {
@@ -175,7 +197,7 @@ export class McpEndpoint {
         charge(admit, 1);
         return session.transport.handleRequest(request, { authInfo: principal && authInfoFor(principal) });
       }
-      const parsed = await this.accept(request, admit, versionOf(request, session.protocolVersion));
+      const parsed = this.accept(body, admit, versionOf(request, session.protocolVersion));
       if (parsed instanceof Response) return parsed;
       const refused = refuseBeyondScope(this.options.requests, parsed, principal, session.answerHeaders, this.options.insufficientScope);
       if (refused) return refused;
@@ -188,7 +210,7 @@ export class McpEndpoint {
       charge(admit, 1);
       return jsonRpcErrorResponse(400, JsonRpcCode.ServerError, 'the Mcp-Session-Id header is required; start a session with an initialize request');
     }
-    const parsed = await this.accept(request, admit, versionOf(request, undefined));
+    const parsed = this.accept(body, admit, versionOf(request, undefined));
     if (parsed instanceof Response) return parsed;
     // an initialize in a batch was refused above: a new session starts with exactly one
     if (Array.isArray(parsed) || !isInitializeRequest(parsed)) {
@@ -231,21 +253,14 @@ export class McpEndpoint {
   }
 
   /**
-   * The POST's message(s) once they may be served: read, checked against the batch rules of `version`, and
-   * charged to the caller; or the answer to send instead. A body refused before it is charged still costs one
-   * request, as every HTTP request does at least.
+   * The POST's message(s) (`body`, read by `handle`) once they may be served: checked against the batch rules of
+   * `version`, and charged to the caller; or the answer to send instead. A body refused before it is charged still
+   * costs one request, as every HTTP request does at least.
    */
-  private async accept(request: Request, admit: Admission | undefined, version: string): Promise<unknown | Response> {
-    const parsed = await this.readMessages(request, version);
+  private accept(body: unknown, admit: Admission | undefined, version: string): unknown | Response {
+    const parsed = Array.isArray(body) ? (batchRefusal(body, version, this.options.maxBatch ?? DEFAULT_MAX_BATCH) ?? body) : body;
     charge(admit, parsed instanceof Response ? 1 : costOf(parsed));
     return parsed;
-  }
-
-  /** The body's JSON-RPC message(s), or the error to answer instead (too big, not JSON, a batch `version` does not allow). */
-  private async readMessages(request: Request, version: string): Promise<unknown | Response> {
-    const parsed = await readJson(request, this.maxBodyBytes);
-    if (!Array.isArray(parsed)) return parsed;
-    return batchRefusal(parsed, version, this.options.maxBatch ?? DEFAULT_MAX_BATCH) ?? parsed;
   }
 
   /** A session initialized: kept, within the caps; the sessions it pushes out are closed. */
@@ -329,6 +344,9 @@ function cancelDirectCalls(session: Session, parsed: unknown): void {
 }
 
 const UTF8 = new TextDecoder();
+
+/** The body of a request that is not a POST: nothing was read. */
+const NOT_READ = Symbol('not read');
 
 /** Reads a JSON body without ever holding more than `maxBytes` of it; a Response is the error to send instead. */
 async function readJson(request: Request, maxBytes: number): Promise<unknown | Response> {

@@ -10,6 +10,7 @@ import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
   LoggingLevelSchema,
+  McpError,
   SetLevelRequestSchema,
   type CallToolResult,
   type ListToolsResult,
@@ -22,6 +23,8 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Principal } from '../oauth/bearer';
 import { serveCompletions } from './completions';
 import { principalOf, type PluginFeatures } from './plugin-features';
+import { MissingClientCapability } from '../wire/input-required';
+import { JsonRpcCode } from '../wire/json-rpc';
 import { askInSession } from './ask-in-session';
 import { servePrompts } from './prompts';
 import { serveResources } from './resources';
@@ -45,16 +48,20 @@ export interface McpServerOptions {
 
 const SEVERITY = LoggingLevelSchema.options;
 
-export function createMcpServer({ requests, jsonSchemaValidator, name = 'portico', plugins }: McpServerOptions): Server {
+/** What this server offers, the same in both eras: only what is there is declared (a client may rely on a declared capability). */
+export function capabilitiesOf(plugins: PluginFeatures | undefined): ServerCapabilities {
   const host = plugins?.host;
-  const capabilities: ServerCapabilities = {
+  return {
     tools: { listChanged: true },
-    // only what is there is declared: a client may rely on a declared capability
     ...(host && host.tools.length > 0 && { logging: {} }),
     ...(host && (host.resources.size > 0 || host.templates.length > 0) && { resources: { subscribe: true } }),
     ...(host && host.prompts.size > 0 && { prompts: {} }),
     ...(host?.completes && { completions: {} }),
   };
+}
+
+export function createMcpServer({ requests, jsonSchemaValidator, name = 'portico', plugins }: McpServerOptions): Server {
+  const capabilities = capabilitiesOf(plugins);
   const server = new Server({ name, version }, { capabilities, jsonSchemaValidator });
   // One server serves one session: the level the client set applies to every tool's log messages in it
   let logLevel: LoggingLevel | undefined;
@@ -73,7 +80,11 @@ export function createMcpServer({ requests, jsonSchemaValidator, name = 'portico
       logs: (level) => logLevel === undefined || SEVERITY.indexOf(level) >= SEVERITY.indexOf(logLevel),
       ask: askInSession(server, extra),
     };
-    return requests.call(toolName, args, extra.signal, principalOf(extra.authInfo), requestExtra);
+    return requests.call(toolName, args, extra.signal, principalOf(extra.authInfo), requestExtra).catch((error: unknown) => {
+      // a question the tool must have answered, by a client that cannot: the same error as in 2026-07-28
+      if (error instanceof MissingClientCapability) throw new McpError(JsonRpcCode.MissingRequiredClientCapability, error.message, { requiredCapabilities: Object.fromEntries(error.capabilities.map((capability) => [capability, {}])) });
+      throw error;
+    });
   });
   if (plugins && capabilities.resources) serveResources(server, plugins);
   if (plugins && capabilities.prompts) servePrompts(server, plugins);

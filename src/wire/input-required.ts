@@ -44,7 +44,15 @@ export class MissingClientCapability extends Error {
   }
 }
 
-/** Whether `error` is one of the two that must pass through every layer to the protocol layer. */
-export function isProtocolSignal(error: unknown): error is InputRequired | MissingClientCapability {
-  return error instanceof InputRequired || error instanceof MissingClientCapability;
+/** Thrown when the client's answers cannot be taken (a changed or expired `requestState`, an answer of the wrong shape): MCP's Invalid Params. */
+export class InvalidInput extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInput';
+  }
+}
+
+/** Whether `error` is one of those that must pass through every layer to the protocol layer. */
+export function isProtocolSignal(error: unknown): error is InputRequired | MissingClientCapability | InvalidInput {
+  return error instanceof InputRequired || error instanceof MissingClientCapability || error instanceof InvalidInput;
 }

@@ -122,11 +122,16 @@ export default function everything(api: PluginApi): void {
       required: [],
     }),
   );
+  // the alpha suite's version of the fixture: SEP-2106's $anchor, composition and conditional keywords too
   tool('json_schema_2020_12_tool', 'Tool with JSON Schema 2020-12 features', (args) => text(`Received: ${JSON.stringify(args)}`), {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     type: 'object',
-    $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
-    properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+    $defs: { address: { $anchor: 'addressDef', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+    properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' }, contactMethod: { type: 'string', enum: ['phone', 'email'] }, phone: { type: 'string' }, email: { type: 'string' } },
+    allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+    if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+    then: { required: ['phone'] },
+    else: { required: ['email'] },
     additionalProperties: false,
   });
 
@@ -178,5 +183,80 @@ export default function everything(api: PluginApi): void {
         { role: 'user', content: { type: 'text', text: 'Please analyze the image above.' } },
       ],
     }),
+  });
+
+  revision2026(api, tool);
+}
+
+/**
+ * The fixtures of the 2026-07-28 scenarios (multi round-trip input, a capability the client must declare, log
+ * messages only at a requested level), written once with `ask`/`elicit`: the same tools answer a 2025 session by
+ * asking on its stream.
+ */
+function revision2026(api: PluginApi, tool: (name: string, description: string, handler: (args: Record<string, unknown>, context: ToolContext) => ToolResult | Promise<ToolResult>) => void): void {
+  const nameQuestion = { method: 'elicitation/create', params: { message: 'What is your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } } } as const;
+  const contentOf = (answer: unknown) => ((answer as { content?: Record<string, unknown> } | undefined)?.content ?? {});
+
+  tool('test_input_required_result_elicitation', 'Asks the user for their name, then greets them', async (_args, context) => {
+    const { user_name } = await context.ask({ user_name: nameQuestion });
+    return text(`Hello, ${String(contentOf(user_name).name ?? 'whoever you are')}!`);
+  });
+  tool('test_input_required_result_sampling', "Asks the client's model a question", async (_args, context) => {
+    const answer = await context.sample({ messages: [{ role: 'user', content: { type: 'text', text: 'What is the capital of France?' } }], maxTokens: 100 }, { key: 'capital_question' });
+    return text(`The model said: ${answer?.content.type === 'text' ? (answer.content as { text: string }).text : 'nothing (this client cannot sample)'}`);
+  });
+  tool('test_input_required_result_list_roots', "Asks for the client's roots", async (_args, context) => {
+    const roots = await context.roots({ key: 'client_roots' });
+    return text(`Roots: ${roots ? roots.map((root) => root.uri).join(', ') : 'none (this client has no roots)'}`);
+  });
+  tool('test_input_required_result_request_state', 'Asks for a confirmation; the answer comes back with the sealed request state', async (_args, context) => {
+    const answer = await context.elicit('Please confirm', { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] }, { key: 'confirm' });
+    // the confirmation was asked in the round before this one: it can only be here because the sealed state came back intact
+    return text(`state-ok: confirmed=${String(answer?.content?.ok)}`);
+  });
+  tool('test_input_required_result_multiple_inputs', 'Asks three things at once', async (_args, context) => {
+    const answers = await context.ask({
+      user_name: nameQuestion,
+      greeting: { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: 'Generate a greeting' } }], maxTokens: 50 } },
+      client_roots: { method: 'roots/list', params: {} },
+    });
+    return text(`Got ${Object.keys(answers).sort().join(', ')}`);
+  });
+  tool('test_input_required_result_multi_round', 'Asks for a name, then for a colour', async (_args, context) => {
+    const name = await context.elicit('Step 1: What is your name?', { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] }, { key: 'step1' });
+    const color = await context.elicit('Step 2: What is your favorite color?', { type: 'object', properties: { color: { type: 'string' } }, required: ['color'] }, { key: 'step2' });
+    return text(`${String(name?.content?.name)} likes ${String(color?.content?.color)}`);
+  });
+  tool('test_input_required_result_tampered_state', 'Asks for a confirmation (its request state is sealed: a changed one is refused)', async (_args, context) => {
+    const answer = await context.elicit('Please confirm', { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] }, { key: 'confirm' });
+    return text(`confirmed=${String(answer?.content?.ok)}`);
+  });
+  tool('test_input_required_result_capabilities', 'Asks only what the client declared it can answer', async (_args, context) => {
+    const answers = await context.ask({
+      user_name: nameQuestion,
+      greeting: { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: 'Generate a greeting' } }], maxTokens: 50 } },
+    });
+    return text(`Answered: ${Object.keys(answers).sort().join(', ') || 'nothing'}`);
+  });
+  tool('test_missing_capability', "Needs the client's model: without sampling it cannot run", async (_args, context) => {
+    const answer = await context.sample({ messages: [{ role: 'user', content: { type: 'text', text: 'Say hello' } }], maxTokens: 20 }, { required: true });
+    return text(`The model said: ${JSON.stringify(answer?.content)}`);
+  });
+  tool('test_streaming_elicitation', 'Asks the user while reporting progress', async (_args, context) => {
+    await context.progress(0, 1, 'about to ask');
+    const answer = await context.elicit('Continue?', { type: 'object', properties: { go: { type: 'boolean' } } });
+    return text(`answered: ${answer?.action ?? 'no'}`);
+  });
+  tool('test_logging_tool', 'Logs at info three times', async (_args, context) => {
+    for (const step of ['started', 'working', 'done']) await context.log('info', `test_logging_tool ${step}`);
+    return text('logged');
+  });
+  api.addPrompt({
+    name: 'test_input_required_result_prompt',
+    description: 'A prompt that asks the user for its context first',
+    get: async (_args, context) => {
+      const answer = await context.elicit('What context should the prompt use?', { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] }, { key: 'user_context' });
+      return { messages: [{ role: 'user', content: { type: 'text', text: `Use this context: ${String(answer?.content?.context ?? 'none given')}` } }] };
+    },
   });
 }

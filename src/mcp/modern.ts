@@ -1,0 +1,344 @@
+/**
+ * @module mcp/modern
+ * `/mcp` for MCP 2026-07-28: every request stands alone (no `initialize`, no session), carries its protocol
+ * version, client info and capabilities in `params._meta`, and is answered by whichever instance gets it.
+ *
+ * A request is checked in the order the revision's validation ladder gives, and the first check it fails answers
+ * it: the JSON-RPC shape (400, -32600); the version its envelope claims against the `MCP-Protocol-Version`
+ * header (400, -32020) and against the versions served here (400, -32022, listing them); the envelope itself
+ * (400, -32602, naming the missing key); the method (404, -32601 — the 2025 methods `initialize`, `ping`,
+ * `logging/setLevel` and `resources/(un)subscribe` are gone); the standard headers `MCP-Protocol-Version`,
+ * `Mcp-Method` and `Mcp-Name` against the body (400, -32020); the caller's scopes (403 with the step-up
+ * challenge). Then the method runs; what it answers wrong (bad params, an unknown tool) is a JSON-RPC error on a
+ * 200, except a capability the client did not declare (400, -32021).
+ *
+ * tools/call, prompts/get and resources/read may need the client's input: the handler's `ask` ends the round with
+ * an `InputRequiredResult` and a sealed `requestState` (`mcp/round`, `mcp/request-state`), and the client's retry
+ * runs the request again from the start with the answers. Progress and log messages (only at the level the
+ * request's `_meta` asks for; none without one) go on an SSE answer when the client accepts one.
+ */
+import { McpError, type ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { version } from '../../package.json';
+import type { LogLevel } from '../../plugins/portico';
+import type { Logger } from '../log';
+import type { Principal } from '../oauth/bearer';
+import type { RequestExtra } from '../plugins/context';
+import { InputRequired, InvalidInput, MissingClientCapability } from '../wire/input-required';
+import { errorMessage, JsonRpcCode, type RequestId } from '../wire/json-rpc';
+import { complete } from './completions';
+import { ALL_VERSIONS, envelopeOf, META, MODERN_VERSIONS } from './era';
+import type { Listeners } from './listen';
+import { isRecord } from './messages';
+import type { PluginFeatures } from './plugin-features';
+import { getPrompt, listPrompts } from './prompts';
+import type { RequestStates } from './request-state';
+import { listResources, listResourceTemplates, readResource } from './resources';
+import { Round } from './round';
+import { insufficientScope, refuseBeyondScope, type ScopeChallenge } from './scope-check';
+import { InsufficientScopeError, type ToolRequests } from './tool-requests';
+
+export interface ModernOptions {
+  readonly requests: ToolRequests;
+  readonly plugins?: PluginFeatures;
+  readonly capabilities: ServerCapabilities;
+  readonly states: RequestStates;
+  readonly listeners: Listeners;
+  /** How long a client may keep a list result (the catalog's refresh interval). */
+  readonly listTtlMs: number;
+  readonly insufficientScope?: ScopeChallenge;
+  readonly log: Logger;
+  /** The name clients show for this server. @default "portico" */
+  readonly name?: string;
+}
+
+/** The methods of 2026-07-28 that were removed from the 2025 revisions: said so when a modern request uses one. */
+const REMOVED = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
+
+/** The methods whose `params.name` (or `uri`) the `Mcp-Name` header repeats. */
+const NAMED: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+
+const SEVERITY: readonly LogLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
+const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+
+/** A modern request that passed the ladder: what a method's handler works with. */
+interface Served {
+  readonly http: Request;
+  readonly id: RequestId;
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+  readonly envelope: Record<string, unknown>;
+  readonly principal: Principal | undefined;
+}
+
+/** What a handler answers: a result, or a Response it built itself (a stream, a refusal). */
+type Handler = (served: Served) => Promise<Record<string, unknown> | Response> | Record<string, unknown> | Response;
+
+/** An error to answer on the ladder: its HTTP status, JSON-RPC code, words and data. */
+class Rejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export class ModernEndpoint {
+  private readonly handlers: ReadonlyMap<string, Handler>;
+  private readonly serverInfo: { name: string; version: string };
+
+  constructor(private readonly options: ModernOptions) {
+    this.serverInfo = { name: options.name ?? 'portico', version };
+    this.handlers = this.methods();
+  }
+
+  /** Answers one POST whose body (`message`, already parsed) `mcp/era` found to be 2026-07-28 traffic. */
+  async handle(request: Request, message: Record<string, unknown>, principal: Principal | undefined): Promise<Response> {
+    const rawId = message.id;
+    const id = typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId)) ? rawId : undefined;
+    try {
+      if (message.jsonrpc !== '2.0' || (rawId !== undefined && id === undefined)) {
+        throw new Rejection(400, JsonRpcCode.InvalidRequest, 'not a JSON-RPC 2.0 request: it needs "jsonrpc": "2.0", a "method" and an "id" that is a string or a number');
+      }
+      const method = message.method as string;
+      const envelope = checkedEnvelope(request, message);
+      // a notification asks for nothing: 2026-07-28 has none a stateless server acts on
+      if (id === undefined) return new Response(null, { status: 202 });
+      const handler = this.handlers.get(method);
+      if (!handler) {
+        const removed = REMOVED.has(method) ? `"${method}" is not part of MCP 2026-07-28 (it was a 2025 method; this request claims 2026-07-28)` : `method "${method}" not found`;
+        throw new Rejection(404, JsonRpcCode.MethodNotFound, removed);
+      }
+      const params = isRecord(message.params) ? message.params : {};
+      checkStandardHeaders(request, method, params);
+      const refused = refuseBeyondScope(this.options.requests, message, principal, JSON_HEADERS, this.options.insufficientScope);
+      if (refused) return refused;
+      const answer = await handler({ http: request, id, method, params, envelope, principal });
+      return answer instanceof Response ? answer : Response.json({ jsonrpc: '2.0', id, result: answer }, { headers: JSON_HEADERS });
+    } catch (error) {
+      return this.errorAnswer(id ?? null, error);
+    }
+  }
+
+  /** The answer to a request that failed: on the ladder with its status, from a handler in-band (200). */
+  private errorAnswer(id: RequestId | null, error: unknown): Response {
+    if (error instanceof Rejection) return Response.json(errorMessage(id, error.code, error.message, error.data), { status: error.status, headers: JSON_HEADERS });
+    if (error instanceof InsufficientScopeError) return insufficientScope([{ id: id ?? 0, error }], undefined, JSON_HEADERS, this.options.insufficientScope);
+    return Response.json(this.inBand(id, error), { status: error instanceof MissingClientCapability ? 400 : 200, headers: JSON_HEADERS });
+  }
+
+  /** A handler's error as a JSON-RPC error message. */
+  private inBand(id: RequestId | null, error: unknown): ReturnType<typeof errorMessage> {
+    if (error instanceof MissingClientCapability) {
+      const requiredCapabilities = Object.fromEntries(error.capabilities.map((capability) => [capability, {}]));
+      return errorMessage(id, JsonRpcCode.MissingRequiredClientCapability, `${error.message}: declare it in _meta["${META.clientCapabilities}"] to use this`, { requiredCapabilities });
+    }
+    if (error instanceof InvalidInput) return errorMessage(id, JsonRpcCode.InvalidParams, error.message);
+    if (error instanceof McpError) return errorMessage(id, error.code, error.message.replace(/^MCP error -?\d+: /, ''), error.data);
+    this.options.log.error('mcp.request_failed', { error: error instanceof Error ? error.message : String(error) });
+    return errorMessage(id, JsonRpcCode.InternalError, 'internal error');
+  }
+
+  private methods(): Map<string, Handler> {
+    const { requests, plugins, capabilities } = this.options;
+    const methods = new Map<string, Handler>();
+    methods.set('server/discover', () => ({
+      resultType: 'complete',
+      supportedVersions: [...ALL_VERSIONS],
+      capabilities,
+      // what a server offers does not depend on who asks
+      ttlMs: this.options.listTtlMs,
+      cacheScope: 'public',
+      _meta: { [META.serverInfo]: this.serverInfo },
+    }));
+    methods.set('tools/list', (served) => this.listTools(served));
+    methods.set('tools/call', (served) => {
+      const { name, arguments: args = {} } = served.params;
+      if (typeof name !== 'string') throw invalidParams('tools/call: "params.name" must be the name of a tool (a string)');
+      if (!isRecord(args)) throw invalidParams('tools/call: "params.arguments" must be an object');
+      return this.inRounds(served, name, args, (extra, signal) => requests.call(name, args, signal, served.principal, extra));
+    });
+    methods.set('subscriptions/listen', (served) => this.options.listeners.listen(served.id, served.params.notifications, served.principal, served.http.signal));
+    if (plugins && capabilities.resources) {
+      methods.set('resources/list', (served) => this.listed(served, listResources(plugins, served.principal)));
+      methods.set('resources/templates/list', (served) => this.listed(served, listResourceTemplates(plugins, served.principal)));
+      methods.set('resources/read', (served) => {
+        const { uri } = served.params;
+        if (typeof uri !== 'string') throw invalidParams('resources/read: "params.uri" must be the URI of a resource (a string)');
+        return this.inRounds(served, uri, {}, async (extra, signal) => ({ ...(await readResource(plugins, uri, served.principal, signal, extra)), ttlMs: 0, cacheScope: cacheScopeOf(served.principal) }));
+      });
+    }
+    if (plugins && capabilities.prompts) {
+      methods.set('prompts/list', (served) => this.listed(served, listPrompts(plugins, served.principal)));
+      methods.set('prompts/get', (served) => {
+        const { name, arguments: args = {} } = served.params;
+        if (typeof name !== 'string') throw invalidParams('prompts/get: "params.name" must be the name of a prompt (a string)');
+        if (!isRecord(args) || Object.values(args).some((value) => typeof value !== 'string')) throw invalidParams('prompts/get: "params.arguments" must be an object of strings');
+        return this.inRounds(served, name, args, (extra, signal) => getPrompt(plugins, name, args as Record<string, string>, served.principal, signal, extra));
+      });
+    }
+    if (plugins && capabilities.completions) {
+      methods.set('completion/complete', async (served) => {
+        const { ref, argument } = served.params;
+        if (!isRecord(ref) || (ref.type !== 'ref/prompt' && ref.type !== 'ref/resource') || !isRecord(argument) || typeof argument.name !== 'string' || typeof argument.value !== 'string') {
+          throw invalidParams('completion/complete: give "ref" ({ type: "ref/prompt", name } or { type: "ref/resource", uri }) and "argument" ({ name, value })');
+        }
+        return { resultType: 'complete', ...(await complete(plugins, served.params as Parameters<typeof complete>[1], served.principal, served.http.signal)) };
+      });
+    }
+    return methods;
+  }
+
+  /** tools/list: the page as the caller sees it (bytes made once per page), with the 2026-07-28 fields spliced in front. */
+  private listTools(served: Served): Response {
+    const { cursor } = served.params;
+    if (cursor !== undefined && typeof cursor !== 'string') throw invalidParams('tools/list: "params.cursor" must be a string');
+    const page = this.options.requests.listJson(cursor, served.principal);
+    const head = encoder.encode(`{"jsonrpc":"2.0","id":${JSON.stringify(served.id)},"result":{"resultType":"complete","ttlMs":${this.options.listTtlMs},"cacheScope":"${cacheScopeOf(served.principal)}",`);
+    // the page is an object: its opening brace gives way to the fields above, its closing one ends the result, one more the message
+    const body = new Uint8Array(head.length + page.length);
+    body.set(head);
+    body.set(page.subarray(1), head.length);
+    body[body.length - 1] = CLOSING_BRACE;
+    return new Response(body, { headers: JSON_HEADERS });
+  }
+
+  private listed<T extends object>(served: Served, result: T): Record<string, unknown> {
+    return { resultType: 'complete', ...result, ttlMs: this.options.listTtlMs, cacheScope: cacheScopeOf(served.principal) };
+  }
+
+  /**
+   * Runs a request that may ask the client: this round's answers in, an `InputRequiredResult` out when it asks
+   * for more. With a progress token or a log level, and a client that takes SSE, the answer streams.
+   */
+  private async inRounds(served: Served, name: string, args: Record<string, unknown>, run: (extra: RequestExtra, signal: AbortSignal) => Promise<object>): Promise<Record<string, unknown> | Response> {
+    const capabilities = served.envelope[META.clientCapabilities] as Record<string, unknown>;
+    const binding = { owner: principalKey(served.principal), method: served.method, name, args };
+    const round = Round.begin(served.params, capabilities, this.options.states, binding);
+    const progressToken = progressTokenOf(served.params);
+    const level = served.envelope[META.logLevel];
+    const threshold = typeof level === 'string' && SEVERITY.includes(level as LogLevel) ? SEVERITY.indexOf(level as LogLevel) : undefined;
+    const streams = (progressToken !== undefined || threshold !== undefined) && (served.http.headers.get('accept') ?? '').includes('text/event-stream');
+    const once = async (send: (notification: { method: string; params?: Record<string, unknown> }) => Promise<void>): Promise<Record<string, unknown>> => {
+      const extra: RequestExtra = {
+        progressToken,
+        sendNotification: send,
+        logs: (at) => threshold !== undefined && SEVERITY.indexOf(at) >= threshold,
+        ask: round.ask,
+      };
+      try {
+        return { resultType: 'complete', ...(await run(extra, served.http.signal)) };
+      } catch (error) {
+        if (!(error instanceof InputRequired)) throw error;
+        return { resultType: 'input_required', inputRequests: error.requests, requestState: this.options.states.seal(round.next(), binding) };
+      }
+    };
+    if (!streams) return once(async () => {});
+    return this.streamed(served.id, once);
+  }
+
+  /** An SSE answer: the notifications `work` sends as it runs, then its result (or error) as the last event. */
+  private streamed(id: RequestId, work: (send: (notification: { method: string; params?: Record<string, unknown> }) => Promise<void>) => Promise<Record<string, unknown>>): Response {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    let open = true;
+    const event = async (message: unknown): Promise<void> => {
+      if (!open) return;
+      await writer.write(encoder.encode(`event: message\ndata: ${JSON.stringify(message)}\n\n`)).catch(() => {
+        open = false;
+      });
+    };
+    void (async () => {
+      let last: unknown;
+      try {
+        last = { jsonrpc: '2.0', id, result: await work((notification) => event({ jsonrpc: '2.0', ...notification })) };
+      } catch (error) {
+        last = this.inBand(id, error);
+      }
+      await event(last);
+      open = false;
+      await writer.close().catch(() => {});
+    })();
+    return new Response(readable, { headers: SSE_HEADERS });
+  }
+}
+
+/** The envelope of a modern request once it holds what 2026-07-28 requires; the ladder's rejection otherwise. */
+function checkedEnvelope(request: Request, message: Record<string, unknown>): Record<string, unknown> {
+  const envelope = envelopeOf(message);
+  const claim = envelope?.[META.protocolVersion];
+  const header = request.headers.get('mcp-protocol-version')?.trim();
+  if (claim !== undefined && header !== undefined && header !== claim) {
+    throw new Rejection(400, JsonRpcCode.HeaderMismatch, `the MCP-Protocol-Version header ("${header}") does not match _meta["${META.protocolVersion}"] ("${String(claim)}"): send the same version in both`);
+  }
+  if (claim !== undefined && (typeof claim !== 'string' || !MODERN_VERSIONS.includes(claim))) {
+    const requested = typeof claim === 'string' ? claim : JSON.stringify(claim);
+    throw new Rejection(400, JsonRpcCode.UnsupportedProtocolVersion, `protocol version "${requested}" is not supported; this server speaks ${ALL_VERSIONS.join(', ')} (the 2025 revisions start with initialize)`, {
+      supported: [...ALL_VERSIONS],
+      requested,
+    });
+  }
+  const missing: string[] = [];
+  if (!envelope) missing.push('params._meta');
+  else {
+    if (typeof claim !== 'string') missing.push(`_meta["${META.protocolVersion}"]`);
+    if (!isRecord(envelope[META.clientCapabilities])) missing.push(`_meta["${META.clientCapabilities}"] (an object)`);
+    if (envelope[META.clientInfo] !== undefined && !isRecord(envelope[META.clientInfo])) missing.push(`_meta["${META.clientInfo}"] as an object`);
+  }
+  if (missing.length > 0) throw new Rejection(400, JsonRpcCode.InvalidParams, `MCP ${MODERN_VERSIONS[0]} needs ${missing.join(' and ')} on every request`);
+  return envelope!;
+}
+
+/** `MCP-Protocol-Version`, `Mcp-Method` and (for the methods that name something) `Mcp-Name`, present and equal to the body. */
+function checkStandardHeaders(request: Request, method: string, params: Record<string, unknown>): void {
+  const { headers } = request;
+  if (headers.get('mcp-protocol-version') === null) throw mismatch('the MCP-Protocol-Version header is required on every request');
+  const said = headers.get('mcp-method')?.trim();
+  if (said === undefined) throw mismatch(`the Mcp-Method header is required (here: "${method}")`);
+  if (said !== method) throw mismatch(`the Mcp-Method header ("${said}") does not match the body's method ("${method}")`);
+  const field = NAMED[method];
+  if (!field) return;
+  const raw = headers.get('mcp-name');
+  if (raw === null) throw mismatch(`the Mcp-Name header is required for ${method} (here: params.${field})`);
+  const name = decodedHeader(raw.trim());
+  if (name !== params[field]) throw mismatch(`the Mcp-Name header ("${name ?? raw.trim()}") does not match params.${field} ("${String(params[field])}")`);
+}
+
+/** A header value as sent: plain, or `=?base64?…?=` for what a header cannot carry; undefined when that encoding is broken. */
+function decodedHeader(value: string): string | undefined {
+  const match = /^=\?base64\?(.*)\?=$/i.exec(value);
+  if (!match) return value;
+  const encoded = match[1]!;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return undefined;
+  return Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+function mismatch(message: string): Rejection {
+  return new Rejection(400, JsonRpcCode.HeaderMismatch, message);
+}
+
+function invalidParams(message: string): McpError {
+  return new McpError(JsonRpcCode.InvalidParams, message);
+}
+
+/** Whose answers these are: a signed-in caller's depend on their scopes (and plugins' visibility rules). */
+function cacheScopeOf(principal: Principal | undefined): 'public' | 'private' {
+  return principal ? 'private' : 'public';
+}
+
+/** What a request state is bound to: the grant that asked (a refreshed token keeps it); without sign-in, everyone. */
+function principalKey(principal: Principal | undefined): string {
+  return principal ? `grant:${principal.grantId}` : 'open';
+}
+
+function progressTokenOf(params: Record<string, unknown>): string | number | undefined {
+  const token = isRecord(params._meta) ? params._meta.progressToken : undefined;
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+}
+
+const encoder = new TextEncoder();
+const CLOSING_BRACE = 0x7d;
