@@ -31,13 +31,9 @@ export default function confirmDestructive(api: PluginApi): void {
 
   api.beforeCall(async (call) => {
     if (!confirms(call.tool)) return;
-    let answer: Awaited<ReturnType<typeof ask>>;
-    try {
-      answer = await ask(call);
-    } catch (error) {
-      // e.g. the user did not answer before the request timed out: not a yes
-      return { deny: `the user could not be asked to confirm ${call.tool.name} (${error instanceof Error ? error.message : String(error)})` };
-    }
+    // not caught: in MCP 2026-07-28 asking ends this round of the request (the client retries with the answer), and a
+    // question that fails (the user did not answer in time) fails the hook, which denies the call — never a yes
+    const answer = await ask(call);
     if (answer === 'yes') return;
     if (answer === 'no') return { deny: `the user did not confirm ${call.tool.name}; do not retry unless they ask for it` };
     if (call.args[ARGUMENT] === true) return;

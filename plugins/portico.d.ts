@@ -148,7 +148,8 @@ export interface RequestContext {
    * with an `InputRequiredResult`; the client answers and sends the request again, and your handler runs
    * again from the start: the questions it asked before resolve at once to the answers (kept, sealed, in the
    * request's `requestState`, so any instance of a cluster can take the next round). So do before a question
-   * only what may be done twice; keys must not depend on anything but the request.
+   * only what may be done twice; keys must not depend on anything but the request. Let what these functions throw
+   * pass (do not catch it around them): that is how a round ends.
    *
    * Tool calls, `prompts/get` and `resources/read` may ask; elsewhere (completions) nothing is asked.
    */

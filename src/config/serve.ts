@@ -31,7 +31,7 @@ export const ServeConfigSchema = Type.Object({
   maxResponseBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest upstream response passed on; the rest is cut with a note' }),
   maxRequestBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body accepted on /mcp' }),
   sessionIdleSeconds: Type.Integer({ minimum: 1, default: 1800, description: 'An MCP session unused this long is closed' }),
-  maxSessionsPerToken: Type.Integer({ minimum: 1, default: 16, description: 'MCP sessions one token (its grant) may have open at once, per instance; opening one more closes its least recently used (without sign-in every client counts as one)' }),
+  maxSessionsPerToken: Type.Integer({ minimum: 1, default: 16, description: 'MCP sessions one token (its grant) may have open at once, per instance; opening one more closes its least recently used (without sign-in every client counts as one). Also the most MCP 2026-07-28 subscriptions/listen streams it may hold open at once' }),
   maxSessions: Type.Integer({ minimum: 1, default: 10_000, description: 'MCP sessions open at once in all, per instance; opening one more closes the least recently used' }),
   toolsPageSize: Type.Integer({ minimum: 1, default: 500, description: 'Tools per tools/list page (clients follow nextCursor)' }),
   auth: Type.Union([Type.Literal('oauth'), Type.Literal('none')], { default: 'oauth', description: 'oauth: users sign in through Portico and each call uses their own credential; none: /mcp is open and every call uses PORTICO_UPSTREAM_HEADERS (local use only)' }),

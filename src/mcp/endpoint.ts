@@ -122,6 +122,11 @@ export class McpEndpoint {
     return this.sessions.size;
   }
 
+  /** The 2026-07-28 `subscriptions/listen` streams open. */
+  get listening(): number {
+    return this.options.listeners.size;
+  }
+
   /**
    * Answers one HTTP request to `/mcp`, for `principal` when the caller signed in; `admit` is asked before
    * anything of it runs, with its cost (GET and DELETE: 1; a POST: its JSON-RPC requests, once read).

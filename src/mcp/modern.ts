@@ -31,7 +31,7 @@ import type { Listeners } from './listen';
 import { isRecord } from './messages';
 import type { PluginFeatures } from './plugin-features';
 import { getPrompt, listPrompts } from './prompts';
-import type { RequestStates } from './request-state';
+import { canonicalJson, type RequestStates } from './request-state';
 import { listResources, listResourceTemplates, readResource } from './resources';
 import { Round } from './round';
 import { insufficientScope, refuseBeyondScope, type ScopeChallenge } from './scope-check';
@@ -217,7 +217,8 @@ export class ModernEndpoint {
    */
   private async inRounds(served: Served, name: string, args: Record<string, unknown>, run: (extra: RequestExtra, signal: AbortSignal) => Promise<object>): Promise<Record<string, unknown> | Response> {
     const capabilities = served.envelope[META.clientCapabilities] as Record<string, unknown>;
-    const binding = { owner: principalKey(served.principal), method: served.method, name, args };
+    // the arguments as they came: validation may fill in defaults before the state is sealed
+    const binding = { owner: principalKey(served.principal), method: served.method, name, args: canonicalJson(args) };
     const round = Round.begin(served.params, capabilities, this.options.states, binding);
     const progressToken = progressTokenOf(served.params);
     const level = served.envelope[META.logLevel];

@@ -20,7 +20,8 @@ export interface StateBinding {
   readonly owner: string;
   readonly method: string;
   readonly name: string;
-  readonly args: unknown;
+  /** The request's arguments as `canonicalJson` wrote them when it arrived (later steps may fill in defaults). */
+  readonly args: string;
 }
 
 /** How long a question stays answerable. */
@@ -51,7 +52,7 @@ export class RequestStates {
 }
 
 function contextOf({ owner, method, name, args }: StateBinding): string {
-  return `mcp-request-state:${owner}\n${method}\n${name}\n${createHash('sha256').update(canonicalJson(args)).digest('base64url')}`;
+  return `mcp-request-state:${owner}\n${method}\n${name}\n${createHash('sha256').update(args).digest('base64url')}`;
 }
 
 /** JSON with object keys sorted, so the same arguments hash the same whatever order a client sends them in. */
