@@ -37,7 +37,7 @@ export const ServeConfigSchema = Type.Object({
   auth: Type.Union([Type.Literal('oauth'), Type.Literal('none')], { default: 'oauth', description: 'oauth: users sign in through Portico and each call uses their own credential; none: /mcp is open and every call uses PORTICO_UPSTREAM_HEADERS (local use only)' }),
   databaseUrl: Type.Optional(Type.String({ description: 'Where state is kept: a SQLite path (sqlite:/file:/plain path) or postgres://… [./data/portico.db]' })),
   tokenCache: Type.Integer({ minimum: 0, maximum: 300, default: 10, description: 'PostgreSQL: seconds an instance may trust an access token it already checked without asking the database; revocations reach every instance within milliseconds (LISTEN/NOTIFY), this bounds the wait should one be lost (0: ask the database on every request)' }),
-  secretFile: Type.Optional(Type.String({ description: 'File holding the server secret (32+ characters) that seals upstream credentials; required with PostgreSQL so every instance shares it [generated next to the SQLite file]' })),
+  secretFile: Type.Optional(Type.String({ description: 'File holding the server secret (32+ characters) that seals upstream credentials and the state of MCP 2026-07-28 requests between rounds; required with PostgreSQL so every instance shares it [generated next to the SQLite file]' })),
   brandName: Type.String({ default: 'Portico', description: 'Name shown on the sign-in and consent pages' }),
   brandLogoUrl: Type.Optional(Type.String({ description: 'Logo shown on the sign-in pages (https URL)' })),
   loginPath: Type.String({ default: '/auth/login', description: "The API's login endpoint, relative to the upstream URL (or absolute)" }),

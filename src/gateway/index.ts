@@ -88,7 +88,9 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     const observers = callObservers(metrics, log, audit, { keep: config.auditArguments, names: config.auditRedact });
     if (parts.onCall) observers.push(parts.onCall);
     const calls = new CallPipeline({ tools, plugins: plugins.empty ? undefined : plugins, access, drain, observers, log });
-    const endpoint = opened.add(mcpEndpoint(config, calls, plugins, access, log, authorization, secret?.secret));
+    // without sign-in a secret file is still what lets every instance open a 2026-07-28 request's state
+    const sealing = secret?.secret ?? (config.secretFile ? loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl)).secret : undefined);
+    const endpoint = opened.add(mcpEndpoint(config, calls, plugins, access, log, authorization, sealing));
     tools.onChange(() => void endpoint.notifyToolsChanged());
     metrics.watch({ sessions: () => endpoint.sessionCount, tools: () => tools.size });
 
@@ -156,7 +158,7 @@ function mcpEndpoint(
   const insufficientScope = authorization && ((needed: Scope) => authorization.insufficientScope(needed));
   const listeners = new Listeners({ plugins: features, perOwner: config.maxSessionsPerToken });
   // the state of a 2026-07-28 request between rounds is sealed with the server secret, so every instance opens it;
-  // without sign-in there is no secret: a key of this process's own (one instance takes every round)
+  // without one (no sign-in, no PORTICO_SECRET_FILE): a key of this process's own (one instance takes every round)
   const states = new RequestStates(new Keys(secret ?? randomBytes(32)));
   const modern = new ModernEndpoint({ requests, plugins: features, capabilities: capabilitiesOf(features), states, listeners, listTtlMs: config.specTtl * 1000, insufficientScope, log });
   return new McpEndpoint({
