@@ -19,7 +19,9 @@
  *                 initialize + notifications/initialized, calls carrying Mcp-Session-Id and
  *                 Mcp-Protocol-Version and a JSON-RPC id of their own (wrk builds 4,096 such requests once
  *                 and cycles through them); answered with JSON by the direct path (`mcp/direct`), as any
- *                 plain call is — the report names the content type it saw.
+ *                 plain call is — the report names the content type it saw;
+ *   (e) 2026-07-28 the same call as MCP 2026-07-28 sends it (no session: the envelope in `_meta`, the
+ *                 MCP-Protocol-Version, Mcp-Method and Mcp-Name headers), to the stateless gateway.
  * Besides requests/s and latency it prints the CPU time per request of each process (from /proc): with
  * everything on 2 cores, requests/s is bounded by their sum, so that table says where the time goes.
  * Absolute figures vary by 20–30% from run to run on the 2-core VM; the judged ratios are the medians of each
@@ -79,7 +81,7 @@ const wrk = (url: string, script: string, seconds: number): Promise<WrkResult> =
 // ------------------------------------------------------------------------------------------ the targets
 
 interface Target {
-  readonly key: 'direct' | 'bare' | 'stateless' | 'stateful';
+  readonly key: 'direct' | 'bare' | 'stateless' | 'stateful' | 'modern';
   readonly label: string;
   readonly url: string;
   readonly script: string;
@@ -145,6 +147,35 @@ async function statelessTarget(url: string): Promise<Target> {
   };
 }
 
+/** The tools/call of (e): what a 2026-07-28 client sends. */
+const MODERN_BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: 'get_project',
+    arguments: { projectId: PROJECT_ID },
+    _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} },
+  },
+});
+const MODERN_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'get_project' };
+
+function modernTarget(url: string): Target {
+  const label = 'Portico tools/call, 2026-07-28';
+  return {
+    key: 'modern',
+    label,
+    url,
+    script: luaScript('POST', MODERN_HEADERS, MODERN_BODY),
+    async check() {
+      const response = await fetch(url, { method: 'POST', headers: MODERN_HEADERS, body: MODERN_BODY });
+      const text = await response.text();
+      if (!response.ok) throw new SetupError(`${label}: ${response.status} ${text}`);
+      expectToolResult(text, label);
+    },
+  };
+}
+
 /** How the gateway answered a stateful tools/call: `SSE` (text/event-stream) or `JSON`, for the report. */
 let statefulAnswer = '?';
 
@@ -197,6 +228,7 @@ async function main(): Promise<number> {
     [restTarget('bare', 'bare Bun reverse proxy', bareMatch[1]!, token), bare],
     [await statelessTarget(statelessUrl), statelessGateway],
     [await statefulTarget(statefulUrl), statefulGateway],
+    [modernTarget(statelessUrl), statelessGateway],
   ];
   const runs = new Map<Target['key'], Measured[]>(targets.map(([target]) => [target.key, []]));
   for (let round = 1; round <= ROUNDS; round++) {
@@ -216,6 +248,7 @@ async function main(): Promise<number> {
     bare: 'bare Bun reverse proxy',
     stateless: 'Portico tools/call (stateless)',
     stateful: `Portico tools/call (stateful, ${statefulAnswer})`,
+    modern: 'Portico tools/call (2026-07-28)',
   };
   const rows = [['target (medians of rounds)', 'req/s', 'p50', 'p99', 'req/s ÷ bare', 'per round', 'req/s ÷ direct', 'p50 − bare', 'p50 − direct', 'errors']];
   for (const [key, r] of results) {
@@ -248,7 +281,7 @@ async function main(): Promise<number> {
 
   let failed = false;
   const verdicts = [['Portico mode', 'measure', 'value', 'target', 'result']];
-  for (const mode of ['stateless', 'stateful'] as const) {
+  for (const mode of ['stateless', 'stateful', 'modern'] as const) {
     const rounds = perRound(mode);
     const ratio = median(rounds.map((x) => x.ratio));
     const overhead = median(rounds.map((x) => x.overhead));
