@@ -31,7 +31,7 @@ import type { Listeners } from './listen';
 import { isRecord } from './messages';
 import type { PluginFeatures } from './plugin-features';
 import { getPrompt, listPrompts } from './prompts';
-import { canonicalJson, type RequestStates } from './request-state';
+import type { RequestStates } from './request-state';
 import { listResources, listResourceTemplates, readResource } from './resources';
 import { Round } from './round';
 import { insufficientScope, refuseBeyondScope, type ScopeChallenge } from './scope-check';
@@ -118,7 +118,7 @@ export class ModernEndpoint {
       const refused = refuseBeyondScope(this.options.requests, message, principal, JSON_HEADERS, this.options.insufficientScope);
       if (refused) return refused;
       const answer = await handler({ http: request, id, method, params, envelope, principal });
-      return answer instanceof Response ? answer : Response.json({ jsonrpc: '2.0', id, result: answer }, { headers: JSON_HEADERS });
+      return answer instanceof Response ? answer : new Response(answerJson(id, answer), { headers: JSON_HEADERS });
     } catch (error) {
       return this.errorAnswer(id ?? null, error);
     }
@@ -147,7 +147,6 @@ export class ModernEndpoint {
     const { requests, plugins, capabilities } = this.options;
     const methods = new Map<string, Handler>();
     methods.set('server/discover', () => ({
-      resultType: 'complete',
       supportedVersions: [...ALL_VERSIONS],
       capabilities,
       // what a server offers does not depend on who asks
@@ -187,7 +186,7 @@ export class ModernEndpoint {
         if (!isRecord(ref) || (ref.type !== 'ref/prompt' && ref.type !== 'ref/resource') || !isRecord(argument) || typeof argument.name !== 'string' || typeof argument.value !== 'string') {
           throw invalidParams('completion/complete: give "ref" ({ type: "ref/prompt", name } or { type: "ref/resource", uri }) and "argument" ({ name, value })');
         }
-        return { resultType: 'complete', ...(await complete(plugins, served.params as Parameters<typeof complete>[1], served.principal, served.http.signal)) };
+        return complete(plugins, served.params as Parameters<typeof complete>[1], served.principal, served.http.signal) as Promise<Record<string, unknown>>;
       });
     }
     return methods;
@@ -208,7 +207,7 @@ export class ModernEndpoint {
   }
 
   private listed<T extends object>(served: Served, result: T): Record<string, unknown> {
-    return { resultType: 'complete', ...result, ttlMs: this.options.listTtlMs, cacheScope: cacheScopeOf(served.principal) };
+    return { ...result, ttlMs: this.options.listTtlMs, cacheScope: cacheScopeOf(served.principal) };
   }
 
   /**
@@ -217,8 +216,9 @@ export class ModernEndpoint {
    */
   private async inRounds(served: Served, name: string, args: Record<string, unknown>, run: (extra: RequestExtra, signal: AbortSignal) => Promise<object>): Promise<Record<string, unknown> | Response> {
     const capabilities = served.envelope[META.clientCapabilities] as Record<string, unknown>;
-    // the arguments as they came: validation may fill in defaults before the state is sealed
-    const binding = { owner: principalKey(served.principal), method: served.method, name, args: canonicalJson(args) };
+    // the arguments as they came (validation may fill in defaults before the state is sealed): a native copy, put
+    // in canonical order only when a state is sealed or opened
+    const binding = { owner: principalKey(served.principal), method: served.method, name, args: JSON.stringify(args) };
     const round = Round.begin(served.params, capabilities, this.options.states, binding);
     const progressToken = progressTokenOf(served.params);
     const level = served.envelope[META.logLevel];
@@ -232,7 +232,7 @@ export class ModernEndpoint {
         ask: round.ask,
       };
       try {
-        return { resultType: 'complete', ...(await run(extra, served.http.signal)) };
+        return (await run(extra, served.http.signal)) as Record<string, unknown>;
       } catch (error) {
         if (!(error instanceof InputRequired)) throw error;
         return { resultType: 'input_required', inputRequests: error.requests, requestState: this.options.states.seal(round.next(), binding) };
@@ -247,20 +247,21 @@ export class ModernEndpoint {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     let open = true;
-    const event = async (message: unknown): Promise<void> => {
+    const raw = async (json: string): Promise<void> => {
       if (!open) return;
-      await writer.write(encoder.encode(`event: message\ndata: ${JSON.stringify(message)}\n\n`)).catch(() => {
+      await writer.write(encoder.encode(`event: message\ndata: ${json}\n\n`)).catch(() => {
         open = false;
       });
     };
+    const event = (message: unknown): Promise<void> => raw(JSON.stringify(message));
     void (async () => {
-      let last: unknown;
+      let last: string;
       try {
-        last = { jsonrpc: '2.0', id, result: await work((notification) => event({ jsonrpc: '2.0', ...notification })) };
+        last = answerJson(id, await work((notification) => event({ jsonrpc: '2.0', ...notification })));
       } catch (error) {
-        last = this.inBand(id, error);
+        last = JSON.stringify(this.inBand(id, error));
       }
-      await event(last);
+      await raw(last);
       open = false;
       await writer.close().catch(() => {});
     })();
@@ -316,6 +317,17 @@ function decodedHeader(value: string): string | undefined {
   const encoded = match[1]!;
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return undefined;
   return Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+/**
+ * A JSON-RPC answer with `result`: what a handler returned, as a complete result (2026-07-28 results say so) unless
+ * it says what it is (`input_required`). Written as text, so the result is never copied to add one field.
+ */
+function answerJson(id: RequestId, result: Record<string, unknown>): string {
+  const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
+  const json = JSON.stringify(result);
+  if (typeof result.resultType === 'string') return `${head}${json}}`;
+  return `${head}{"resultType":"complete"${json.length > 2 ? ',' : ''}${json.slice(1)}}`;
 }
 
 function mismatch(message: string): Rejection {

@@ -20,7 +20,7 @@ export interface StateBinding {
   readonly owner: string;
   readonly method: string;
   readonly name: string;
-  /** The request's arguments as `canonicalJson` wrote them when it arrived (later steps may fill in defaults). */
+  /** The request's arguments as JSON when it arrived (later steps may fill in defaults); hashed in canonical order. */
   readonly args: string;
 }
 
@@ -52,7 +52,7 @@ export class RequestStates {
 }
 
 function contextOf({ owner, method, name, args }: StateBinding): string {
-  return `mcp-request-state:${owner}\n${method}\n${name}\n${createHash('sha256').update(args).digest('base64url')}`;
+  return `mcp-request-state:${owner}\n${method}\n${name}\n${createHash('sha256').update(canonicalJson(JSON.parse(args))).digest('base64url')}`;
 }
 
 /** JSON with object keys sorted, so the same arguments hash the same whatever order a client sends them in. */

@@ -12,6 +12,8 @@ import { CAPABILITY_OF, InputRequired, InvalidInput, MissingClientCapability, ty
 import { isRecord } from './messages';
 import type { RequestStates, RoundState, StateBinding } from './request-state';
 
+const NO_ANSWERS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 export class Round {
   private constructor(
     /** Every answer in so far, by key. */
@@ -22,6 +24,8 @@ export class Round {
   /** The round `params` start: the first (no state, no responses) or the next one. Throws `InvalidInput`. */
   static begin(params: Record<string, unknown>, capabilities: Record<string, unknown>, states: RequestStates, binding: StateBinding): Round {
     const { requestState, inputResponses } = params;
+    // the first round of nearly every request: nothing to open or merge
+    if (requestState === undefined && inputResponses === undefined) return new Round(NO_ANSWERS, capabilities);
     let state: RoundState = { answers: {} };
     if (requestState !== undefined) {
       const opened = typeof requestState === 'string' ? states.open(requestState, binding) : undefined;

@@ -8,14 +8,19 @@
  * where a client may redirect live in ./redirect-uri. Unknown fields are ignored, as RFC 7591 §2 asks; that
  * includes localized variants such as `client_name#fr`, which are never shown.
  */
-import { checkRedirectUri } from './redirect-uri';
+import { checkRedirectUri, redirectTarget } from './redirect-uri';
 
 export type GrantType = 'authorization_code' | 'refresh_token';
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
 export type MetadataSource = 'registration' | 'document';
 
+/** OpenID Connect Dynamic Registration's `application_type`, which MCP 2026-07-28 asks clients to send (SEP-837). */
+export type ApplicationType = 'web' | 'native';
+
 export interface ClientMetadata {
   redirectUris: string[];
+  /** As the client said, or read from its redirect URIs when it did not (older clients); absent when they are of both kinds. */
+  applicationType?: ApplicationType;
   clientName?: string;
   clientUri?: string;
   logoUri?: string;
@@ -33,6 +38,7 @@ export interface ClientMetadata {
 /** The same metadata under its RFC 7591 field names, as a registration response returns it. */
 export interface ClientMetadataJson {
   redirect_uris: string[];
+  application_type?: ApplicationType;
   client_name?: string;
   client_uri?: string;
   logo_uri?: string;
@@ -112,6 +118,8 @@ export function parseClientMetadata(raw: unknown, source: MetadataSource): Clien
     responseTypes: responseTypes(fields),
     tokenEndpointAuthMethod,
   };
+  const applicationType = applicationTypeOf(fields, metadata.redirectUris);
+  if (applicationType !== undefined) metadata.applicationType = applicationType;
   const name = clientName(fields);
   if (name !== undefined) metadata.clientName = name;
   else if (source === 'document') throw invalid('client_name is required in a client ID metadata document');
@@ -138,6 +146,7 @@ export function clientMetadataToJson(metadata: ClientMetadata): ClientMetadataJs
     response_types: ['code'],
     token_endpoint_auth_method: metadata.tokenEndpointAuthMethod,
   };
+  if (metadata.applicationType !== undefined) json.application_type = metadata.applicationType;
   if (metadata.clientName !== undefined) json.client_name = metadata.clientName;
   if (metadata.clientUri !== undefined) json.client_uri = metadata.clientUri;
   if (metadata.logoUri !== undefined) json.logo_uri = metadata.logoUri;
@@ -191,6 +200,27 @@ function redirectUris(fields: Record<string, unknown>, method: TokenEndpointAuth
     if (problem) throw new ClientMetadataError('invalid_redirect_uri', `redirect_uris: ${problem}`);
   }
   return [...new Set(value)];
+}
+
+/**
+ * The client's `application_type` (OpenID Connect Dynamic Registration §2). A native app may return through a web
+ * page of its maker's too (VS Code registers https://vscode.dev/redirect beside its loopback listener, as RFC 8252
+ * §7.2 allows), so only the one contradiction is refused: a web application that names an app's own scheme, which
+ * no web server can receive. A client that does not say (registered before MCP 2026-07-28 asked for it) is taken
+ * for what its redirect URIs show: native when they all lead to the user's device, web when none does.
+ */
+function applicationTypeOf(fields: Record<string, unknown>, redirectUris: readonly string[]): ApplicationType | undefined {
+  const value = fields.application_type;
+  if (value === undefined) {
+    const targets = new Set(redirectUris.map(redirectTarget));
+    return targets.size === 1 ? (targets.has('web') ? 'web' : 'native') : undefined;
+  }
+  if (value !== 'web' && value !== 'native') throw invalid(`application_type "${clip(String(value))}" is not one of web, native`);
+  const appSchemes = value === 'web' ? redirectUris.filter((uri) => !/^https?:/i.test(uri)) : [];
+  if (appSchemes.length > 0) {
+    throw new ClientMetadataError('invalid_redirect_uri', `redirect_uris: ${appSchemes.map((uri) => `"${clip(uri)}"`).join(', ')} is an app's own scheme, which a web application cannot receive: register it with application_type "native"`);
+  }
+  return value;
 }
 
 function grantTypes(fields: Record<string, unknown>): GrantType[] {

@@ -38,6 +38,17 @@ interface RawParts {
 }
 
 /**
+ * Where a redirect URI (already found acceptable by `checkRedirectUri`) sends the user: a web server (`https:` to a
+ * host that is not this machine), or an app on the user's device (a loopback `http:` listener, a private-use scheme,
+ * or `https:` on a loopback host).
+ */
+export function redirectTarget(uri: string): 'web' | 'device' {
+  const parts = rawParts(uri);
+  if (!parts || parts.scheme.toLowerCase() !== 'https' || parts.authority === undefined) return 'device';
+  return LOOPBACK_HOSTS.has(hostOf(parts.authority).toLowerCase()) ? 'device' : 'web';
+}
+
+/**
  * Whether `uri` may be registered as a redirect URI by a client of kind `clientKind`.
  * @returns null when acceptable, else why not (a sentence that names the URI).
  */

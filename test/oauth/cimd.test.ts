@@ -202,6 +202,8 @@ describe('a good document', () => {
     const metadata = await documents.get(idFor('/good.json'));
     expect(metadata).toEqual({
       clientName: 'Test Client',
+      // not said in the document: both redirect URIs lead to the user's device
+      applicationType: 'native',
       redirectUris: ['http://127.0.0.1:3000/callback', 'cursor://test.client/oauth/callback'],
       grantTypes: ['authorization_code', 'refresh_token'],
       responseTypes: ['code'],

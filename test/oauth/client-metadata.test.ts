@@ -41,6 +41,8 @@ describe('what real MCP clients register is accepted', () => {
       token_endpoint_auth_method: 'none',
     }, 'registration');
     expect(metadata).toEqual({
+      // Claude Code does not say; its loopback callback says it for it
+      applicationType: 'native',
       clientName: 'Claude Code (portico)',
       redirectUris: ['http://localhost:53682/callback'],
       grantTypes: ['authorization_code', 'refresh_token'],
@@ -73,7 +75,7 @@ describe('what real MCP clients register is accepted', () => {
     expect(metadata.redirectUris).toEqual(['cursor://anysphere.cursor-retrieval/oauth/callback']);
   });
 
-  test('VS Code: vscode.dev redirects and 127.0.0.1 with and without its preferred port, application_type ignored', () => {
+  test('VS Code: vscode.dev redirects and 127.0.0.1 with and without its preferred port, as a native application', () => {
     // VS Code narrows grant_types to the server's grant_types_supported (authorization_code, refresh_token here)
     const metadata = parseClientMetadata({
       client_name: 'Visual Studio Code',
@@ -86,6 +88,7 @@ describe('what real MCP clients register is accepted', () => {
       application_type: 'native',
     }, 'registration');
     expect(metadata.redirectUris).toHaveLength(4);
+    expect(metadata.applicationType).toBe('native');
     expect(metadata.clientUri).toBe('https://code.visualstudio.com');
     expect(metadata.scope).toBe('read write');
   });
@@ -134,8 +137,21 @@ describe('the object itself', () => {
   }
 
   test('unknown fields are ignored, including localized variants', () => {
-    const metadata = parseClientMetadata({ ...base, 'client_name#fr': '<script>', application_type: 'native', extra: { deep: [1] } }, 'registration');
-    expect(Object.keys(metadata).sort()).toEqual(['grantTypes', 'redirectUris', 'responseTypes', 'tokenEndpointAuthMethod']);
+    const metadata = parseClientMetadata({ ...base, 'client_name#fr': '<script>', extra: { deep: [1] } }, 'registration');
+    expect(Object.keys(metadata).sort()).toEqual(['applicationType', 'grantTypes', 'redirectUris', 'responseTypes', 'tokenEndpointAuthMethod']);
+  });
+
+  test('application_type (MCP 2026-07-28 asks clients to send it): kept and returned; inferred for clients that do not send it', () => {
+    const native = parseClientMetadata({ redirect_uris: ['http://127.0.0.1:8765/callback', 'claude://callback'], token_endpoint_auth_method: 'none', application_type: 'native' }, 'registration');
+    expect(clientMetadataToJson(native).application_type).toBe('native');
+    const web = { redirect_uris: ['https://app.example.com/cb'], token_endpoint_auth_method: 'none' };
+    expect(parseClientMetadata({ ...web, application_type: 'web' }, 'registration').applicationType).toBe('web');
+    expect(parseClientMetadata(web, 'registration').applicationType).toBe('web');
+    expect(parseClientMetadata({ redirect_uris: ['http://localhost:3334/oauth/callback'], token_endpoint_auth_method: 'none' }, 'registration').applicationType).toBe('native');
+    // of both kinds, not said: left unsaid
+    expect(parseClientMetadata({ redirect_uris: ['https://vscode.dev/redirect', 'http://127.0.0.1/'], token_endpoint_auth_method: 'none' }, 'registration').applicationType).toBeUndefined();
+    expectRefused({ ...web, application_type: 'desktop' }, 'invalid_client_metadata', 'application_type "desktop" is not one of web, native');
+    expectRefused({ redirect_uris: ['cursor://anysphere.cursor-retrieval/oauth/callback'], token_endpoint_auth_method: 'none', application_type: 'web' }, 'invalid_redirect_uri', 'register it with application_type "native"');
   });
 
   test('a registration may not hand itself a client_id or secret: those fields are ignored', () => {
@@ -337,6 +353,7 @@ describe('clientMetadataToJson', () => {
   test('round-trips through the RFC 7591 names', () => {
     const raw = {
       redirect_uris: ['https://app.example.com/cb'],
+      application_type: 'web',
       client_name: 'App',
       client_uri: 'https://app.example.com',
       logo_uri: 'https://app.example.com/logo.png',
@@ -355,9 +372,10 @@ describe('clientMetadataToJson', () => {
     expect(parseClientMetadata(json, 'registration')).toEqual(parseClientMetadata(raw, 'registration'));
   });
 
-  test('absent fields stay absent; defaults are spelled out', () => {
+  test('absent fields stay absent; defaults are spelled out (application_type as the redirect URIs show it)', () => {
     expect(clientMetadataToJson(parseClientMetadata(base, 'registration'))).toEqual({
       redirect_uris: ['https://app.example.com/callback'],
+      application_type: 'web',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
