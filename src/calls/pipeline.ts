@@ -1,7 +1,7 @@
 /**
  * @module calls/pipeline
  * The one way a tool call runs, whatever its tool (an operation of the gateway's API or of one a plugin
- * added, a plugin's own tool) and whatever protocol path asked (the SDK's server, `mcp/direct`, a later era):
+ * added, a plugin's own tool) and whichever era of MCP asked (`mcp/legacy`, `mcp/modern`):
  *
  *   scope → arguments against the schema → pinned arguments → beforeCall hooks
  *     → aroundCall hooks → the tool's executor (the API's proxy, or the plugin's handler) → afterCall hooks

@@ -23,7 +23,8 @@ import { McpEndpoint } from '../mcp/endpoint';
 import { Listeners } from '../mcp/listen';
 import { ModernEndpoint } from '../mcp/modern';
 import { RequestStates } from '../mcp/request-state';
-import { capabilitiesOf, createMcpServer } from '../mcp/server';
+import { LegacyProtocol } from '../mcp/legacy';
+import { capabilitiesOf, serverInfo } from '../mcp/methods';
 import { Keys } from '../oauth/crypto';
 import type { Scope } from '../oauth/scopes';
 import { ToolRequests } from '../mcp/tool-requests';
@@ -37,7 +38,6 @@ import type { PluginHost } from '../plugins/host';
 import { loadConfiguredPlugins } from '../plugins/load';
 import { openStore, parseDatabaseUrl, type Store } from '../store';
 import { withTokenCache } from '../store/token-cache';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { callObservers } from './observers';
 import { serveRoutes } from './routes';
 import { listening, type Gateway } from './shutdown';
@@ -152,21 +152,22 @@ function mcpEndpoint(
   secret: Uint8Array | undefined,
 ): McpEndpoint {
   const requests = new ToolRequests(calls, { listed: config.toolsListed, denial: config.scopeDenial });
-  // shared by every Server: the SDK would otherwise build an Ajv per instance (~210 µs per stateless request)
-  const jsonSchemaValidator = new AjvJsonSchemaValidator();
   const features = plugins.empty ? undefined : { host: plugins, context: (principal: Parameters<typeof requestContext>[1], signal: AbortSignal, extra?: Parameters<typeof requestContext>[3]) => requestContext(access, principal, signal, extra), log };
   const insufficientScope = authorization && ((needed: Scope) => authorization.insufficientScope(needed));
+  const capabilities = capabilitiesOf(features);
   const listeners = new Listeners({ plugins: features, perOwner: config.maxSessionsPerToken });
   // the state of a 2026-07-28 request between rounds is sealed with the server secret, so every instance opens it;
   // without one (no sign-in, no PORTICO_SECRET_FILE): a key of this process's own (one instance takes every round)
   const states = new RequestStates(new Keys(secret ?? randomBytes(32)));
-  const modern = new ModernEndpoint({ requests, plugins: features, capabilities: capabilitiesOf(features), states, listeners, listTtlMs: config.specTtl * 1000, insufficientScope, log });
+  const modern = new ModernEndpoint({ requests, plugins: features, capabilities, states, listeners, listTtlMs: config.specTtl * 1000, insufficientScope, log });
+  const legacy = new LegacyProtocol({ requests, plugins: features, capabilities, serverInfo: serverInfo(), log, insufficientScope });
   return new McpEndpoint({
     mode: config.mcpMode,
     requests,
+    legacy,
     modern,
     listeners,
-    createServer: () => createMcpServer({ requests, jsonSchemaValidator, plugins: features }),
+    onResourceUpdated: features && ((listener) => plugins.onResourceUpdated(listener)),
     maxBodyBytes: config.maxRequestBytes,
     sessionIdleMs: config.sessionIdleSeconds * 1000,
     maxSessionsPerOwner: config.maxSessionsPerToken,

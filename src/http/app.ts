@@ -57,7 +57,7 @@ export function createApp(options: AppOptions) {
       if (!isFrameworkError(error)) throw error;
     })
     .get('/healthz', () => ({ status: 'ok' }))
-    // the SDK reads the body itself; a parsed body would leave it an empty stream
+    // /mcp reads the body itself, within its size cap; a parsed body would leave it an empty stream
     .options('/mcp', ({ request }) => mcp(request))
     .all('/mcp', ({ request }) => mcp(request), { parse: 'none' });
   return authorization ? app.use(oauthRoutes(authorization.context, guard)) : app;

@@ -3,20 +3,14 @@
  * completion/complete for prompt arguments and resource template variables whose plugin offers a
  * completer: up to 100 suggestions, the total, and whether there are more.
  */
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CompleteRequestSchema, ErrorCode, McpError, type CompleteRequest, type CompleteResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CompleteRequest, type CompleteResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../oauth/bearer';
 import type { Completer } from '../../plugins/portico';
-import { beyondScope, malformed, principalOf, reaches, runPlugin, type PluginFeatures } from './plugin-features';
+import { beyondScope, malformed, reaches, runPlugin, type PluginFeatures } from './plugin-features';
 import { findPrompt } from './prompts';
 
 /** MCP's limit on the values of one completion result. */
 const MAX_VALUES = 100;
-
-/** The 2025 revisions' handler on `server`. */
-export function serveCompletions(server: Server, features: PluginFeatures): void {
-  server.setRequestHandler(CompleteRequestSchema, (request, extra): Promise<CompleteResult> => complete(features, request.params, principalOf(extra.authInfo), extra.signal));
-}
 
 /** completion/complete (nothing may be asked of the client while completing). */
 export async function complete(features: PluginFeatures, params: CompleteRequest['params'], principal: Principal | undefined, signal: AbortSignal): Promise<CompleteResult> {

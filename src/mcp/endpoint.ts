@@ -1,32 +1,31 @@
 /**
  * @module mcp/endpoint
- * `/mcp` over Streamable HTTP. Stateless mode serves every request with a fresh Server (any instance can
- * answer any request: scale-out). Stateful mode keeps sessions (ids, the GET stream for notifications), a
- * bounded number of them per grant and in all (`mcp/sessions`), closes the ones left idle, and fans
- * `notifications/tools/list_changed` out to every open session.
+ * `/mcp` over Streamable HTTP, for both eras of MCP. The era of a POST is read from its body first (`mcp/era`):
+ * 2026-07-28 requests go to `mcp/modern`, in either mode (they need no session). The 2025 revisions are served
+ * here and by `mcp/legacy`: stateless mode answers every POST on its own (any instance can answer any request:
+ * scale-out); stateful mode keeps sessions (ids, the GET stream for notifications), a bounded number of them per
+ * grant and in all (`mcp/sessions`), closes the ones left idle, and tells every open session when the tool list
+ * changes or a resource it subscribed to does.
  *
- * Before any message of a POST is served, in this order: the body is read within its size cap; a batch is
- * checked against the rules of the request's protocol version (only 2025-03-26 has batches; initialize is
- * never in one); the caller is charged one request per JSON-RPC request in it (`Admission`: the per-token
- * rate limit); and calls beyond the token's scopes refuse the POST with one answer, whichever path it would
- * take (`mcp/scope-check`).
+ * Before any message of a 2025 POST is served, in this order: the headers (what the client accepts, the content
+ * type, a protocol version spoken here); the session; the batch rules of the request's protocol version (only
+ * 2025-03-26 has batches; initialize is never in one); the caller is charged one request per JSON-RPC request in it
+ * (`Admission`: the per-token rate limit); and calls beyond the token's scopes refuse the POST with one answer
+ * (`mcp/scope-check`).
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, isInitializeRequest, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger, type Logger } from '../log';
-import { declaredLength, readCapped } from '../read-capped';
-import { ANSWER_HEADERS, answerDirect, directRequest, sessionAnswerHeaders, type DirectRequest } from './direct';
 import type { Principal } from '../oauth/bearer';
+import { declaredLength, readCapped } from '../read-capped';
 import { JsonRpcCode, jsonRpcErrorResponse } from '../wire/json-rpc';
 import type { Refusal } from '../wire/refusal';
 import { isModern } from './era';
+import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, LEGACY_VERSIONS, type LegacyProtocol } from './legacy';
+import { LegacySession } from './legacy-session';
 import type { Listeners } from './listen';
 import { isRecord } from './messages';
 import type { ModernEndpoint } from './modern';
 import { refuseBeyondScope, type ScopeChallenge } from './scope-check';
-import { authInfoFor } from './server';
 import { SessionTable, type EvictionReason } from './sessions';
 import type { ToolRequests } from './tool-requests';
 
@@ -47,13 +46,16 @@ function charge(admit: Admission | undefined, cost: number): void {
 
 export interface McpEndpointOptions {
   readonly mode: McpMode;
-  readonly createServer: () => Server;
-  /** Answers plain tools/list and tools/call requests without the SDK (`mcp/direct`). */
+  /** The tool requests: what a call beyond the token's scopes is checked against before anything runs. */
   readonly requests: ToolRequests;
+  /** Serves the messages of the 2025 revisions (`mcp/legacy`). */
+  readonly legacy: LegacyProtocol;
   /** Serves the 2026-07-28 requests (`mcp/modern`), in either mode. */
   readonly modern: ModernEndpoint;
   /** The 2026-07-28 `subscriptions/listen` streams, told when the tool list changes. */
   readonly listeners: Listeners;
+  /** Resource updates from plugins, for the sessions subscribed to them. */
+  readonly onResourceUpdated?: (listener: (uri: string) => void) => () => void;
   /** A session unused this long is closed (clients that vanish never send DELETE). @default 1800000 (30 min) */
   readonly sessionIdleMs?: number;
   /** Largest request body accepted. @default 1 MiB */
@@ -70,20 +72,6 @@ export interface McpEndpointOptions {
   readonly maxSessions?: number;
 }
 
-interface Session {
-  readonly transport: WebStandardStreamableHTTPServerTransport;
-  readonly server: Server;
-  lastSeen: number;
-  /** Who opened it (`ownerOf`): a session is used by no one else, and counts against its owner's cap. */
-  readonly owner: string;
-  /** The protocol version initialize negotiated: what a request without Mcp-Protocol-Version is served under. */
-  readonly protocolVersion: string;
-  /** Calls on the direct path still running, by JSON-RPC id, so `notifications/cancelled` can stop them. */
-  readonly calls: Map<string | number, AbortController>;
-  /** The headers of its direct answers. */
-  readonly answerHeaders: Readonly<Record<string, string>>;
-}
-
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 20;
@@ -93,9 +81,13 @@ export const DEFAULT_MAX_SESSIONS = 10_000;
 /** The protocol versions with JSON-RPC batches: 2025-03-26 added them, 2025-06-18 removed them again. */
 const BATCH_VERSIONS: ReadonlySet<string> = new Set(['2025-03-26']);
 
+/** The headers of a stateless answer. */
+const STATELESS_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
+
 export class McpEndpoint {
-  private readonly sessions: SessionTable<Session>;
+  private readonly sessions: SessionTable<LegacySession>;
   private readonly sweeper?: ReturnType<typeof setInterval>;
+  private readonly stopWatching?: () => void;
   private readonly log: Logger;
   private readonly idleMs: number;
   private readonly maxBodyBytes: number;
@@ -113,8 +105,11 @@ export class McpEndpoint {
       total_limit: `session closed: the server had too many MCP sessions open (at most ${caps.total}), so its least recently used one was closed; initialize a new session`,
     };
     if (options.mode === 'stateful') {
-      this.sweeper = setInterval(() => void this.closeIdle(), Math.max(10, Math.min(this.idleMs / 2, 60_000)));
+      this.sweeper = setInterval(() => this.closeIdle(), Math.max(10, Math.min(this.idleMs / 2, 60_000)));
       this.sweeper.unref?.();
+      this.stopWatching = options.onResourceUpdated?.((uri) => {
+        for (const session of this.sessions.values()) if (session.subscriptions.has(uri)) session.notify('notifications/resources/updated', { uri });
+      });
     }
   }
 
@@ -151,16 +146,15 @@ export class McpEndpoint {
   /** Tells every open session, and every 2026-07-28 stream listening for it, that the tool list changed. */
   async notifyToolsChanged(): Promise<void> {
     this.options.listeners.toolsChanged();
-    await Promise.all(
-      [...this.sessions.values()].map((session) => session.server.sendToolListChanged().catch(() => {})),
-    );
+    for (const session of this.sessions.values()) session.notify('notifications/tools/list_changed');
   }
 
   /** Closes every session and listening stream (shutdown). */
   async close(): Promise<void> {
     this.options.listeners.close();
+    this.stopWatching?.();
     clearInterval(this.sweeper);
-    await Promise.all([...this.sessions.values()].map((session) => session.transport.close().catch(() => {})));
+    for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
   }
 
@@ -169,21 +163,17 @@ export class McpEndpoint {
       charge(admit, 1);
       return jsonRpcErrorResponse(405, JsonRpcCode.ServerError, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
     }
+    const refusedHeaders = headersProblem(request);
+    if (refusedHeaders) {
+      charge(admit, 1);
+      return refusedHeaders;
+    }
     const parsed = this.accept(body, admit, versionOf(request, undefined));
     if (parsed instanceof Response) return parsed;
-    const refused = refuseBeyondScope(this.options.requests, parsed, principal, ANSWER_HEADERS, this.options.insufficientScope);
+    const refused = refuseBeyondScope(this.options.requests, parsed, principal, STATELESS_HEADERS, this.options.insufficientScope);
     if (refused) return refused;
-    const direct = directRequest(request, parsed, false);
-    // The client going away cancels the call: a stateless request has no other way to be cancelled
-    if (direct) return answerDirect(this.options.requests, direct, { signal: request.signal, principal, headers: ANSWER_HEADERS, log: this.log, insufficientScope: this.options.insufficientScope });
-    const server = this.options.createServer();
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: this.maxBodyBytes });
-    await server.connect(transport);
-    try {
-      return await transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });
-    } finally {
-      void server.close();
-    }
+    // the client going away cancels the call: a stateless request has no other way to be cancelled
+    return this.options.legacy.answer(parsed, undefined, principal, STATELESS_HEADERS, request.signal);
   }
 
   private async handleStateful(request: Request, body: unknown, principal: Principal | undefined, admit: Admission | undefined): Promise<Response> {
@@ -198,63 +188,55 @@ export class McpEndpoint {
         return this.sessionGone(sessionId, owner);
       }
       this.sessions.touch(sessionId, session, Date.now());
+      if (request.method === 'GET') {
+        charge(admit, 1);
+        if (!(request.headers.get('accept') ?? '').includes('text/event-stream')) return jsonRpcErrorResponse(406, JsonRpcCode.ServerError, 'Not Acceptable: the GET stream is text/event-stream; send Accept: text/event-stream');
+        return session.openStream(request.signal) ?? jsonRpcErrorResponse(409, JsonRpcCode.ServerError, 'Conflict: this session already has its GET stream open (one per session)');
+      }
+      if (request.method === 'DELETE') {
+        charge(admit, 1);
+        this.forget(sessionId);
+        session.close();
+        return new Response(null, { status: 200 });
+      }
       if (request.method !== 'POST') {
         charge(admit, 1);
-        return session.transport.handleRequest(request, { authInfo: principal && authInfoFor(principal) });
+        return jsonRpcErrorResponse(405, JsonRpcCode.ServerError, `${request.method} is not supported on /mcp: POST messages, GET the session's stream, DELETE the session`, { allow: 'GET, POST, DELETE' });
+      }
+      const refusedHeaders = headersProblem(request);
+      if (refusedHeaders) {
+        charge(admit, 1);
+        return refusedHeaders;
       }
       const parsed = this.accept(body, admit, versionOf(request, session.protocolVersion));
       if (parsed instanceof Response) return parsed;
-      const refused = refuseBeyondScope(this.options.requests, parsed, principal, session.answerHeaders, this.options.insufficientScope);
+      const refused = refuseBeyondScope(this.options.requests, parsed, principal, session.jsonHeaders, this.options.insufficientScope);
       if (refused) return refused;
-      const direct = directRequest(request, parsed, true, (tool) => this.options.requests.needsSession(tool, principal, session.server.getClientCapabilities()?.elicitation !== undefined));
-      if (direct) return this.answerInSession(session, direct, principal);
-      cancelDirectCalls(session, parsed);
-      return session.transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });
+      // a call in a session is cancelled by notifications/cancelled only: the POST's connection closing is not a
+      // cancellation (Streamable HTTP: "disconnection SHOULD NOT be interpreted as the client cancelling its request")
+      return this.options.legacy.answer(parsed, session, principal, session.jsonHeaders, NEVER);
     }
     if (request.method !== 'POST') {
       charge(admit, 1);
       return jsonRpcErrorResponse(400, JsonRpcCode.ServerError, 'the Mcp-Session-Id header is required; start a session with an initialize request');
     }
+    const refusedHeaders = headersProblem(request);
+    if (refusedHeaders) {
+      charge(admit, 1);
+      return refusedHeaders;
+    }
     const parsed = this.accept(body, admit, versionOf(request, undefined));
     if (parsed instanceof Response) return parsed;
     // an initialize in a batch was refused above: a new session starts with exactly one
-    if (Array.isArray(parsed) || !isInitializeRequest(parsed)) {
+    if (!isRecord(parsed) || parsed.method !== 'initialize' || parsed.id === undefined) {
       return jsonRpcErrorResponse(400, JsonRpcCode.ServerError, 'the Mcp-Session-Id header is required; start a session with an initialize request');
     }
-    const protocolVersion = negotiatedVersion(parsed.params.protocolVersion);
-    const server = this.options.createServer();
-    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      maxRequestBodySize: this.maxBodyBytes,
-      onsessioninitialized: (id) => this.opened(id, { transport, server, lastSeen: Date.now(), owner, protocolVersion, calls: new Map(), answerHeaders: sessionAnswerHeaders(id) }),
-      onsessionclosed: (id) => this.forget(id),
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) this.forget(transport.sessionId);
-    };
-    await server.connect(transport);
-    return transport.handleRequest(request, { parsedBody: parsed, authInfo: principal && authInfoFor(principal) });
-  }
-
-  /**
-   * A call in a session is cancelled by `notifications/cancelled` only. The POST's connection closing is not
-   * a cancellation (Streamable HTTP: "disconnection SHOULD NOT be interpreted as the client cancelling its
-   * request"), and not listening to it spares every call a listener on the request's signal.
-   */
-  private async answerInSession(session: Session, direct: DirectRequest, principal: Principal | undefined): Promise<Response> {
-    const controller = new AbortController();
-    session.calls.set(direct.id, controller);
-    try {
-      return await answerDirect(this.options.requests, direct, {
-        signal: controller.signal,
-        principal,
-        headers: session.answerHeaders,
-        log: this.log,
-        insufficientScope: this.options.insufficientScope,
-      });
-    } finally {
-      if (session.calls.get(direct.id) === controller) session.calls.delete(direct.id);
-    }
+    const params = isRecord(parsed.params) ? parsed.params : {};
+    const { protocolVersion } = this.options.legacy.initialize(params);
+    const capabilities = isRecord(params.capabilities) ? params.capabilities : {};
+    const session = new LegacySession(randomUUID(), owner, protocolVersion, capabilities);
+    this.opened(session);
+    return this.options.legacy.answer(parsed, session, principal, session.jsonHeaders, NEVER);
   }
 
   /**
@@ -269,11 +251,11 @@ export class McpEndpoint {
   }
 
   /** A session initialized: kept, within the caps; the sessions it pushes out are closed. */
-  private opened(id: string, session: Session): void {
+  private opened(session: LegacySession): void {
     const now = Date.now();
-    for (const evicted of this.sessions.add(id, session)) {
+    for (const evicted of this.sessions.add(session.id, session)) {
       this.log.warn('mcp.session_evicted', { reason: evicted.reason, idleSeconds: Math.round((now - evicted.session.lastSeen) / 1000), sessions: this.sessions.size });
-      void evicted.session.transport.close().catch(() => {});
+      evicted.session.close();
     }
     this.log.info('mcp.session_opened', { sessions: this.sessions.size });
   }
@@ -288,15 +270,36 @@ export class McpEndpoint {
     if (this.sessions.delete(id)) this.log.info('mcp.session_closed', { sessions: this.sessions.size });
   }
 
-  private async closeIdle(): Promise<void> {
+  private closeIdle(): void {
     const cutoff = Date.now() - this.idleMs;
     for (const [id, session] of this.sessions.entries()) {
       // least recently used first: once one is recent, so are the rest
       if (session.lastSeen >= cutoff) break;
       this.forget(id);
-      await session.transport.close().catch(() => {});
+      session.close();
     }
   }
+}
+
+/** A signal that never aborts: the calls of a session stop on notifications/cancelled, not when a POST goes away. */
+const NEVER = new AbortController().signal;
+
+/**
+ * What Streamable HTTP asks of a POST before its messages are read: that the client takes both answers (JSON and
+ * SSE), sends JSON, and names a protocol version spoken here (when it names one). Undefined when all is well.
+ */
+function headersProblem(request: Request): Response | undefined {
+  const accept = request.headers.get('accept') ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+    return jsonRpcErrorResponse(406, JsonRpcCode.ServerError, 'Not Acceptable: the client must accept both application/json and text/event-stream');
+  }
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) return jsonRpcErrorResponse(415, JsonRpcCode.ServerError, 'Unsupported Media Type: Content-Type must be application/json');
+  const version = request.headers.get('mcp-protocol-version');
+  if (version !== null && !LEGACY_VERSIONS.includes(version)) {
+    return jsonRpcErrorResponse(400, JsonRpcCode.ServerError, `Bad Request: Unsupported protocol version: ${version} (supported versions: ${LEGACY_VERSIONS.join(', ')})`);
+  }
+  return undefined;
 }
 
 /** Whose a session is: the grant that opened it (a refreshed token keeps it); without sign-in, everyone's. */
@@ -309,22 +312,15 @@ function versionOf(request: Request, negotiated: string | undefined): string {
   return request.headers.get('mcp-protocol-version') ?? negotiated ?? DEFAULT_NEGOTIATED_PROTOCOL_VERSION;
 }
 
-/** The version initialize settles on, as the SDK's Server answers it: the client's when supported, else the latest. */
-function negotiatedVersion(requested: string): string {
-  return SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
-}
-
 /**
  * Why a batch (a JSON array body) cannot be served under `version`, or undefined. JSON-RPC batches exist in MCP
- * 2025-03-26 only, and initialize is never part of one; the SDK's transport checks neither (it runs a batch under
- * any version, and an initialize alone in one).
+ * 2025-03-26 only, and initialize is never part of one.
  */
 function batchRefusal(messages: readonly unknown[], version: string, maxBatch: number): Response | undefined {
   if (messages.length > maxBatch) return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, `a batch may hold at most ${maxBatch} messages, this one has ${messages.length}`);
   if (messages.length === 0) return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, 'an empty batch: send at least one message');
   if (messages.some((message) => isRecord(message) && message.method === 'initialize')) return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, 'initialize must be sent on its own, not in a batch');
-  // a version the SDK does not know is its to refuse, naming the ones it supports
-  if (!BATCH_VERSIONS.has(version) && SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+  if (!BATCH_VERSIONS.has(version)) {
     return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, `MCP ${version} has no JSON-RPC batches (only 2025-03-26 had them): send one message per POST`);
   }
   return undefined;
@@ -336,16 +332,6 @@ function costOf(parsed: unknown): number {
   let requests = 0;
   for (const message of parsed) if (isRecord(message) && typeof message.method === 'string' && message.id !== undefined) requests++;
   return Math.max(1, requests);
-}
-
-/** Aborts the direct-path calls that `notifications/cancelled` in `parsed` name (the SDK knows nothing of them). */
-function cancelDirectCalls(session: Session, parsed: unknown): void {
-  if (session.calls.size === 0) return;
-  for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
-    const { method, params } = (message ?? {}) as { method?: unknown; params?: { requestId?: unknown; reason?: unknown } };
-    if (method !== 'notifications/cancelled' || (typeof params?.requestId !== 'string' && typeof params?.requestId !== 'number')) continue;
-    session.calls.get(params.requestId)?.abort(typeof params.reason === 'string' ? params.reason : 'cancelled by the client');
-  }
 }
 
 const UTF8 = new TextDecoder();

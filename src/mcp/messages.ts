@@ -1,7 +1,7 @@
 /**
  * @module mcp/messages
  * What a JSON-RPC message in a POST body is, decided in one place for every part of `/mcp` that looks at the
- * messages before the SDK does (the direct path, the batch rules and their cost, the scope check).
+ * messages before they are served (the era, the batch rules and their cost, the scope check).
  */
 
 import type { RequestId } from '../wire/json-rpc';

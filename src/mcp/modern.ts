@@ -18,21 +18,18 @@
  * request's `_meta` asks for; none without one) go on an SSE answer when the client accepts one.
  */
 import { McpError, type ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { version } from '../../package.json';
 import type { LogLevel } from '../../plugins/portico';
 import type { Logger } from '../log';
 import type { Principal } from '../oauth/bearer';
 import type { RequestExtra } from '../plugins/context';
 import { InputRequired, InvalidInput, MissingClientCapability } from '../wire/input-required';
 import { errorMessage, JsonRpcCode, type RequestId } from '../wire/json-rpc';
-import { complete } from './completions';
 import { ALL_VERSIONS, envelopeOf, META, MODERN_VERSIONS } from './era';
 import type { Listeners } from './listen';
 import { isRecord } from './messages';
+import { ASKING_METHODS, cursorOf, invalidParams, serverInfo, sharedMethods, type MethodContext } from './methods';
 import type { PluginFeatures } from './plugin-features';
-import { getPrompt, listPrompts } from './prompts';
 import type { RequestStates } from './request-state';
-import { listResources, listResourceTemplates, readResource } from './resources';
 import { Round } from './round';
 import { insufficientScope, refuseBeyondScope, type ScopeChallenge } from './scope-check';
 import { InsufficientScopeError, type ToolRequests } from './tool-requests';
@@ -92,7 +89,7 @@ export class ModernEndpoint {
   private readonly serverInfo: { name: string; version: string };
 
   constructor(private readonly options: ModernOptions) {
-    this.serverInfo = { name: options.name ?? 'portico', version };
+    this.serverInfo = serverInfo(options.name);
     this.handlers = this.methods();
   }
 
@@ -155,48 +152,35 @@ export class ModernEndpoint {
       _meta: { [META.serverInfo]: this.serverInfo },
     }));
     methods.set('tools/list', (served) => this.listTools(served));
-    methods.set('tools/call', (served) => {
-      const { name, arguments: args = {} } = served.params;
-      if (typeof name !== 'string') throw invalidParams('tools/call: "params.name" must be the name of a tool (a string)');
-      if (!isRecord(args)) throw invalidParams('tools/call: "params.arguments" must be an object');
-      return this.inRounds(served, name, args, (extra, signal) => requests.call(name, args, signal, served.principal, extra));
-    });
     methods.set('subscriptions/listen', (served) => this.options.listeners.listen(served.id, served.params.notifications, served.principal, served.http.signal));
-    if (plugins && capabilities.resources) {
-      methods.set('resources/list', (served) => this.listed(served, listResources(plugins, served.principal)));
-      methods.set('resources/templates/list', (served) => this.listed(served, listResourceTemplates(plugins, served.principal)));
-      methods.set('resources/read', (served) => {
-        const { uri } = served.params;
-        if (typeof uri !== 'string') throw invalidParams('resources/read: "params.uri" must be the URI of a resource (a string)');
-        return this.inRounds(served, uri, {}, async (extra, signal) => ({ ...(await readResource(plugins, uri, served.principal, signal, extra)), ttlMs: 0, cacheScope: cacheScopeOf(served.principal) }));
-      });
-    }
-    if (plugins && capabilities.prompts) {
-      methods.set('prompts/list', (served) => this.listed(served, listPrompts(plugins, served.principal)));
-      methods.set('prompts/get', (served) => {
-        const { name, arguments: args = {} } = served.params;
-        if (typeof name !== 'string') throw invalidParams('prompts/get: "params.name" must be the name of a prompt (a string)');
-        if (!isRecord(args) || Object.values(args).some((value) => typeof value !== 'string')) throw invalidParams('prompts/get: "params.arguments" must be an object of strings');
-        return this.inRounds(served, name, args, (extra, signal) => getPrompt(plugins, name, args as Record<string, string>, served.principal, signal, extra));
-      });
-    }
-    if (plugins && capabilities.completions) {
-      methods.set('completion/complete', async (served) => {
-        const { ref, argument } = served.params;
-        if (!isRecord(ref) || (ref.type !== 'ref/prompt' && ref.type !== 'ref/resource') || !isRecord(argument) || typeof argument.name !== 'string' || typeof argument.value !== 'string') {
-          throw invalidParams('completion/complete: give "ref" ({ type: "ref/prompt", name } or { type: "ref/resource", uri }) and "argument" ({ name, value })');
-        }
-        return complete(plugins, served.params as Parameters<typeof complete>[1], served.principal, served.http.signal) as Promise<Record<string, unknown>>;
-      });
+    for (const [method, handler] of sharedMethods(requests, plugins, capabilities)) {
+      if (method.endsWith('/list')) {
+        methods.set(method, async (served) => this.listed(served, await handler(served.params, this.context(served, {}))));
+      } else if (ASKING_METHODS.has(method)) {
+        methods.set(method, (served) => {
+          // what a round's state is bound to: the tool or prompt, or the resource, and the arguments
+          const { name, uri, arguments: args = {} } = served.params;
+          const read = method === 'resources/read';
+          return this.inRounds(served, String(read ? uri : name), read ? {} : args, async (extra, signal) => {
+            const result = await handler(served.params, { principal: served.principal, signal, extra });
+            // what a resource holds may change at any time, and may be the caller's own
+            return read ? { ...result, ttlMs: 0, cacheScope: cacheScopeOf(served.principal) } : result;
+          });
+        });
+      } else {
+        methods.set(method, (served) => handler(served.params, this.context(served, {})));
+      }
     }
     return methods;
   }
 
+  private context(served: Served, extra: Partial<RequestExtra>): MethodContext {
+    return { principal: served.principal, signal: served.http.signal, extra: { sendNotification: async () => {}, ...extra } };
+  }
+
   /** tools/list: the page as the caller sees it (bytes made once per page), with the 2026-07-28 fields spliced in front. */
   private listTools(served: Served): Response {
-    const { cursor } = served.params;
-    if (cursor !== undefined && typeof cursor !== 'string') throw invalidParams('tools/list: "params.cursor" must be a string');
-    const page = this.options.requests.listJson(cursor, served.principal);
+    const page = this.options.requests.listJson(cursorOf(served.params), served.principal);
     const head = encoder.encode(`{"jsonrpc":"2.0","id":${JSON.stringify(served.id)},"result":{"resultType":"complete","ttlMs":${this.options.listTtlMs},"cacheScope":"${cacheScopeOf(served.principal)}",`);
     // the page is an object: its opening brace gives way to the fields above, its closing one ends the result, one more the message
     const body = new Uint8Array(head.length + page.length);
@@ -214,7 +198,7 @@ export class ModernEndpoint {
    * Runs a request that may ask the client: this round's answers in, an `InputRequiredResult` out when it asks
    * for more. With a progress token or a log level, and a client that takes SSE, the answer streams.
    */
-  private async inRounds(served: Served, name: string, args: Record<string, unknown>, run: (extra: RequestExtra, signal: AbortSignal) => Promise<object>): Promise<Record<string, unknown> | Response> {
+  private async inRounds(served: Served, name: string, args: unknown, run: (extra: RequestExtra, signal: AbortSignal) => Promise<object>): Promise<Record<string, unknown> | Response> {
     const capabilities = served.envelope[META.clientCapabilities] as Record<string, unknown>;
     // the arguments as they came (validation may fill in defaults before the state is sealed): a native copy, put
     // in canonical order only when a state is sealed or opened
@@ -332,10 +316,6 @@ function answerJson(id: RequestId, result: Record<string, unknown>): string {
 
 function mismatch(message: string): Rejection {
   return new Rejection(400, JsonRpcCode.HeaderMismatch, message);
-}
-
-function invalidParams(message: string): McpError {
-  return new McpError(JsonRpcCode.InvalidParams, message);
 }
 
 /** Whose answers these are: a signed-in caller's depend on their scopes (and plugins' visibility rules). */

@@ -5,7 +5,6 @@
  * an error the client can show. The features themselves are in `mcp/resources`, `mcp/prompts` and
  * `mcp/completions`.
  */
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestContext } from '../../plugins/portico';
 import type { Logger } from '../log';
@@ -20,10 +19,6 @@ export interface PluginFeatures {
   /** The context a resource's, prompt's or completer's handler gets. */
   readonly context: (principal: Principal | undefined, signal: AbortSignal, extra?: RequestExtra) => RequestContext;
   readonly log: Logger;
-}
-
-export function principalOf(authInfo: AuthInfo | undefined): Principal | undefined {
-  return authInfo?.extra?.principal as Principal | undefined;
 }
 
 /** Whether the caller may see and use something that needs `scope` (everything without sign-in). */

@@ -4,14 +4,12 @@
  * arguments checked against the prompt's list before its handler runs and its answer checked against MCP's
  * schema after.
  */
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, GetPromptRequestSchema, GetPromptResultSchema, ListPromptsRequestSchema, McpError, type GetPromptResult, type ListPromptsResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, GetPromptResultSchema, McpError, type GetPromptResult, type ListPromptsResult } from '@modelcontextprotocol/sdk/types.js';
 import type { PluginPrompt } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
 import type { Registered } from '../plugins/host';
 import type { RequestExtra } from '../plugins/context';
-import { beyondScope, malformed, principalOf, reaches, runPlugin, type PluginFeatures } from './plugin-features';
-import { askInSession } from './ask-in-session';
+import { beyondScope, malformed, reaches, runPlugin, type PluginFeatures } from './plugin-features';
 
 /** prompts/list: the prompts the caller's scopes reach. */
 export function listPrompts({ host }: PluginFeatures, principal: Principal | undefined): ListPromptsResult {
@@ -31,14 +29,6 @@ export async function getPrompt(features: PluginFeatures, name: string, args: Re
   const parsed = GetPromptResultSchema.safeParse(answer);
   if (!parsed.success) throw malformed(plugin, `the prompt "${name}"`, 'give { messages: [{ role: "user" | "assistant", content: { type: "text", text } | … }] }');
   return parsed.data;
-}
-
-/** The 2025 revisions' handlers on `server`. */
-export function servePrompts(server: Server, features: PluginFeatures): void {
-  server.setRequestHandler(ListPromptsRequestSchema, (_request, extra): ListPromptsResult => listPrompts(features, principalOf(extra.authInfo)));
-  server.setRequestHandler(GetPromptRequestSchema, (request, extra): Promise<GetPromptResult> =>
-    getPrompt(features, request.params.name, request.params.arguments ?? {}, principalOf(extra.authInfo), extra.signal, { sendNotification: async () => {}, ask: askInSession(server, extra) }),
-  );
 }
 
 /** The prompt `name` if the caller may use it; otherwise the error that says why not. */

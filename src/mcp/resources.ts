@@ -1,29 +1,16 @@
 /**
  * @module mcp/resources
  * MCP resources from plugins: resources/list and resources/templates/list (what the caller's scopes
- * reach), resources/read of a fixed URI or of one a template matches, and subscriptions, which last as
- * long as the session: `api.resourceUpdated(uri)` tells the sessions subscribed to `uri`.
+ * reach), and resources/read of a fixed URI or of one a template matches. Who is told when a plugin says a
+ * resource changed (`api.resourceUpdated(uri)`) is each era's: the 2025 sessions subscribed to it (`mcp/endpoint`),
+ * the 2026-07-28 streams listening for it (`mcp/listen`).
  */
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ErrorCode,
-  McpError,
-  ReadResourceRequestSchema,
-  ReadResourceResultSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-  type ListResourcesResult,
-  type ListResourceTemplatesResult,
-  type ReadResourceResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, ReadResourceResultSchema, type ListResourcesResult, type ListResourceTemplatesResult, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { PluginResource, PluginResourceTemplate, RequestContext, ResourceBody } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
 import type { Registered } from '../plugins/host';
 import type { RequestExtra } from '../plugins/context';
-import { askInSession } from './ask-in-session';
-import { beyondScope, malformed, principalOf, reaches, runPlugin, type PluginFeatures } from './plugin-features';
+import { beyondScope, malformed, reaches, runPlugin, type PluginFeatures } from './plugin-features';
 
 
 /** resources/list: the fixed resources the caller's scopes reach. */
@@ -47,36 +34,6 @@ export async function readResource(features: PluginFeatures, uri: string, princi
 /** That `uri` is a resource the caller may read (a subscription to anything else is refused); throws why not. */
 export function checkReadable(features: PluginFeatures, uri: string, principal: Principal | undefined): void {
   resolve(features, uri, principal);
-}
-
-/** The 2025 revisions' handlers on `server`; subscriptions last as long as its session. */
-export function serveResources(server: Server, features: PluginFeatures): void {
-  const { host } = features;
-  server.setRequestHandler(ListResourcesRequestSchema, (_request, extra): ListResourcesResult => listResources(features, principalOf(extra.authInfo)));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra): ListResourceTemplatesResult => listResourceTemplates(features, principalOf(extra.authInfo)));
-  server.setRequestHandler(ReadResourceRequestSchema, (request, extra): Promise<ReadResourceResult> =>
-    readResource(features, request.params.uri, principalOf(extra.authInfo), extra.signal, { sendNotification: async () => {}, ask: askInSession(server, extra) }),
-  );
-
-  // Subscriptions belong to this server, that is to one session; they end with it.
-  const subscribed = new Set<string>();
-  server.setRequestHandler(SubscribeRequestSchema, (request, extra) => {
-    checkReadable(features, request.params.uri, principalOf(extra.authInfo));
-    subscribed.add(request.params.uri);
-    return {};
-  });
-  server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
-    subscribed.delete(request.params.uri);
-    return {};
-  });
-  const stopListening = host.onResourceUpdated((uri) => {
-    if (subscribed.has(uri)) void server.sendResourceUpdated({ uri }).catch(() => {});
-  });
-  const previous = server.onclose;
-  server.onclose = () => {
-    stopListening();
-    previous?.();
-  };
 }
 
 interface Found {

@@ -1,12 +1,11 @@
 /**
  * @module mcp/tool-requests
- * `tools/list` and `tools/call` in MCP's terms, in one place: the SDK's Server handlers and the direct path
- * (`mcp/direct`) both answer through it, so the two cannot drift apart. It maps requests onto the call
+ * `tools/list` and `tools/call` in MCP's terms, in one place, for both eras (`mcp/methods`). It maps requests onto the call
  * pipeline (`calls/pipeline`) and its records back onto MCP: an unknown tool and (in `challenge` mode) a call
  * beyond the token's scopes are protocol errors; everything else is a result. With sign-in, the caller's
  * scopes decide which tools are listed.
  */
-import { ErrorCode, McpError, type CallToolResult, type ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidCursorError } from '../catalog';
 import { scopeMessage, UnknownToolError, type CallPipeline } from '../calls/pipeline';
 import type { ListingView } from '../calls/toolbox';
@@ -37,18 +36,13 @@ export class ToolRequests {
     private readonly options: ToolRequestsOptions = {},
   ) {}
 
-  /** A tools/list result; a cursor that is not valid now is an InvalidParams error. */
-  list(cursor: string | undefined, principal?: Principal): ListToolsResult {
-    return this.page(() => this.calls.tools.listTools(cursor, this.view(principal)) as ListToolsResult);
-  }
-
-  /** `list(cursor)` as UTF-8 JSON. */
+  /** A tools/list result as UTF-8 JSON; a cursor that is not valid now is an InvalidParams error. */
   listJson(cursor: string | undefined, principal?: Principal): Uint8Array {
     return this.page(() => this.calls.tools.listToolsJson(cursor, this.view(principal)));
   }
 
   /**
-   * Whether a call of `name` must go through the SDK in a session: a plugin tool may report progress or
+   * Whether a call of `name` in a session may say something before its answer (so it is answered on an SSE stream): a plugin tool may report progress or
    * ask the user, and so may a policy hook when the client can be asked (`clientCanAsk`: it declared elicitation).
    */
   needsSession(name: string, principal: Principal | undefined, clientCanAsk = false): boolean {

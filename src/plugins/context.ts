@@ -6,11 +6,11 @@
  */
 import type { AskOptions, Caller, ElicitResult, InputAnswers, LogLevel, RequestContext, Root, SamplingResult, ToolContext } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
-import type { InputRequest } from '../wire/input-required';
+import { CAPABILITY_OF, MissingClientCapability, type InputRequest } from '../wire/input-required';
 
 /**
  * What the protocol layer can do for a request besides answering it: progress and log messages (for tool calls),
- * and asking the client (`ask`), which each era of MCP does its own way (`wire/input-required`). `mcp/server`
+ * and asking the client (`ask`), which each era of MCP does its own way (`wire/input-required`). `mcp/legacy`
  * fills it for the 2025 revisions, `mcp/modern` for 2026-07-28.
  */
 export interface RequestExtra {
@@ -34,7 +34,10 @@ class Asker {
 
   async ask(requests: Readonly<Record<string, InputRequest>>, options?: AskOptions): Promise<InputAnswers> {
     for (const [key, request] of Object.entries(requests)) checkRequest(key, request);
-    return this.extra?.ask ? this.extra.ask(requests, options) : {};
+    if (this.extra?.ask) return this.extra.ask(requests, options);
+    // nothing can be asked here (a stateless 2025 request, a completion): a question the request cannot do without fails it
+    if (options?.required) throw new MissingClientCapability([...new Set(Object.values(requests).map((request) => CAPABILITY_OF[request.method]))]);
+    return {};
   }
 
   async one(request: InputRequest, options: AskOptions & { key?: string } = {}): Promise<unknown> {

@@ -4,7 +4,7 @@
  *
  * One timer serves all calls in flight: it ticks every `TICK_MS` while there are any, aborts the ones past
  * their deadline, and starts listening to the caller's signal for the ones that have run a tick. A timer
- * and a listener per call cost more than the rest of the call's own work on the direct path (measured:
+ * and a listener per call cost more than the rest of the call's own work in a plain call (measured:
  * `setTimeout` and `addEventListener` on a request's signal were the largest items after `fetch`), and a
  * call that ends within a tick gains nothing from being cancelled. So a deadline fires up to `TICK_MS`
  * late, and a cancellation reaches a call within `TICK_MS` (at once when it came before the call started).

@@ -18,7 +18,7 @@
  *                 (requests go round-robin over BENCH_PROXY_CONNECTIONS sessions), each opened with
  *                 initialize + notifications/initialized, calls carrying Mcp-Session-Id and
  *                 Mcp-Protocol-Version and a JSON-RPC id of their own (wrk builds 4,096 such requests once
- *                 and cycles through them); answered with JSON by the direct path (`mcp/direct`), as any
+ *                 and cycles through them); answered with JSON (`mcp/legacy`: no stream unless something may be said first), as any
  *                 plain call is — the report names the content type it saw;
  *   (e) 2026-07-28 the same call as MCP 2026-07-28 sends it (no session: the envelope in `_meta`, the
  *                 MCP-Protocol-Version, Mcp-Method and Mcp-Name headers), to the stateless gateway.

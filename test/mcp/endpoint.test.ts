@@ -302,11 +302,10 @@ describe('/mcp batches by protocol version', () => {
 });
 
 /**
- * Plain tools/list and tools/call requests are answered without the SDK (`mcp/direct`); everything else,
- * a batch included, goes through it. So a request sent alone and the same request in a batch of one take
- * the two paths, and must get the same answer.
+ * One way to answer a request (`mcp/legacy`): alone, in a batch of one, as JSON or on an SSE stream when something
+ * may be said before the answer — the same answer every time.
  */
-describe('/mcp direct path', () => {
+describe('/mcp: one answer, however a request travels', () => {
   const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   const paths = {
     ...Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`/p${i}`, op(`get_p${i}`)])),
@@ -369,7 +368,7 @@ describe('/mcp direct path', () => {
     });
   }
 
-  test('what the direct path must not answer still goes to the SDK (bad headers, progress in a session); malformed params get a clear error', async () => {
+  test('progress in a session is answered on the request\'s stream; bad headers are refused; malformed params get a clear error', async () => {
     const stateful = await gateway('stateful', paths);
     const session = await open('stateful', stateful.url);
     const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_p0', arguments: {}, _meta: { progressToken: 'p1' } } };
@@ -403,7 +402,7 @@ describe('/mcp direct path', () => {
     return { upstream, seenAbort };
   }
 
-  test('stateful: notifications/cancelled from the SDK client stops a call on the direct path', async () => {
+  test('stateful: notifications/cancelled from the SDK client stops a call', async () => {
     const { upstream, seenAbort } = hanging();
     const { url } = await gateway('stateful', paths, { upstream });
     const client = await connect(url);

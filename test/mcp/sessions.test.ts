@@ -1,7 +1,7 @@
 /**
  * Open MCP sessions are bounded per grant (PORTICO_MAX_SESSIONS_PER_TOKEN) and in all (PORTICO_MAX_SESSIONS):
  * one more pushes out the least recently used of that grant, or of all. A pushed-out session's next request gets
- * 404 — the spec's "start a new session" — saying why. Over real HTTP, signed in, with the SDK's transport.
+ * 404 — the spec's "start a new session" — saying why. Over real HTTP, signed in, with the SDK's client transport.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import { ALICE, BOB } from '../fixtures/signed-in-gateway';

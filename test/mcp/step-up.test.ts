@@ -1,9 +1,9 @@
 /**
  * A call beyond the token's scopes gets one answer, whatever path its request takes through /mcp: HTTP 403 with
  * the `insufficient_scope` challenge (the client can ask the user for more: step-up) and a JSON-RPC error naming
- * the permission. The paths: alone (the direct path), in a batch of one (the SDK's path, stateless and in a
- * 2025-03-26 session), with a progress token in a session (the SDK's SSE answer). The parity of
- * test/mcp/endpoint.test.ts's direct path, for signed-in callers: the same request, the same answer.
+ * the permission. The ways: alone, in a batch of one (stateless and in a 2025-03-26 session), with a progress token
+ * in a session (an SSE answer). The parity of test/mcp/endpoint.test.ts, for signed-in callers: the same request,
+ * the same answer.
  *
  * The denial is decided before anything of the POST runs, and recorded once per call refused.
  */
@@ -69,9 +69,9 @@ describe('a call beyond the scopes: one answer on every path', async () => {
     const modern = await session(stateful, carolStateful, '2025-06-18');
     const batching = await session(stateful, carolStateful, '2025-03-26');
     const paths: Record<string, Seen> = {
-      'stateless, in a batch of one (the SDK path)': await send(stateless, { ...MCP_HEADERS, authorization: `Bearer ${carolStateless}` }, [beyond(1)]),
-      'in a session, alone (the direct path)': await send(stateful, modern, beyond(1)),
-      'in a session, with a progress token (the SDK path, SSE)': await send(stateful, modern, beyond(1, { progressToken: 'p1' })),
+      'stateless, in a batch of one': await send(stateless, { ...MCP_HEADERS, authorization: `Bearer ${carolStateless}` }, [beyond(1)]),
+      'in a session, alone': await send(stateful, modern, beyond(1)),
+      'in a session, with a progress token (an SSE answer)': await send(stateful, modern, beyond(1, { progressToken: 'p1' })),
       'in a 2025-03-26 session, in a batch of one': await send(stateful, batching, [beyond(1)]),
     };
     const challenge = (gw: SignedInGateway) => alone.challenge!.replace(stateless.origin, gw.origin);
