@@ -27,6 +27,8 @@ interface Pending {
 
 export class LegacySession {
   lastSeen = Date.now();
+  /** Whether its initialize was answered (a second one is refused). */
+  initialized = false;
   /** The level `logging/setLevel` set; until then every message goes. */
   logLevel: LogLevel | undefined;
   readonly subscriptions = new Set<string>();
@@ -67,7 +69,7 @@ export class LegacySession {
   /** The `GET` stream: one per session, for what the server says on its own. Undefined when one is already open. */
   openStream(signal: AbortSignal): Response | undefined {
     if (this.stream && !this.stream.closed) return undefined;
-    const stream = new SseWriter({ keepaliveMs: 15_000 });
+    const stream = new SseWriter({ keepaliveMs: 15_000, opened: true });
     this.stream = stream;
     signal.addEventListener('abort', () => stream.close(), { once: true });
     return stream.response({ 'mcp-session-id': this.id });

@@ -178,6 +178,10 @@ export class LegacyProtocol {
     const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
     switch (method) {
       case 'initialize':
+        if (typeof params.protocolVersion !== 'string') throw new McpError(ErrorCode.InvalidParams, 'initialize: "params.protocolVersion" must be the protocol version the client speaks (a string)');
+        // the session was opened by this request; another initialize in it would change what both sides agreed on
+        if (session && session.initialized) throw new McpError(ErrorCode.InvalidRequest, 'this session is already initialized: to start over, send initialize without Mcp-Session-Id');
+        if (session) session.initialized = true;
         return `${head}${JSON.stringify(this.initialize(params).result)}}`;
       case 'ping':
         return `${head}{}}`;

@@ -13,6 +13,7 @@ import { META } from './era';
 import { isRecord } from './messages';
 import type { PluginFeatures } from './plugin-features';
 import { checkReadable } from './resources';
+import { SseWriter } from './sse';
 
 /** What a stream was opened for and will carry. */
 interface Filter {
@@ -29,7 +30,6 @@ interface Listener {
 
 /** A comment line now and then keeps the stream through proxies and idle timeouts that close a silent connection. */
 const KEEPALIVE_MS = 15_000;
-const encoder = new TextEncoder();
 
 export class Listeners {
   private readonly open = new Set<Listener>();
@@ -74,26 +74,19 @@ export class Listeners {
     }
     const filter = this.honored(requested, principal);
     const meta = { [META.subscriptionId]: id };
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
-    let keepalive: ReturnType<typeof setInterval> | undefined;
-    const write = (text: string) => void writer.write(encoder.encode(text)).catch(() => listener.close());
+    const stream = new SseWriter({ keepaliveMs: KEEPALIVE_MS });
     const listener: Listener = {
       owner,
       filter,
-      send: (method, params = {}) => write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method, params: { ...params, _meta: meta } })}\n\n`),
-      close: () => {
-        if (!this.open.delete(listener)) return;
-        clearInterval(keepalive);
-        void writer.close().catch(() => {});
-      },
+      send: (method, params = {}) => void stream.send({ jsonrpc: '2.0', method, params: { ...params, _meta: meta } }),
+      close: () => stream.close(),
     };
+    // a client that went away (or a write that failed) ends the stream; it is then no longer listening
+    stream.onClose = () => this.open.delete(listener);
     this.open.add(listener);
     listener.send('notifications/subscriptions/acknowledged', { notifications: filter });
-    keepalive = setInterval(() => write(': keepalive\n\n'), KEEPALIVE_MS);
-    keepalive.unref?.();
-    signal.addEventListener('abort', () => listener.close(), { once: true });
-    return new Response(readable, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+    signal.addEventListener('abort', () => stream.close(), { once: true });
+    return stream.response();
   }
 
   /** What of `requested` this server will send: tool list changes, and updates of the resources the caller may read. */

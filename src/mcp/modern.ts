@@ -31,6 +31,7 @@ import { ASKING_METHODS, cursorOf, invalidParams, serverInfo, sharedMethods, typ
 import type { PluginFeatures } from './plugin-features';
 import type { RequestStates } from './request-state';
 import { Round } from './round';
+import { SseWriter } from './sse';
 import { insufficientScope, refuseBeyondScope, type ScopeChallenge } from './scope-check';
 import { InsufficientScopeError, type ToolRequests } from './tool-requests';
 
@@ -57,7 +58,6 @@ const NAMED: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 
 const SEVERITY: readonly LogLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
-const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
 
 /** A modern request that passed the ladder: what a method's handler works with. */
 interface Served {
@@ -228,28 +228,18 @@ export class ModernEndpoint {
 
   /** An SSE answer: the notifications `work` sends as it runs, then its result (or error) as the last event. */
   private streamed(id: RequestId, work: (send: (notification: { method: string; params?: Record<string, unknown> }) => Promise<void>) => Promise<Record<string, unknown>>): Response {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
-    let open = true;
-    const raw = async (json: string): Promise<void> => {
-      if (!open) return;
-      await writer.write(encoder.encode(`event: message\ndata: ${json}\n\n`)).catch(() => {
-        open = false;
-      });
-    };
-    const event = (message: unknown): Promise<void> => raw(JSON.stringify(message));
+    const stream = new SseWriter();
     void (async () => {
       let last: string;
       try {
-        last = answerJson(id, await work((notification) => event({ jsonrpc: '2.0', ...notification })));
+        last = answerJson(id, await work((notification) => stream.send({ jsonrpc: '2.0', ...notification })));
       } catch (error) {
         last = JSON.stringify(this.inBand(id, error));
       }
-      await raw(last);
-      open = false;
-      await writer.close().catch(() => {});
+      await stream.sendJson(last);
+      stream.close();
     })();
-    return new Response(readable, { headers: SSE_HEADERS });
+    return stream.response();
   }
 }
 

@@ -15,10 +15,12 @@ export class SseWriter {
   /** Called once when the stream ends, whoever ended it. */
   onClose?: () => void;
 
-  constructor(options: { keepaliveMs?: number } = {}) {
+  /** `opened`: a comment is written at once, so that the answer's headers reach a client that may wait long for a first message. */
+  constructor(options: { keepaliveMs?: number; opened?: boolean } = {}) {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     this.readable = readable;
     this.writer = writable.getWriter();
+    if (options.opened) void this.write(': open\n\n');
     if (options.keepaliveMs) {
       this.keepalive = setInterval(() => void this.write(': keepalive\n\n'), options.keepaliveMs);
       this.keepalive.unref?.();

@@ -134,6 +134,27 @@ describe('/mcp sessions (stateful)', () => {
     expect((await errorOf(noSession)).message).toContain('Mcp-Session-Id header is required');
   });
 
+  test('a session is initialized once; its GET stream is one, and takes text/event-stream', async () => {
+    const { url } = await gateway('stateful', { '/a': op('get_a') });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const initialize = (protocolVersion?: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { ...(protocolVersion && { protocolVersion }), capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    const noVersion = await fetch(url, { method: 'POST', headers, body: initialize() });
+    expect(((await noVersion.json()) as { error: { code: number; message: string } }).error).toEqual({ code: -32602, message: expect.stringContaining('"params.protocolVersion" must be') });
+    const opened = await fetch(url, { method: 'POST', headers, body: initialize('2025-11-25') });
+    const id = opened.headers.get('mcp-session-id')!;
+    expect(((await opened.json()) as { result: { protocolVersion: string } }).result.protocolVersion).toBe('2025-11-25');
+    const inSession = { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' };
+    const again = await fetch(url, { method: 'POST', headers: inSession, body: initialize('2025-06-18') });
+    expect(((await again.json()) as { error: { message: string } }).error.message).toContain('already initialized');
+    expect((await fetch(url, { headers: { ...inSession, accept: 'application/json' } })).status).toBe(406);
+    const controller = new AbortController();
+    const stream = await fetch(url, { headers: inSession, signal: controller.signal });
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    const second = await fetch(url, { headers: inSession });
+    expect(second.status).toBe(409);
+    controller.abort();
+  });
+
   test('a session left idle is closed, and its id then gets 404', async () => {
     const { url, endpoint } = await gateway('stateful', { '/a': op('get_a') }, { idleSeconds: 1 });
     const transport = new StreamableHTTPClientTransport(new URL(url));
