@@ -112,12 +112,38 @@ export class ModernEndpoint {
       }
       const params = isRecord(message.params) ? message.params : {};
       checkStandardHeaders(request, method, params);
+      if (method === 'tools/call') this.checkArgumentHeaders(request, params, principal);
       const refused = refuseBeyondScope(this.options.requests, message, principal, JSON_HEADERS, this.options.insufficientScope);
       if (refused) return refused;
       const answer = await handler({ http: request, id, method, params, envelope, principal });
       return answer instanceof Response ? answer : new Response(answerJson(id, answer), { headers: JSON_HEADERS });
     } catch (error) {
       return this.errorAnswer(id ?? null, error);
+    }
+  }
+
+  /**
+   * The `Mcp-Param-*` headers of a tool call: each argument the tool's schema marks `x-mcp-header` travels in its
+   * header too (so that what sits between client and server can route on it), and the two must agree — a value in
+   * the body without its header, a header without its value, a broken base64 form or another value is -32020.
+   */
+  private checkArgumentHeaders(request: Request, params: Record<string, unknown>, principal: Principal | undefined): void {
+    if (typeof params.name !== 'string') return;
+    const marked = this.options.requests.headerArguments(params.name, principal);
+    if (marked.size === 0) return;
+    const args = isRecord(params.arguments) ? params.arguments : {};
+    for (const [argument, suffix] of marked) {
+      const header = `Mcp-Param-${suffix}`;
+      const raw = request.headers.get(header);
+      const value = args[argument];
+      if (value === undefined || value === null) {
+        if (raw !== null) throw mismatch(`the ${header} header is sent but the argument "${argument}" is not: send both or neither`);
+        continue;
+      }
+      if (raw === null) throw mismatch(`the argument "${argument}" of "${params.name}" travels in the ${header} header too (x-mcp-header): send it`);
+      const said = decodedHeader(raw.trim());
+      if (said === undefined) throw mismatch(`the ${header} header is not valid =?base64?…?= (padding or characters): encode the value again`);
+      if (said !== String(value)) throw mismatch(`the ${header} header ("${said}") does not match the argument "${argument}" ("${String(value)}")`);
     }
   }
 

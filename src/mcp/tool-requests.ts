@@ -30,6 +30,9 @@ export interface ToolRequestsOptions {
   readonly denial?: 'challenge' | 'tool-error';
 }
 
+const NO_HEADERS: ReadonlyMap<string, string> = new Map();
+const headerArgumentsOf = new WeakMap<object, ReadonlyMap<string, string>>();
+
 export class ToolRequests {
   constructor(
     private readonly calls: CallPipeline,
@@ -45,6 +48,22 @@ export class ToolRequests {
    * Whether a call of `name` in a session may say something before its answer (so it is answered on an SSE stream): a plugin tool may report progress or
    * ask the user, and so may a policy hook when the client can be asked (`clientCanAsk`: it declared elicitation).
    */
+  /**
+   * The arguments of the tool `name` (as `principal` sees it) that its schema says travel in a header too
+   * (`x-mcp-header`, MCP 2026-07-28): argument name → the header's suffix (`Mcp-Param-<suffix>`). Read once per tool.
+   */
+  headerArguments(name: string, principal: Principal | undefined): ReadonlyMap<string, string> {
+    const tool = this.calls.tools.findToolFor(name, principal)?.tool;
+    if (!tool) return NO_HEADERS;
+    let found = headerArgumentsOf.get(tool);
+    if (!found) {
+      const properties = (tool.inputSchema as { properties?: Record<string, { 'x-mcp-header'?: unknown }> }).properties ?? {};
+      found = new Map(Object.entries(properties).flatMap(([argument, schema]) => (typeof schema?.['x-mcp-header'] === 'string' ? [[argument, schema['x-mcp-header']] as [string, string]] : [])));
+      headerArgumentsOf.set(tool, found);
+    }
+    return found;
+  }
+
   needsSession(name: string, principal: Principal | undefined, clientCanAsk = false): boolean {
     if (clientCanAsk && this.calls.hooked) return true;
     // as the caller sees the tools: one hidden from them is not a plugin tool, but a tool that does not exist,

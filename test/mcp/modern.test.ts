@@ -83,6 +83,10 @@ export default function asking(api) {
     },
   });
   api.addTool({
+    name: 'regional', description: 'A region that travels in a header too', inputSchema: { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, note: { type: 'string' } } },
+    handler: async (args) => ({ content: [{ type: 'text', text: 'region ' + args.region }] }),
+  });
+  api.addTool({
     name: 'counts', description: 'Reports progress and logs', inputSchema: { type: 'object', properties: {} },
     handler: async (_args, context) => {
       await context.progress(1, 2);
@@ -187,6 +191,29 @@ for (const mode of ['stateless', 'stateful'] as const) {
       expect(spaced.body.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text' }] });
       const broken = await send(url, 'tools/call', { name: 'health_check', arguments: {} }, { headers: { 'mcp-name': '=?base64?aGVhbHRo!2NoZWNr?=' } });
       expect({ status: broken.status, code: broken.body.error?.code }).toEqual({ status: 400, code: -32020 });
+    });
+
+    test('an argument marked x-mcp-header travels in its Mcp-Param header too, and the two must agree', async () => {
+      const call = (args: Record<string, unknown>, headers: Record<string, string | undefined>) => send(url, 'tools/call', { name: 'regional', arguments: args }, { headers });
+      const agreed = await call({ region: 'eu-west' }, { 'mcp-param-region': 'eu-west' });
+      expect(agreed.body.result).toMatchObject({ content: [{ text: 'region eu-west' }] });
+      const encoded = await call({ region: 'zürich' }, { 'Mcp-Param-Region': `=?base64?${Buffer.from('zürich').toString('base64')}?=` });
+      expect(encoded.body.result).toMatchObject({ content: [{ text: 'region zürich' }] });
+      // without the =?base64? … ?= wrapper a value is taken as written
+      const literal = await call({ region: 'SGVsbG8=' }, { 'Mcp-Param-Region': 'SGVsbG8=' });
+      expect(literal.status).toBe(200);
+      const before = gw.calls.length;
+      for (const [what, args, headers, words] of [
+        ['no header', { region: 'eu-west' }, {}, /travels in the Mcp-Param-Region header too/],
+        ['another value', { region: 'eu-west' }, { 'mcp-param-region': 'us-east' }, /\("us-east"\) does not match the argument "region" \("eu-west"\)/],
+        ['broken padding', { region: 'Hello' }, { 'mcp-param-region': '=?base64?SGVsbG8?=' }, /not valid =\?base64\?/],
+        ['a header without the argument', { note: 'x' }, { 'mcp-param-region': 'eu-west' }, /is sent but the argument "region" is not/],
+      ] as const) {
+        const refused = await call(args, headers);
+        expect({ what, status: refused.status, code: refused.body.error?.code }).toEqual({ what, status: 400, code: -32020 });
+        expect(refused.body.error!.message).toMatch(words);
+      }
+      expect(gw.calls.length).toBe(before);
     });
 
     test('a notification is accepted and does nothing; a 2025 client beside it still starts its session', async () => {
@@ -400,5 +427,43 @@ describe('subscriptions/listen', async () => {
     prompts.close();
     await waitFor(() => gw.gateway.endpoint.listening === 0);
     expect(gw.gateway.endpoint.listening).toBe(0);
+  });
+});
+
+describe('cancellation in 2026-07-28', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'openapi.json');
+  writeFileSync(file, JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, paths: { '/slow': { get: { operationId: 'slow', responses: { 200: { description: 'ok' } } } } } }));
+  let upstreamAborted = () => {};
+  const seenAbort = new Promise<void>((resolve) => (upstreamAborted = resolve));
+  const api = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: (request) =>
+      new Promise<Response>((resolve) => {
+        request.signal.addEventListener('abort', () => {
+          upstreamAborted();
+          resolve(new Response('cancelled'));
+        });
+      }),
+  });
+  const gw = await startTestGateway({ PORTICO_UPSTREAM: `http://127.0.0.1:${api.port}`, PORTICO_SPEC: file, PORTICO_AUTH: 'none', PORTICO_PLUGINS: dir });
+  afterAll(async () => {
+    await gw.stop();
+    api.stop(true);
+  });
+
+  test('a request stands alone, so the client closing it cancels the call: the API sees its request end', async () => {
+    const controller = new AbortController();
+    const pending = fetch(gw.mcpUrl, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'slow' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'slow', arguments: {}, _meta: META() } }),
+    });
+    await Bun.sleep(50);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await seenAbort;
   });
 });

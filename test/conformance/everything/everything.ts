@@ -247,6 +247,12 @@ function revision2026(api: PluginApi, tool: (name: string, description: string, 
     const answer = await context.elicit('Continue?', { type: 'object', properties: { go: { type: 'boolean' } } });
     return text(`answered: ${answer?.action ?? 'no'}`);
   });
+  api.addTool({
+    name: 'test_custom_headers',
+    description: 'Echoes a region that also travels in the Mcp-Param-Region header (x-mcp-header)',
+    inputSchema: { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' } }, required: ['region'] },
+    handler: (args) => text(`region: ${String(args.region)}`),
+  });
   tool('test_logging_tool', 'Logs at info three times', async (_args, context) => {
     for (const step of ['started', 'working', 'done']) await context.log('info', `test_logging_tool ${step}`);
     return text('logged');
