@@ -51,8 +51,8 @@ interface Incoming {
   readonly params: Record<string, unknown>;
 }
 
-/** What is served: a result (as an object, or as JSON text already written), or an error message. */
-type Answer = { readonly json: string } | { readonly error: ReturnType<typeof errorMessage> };
+/** What is served: the whole answer as JSON (text, or bytes: a tools/list page is never decoded), or an error message. */
+type Answer = { readonly json: string | Uint8Array } | { readonly error: ReturnType<typeof errorMessage> };
 
 export class LegacyProtocol {
   private readonly methods: ReadonlyMap<string, MethodHandler>;
@@ -113,7 +113,7 @@ export class LegacyProtocol {
       const answer = await this.serve(incoming[0]!, session, principal, SILENT, signal);
       // a call beyond the scopes (its scope changed since the check before anything ran): the same 403
       if ('scope' in answer) return insufficientScope([{ id: incoming[0]!.id, error: answer.scope }], undefined, headers, this.options.insufficientScope);
-      return new Response(textOf(answer), { status: 200, headers });
+      return new Response('json' in answer ? answer.json : JSON.stringify(answer.error), { status: 200, headers });
     }
     const answers = await Promise.all(incoming.map((request) => this.serve(request, session, principal, SILENT, signal)));
     const texts = [...answers.map((answer) => ('scope' in answer ? JSON.stringify(scopeError(answer.id, answer.scope)) : textOf(answer))), ...invalid.map((error) => JSON.stringify(error))];
@@ -173,7 +173,7 @@ export class LegacyProtocol {
   }
 
   /** The result of one request as JSON text. */
-  private async dispatch(request: Incoming, session: LegacySession | undefined, principal: Principal | undefined, send: (message: Outgoing) => Promise<void>, signal: AbortSignal): Promise<string> {
+  private async dispatch(request: Incoming, session: LegacySession | undefined, principal: Principal | undefined, send: (message: Outgoing) => Promise<void>, signal: AbortSignal): Promise<string | Uint8Array> {
     const { id, method, params } = request;
     const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
     switch (method) {
@@ -186,7 +186,7 @@ export class LegacyProtocol {
       case 'ping':
         return `${head}{}}`;
       case 'tools/list':
-        return `${head}${UTF8.decode(this.options.requests.listJson(cursorOf(params), principal))}}`;
+        return withResult(head, this.options.requests.listJson(cursorOf(params), principal));
     }
     if (method === 'logging/setLevel' && this.options.capabilities.logging) {
       if (typeof params.level !== 'string' || !LOG_LEVELS.has(params.level)) throw new McpError(ErrorCode.InvalidParams, `logging/setLevel: "params.level" must be one of ${[...LOG_LEVELS].join(', ')}`);
@@ -226,8 +226,20 @@ export class LegacyProtocol {
   }
 }
 
+/** An answer as JSON text (a batch or a stream is written as text). */
 function textOf(answer: Answer): string {
-  return 'json' in answer ? answer.json : JSON.stringify(answer.error);
+  if (!('json' in answer)) return JSON.stringify(answer.error);
+  return typeof answer.json === 'string' ? answer.json : UTF8.decode(answer.json);
+}
+
+/** `head` + the page + `}`: a tools/list answer around page bytes made once per page. */
+function withResult(head: string, page: Uint8Array): Uint8Array {
+  const start = ENCODER.encode(head);
+  const out = new Uint8Array(start.length + page.length + 1);
+  out.set(start);
+  out.set(page, start.length);
+  out[out.length - 1] = 0x7d;
+  return out;
 }
 
 /** Where a request answered in JSON says what it would say before its answer: nowhere (it has no stream). */
@@ -238,3 +250,4 @@ function scopeError(id: RequestId, error: InsufficientScopeError): ReturnType<ty
 }
 
 const UTF8 = new TextDecoder();
+const ENCODER = new TextEncoder();
