@@ -363,6 +363,16 @@ describe('subscriptions/listen', async () => {
   const file = join(dir, 'openapi.json');
   const spec = (names: string[]) => JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, paths: Object.fromEntries(names.map((name) => [`/${name}`, { get: { operationId: name, responses: { 200: { description: 'ok' } } } }])) });
   writeFileSync(file, spec(['first']));
+  // a resource that a plugin says changed when its tool is called
+  writeFileSync(
+    join(dir, 'watched.ts'),
+    `export default (api) => {
+      let version = 0;
+      api.addResource({ uri: 'demo://watched', name: 'watched', read: () => ({ text: 'version ' + version }) });
+      api.addResource({ uri: 'demo://other', name: 'other', read: () => ({ text: 'other' }) });
+      api.addTool({ name: 'touch', description: 'changes demo://watched', inputSchema: { type: 'object', properties: {} }, handler: () => { version++; api.resourceUpdated('demo://watched'); api.resourceUpdated('demo://other'); return { content: [{ type: 'text', text: 'touched' }] }; } });
+    };`,
+  );
   const api = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('ok') });
   const gw = await startTestGateway({ PORTICO_UPSTREAM: `http://127.0.0.1:${api.port}`, PORTICO_SPEC: file, PORTICO_AUTH: 'none', PORTICO_PLUGINS: dir, PORTICO_MAX_SESSIONS_PER_TOKEN: '2' });
   afterAll(async () => {
@@ -427,6 +437,18 @@ describe('subscriptions/listen', async () => {
     prompts.close();
     await waitFor(() => gw.gateway.endpoint.listening === 0);
     expect(gw.gateway.endpoint.listening).toBe(0);
+  });
+
+  test('resource updates reach the streams subscribed to that resource, and no other', async () => {
+    const watching = await listen({ resourceSubscriptions: ['demo://watched', 'demo://nothing'] });
+    await waitFor(() => watching.events.length > 0);
+    expect(watching.events[0]!.params.notifications).toEqual({ resourceSubscriptions: ['demo://watched'] });
+    const touched = await send(gw.mcpUrl, 'tools/call', { name: 'touch', arguments: {} });
+    expect(touched.body.result).toMatchObject({ content: [{ text: 'touched' }] });
+    await waitFor(() => watching.events.length > 1);
+    await Bun.sleep(50);
+    expect(watching.events.slice(1)).toEqual([{ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'demo://watched', _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub-1' } } } as never]);
+    watching.close();
   });
 });
 
