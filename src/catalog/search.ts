@@ -1,0 +1,248 @@
+/**
+ * @module catalog/search
+ * Finding the operation that does what an agent describes in plain language ("open an issue", "who follows me"),
+ * for APIs too large to list: ranked with BM25 (MiniSearch) over each tool's name, title, description, tags, path
+ * and parameter names, and over what its HTTP method means (GET reads and lists, POST creates, DELETE removes).
+ *
+ * The words of a request and of an API rarely match as written, so both go through the same steps before they
+ * meet: split at case changes and punctuation (`listForAuthenticatedUser`, `pull_request`), lower-cased, common
+ * words dropped, plurals reduced ("issues" → "issue"), and synonyms mapped to one word ("remove" and "erase" →
+ * "delete", "repo" → "repository", "pr" → "pull request"). Search then also takes prefixes of longer words and
+ * small typos.
+ */
+import MiniSearch from 'minisearch';
+import { stemmer } from 'stemmer';
+import type { Catalog } from './types';
+
+/** What the index knows of a tool. */
+export interface SearchableTool {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  /** The HTTP method of an operation (what it does: read, create, change, remove). */
+  readonly method?: string;
+  /** The path template of an operation; its literal segments are words too. */
+  readonly path?: string;
+  /** The names of its arguments. */
+  readonly parameters?: readonly string[];
+}
+
+export interface SearchHit {
+  readonly name: string;
+  readonly score: number;
+}
+
+/** What each HTTP method does, in the words a request would use. */
+const METHOD_WORDS: Readonly<Record<string, string>> = {
+  GET: 'get list',
+  HEAD: 'check',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'update',
+  DELETE: 'delete',
+};
+
+/** Words that say nothing about which operation is meant. */
+const STOP_WORDS = new Set(
+  'a an the of for to in on at by with from and or is are be been being it its this that these those can could would should will want need how do does did what which whom whose when where there here into about as via using use please just also any some than then so out over under'.split(' '),
+);
+
+/**
+ * Phrases read as one word before a text is split (both in the index and in a query): what two words mean
+ * together is not what they mean apart.
+ */
+const PHRASES: readonly [RegExp, string][] = [
+  [/\bwho am i\b/gi, 'whoami'],
+  [/\bset up\b/gi, 'create'],
+  [/\bsign(ed)? in\b|\blog(ged)? in\b/gi, 'login'],
+  [/\bapi keys?\b/gi, 'secret'],
+  [/\bpull requests?\b/gi, 'pull'],
+  [/\bmerge requests?\b/gi, 'pull'],
+  [/\bhow many\b/gi, 'count'],
+];
+
+/**
+ * Words mapped to the ones the index keeps, so that a request's words and an API's meet: what a request means by
+ * "remove", "drop" or "tear down" an API calls delete; "me" and "my" are the authenticated (current) user. Stems
+ * (the Porter stemmer's) on both sides; a word may stand for several.
+ */
+const GROUPS: Readonly<Record<string, readonly string[]>> = {
+  // intents
+  delete: ['remove', 'erase', 'destroy', 'drop', 'tear', 'purge', 'wipe'],
+  create: ['make', 'add', 'new', 'open', 'register', 'spin', 'provision', 'start', 'publish', 'upload', 'submit', 'share', 'give', 'grant', 'reply'],
+  update: ['edit', 'change', 'modify', 'rename', 'set', 'close', 'reopen', 'resize', 'adjust', 'alter', 'toggle', 'store', 'save'],
+  get: ['show', 'fetch', 'read', 'view', 'retrieve', 'see', 'display', 'lookup', 'inspect', 'details', 'describe', 'whoami'],
+  list: ['enumerate', 'all', 'browse', 'which', 'exist', 'recent'],
+  search: ['find', 'look', 'query', 'mention', 'mentioning', 'across'],
+  authenticated: ['me', 'my', 'mine', 'myself', 'i', 'current', 'viewer', 'whoami'],
+  // what most APIs have, by other names
+  user: ['account', 'person', 'people', 'profile', 'who', 'whoami'],
+  member: ['team', 'teammate', 'colleague', 'staff', 'who'],
+  organization: ['org', 'organisation', 'company', 'workspace', 'tenant'],
+  repository: ['repo'],
+  database: ['db', 'postgres', 'postgresql'],
+  issue: ['bug', 'ticket', 'report'],
+  comment: ['reply', 'respond', 'note'],
+  review: ['approve', 'reviewer'],
+  secret: ['credential', 'password'],
+  health: ['up', 'alive', 'healthy', 'ping', 'status'],
+  metrics: ['busy', 'cpu', 'load', 'usage', 'performance', 'connections'],
+  limit: ['quota', 'remaining', 'left', 'throttle'],
+  latest: ['newest', 'last'],
+  compare: ['diff', 'difference', 'between'],
+  backup: ['snapshot'],
+  restore: ['rollback', 'roll', 'revert', 'recover'],
+  protection: ['require', 'enforce', 'rule'],
+  alert: ['vulnerable', 'vulnerability', 'cve'],
+  request: ['ask'],
+  content: ['file', 'yml', 'yaml', 'json', 'md', 'txt', 'ts', 'js', 'py'],
+  ref: ['branch', 'pointer'],
+  run: ['pass', 'fail', 'failed', 'build', 'job'],
+  workflow: ['pipeline', 'ci', 'action'],
+  collaborator: ['access', 'permission', 'invite'],
+  contributor: ['contributed', 'contributions'],
+  hook: ['webhook'],
+  star: ['favourite', 'favorite', 'like', 'bookmark'],
+};
+
+/** Each word's stem → the stems it stands for (its own first). */
+const SYNONYMS: ReadonlyMap<string, string[]> = (() => {
+  const map = new Map<string, string[]>();
+  for (const [kept, words] of Object.entries(GROUPS)) {
+    for (const word of words) {
+      const stem = stemmer(word);
+      const meanings = map.get(stem) ?? [stem];
+      if (!meanings.includes(stemmer(kept))) meanings.push(stemmer(kept));
+      map.set(stem, meanings);
+    }
+  }
+  return map;
+})();
+
+/** Splits text into words: at punctuation and case changes (`listForAuthenticatedUser`, `pull_request`), phrases first. */
+function tokenize(text: string): string[] {
+  let joined = text;
+  for (const [phrase, word] of PHRASES) joined = joined.replace(phrase, ` ${word} `);
+  return joined
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((word) => word.length > 0);
+}
+
+/** The intents a request may name, as stems. */
+const INTENTS: ReadonlySet<string> = new Set(['create', 'update', 'delete', 'list', 'search'].map((word) => stemmer(word)));
+
+/**
+ * A request that names things in the plural and no change ("the recent commits", "show the open pull requests")
+ * asks for a list: it gets the word.
+ */
+function withImpliedList(query: string): string {
+  const words = tokenize(query);
+  const terms = words.flatMap((word) => processTerm(word) ?? []);
+  if (terms.some((term) => INTENTS.has(term))) return query;
+  const plural = words.some((word) => word.length > 3 && /s$/i.test(word) && !/ss$/i.test(word) && stemmer(word.toLowerCase()) !== word.toLowerCase());
+  return plural ? `${query} list` : query;
+}
+
+/** One word as the index keeps it: lower-cased and stemmed, with what it stands for; nothing for a word that says nothing. */
+function processTerm(term: string): string[] | null {
+  const word = term.toLowerCase();
+  // a number (an issue's, a version's) names an instance, never which operation
+  if (STOP_WORDS.has(word) || /^\d+$/.test(word)) return null;
+  const stem = stemmer(word);
+  return SYNONYMS.get(stem) ?? [stem];
+}
+
+/** The start of a description: what the operation does, without the detail (scopes, pagination) that drowns it. */
+function summaryOf(description: string | undefined): string {
+  if (!description) return '';
+  const paragraph = description.split(/\n\s*\n/).slice(0, 2).join(' ');
+  return paragraph.length > 300 ? paragraph.slice(0, 300) : paragraph;
+}
+
+interface Document {
+  readonly id: number;
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly tags: string;
+  readonly path: string;
+  readonly verbs: string;
+  readonly parameters: string;
+}
+
+/** How much less a tool weighs for each word of its name beyond two. */
+const PRIOR_PER_WORD = 0.1;
+
+export class ToolSearch {
+  private readonly index: MiniSearch<Document>;
+  private readonly names: readonly string[];
+  /** Each tool's weight before any query: see the constructor. */
+  private readonly prior: readonly number[];
+
+  constructor(tools: readonly SearchableTool[]) {
+    this.names = tools.map((tool) => tool.name);
+    // a plain request means the plain operation more often than a specialised one: shorter names weigh a little more
+    this.prior = tools.map((tool) => 1 / (1 + PRIOR_PER_WORD * Math.max(0, tokenize(tool.name).length - 2)));
+    this.index = new MiniSearch<Document>({
+      fields: ['name', 'title', 'description', 'tags', 'path', 'verbs', 'parameters'],
+      storeFields: [],
+      tokenize,
+      processTerm,
+    });
+    this.index.addAll(
+      tools.map((tool, id) => ({
+        id,
+        name: tool.name,
+        title: tool.title ?? '',
+        description: summaryOf(tool.description),
+        tags: (tool.tags ?? []).join(' '),
+        // the literal segments only: `{owner}` says nothing of what the operation does
+        path: (tool.path ?? '').replace(/\{[^}]*\}/g, ' '),
+        verbs: tool.method ? (METHOD_WORDS[tool.method.toUpperCase()] ?? '') : '',
+        parameters: (tool.parameters ?? []).join(' '),
+      })),
+    );
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** The tools that best match `query`, best first; `allowed` leaves out the ones the caller may not see. */
+  search(query: string, limit = 10, allowed?: (name: string) => boolean): SearchHit[] {
+    const results = this.index.search(query, {
+      tokenize,
+      processTerm,
+      boost: { name: 3, title: 3, tags: 1.5, path: 1.5, verbs: 2, description: 0.7, parameters: 0.3 },
+      // a word's longer forms, and small typos, only for words long enough that they still mean the same
+      prefix: (term) => term.length >= 6,
+      fuzzy: (term) => (term.length >= 7 ? 0.15 : false),
+      combineWith: 'OR',
+      boostDocument: (id) => this.prior[id as number] ?? 1,
+    });
+    const hits: SearchHit[] = [];
+    for (const result of results) {
+      const name = this.names[result.id as number]!;
+      if (allowed && !allowed(name)) continue;
+      hits.push({ name, score: result.score });
+      if (hits.length >= limit) break;
+    }
+    return hits;
+  }
+}
+
+/** The index's view of a catalog: what `ToolSearch` reads of each tool. */
+export function searchableTools(catalog: Pick<Catalog, 'entries'>): SearchableTool[] {
+  return catalog.entries.map((entry) => ({
+    name: entry.tool.name,
+    title: entry.tool.title,
+    description: entry.tool.description,
+    tags: entry.target.tags,
+    method: entry.target.method,
+    path: entry.target.path,
+    parameters: Object.keys((entry.tool.inputSchema as { properties?: Record<string, unknown> }).properties ?? {}),
+  }));
+}

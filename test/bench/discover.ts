@@ -1,0 +1,75 @@
+/**
+ * `bun run bench discover`: how well plain-language search finds the operation a user means (issue 19), and how
+ * fast. For each catalog with a task set in test/bench/discover-tasks/ (GitHub's 1,223 operations, from npm on
+ * first use; the demo API), every task is searched and judged found when one of its expected operations is in the
+ * top 5. Also: search latency (p50, p99 over all tasks, many times over), and the index's build time and memory.
+ *
+ * Target (issue 19): ≥ 90% found in the top 5, for every set; search p50 < 5 ms. Exits 1 when one is missed.
+ *
+ *   bun run bench discover            # every set
+ *   bun run bench discover -- --misses   # and print each task that missed, with what came first
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadCatalog } from '../../src/catalog';
+import { searchableTools, ToolSearch } from '../../src/catalog/search';
+import { npmSpec } from '../fixtures/npm-specs';
+
+const ROOT = resolve(import.meta.dir, '../..');
+const TOP = 5;
+const FOUND_TARGET = 0.9;
+const P50_TARGET_MS = 5;
+const showMisses = process.argv.includes('--misses');
+
+interface TaskSet {
+  readonly tasks: readonly { readonly task: string; readonly expect: readonly string[] }[];
+}
+
+const SETS: { label: string; tasks: string; spec: () => Promise<string> }[] = [
+  { label: 'GitHub', tasks: 'github.json', spec: () => npmSpec('github') },
+  { label: 'demo API', tasks: 'demo.json', spec: async () => resolve(ROOT, 'src/demo/swagger.json') },
+];
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+let failed = false;
+for (const set of SETS) {
+  const { tasks } = JSON.parse(readFileSync(resolve(import.meta.dir, 'discover-tasks', set.tasks), 'utf8')) as TaskSet;
+  const { catalog } = await loadCatalog(await set.spec());
+  Bun.gc(true);
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  const search = new ToolSearch(searchableTools(catalog));
+  const buildMs = performance.now() - started;
+  Bun.gc(true);
+  const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+
+  let found = 0;
+  const misses: string[] = [];
+  for (const { task, expect } of tasks) {
+    const top = search.search(task, TOP).map((hit) => hit.name);
+    if (top.some((name) => expect.includes(name))) found++;
+    else misses.push(`  missed: "${task}" (wanted ${expect.join(' or ')}; got ${top.join(', ') || 'nothing'})`);
+  }
+  const latencies: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    for (const { task } of tasks) {
+      const at = performance.now();
+      search.search(task, 10);
+      latencies.push(performance.now() - at);
+    }
+  }
+  const share = found / tasks.length;
+  const p50 = percentile(latencies, 50);
+  const ok = share >= FOUND_TARGET && p50 < P50_TARGET_MS;
+  if (!ok) failed = true;
+  console.log(
+    `${set.label.padEnd(10)} ${String(search.size).padStart(5)} tools  found in top ${TOP}: ${found}/${tasks.length} (${(share * 100).toFixed(1)}%, target ≥ ${FOUND_TARGET * 100}%)  ` +
+      `search p50 ${p50.toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms (target p50 < ${P50_TARGET_MS} ms)  index built in ${buildMs.toFixed(0)} ms, ~${heapMiB.toFixed(1)} MiB heap  ${ok ? 'PASS' : 'FAIL'}`,
+  );
+  if (showMisses || !ok) for (const miss of misses) console.log(miss);
+}
+process.exit(failed ? 1 : 0);
