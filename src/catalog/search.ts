@@ -60,6 +60,8 @@ const PHRASES: readonly [RegExp, string][] = [
   [/\bpull requests?\b/gi, 'pull'],
   [/\bmerge requests?\b/gi, 'pull'],
   [/\bhow many\b/gi, 'count'],
+  [/\bmoney back\b/gi, 'refund'],
+  [/\bsign(s|ed)? (\w+ )?up\b/gi, 'subscribe'],
 ];
 
 /**
@@ -104,6 +106,18 @@ const GROUPS: Readonly<Record<string, readonly string[]>> = {
   contributor: ['contributed', 'contributions'],
   hook: ['webhook'],
   star: ['favourite', 'favorite', 'like', 'bookmark'],
+  // money, as billing and payment APIs name it
+  refund: ['reimburse', 'refunded'],
+  payment: ['pay', 'paid', 'charge'],
+  payout: ['withdraw', 'withdrawal', 'bank'],
+  coupon: ['discount', 'promo', 'voucher'],
+  subscription: ['plan', 'membership'],
+  price: ['pricing', 'cost', 'amount'],
+  event: ['log', 'happened', 'history', 'activity', 'audit'],
+  transfer: ['move', 'send'],
+  send: ['email', 'mail', 'notify', 'deliver'],
+  link: ['shareable', 'url'],
+  upcoming: ['next', 'preview', 'future'],
 };
 
 /** Each word's stem → the stems it stands for (its own first). */
@@ -155,11 +169,19 @@ function processTerm(term: string): string[] | null {
   return SYNONYMS.get(stem) ?? [stem];
 }
 
-/** The start of a description: what the operation does, without the detail (scopes, pagination) that drowns it. */
+/**
+ * The start of a description: what the operation does — without markup, links, the gateway's own remarks on its
+ * schemas, or the detail (scopes, pagination, errors) that drowns the rest.
+ */
 function summaryOf(description: string | undefined): string {
   if (!description) return '';
-  const paragraph = description.split(/\n\s*\n/).slice(0, 2).join(' ');
-  return paragraph.length > 300 ? paragraph.slice(0, 300) : paragraph;
+  const text = description
+    .replace(/\n\n(Recursive schemas cut|Some deeply nested objects)[^]*$/, '')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\bhttps?:\/\/\S+/g, ' ')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
+  const sentences = text.split(/(?<=[.!?])\s+/).slice(0, 2).join(' ');
+  return sentences.length > 300 ? sentences.slice(0, 300) : sentences;
 }
 
 interface Document {

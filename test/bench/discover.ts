@@ -1,7 +1,7 @@
 /**
  * `bun run bench discover`: how well plain-language search finds the operation a user means (issue 19), and how
  * fast. For each catalog with a task set in test/bench/discover-tasks/ (GitHub's 1,223 operations, from npm on
- * first use; the demo API), every task is searched and judged found when one of its expected operations is in the
+ * first use; Stripe's 468, from ../shared/specs; the demo API), every task is searched and judged found when one of its expected operations is in the
  * top 5. Also: search latency (p50, p99 over all tasks, many times over), and the index's build time and memory.
  *
  * Target (issue 19): ≥ 90% found in the top 5, for every set; search p50 < 5 ms. Exits 1 when one is missed.
@@ -27,6 +27,7 @@ interface TaskSet {
 
 const SETS: { label: string; tasks: string; spec: () => Promise<string> }[] = [
   { label: 'GitHub', tasks: 'github.json', spec: () => npmSpec('github') },
+  { label: 'Stripe', tasks: 'stripe.json', spec: async () => resolve(ROOT, '../shared/specs/stripe__openapi@63a6746/openapi/spec3.yaml') },
   { label: 'demo API', tasks: 'demo.json', spec: async () => resolve(ROOT, 'src/demo/swagger.json') },
 ];
 
