@@ -12,6 +12,7 @@
  */
 import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Catalog } from './types';
 
 /** What the index knows of a tool. */
@@ -256,15 +257,20 @@ export class ToolSearch {
   }
 }
 
-/** The index's view of a catalog: what `ToolSearch` reads of each tool. */
+/** What the index reads of one tool: an MCP tool, and the operation behind it when there is one. */
+export function searchableTool(tool: Pick<Tool, 'name' | 'title' | 'description' | 'inputSchema'>, operation?: { readonly method: string; readonly path: string; readonly tags: readonly string[] }): SearchableTool {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    tags: operation?.tags,
+    method: operation?.method,
+    path: operation?.path,
+    parameters: Object.keys((tool.inputSchema as { properties?: Record<string, unknown> }).properties ?? {}),
+  };
+}
+
+/** The index's view of a catalog. */
 export function searchableTools(catalog: Pick<Catalog, 'entries'>): SearchableTool[] {
-  return catalog.entries.map((entry) => ({
-    name: entry.tool.name,
-    title: entry.tool.title,
-    description: entry.tool.description,
-    tags: entry.target.tags,
-    method: entry.target.method,
-    path: entry.target.path,
-    parameters: Object.keys((entry.tool.inputSchema as { properties?: Record<string, unknown> }).properties ?? {}),
-  }));
+  return catalog.entries.map((entry) => searchableTool(entry.tool, entry.target));
 }

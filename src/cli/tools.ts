@@ -7,6 +7,8 @@
 import { parseArgs } from 'node:util';
 import { loadCatalog, SpecError, type Catalog, type Scope } from '../catalog';
 import { ServeConfigSchema } from '../config/serve';
+import { DISCOVER_TOOLS } from '../mcp/discover';
+import { DEFAULT_THRESHOLD } from '../mcp/tool-requests';
 import { loginOperationRule } from '../oauth/login-fields';
 import { TOOLS_USAGE } from './usage';
 
@@ -21,6 +23,7 @@ export async function runTools(argv: string[]): Promise<number> {
         'max-name-length': { type: 'string' },
         'allow-remote-refs': { type: 'boolean' },
         strict: { type: 'boolean', default: false },
+        mode: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -40,6 +43,11 @@ export async function runTools(argv: string[]): Promise<number> {
   if (maxNameLength !== undefined && !(Number.isInteger(maxNameLength) && maxNameLength >= 16 && maxNameLength <= 64)) {
     return usageError(`--max-name-length must be an integer from 16 to 64, got "${lengthText}"`);
   }
+  const mode = values.mode ?? 'all';
+  if (mode !== 'all' && mode !== 'discover' && mode !== 'auto') return usageError(`--mode must be all, discover or auto, got "${mode}"`);
+  const thresholdText = process.env.PORTICO_TOOL_MODE_THRESHOLD;
+  const threshold = thresholdText === undefined ? DEFAULT_THRESHOLD : Number(thresholdText);
+  if (!Number.isInteger(threshold) || threshold < 1) return usageError(`PORTICO_TOOL_MODE_THRESHOLD must be a whole number of at least 1, got "${thresholdText}"`);
   const allowRemoteRefs = values['allow-remote-refs'] ?? envFlag('PORTICO_ALLOW_REMOTE_REFS');
   if (allowRemoteRefs instanceof Error) return usageError(allowRemoteRefs.message);
 
@@ -51,10 +59,13 @@ export async function runTools(argv: string[]): Promise<number> {
     process.stderr.write(`portico: cannot build tools from "${spec}": ${error.message}\n`);
     return 1;
   }
-  const tools = catalog.entries.map((entry) => entry.tool);
+  // what tools/list offers in that mode (discover: three tools in front of the whole catalog)
+  const discovering = mode === 'discover' || (mode === 'auto' && catalog.entries.length > threshold);
+  const tools = discovering ? DISCOVER_TOOLS : catalog.entries.map((entry) => entry.tool);
   if (values.json) process.stdout.write(`${JSON.stringify({ tools })}\n`);
-  else process.stdout.write(table(catalog));
+  else process.stdout.write(discovering ? DISCOVER_TOOLS.map((tool) => `${tool.name.padEnd(20)} ${tool.title}\n`).join('') : table(catalog));
   process.stderr.write(summary(catalog));
+  if (discovering) process.stderr.write(`Discover mode: the ${catalog.entries.length} tools are searched, described and called through these ${DISCOVER_TOOLS.length}.\n`);
   return values.strict && catalog.skipped.length > 0 ? 1 : 0;
 }
 

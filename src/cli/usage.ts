@@ -35,6 +35,9 @@ A summary (operations, tools, skipped operations with the reason) goes to stderr
 Options:
   --spec <file|url>         The OpenAPI document [env PORTICO_SPEC]
   --json                    Print {"tools":[...]} as tools/list returns it
+  --mode all|discover|auto  What tools/list offers in that tool mode (default all: every operation;
+                            discover: the three tools that search, describe and call them; auto: all
+                            up to PORTICO_TOOL_MODE_THRESHOLD tools (80), discover above)
   --max-name-length <n>     Longest tool name, 16 to 64 [env PORTICO_MAX_TOOL_NAME_LENGTH, default 64]
   --allow-remote-refs       Follow $refs to other hosts [env PORTICO_ALLOW_REMOTE_REFS=true]
   --strict                  Exit 1 if any operation had to be skipped

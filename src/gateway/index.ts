@@ -151,7 +151,7 @@ function mcpEndpoint(
   authorization: Authorization | undefined,
   secret: Uint8Array | undefined,
 ): McpEndpoint {
-  const requests = new ToolRequests(calls, { listed: config.toolsListed, denial: config.scopeDenial });
+  const requests = new ToolRequests(calls, { listed: config.toolsListed, denial: config.scopeDenial, mode: config.toolMode, threshold: config.toolModeThreshold });
   const features = plugins.empty ? undefined : { host: plugins, context: (principal: Parameters<typeof requestContext>[1], signal: AbortSignal, extra?: Parameters<typeof requestContext>[3]) => requestContext(access, principal, signal, extra), log };
   const insufficientScope = authorization && ((needed: Scope) => authorization.insufficientScope(needed));
   const capabilities = capabilitiesOf(features);

@@ -35,7 +35,7 @@ export interface Gateway {
 }
 
 export interface Running {
-  readonly config: Pick<ServeConfig, 'host' | 'upstream' | 'mcpMode'>;
+  readonly config: Pick<ServeConfig, 'host' | 'upstream' | 'mcpMode' | 'toolMode' | 'toolModeThreshold'>;
   readonly server: ReturnType<typeof Bun.serve>;
   readonly publicUrl: URL;
   readonly tools: Toolbox;
@@ -54,7 +54,9 @@ export interface Running {
 export function listening(running: Running): Gateway {
   const { config, server, publicUrl, tools, endpoint, store, audit, spec, log, metrics, drain, limits, handle } = running;
   const mcpUrl = endpointsOf(publicUrl).resource;
-  log.info('gateway.listening', { listen: `http://${config.host}:${server.port}`, mcp: mcpUrl, upstream: config.upstream, spec, mode: config.mcpMode, tools: tools.size });
+  // what tools/list offers (auto decides by the catalog's size, and a refresh may cross the threshold later)
+  const toolMode = config.toolMode === 'auto' ? (tools.size > config.toolModeThreshold ? 'discover' : 'all') : config.toolMode;
+  log.info('gateway.listening', { listen: `http://${config.host}:${server.port}`, mcp: mcpUrl, upstream: config.upstream, spec, mode: config.mcpMode, tools: tools.size, toolMode });
   let stopping: Promise<void> | undefined;
   const stop = async (graceMs: number, reason: string | undefined) => {
     drain.draining = true;

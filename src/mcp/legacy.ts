@@ -135,7 +135,10 @@ export class LegacyProtocol {
   private mayTalk(request: Incoming, session: LegacySession, principal: Principal | undefined): boolean {
     const meta = request.params._meta;
     if (isRecord(meta) && meta.progressToken !== undefined) return true;
-    if (request.method === 'tools/call') return typeof request.params.name === 'string' && this.options.requests.needsSession(request.params.name, principal, session.canBeAsked);
+    if (request.method === 'tools/call') {
+      const args = isRecord(request.params.arguments) ? request.params.arguments : undefined;
+      return typeof request.params.name === 'string' && this.options.requests.needsSession(request.params.name, principal, session.canBeAsked, args);
+    }
     return (request.method === 'prompts/get' || request.method === 'resources/read') && this.options.plugins !== undefined && session.canBeAsked;
   }
 

@@ -12,6 +12,8 @@ import type { ListingView } from '../calls/toolbox';
 import type { Principal } from '../oauth/bearer';
 import { topScope, type Scope } from '../oauth/scopes';
 import type { RequestExtra } from '../plugins/context';
+import { CALL, DESCRIBE, DISCOVER_TOOLS, isDiscoverTool, MAX_RESULTS, OperationIndex, SEARCH } from './discover';
+import { isRecord } from './messages';
 
 /** A call to a tool the token's scopes do not reach. The HTTP layer answers 403 `insufficient_scope` where it can. */
 export class InsufficientScopeError extends McpError {
@@ -28,26 +30,94 @@ export interface ToolRequestsOptions {
   readonly listed?: 'allowed' | 'all';
   /** `challenge`: a call beyond the scopes is refused with the step-up challenge; `tool-error`: it is a tool result saying so. @default challenge */
   readonly denial?: 'challenge' | 'tool-error';
+  /** `all`: every tool listed; `discover`: three tools that search, describe and call them (`mcp/discover`); `auto`: all up to `threshold` tools. @default all */
+  readonly mode?: 'all' | 'discover' | 'auto';
+  /** With `auto`. @default 80 */
+  readonly threshold?: number;
 }
 
 const NO_HEADERS: ReadonlyMap<string, string> = new Map();
 const headerArgumentsOf = new WeakMap<object, ReadonlyMap<string, string>>();
 
+/** With `auto`: the most tools listed one by one. Cursor takes 40 and Windsurf 50 tools at most, Copilot 128;
+ * every listed tool costs the agent context on every turn (~0.5 KB each for an API's operations): beyond about 80
+ * it pays to search instead. */
+export const DEFAULT_THRESHOLD = 80;
+
+const DISCOVER_PAGE: Uint8Array = new TextEncoder().encode(JSON.stringify({ tools: DISCOVER_TOOLS }));
+
+function toolError(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
 export class ToolRequests {
+  private readonly index: OperationIndex;
+
   constructor(
     private readonly calls: CallPipeline,
     private readonly options: ToolRequestsOptions = {},
-  ) {}
+  ) {
+    this.index = new OperationIndex(calls.tools);
+  }
 
   /** A tools/list result as UTF-8 JSON; a cursor that is not valid now is an InvalidParams error. */
   listJson(cursor: string | undefined, principal?: Principal): Uint8Array {
+    if (this.discovering) {
+      if (cursor !== undefined) throw new McpError(ErrorCode.InvalidParams, 'this cursor is not valid now: the whole list is one page (discover mode); list again without a cursor');
+      return DISCOVER_PAGE;
+    }
     return this.page(() => this.calls.tools.listToolsJson(cursor, this.view(principal)));
   }
 
   /**
-   * Whether a call of `name` in a session may say something before its answer (so it is answered on an SSE stream): a plugin tool may report progress or
-   * ask the user, and so may a policy hook when the client can be asked (`clientCanAsk`: it declared elicitation).
+   * Whether the tools are served in discover mode now (`mcp/discover`): always with `discover`; with `auto`, while
+   * the catalogs hold more tools than the threshold (a refresh may cross it either way).
    */
+  get discovering(): boolean {
+    const { mode = 'all', threshold = DEFAULT_THRESHOLD } = this.options;
+    return mode === 'discover' || (mode === 'auto' && this.calls.tools.size > threshold);
+  }
+
+  /** The operation a call_operation of `args` calls (in discover mode), or undefined for any other call. */
+  private innerCall(name: string, args: Record<string, unknown> | undefined): { name: string; args: Record<string, unknown> } | undefined {
+    if (name !== CALL || !this.discovering || typeof args?.name !== 'string' || isDiscoverTool(args.name)) return undefined;
+    return { name: args.name, args: isRecord(args.arguments) ? args.arguments : {} };
+  }
+
+  /** search_operations, describe_operation and call_operation: bad arguments are a tool error saying what to fix, as for any tool. */
+  private async discoverCall(name: string, args: Record<string, unknown>, signal: AbortSignal, principal: Principal | undefined, extra: RequestExtra | undefined): Promise<CallToolResult> {
+    if (name === SEARCH) {
+      const { query, limit = 10 } = args;
+      if (typeof query !== 'string' || query.trim() === '') return toolError(`Invalid arguments for ${SEARCH}: "query" must say what you want to do, in words`);
+      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_RESULTS) return toolError(`Invalid arguments for ${SEARCH}: "limit" must be a whole number from 1 to ${MAX_RESULTS}`);
+      const found = this.index.search(query, limit, principal, this.options.listed === 'all');
+      const text = found.results.length === 0 ? `No operation matches "${query}". Try other words: what the operation does, or what it acts on.` : JSON.stringify(found);
+      return { content: [{ type: 'text', text }], structuredContent: found };
+    }
+    if (name === DESCRIBE) {
+      const names = typeof args.name === 'string' ? [args.name] : Array.isArray(args.names) && args.names.every((item) => typeof item === 'string') ? (args.names as string[]) : undefined;
+      if (!names || names.length === 0) return toolError(`Invalid arguments for ${DESCRIBE}: give "name" (one operation) or "names" (a list of them), as search_operations returned them`);
+      const operations: Record<string, unknown>[] = [];
+      const unknown: string[] = [];
+      for (const wanted of names.slice(0, 20)) {
+        const entry = this.calls.tools.findToolFor(wanted, principal);
+        if (!entry) {
+          unknown.push(wanted);
+          continue;
+        }
+        const { tool } = entry;
+        operations.push({ name: wanted, ...(tool.title && { title: tool.title }), ...(tool.description && { description: tool.description }), scope: entry.scope, inputSchema: tool.inputSchema, ...(tool.outputSchema && { outputSchema: tool.outputSchema }), ...(tool.annotations && { annotations: tool.annotations }) });
+      }
+      if (operations.length === 0) return toolError(`No operation named ${unknown.map((n) => `"${n}"`).join(', ')}; search_operations finds them by what they do`);
+      const described = { operations, ...(unknown.length > 0 && { unknown }) };
+      return { content: [{ type: 'text', text: JSON.stringify(described) }], structuredContent: described };
+    }
+    const inner = this.innerCall(name, args);
+    if (!inner) return toolError(`Invalid arguments for ${CALL}: "name" must be an operation's name (search_operations finds them) and "arguments" an object`);
+    if (args.arguments !== undefined && !isRecord(args.arguments)) return toolError(`Invalid arguments for ${CALL}: "arguments" must be an object`);
+    return this.call(inner.name, inner.args, signal, principal, extra);
+  }
+
   /**
    * The arguments of the tool `name` (as `principal` sees it) that its schema says travel in a header too
    * (`x-mcp-header`, MCP 2026-07-28): argument name → the header's suffix (`Mcp-Param-<suffix>`). Read once per tool.
@@ -64,8 +134,15 @@ export class ToolRequests {
     return found;
   }
 
-  needsSession(name: string, principal: Principal | undefined, clientCanAsk = false): boolean {
+  /**
+   * Whether a call of `name` in a session may say something before its answer (so it is answered on an SSE stream):
+   * a plugin tool may report progress or ask the user, and so may a policy hook when the client can be asked
+   * (`clientCanAsk`: it declared elicitation). `args`: for call_operation, whose answer is its operation's.
+   */
+  needsSession(name: string, principal: Principal | undefined, clientCanAsk = false, args?: Record<string, unknown>): boolean {
     if (clientCanAsk && this.calls.hooked) return true;
+    const inner = this.innerCall(name, args);
+    if (inner) return this.needsSession(inner.name, principal, clientCanAsk);
     // as the caller sees the tools: one hidden from them is not a plugin tool, but a tool that does not exist,
     // answered on the same path as any unknown tool (the path must not tell them it exists)
     return this.calls.tools.findToolFor(name, principal)?.kind === 'plugin';
@@ -79,6 +156,9 @@ export class ToolRequests {
    */
   refuseBeyondScope(name: string, args: Record<string, unknown>, principal: Principal | undefined): InsufficientScopeError | undefined {
     if (this.options.denial === 'tool-error') return undefined;
+    // call_operation is its operation's call: refused as that call would be
+    const inner = this.innerCall(name, args);
+    if (inner) return this.refuseBeyondScope(inner.name, inner.args, principal);
     const needed = this.calls.deny(name, args, principal);
     return needed && new InsufficientScopeError(name, needed);
   }
@@ -88,6 +168,7 @@ export class ToolRequests {
    * not fit the schema and failed calls are results with `isError`, which the agent reads and can fix.
    */
   async call(name: string, args: Record<string, unknown>, signal: AbortSignal, principal?: Principal, extra?: RequestExtra): Promise<CallToolResult> {
+    if (this.discovering && isDiscoverTool(name)) return this.discoverCall(name, args, signal, principal, extra);
     let record;
     try {
       record = await this.calls.call({ name, args, signal, principal, extra });

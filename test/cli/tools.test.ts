@@ -75,6 +75,21 @@ describe('portico tools', () => {
     expect(strict.code).toBe(1);
   });
 
+  test('--mode prints what tools/list offers in that tool mode: discover, three tools in front of the catalog; auto, by its size', async () => {
+    const discover = await portico(['tools', '--spec', PETSTORE, '--mode', 'discover', '--json']);
+    expect(discover.code).toBe(0);
+    expect((JSON.parse(discover.stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toEqual(['search_operations', 'describe_operation', 'call_operation']);
+    expect(discover.stderr).toContain('Discover mode: the');
+    const small = await portico(['tools', '--spec', PETSTORE, '--mode', 'auto', '--json']);
+    const all = await portico(['tools', '--spec', PETSTORE, '--json']);
+    expect(small.stdout).toBe(all.stdout);
+    const lowered = await portico(['tools', '--spec', PETSTORE, '--mode', 'auto', '--json'], { env: { PORTICO_TOOL_MODE_THRESHOLD: '1' } });
+    expect(lowered.stdout).toBe(discover.stdout);
+    const bad = await portico(['tools', '--spec', PETSTORE, '--mode', 'code']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--mode must be all, discover or auto, got "code"');
+  });
+
   test('usage errors exit 2 and show the help', async () => {
     const unknown = await portico(['tools', '--spec', PETSTORE, '--bogus']);
     expect(unknown.code).toBe(2);

@@ -16,6 +16,8 @@ describe('serve configuration', () => {
       port: 8787,
       specTtl: 300,
       mcpMode: 'stateful',
+      toolMode: 'auto',
+      toolModeThreshold: 80,
       allowedOrigins: [],
       allowedHosts: [],
       upstreamHeaders: {},
