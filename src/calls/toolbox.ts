@@ -36,6 +36,24 @@ export interface ListingView {
   readonly marked: boolean;
   /** Who asks: read only when plugins' `visibleTo` rules make listings per caller. */
   readonly principal?: Principal;
+  /** The toolsets a connection chose (`toolsetsOf`): only their tools are listed. Undefined: all. */
+  readonly toolsets?: ReadonlySet<string>;
+}
+
+/**
+ * The toolsets a tool belongs to: its operation's tags, written as a URL takes them (lower case, words joined by
+ * hyphens: "Pull Requests" → `pull-requests`); `other` for an operation without tags; a plugin's tool, its plugin's
+ * name (`read-cache.ts` → `read-cache`).
+ */
+export function toolsetsOf(entry: ToolEntry): readonly string[] {
+  if (entry.kind === 'plugin') return [toolsetName(entry.plugin.replace(/\.[cm]?[jt]s$/, ''))];
+  const tags = entry.target.tags.map(toolsetName).filter((tag) => tag !== '');
+  return tags.length > 0 ? tags : ['other'];
+}
+
+/** A name as toolsets are named: lower case, runs of anything but letters and digits made one hyphen. */
+export function toolsetName(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
 /** How many callers' visible tools (and listings) are kept with `visibleTo` rules; the others' are worked out again. */
@@ -44,6 +62,7 @@ const KEPT_CALLERS = 500;
 export class Toolbox {
   private listings = new Map<string, ToolListing>();
   private entries: ToolEntry[];
+  private counted: { entries: readonly ToolEntry[]; counts: ReadonlyMap<string, number> } | undefined;
   private byName: Map<string, ToolEntry>;
   /** The plugins' per-caller rules; undefined without any (then every caller sees the same tools). */
   private readonly visibility: Visibility | undefined;
@@ -153,8 +172,18 @@ export class Toolbox {
     return counts;
   }
 
+  /** Every toolset and how many tools it holds, by name. */
+  get toolsets(): ReadonlyMap<string, number> {
+    if (this.counted?.entries !== this.entries) {
+      const counts = new Map<string, number>();
+      for (const entry of this.entries) for (const name of toolsetsOf(entry)) counts.set(name, (counts.get(name) ?? 0) + 1);
+      this.counted = { entries: this.entries, counts: new Map([...counts].sort(([a], [b]) => a.localeCompare(b))) };
+    }
+    return this.counted.counts;
+  }
+
   private listing(view: ListingView): ToolListing {
-    const key = `${view.top ?? '*'}:${view.marked}`;
+    const key = `${view.top ?? '*'}:${view.marked}:${view.toolsets ? [...view.toolsets].sort().join(',') : '*'}`;
     if (this.visibility) return this.callerListing(key, view);
     let listing = this.listings.get(key);
     if (!listing) {
@@ -220,7 +249,8 @@ function combined(sources: readonly ToolSource[]): CatalogEntry[] {
   );
 }
 
-function entriesFor(entries: readonly ToolEntry[], { top, marked }: ListingView): { tool: Tool }[] {
+function entriesFor(all: readonly ToolEntry[], { top, marked, toolsets }: ListingView): { tool: Tool }[] {
+  const entries = toolsets ? all.filter((entry) => toolsetsOf(entry).some((name) => toolsets.has(name))) : all;
   if (top === undefined) return [...entries];
   const held = SCOPES.filter((scope) => allows([top], scope));
   if (!marked) return entries.filter((entry) => held.includes(entry.scope));

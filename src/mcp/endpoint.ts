@@ -127,6 +127,13 @@ export class McpEndpoint {
    * anything of it runs, with its cost (GET and DELETE: 1; a POST: its JSON-RPC requests, once read).
    */
   async handle(request: Request, principal?: Principal, admit?: Admission): Promise<Response> {
+    // the toolsets a connection chose are in its URL (`/mcp?toolsets=a,b`): every request of it carries them
+    const toolsets = request.url.includes('toolsets=') ? this.options.requests.toolsetsOf(new URL(request.url).searchParams.get('toolsets')) : null;
+    if (typeof toolsets === 'string') {
+      charge(admit, 1);
+      return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, toolsets);
+    }
+    const view = toolsets ?? undefined;
     // the era of a POST is in its body: read it once, first (`mcp/era`)
     let parsed: unknown = NOT_READ;
     if (request.method === 'POST') {
@@ -137,10 +144,10 @@ export class McpEndpoint {
       }
       if (isModern(request, parsed)) {
         charge(admit, 1);
-        return this.options.modern.handle(request, parsed as Record<string, unknown>, principal);
+        return this.options.modern.handle(request, parsed as Record<string, unknown>, principal, view);
       }
     }
-    return this.options.mode === 'stateless' ? this.handleStateless(request, parsed, principal, admit) : this.handleStateful(request, parsed, principal, admit);
+    return this.options.mode === 'stateless' ? this.handleStateless(request, parsed, principal, admit, view) : this.handleStateful(request, parsed, principal, admit, view);
   }
 
   /** Tells every open session, and every 2026-07-28 stream listening for it, that the tool list changed. */
@@ -158,7 +165,7 @@ export class McpEndpoint {
     this.sessions.clear();
   }
 
-  private async handleStateless(request: Request, body: unknown, principal: Principal | undefined, admit: Admission | undefined): Promise<Response> {
+  private async handleStateless(request: Request, body: unknown, principal: Principal | undefined, admit: Admission | undefined, toolsets: ReadonlySet<string> | undefined): Promise<Response> {
     if (request.method !== 'POST') {
       charge(admit, 1);
       return jsonRpcErrorResponse(405, JsonRpcCode.ServerError, 'this server is stateless: only POST is supported on /mcp', { allow: 'POST' });
@@ -173,10 +180,10 @@ export class McpEndpoint {
     const refused = refuseBeyondScope(this.options.requests, parsed, principal, STATELESS_HEADERS, this.options.insufficientScope);
     if (refused) return refused;
     // the client going away cancels the call: a stateless request has no other way to be cancelled
-    return this.options.legacy.answer(parsed, undefined, principal, STATELESS_HEADERS, request.signal);
+    return this.options.legacy.answer(parsed, undefined, principal, STATELESS_HEADERS, request.signal, toolsets);
   }
 
-  private async handleStateful(request: Request, body: unknown, principal: Principal | undefined, admit: Admission | undefined): Promise<Response> {
+  private async handleStateful(request: Request, body: unknown, principal: Principal | undefined, admit: Admission | undefined, toolsets: ReadonlySet<string> | undefined): Promise<Response> {
     const owner = ownerOf(principal);
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {
@@ -214,7 +221,7 @@ export class McpEndpoint {
       if (refused) return refused;
       // a call in a session is cancelled by notifications/cancelled only: the POST's connection closing is not a
       // cancellation (Streamable HTTP: "disconnection SHOULD NOT be interpreted as the client cancelling its request")
-      return this.options.legacy.answer(parsed, session, principal, session.jsonHeaders, NEVER);
+      return this.options.legacy.answer(parsed, session, principal, session.jsonHeaders, NEVER, toolsets);
     }
     if (request.method !== 'POST') {
       charge(admit, 1);
@@ -236,7 +243,7 @@ export class McpEndpoint {
     const capabilities = isRecord(params.capabilities) ? params.capabilities : {};
     const session = new LegacySession(randomUUID(), owner, protocolVersion, capabilities);
     this.opened(session);
-    return this.options.legacy.answer(parsed, session, principal, session.jsonHeaders, NEVER);
+    return this.options.legacy.answer(parsed, session, principal, session.jsonHeaders, NEVER, toolsets);
   }
 
   /**

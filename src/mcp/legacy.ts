@@ -49,6 +49,8 @@ interface Incoming {
   readonly id: RequestId;
   readonly method: string;
   readonly params: Record<string, unknown>;
+  /** The toolsets the connection chose (its URL's `toolsets=`). */
+  readonly toolsets?: ReadonlySet<string>;
 }
 
 /** What is served: the whole answer as JSON (text, or bytes: a tools/list page is never decoded), or an error message. */
@@ -72,7 +74,7 @@ export class LegacyProtocol {
    * Answers the POST's `messages` (one, or a 2025-03-26 batch) for `session` (undefined: stateless). `headers`: of
    * the answer. `signal`: cancels the calls of a stateless POST (a session's are cancelled by notification only).
    */
-  async answer(messages: unknown, session: LegacySession | undefined, principal: Principal | undefined, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Response> {
+  async answer(messages: unknown, session: LegacySession | undefined, principal: Principal | undefined, headers: Readonly<Record<string, string>>, signal: AbortSignal, toolsets?: ReadonlySet<string>): Promise<Response> {
     const batch = Array.isArray(messages);
     const incoming: Incoming[] = [];
     const invalid: ReturnType<typeof errorMessage>[] = [];
@@ -102,7 +104,7 @@ export class LegacyProtocol {
         invalid.push(errorMessage(id, ErrorCode.InvalidParams, `${method}: "params" must be an object`));
         continue;
       }
-      incoming.push({ id, method, params });
+      incoming.push({ id, method, params, toolsets });
     }
     if (incoming.length === 0) {
       if (invalid.length === 0) return new Response(null, { status: 202, headers });
@@ -189,7 +191,7 @@ export class LegacyProtocol {
       case 'ping':
         return `${head}{}}`;
       case 'tools/list':
-        return withResult(head, this.options.requests.listJson(cursorOf(params), principal));
+        return withResult(head, this.options.requests.listJson(cursorOf(params), principal, request.toolsets));
     }
     if (method === 'logging/setLevel' && this.options.capabilities.logging) {
       if (typeof params.level !== 'string' || !LOG_LEVELS.has(params.level)) throw new McpError(ErrorCode.InvalidParams, `logging/setLevel: "params.level" must be one of ${[...LOG_LEVELS].join(', ')}`);

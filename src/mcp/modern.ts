@@ -67,6 +67,8 @@ interface Served {
   readonly params: Record<string, unknown>;
   readonly envelope: Record<string, unknown>;
   readonly principal: Principal | undefined;
+  /** The toolsets the connection chose (its URL's `toolsets=`). */
+  readonly toolsets?: ReadonlySet<string>;
 }
 
 /** What a handler answers: a result, or a Response it built itself (a stream, a refusal). */
@@ -94,7 +96,7 @@ export class ModernEndpoint {
   }
 
   /** Answers one POST whose body (`message`, already parsed) `mcp/era` found to be 2026-07-28 traffic. */
-  async handle(request: Request, message: Record<string, unknown>, principal: Principal | undefined): Promise<Response> {
+  async handle(request: Request, message: Record<string, unknown>, principal: Principal | undefined, toolsets?: ReadonlySet<string>): Promise<Response> {
     const rawId = message.id;
     const id = typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId)) ? rawId : undefined;
     try {
@@ -115,7 +117,7 @@ export class ModernEndpoint {
       if (method === 'tools/call') this.checkArgumentHeaders(request, params, principal);
       const refused = refuseBeyondScope(this.options.requests, message, principal, JSON_HEADERS, this.options.insufficientScope);
       if (refused) return refused;
-      const answer = await handler({ http: request, id, method, params, envelope, principal });
+      const answer = await handler({ http: request, id, method, params, envelope, principal, toolsets });
       return answer instanceof Response ? answer : new Response(answerJson(id, answer), { headers: JSON_HEADERS });
     } catch (error) {
       return this.errorAnswer(id ?? null, error);
@@ -206,7 +208,7 @@ export class ModernEndpoint {
 
   /** tools/list: the page as the caller sees it (bytes made once per page), with the 2026-07-28 fields spliced in front. */
   private listTools(served: Served): Response {
-    const page = this.options.requests.listJson(cursorOf(served.params), served.principal);
+    const page = this.options.requests.listJson(cursorOf(served.params), served.principal, served.toolsets);
     const head = encoder.encode(`{"jsonrpc":"2.0","id":${JSON.stringify(served.id)},"result":{"resultType":"complete","ttlMs":${this.options.listTtlMs},"cacheScope":"${cacheScopeOf(served.principal)}",`);
     // the page is an object: its opening brace gives way to the fields above, its closing one ends the result, one more the message
     const body = new Uint8Array(head.length + page.length);

@@ -8,7 +8,7 @@
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidCursorError } from '../catalog';
 import { scopeMessage, UnknownToolError, type CallPipeline } from '../calls/pipeline';
-import type { ListingView } from '../calls/toolbox';
+import { toolsetName, type ListingView } from '../calls/toolbox';
 import type { Principal } from '../oauth/bearer';
 import { topScope, type Scope } from '../oauth/scopes';
 import type { RequestExtra } from '../plugins/context';
@@ -62,13 +62,31 @@ export class ToolRequests {
     this.index = new OperationIndex(calls.tools);
   }
 
-  /** A tools/list result as UTF-8 JSON; a cursor that is not valid now is an InvalidParams error. */
-  listJson(cursor: string | undefined, principal?: Principal): Uint8Array {
+  /**
+   * A tools/list result as UTF-8 JSON; a cursor that is not valid now is an InvalidParams error. `toolsets`: the
+   * ones the connection chose (`/mcp?toolsets=…`): their tools are listed, in full — the user picked them.
+   */
+  listJson(cursor: string | undefined, principal?: Principal, toolsets?: ReadonlySet<string>): Uint8Array {
+    if (toolsets) return this.page(() => this.calls.tools.listToolsJson(cursor, { ...this.view(principal), toolsets }));
     if (this.discovering) {
       if (cursor !== undefined) throw new McpError(ErrorCode.InvalidParams, 'this cursor is not valid now: the whole list is one page (discover mode); list again without a cursor');
       return DISCOVER_PAGE;
     }
     return this.page(() => this.calls.tools.listToolsJson(cursor, this.view(principal)));
+  }
+
+  /**
+   * The toolsets `/mcp?toolsets=` names (comma-separated; written as `toolsetName` writes them), or why not: an
+   * unknown one is refused with the list of those there are. Null: the parameter is absent (every tool).
+   */
+  toolsetsOf(parameter: string | null): ReadonlySet<string> | string | null {
+    if (parameter === null) return null;
+    const known = this.calls.tools.toolsets;
+    const wanted = parameter.split(',').map((name) => toolsetName(name)).filter((name) => name !== '');
+    if (wanted.length === 0) return `toolsets= names no toolset; this API's: ${[...known.keys()].join(', ')}`;
+    const unknown = wanted.filter((name) => !known.has(name));
+    if (unknown.length > 0) return `unknown toolset${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name}"`).join(', ')} in /mcp?toolsets=; this API's toolsets are: ${[...known].map(([name, count]) => `${name} (${count})`).join(', ')}`;
+    return new Set(wanted);
   }
 
   /**
