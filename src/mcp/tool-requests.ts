@@ -10,7 +10,7 @@ import { InvalidCursorError } from '../catalog';
 import { scopeMessage, UnknownToolError, type CallPipeline } from '../calls/pipeline';
 import { toolsetName, type ListingView } from '../calls/toolbox';
 import type { Principal } from '../oauth/bearer';
-import { topScope, type Scope } from '../oauth/scopes';
+import { allows, topScope, type Scope } from '../oauth/scopes';
 import type { RequestExtra } from '../plugins/context';
 import { CALL, DESCRIBE, DISCOVER_TOOLS, isDiscoverTool, MAX_RESULTS, OperationIndex, SEARCH } from './discover';
 import { isRecord } from './messages';
@@ -121,7 +121,8 @@ export class ToolRequests {
       const unknown: string[] = [];
       for (const wanted of names.slice(0, 20)) {
         const entry = this.calls.tools.findToolFor(wanted, principal);
-        if (!entry) {
+        // as tools/list would show it: beyond the caller's scopes it is not there (unless PORTICO_TOOLS_LISTED=all)
+        if (!entry || (principal && this.options.listed !== 'all' && !allows(principal.scopes, entry.scope))) {
           unknown.push(wanted);
           continue;
         }

@@ -73,6 +73,9 @@ describe('discover mode, signed in', async () => {
     expect(Object.keys(operations[0]!.inputSchema.properties)).toContain('projectId');
     expect(unknown).toEqual(['nope']);
     expect((await call(alice, 'describe_operation', { name: 'nope' })).body.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('search_operations finds them') }] });
+    // what a viewer may not call is not described to her either, as tools/list would not show it
+    expect((await call(carol, 'describe_operation', { name: 'create_project' })).body.result).toMatchObject({ isError: true });
+    expect((await call(carol, 'describe_operation', { name: 'get_project' })).body.result!.isError ?? false).toBe(false);
   });
 
   test('call_operation is the operation’s own call: the user’s credential, the audit under its name, the same 403 for a viewer', async () => {
