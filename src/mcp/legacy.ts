@@ -19,7 +19,7 @@ import type { RequestExtra } from '../plugins/context';
 import { MissingClientCapability } from '../wire/input-required';
 import { errorMessage, JsonRpcCode, type RequestId } from '../wire/json-rpc';
 import type { LegacySession, Outgoing } from './legacy-session';
-import { isRecord } from './messages';
+import { isRecord, wireMessage } from './messages';
 import { cursorOf, sharedMethods, type MethodHandler } from './methods';
 import type { PluginFeatures } from './plugin-features';
 import { checkReadable } from './resources';
@@ -225,7 +225,7 @@ export class LegacyProtocol {
     if (error instanceof MissingClientCapability) {
       return errorMessage(id, JsonRpcCode.MissingRequiredClientCapability, error.message, { requiredCapabilities: Object.fromEntries(error.capabilities.map((capability) => [capability, {}])) });
     }
-    if (error instanceof McpError) return errorMessage(id, error.code, error.message, error.data);
+    if (error instanceof McpError) return errorMessage(id, error.code, wireMessage(error), error.data);
     this.options.log.error('mcp.request_failed', { method, error: error instanceof Error ? error.message : String(error) });
     return errorMessage(id, ErrorCode.InternalError, error instanceof Error ? error.message : 'Internal error');
   }
@@ -251,7 +251,7 @@ function withResult(head: string, page: Uint8Array): Uint8Array {
 const SILENT = async (): Promise<void> => {};
 
 function scopeError(id: RequestId, error: InsufficientScopeError): ReturnType<typeof errorMessage> {
-  return errorMessage(id, error.code, error.message);
+  return errorMessage(id, error.code, wireMessage(error));
 }
 
 const UTF8 = new TextDecoder();

@@ -12,6 +12,14 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * What a protocol error says on the wire: its own words. The SDK's `McpError` puts "MCP error <code>: " in front of
+ * them, and a client adds that again when it shows the error ("MCP error -32602: MCP error -32602: …").
+ */
+export function wireMessage(error: Error): string {
+  return error.message.replace(/^MCP error -?\d+: /, '');
+}
+
 /** The id of a JSON-RPC request; undefined for a notification, a response or anything else. */
 export function requestIdOf(message: unknown): RequestId | undefined {
   if (!isRecord(message) || typeof message.method !== 'string') return undefined;

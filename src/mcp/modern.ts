@@ -26,7 +26,7 @@ import { InputRequired, InvalidInput, MissingClientCapability } from '../wire/in
 import { errorMessage, JsonRpcCode, type RequestId } from '../wire/json-rpc';
 import { ALL_VERSIONS, envelopeOf, META, MODERN_VERSIONS } from './era';
 import type { Listeners } from './listen';
-import { isRecord } from './messages';
+import { isRecord, wireMessage } from './messages';
 import { ASKING_METHODS, cursorOf, invalidParams, serverInfo, sharedMethods, type MethodContext } from './methods';
 import type { PluginFeatures } from './plugin-features';
 import type { RequestStates } from './request-state';
@@ -163,7 +163,7 @@ export class ModernEndpoint {
       return errorMessage(id, JsonRpcCode.MissingRequiredClientCapability, `${error.message}: declare it in _meta["${META.clientCapabilities}"] to use this`, { requiredCapabilities });
     }
     if (error instanceof InvalidInput) return errorMessage(id, JsonRpcCode.InvalidParams, error.message);
-    if (error instanceof McpError) return errorMessage(id, error.code, error.message.replace(/^MCP error -?\d+: /, ''), error.data);
+    if (error instanceof McpError) return errorMessage(id, error.code, wireMessage(error), error.data);
     this.options.log.error('mcp.request_failed', { error: error instanceof Error ? error.message : String(error) });
     return errorMessage(id, JsonRpcCode.InternalError, 'internal error');
   }

@@ -13,7 +13,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../oauth/bearer';
 import { topScope, type Scope } from '../oauth/scopes';
 import { errorMessage } from '../wire/json-rpc';
-import { isRecord, requestIdOf, type RequestId } from './messages';
+import { isRecord, requestIdOf, wireMessage, type RequestId } from './messages';
 import type { InsufficientScopeError, ToolRequests } from './tool-requests';
 
 /** The headers of the challenge for `needed`: `WWW-Authenticate: Bearer error="insufficient_scope", scope=…`. */
@@ -75,7 +75,7 @@ export function insufficientScope(
 }
 
 function errorAnswer(id: RequestId, error: McpError): unknown {
-  return errorMessage(id, error.code, error.message);
+  return errorMessage(id, error.code, wireMessage(error));
 }
 
 /** A well-formed tools/call request: its id, the tool and its arguments (malformed ones are left to the usual paths, which say what to fix). */

@@ -403,7 +403,7 @@ describe('/mcp: one answer, however a request travels', () => {
     const text = await fetch(stateless.url, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: JSON.stringify(call) });
     expect(text.status).toBe(415);
     const noName = await post(stateless.url, headers, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { arguments: {} } });
-    expect(noName.messages[0]).toEqual({ jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'MCP error -32602: tools/call: "params.name" must be the name of a tool (a string)' } });
+    expect(noName.messages[0]).toEqual({ jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'tools/call: "params.name" must be the name of a tool (a string)' } });
     const badArgs = await post(stateless.url, headers, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_p0', arguments: [1] } });
     expect((badArgs.messages[0] as { error: { message: string } }).error.message).toContain('"params.arguments" must be an object');
     expect(stateless.calls).toHaveLength(0);

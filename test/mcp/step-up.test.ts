@@ -64,7 +64,7 @@ describe('a call beyond the scopes: one answer on every path', async () => {
     const alone = await send(stateless, { ...MCP_HEADERS, authorization: `Bearer ${carolStateless}` }, beyond(1));
     expect(alone.status).toBe(403);
     expect(alone.challenge).toBe(`Bearer error="insufficient_scope", scope="read write", resource_metadata="${stateless.origin}/.well-known/oauth-protected-resource/mcp", error_description="this tool needs the write scope"`);
-    expect(alone.errors).toEqual({ 1: 'MCP error -32600: The tool "create_project" needs the "write" permission, which this connection was not given. Reconnect and allow "write" access on the consent page to use it.' });
+    expect(alone.errors).toEqual({ 1: 'The tool "create_project" needs the "write" permission, which this connection was not given. Reconnect and allow "write" access on the consent page to use it.' });
 
     const modern = await session(stateful, carolStateful, '2025-06-18');
     const batching = await session(stateful, carolStateful, '2025-03-26');
@@ -93,8 +93,8 @@ describe('a call beyond the scopes: one answer on every path', async () => {
       expect(seen.status).toBe(403);
       expect(seen.challenge).toContain('error="insufficient_scope", scope="read write"');
       expect(seen.errors).toEqual({
-        me: 'MCP error -32600: Not run: this batch also calls "create_project", which needs the "write" permission this connection was not given, so none of the batch was run. Send this request again without that call.',
-        create: 'MCP error -32600: The tool "create_project" needs the "write" permission, which this connection was not given. Reconnect and allow "write" access on the consent page to use it.',
+        me: 'Not run: this batch also calls "create_project", which needs the "write" permission this connection was not given, so none of the batch was run. Send this request again without that call.',
+        create: 'The tool "create_project" needs the "write" permission, which this connection was not given. Reconnect and allow "write" access on the consent page to use it.',
       });
     }
     expect(stateless.upstream.length).toBe(before.stateless);

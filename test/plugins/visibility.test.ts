@@ -93,9 +93,9 @@ describe('visibleTo: tools per caller', async () => {
     expect((await call('create_project')).status).toBe(403);
     const hidden = await call('restore_backup');
     const absent = await call('no_such_tool');
-    expect(hidden.error).toEqual({ code: ErrorCode.InvalidParams, message: 'MCP error -32602: unknown tool "restore_backup"; call tools/list to see the tools' });
+    expect(hidden.error).toEqual({ code: ErrorCode.InvalidParams, message: 'unknown tool "restore_backup"; call tools/list to see the tools' });
     expect({ ...hidden, error: undefined }).toEqual({ ...absent, error: undefined });
-    expect(absent.error?.message).toBe('MCP error -32602: unknown tool "no_such_tool"; call tools/list to see the tools');
+    expect(absent.error?.message).toBe('unknown tool "no_such_tool"; call tools/list to see the tools');
     await readOnly.client.close();
   });
 
