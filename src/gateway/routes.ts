@@ -12,6 +12,7 @@ import type { ClientAddresses } from '../http/client-address';
 import { front, type Arrival, type FrontOptions } from '../http/front';
 import type { RequestLimits } from '../http/limits';
 import { healthz, metricsRoute, readyz } from '../http/ops-routes';
+import { welcomeResponse } from '../http/welcome';
 import type { Logger } from '../log';
 import type { McpEndpoint } from '../mcp/endpoint';
 import type { Authorization } from '../oauth';
@@ -21,7 +22,7 @@ import { NotReady, Readiness, type ReadinessCheck } from '../ops/readiness';
 import { StoreUnavailableError, type Store } from '../store';
 
 export interface RouteParts {
-  readonly config: Pick<ServeConfig, 'allowedHosts' | 'allowedOrigins' | 'metricsToken'>;
+  readonly config: Pick<ServeConfig, 'allowedHosts' | 'allowedOrigins' | 'metricsToken' | 'brandName' | 'brandLogoUrl'>;
   readonly publicUrl: URL;
   readonly endpoint: McpEndpoint;
   readonly authorization: Authorization | undefined;
@@ -42,7 +43,8 @@ export function serveRoutes(server: ReturnType<typeof Bun.serve>, parts: RoutePa
   const { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log } = parts;
   const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
   const guard = { allowedHosts, allowedOrigins: config.allowedOrigins };
-  const http = { endpoint, authorization, log, limits, ...guard };
+  const welcome = () => welcomeResponse({ brand: { name: config.brandName, ...(config.brandLogoUrl && { logoUrl: config.brandLogoUrl }) }, mcpUrl: new URL('/mcp', publicUrl).href, signIn: authorization !== undefined, tools: () => tools.size });
+  const http = { endpoint, authorization, log, limits, welcome, ...guard };
   const app = createApp(http);
   const readiness = new Readiness(readinessChecks(store, tools, drain), log);
   const options: FrontOptions = { log, metrics, drain, limits, guard, addresses };

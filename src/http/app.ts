@@ -14,6 +14,7 @@ import { Refusal } from '../wire/refusal';
 import { preflight, refuseRequest, withCors, type GuardOptions } from './guard';
 import type { RequestLimits } from './limits';
 import { oauthRoutes } from './oauth-routes';
+import { wantsPage } from './welcome';
 
 export interface AppOptions extends GuardOptions {
   readonly endpoint: McpEndpoint;
@@ -23,6 +24,8 @@ export interface AppOptions extends GuardOptions {
   readonly log?: Logger;
   /** Rate limits; the per-token one is applied here, once the token is known (the per-address one in `http/front`). */
   readonly limits?: RequestLimits;
+  /** The page a person who opens `/` or `/mcp` in a browser gets (`http/welcome`). */
+  readonly welcome?: () => Response;
 }
 
 /**
@@ -32,11 +35,13 @@ export interface AppOptions extends GuardOptions {
  * else it cannot serve (the store out of reach, a bug): `http/front`, which stands before every route, renders
  * them in `/mcp`'s dialect, with CORS.
  */
-export function mcpHandler({ endpoint, authorization, log: _log, limits, ...guard }: AppOptions): (request: Request) => Promise<Response> {
+export function mcpHandler({ endpoint, authorization, log: _log, limits, welcome, ...guard }: AppOptions): (request: Request) => Promise<Response> {
   return async function mcp(request) {
     if (request.method === 'OPTIONS') return preflight(request, guard);
     const refused = refuseRequest(request, guard);
     if (refused) throw refused;
+    // a person who opened the address in a browser: a page saying what this is, before any token is asked for
+    if (welcome && wantsPage(request)) return welcome();
     const principal = authorization ? await authorization.bearer.authenticate(request) : undefined;
     if (principal instanceof Refusal) throw principal;
     // the limits count JSON-RPC requests, known once the body is read: the endpoint asks before running any
@@ -47,7 +52,7 @@ export function mcpHandler({ endpoint, authorization, log: _log, limits, ...guar
 
 export function createApp(options: AppOptions) {
   // the OAuth routes get the guard only (their per-address limit is applied in http/front)
-  const { authorization, log: _log, limits: _limits, ...guard } = options;
+  const { authorization, log: _log, limits: _limits, welcome, ...guard } = options;
   const mcp = mcpHandler(options);
   const app = new Elysia({ name: 'portico/http', strictPath: true })
     // the framework's own refusals (no such method on a route) stay its; anything a handler throws goes on to
@@ -57,6 +62,11 @@ export function createApp(options: AppOptions) {
       if (!isFrameworkError(error)) throw error;
     })
     .get('/healthz', () => ({ status: 'ok' }))
+    .get('/', ({ request }) => {
+      const refused = refuseRequest(request, guard);
+      if (refused) throw refused;
+      return welcome ? welcome() : new Response('Portico: an MCP gateway. MCP clients connect to /mcp.\n', { headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    })
     // /mcp reads the body itself, within its size cap; a parsed body would leave it an empty stream
     .options('/mcp', ({ request }) => mcp(request))
     .all('/mcp', ({ request }) => mcp(request), { parse: 'none' });

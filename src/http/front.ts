@@ -52,6 +52,8 @@ export interface FrontOptions {
 
 /** The routes. Any other path is a 404 here (`other`), except discovery documents under `/.well-known/`. */
 export const ROUTES = [
+  // the welcome page (http/welcome): what a person who opens the printed address sees
+  '/',
   '/mcp',
   '/healthz',
   '/readyz',

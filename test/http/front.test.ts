@@ -85,7 +85,7 @@ describe('http/front', () => {
       return new Response('handled');
     });
     // sent as written (fetch would tidy some of these paths before sending)
-    for (const path of ['/mcp/', '/oauth/token/', '/oauth//token', '//mcp', '/MCP', '/%6Dcp', '/mcp;x', '/oauth/token%2F', '/account/', '/wp-admin/x.php', '/']) {
+    for (const path of ['/mcp/', '/oauth/token/', '/oauth//token', '//mcp', '/MCP', '/%6Dcp', '/mcp;x', '/oauth/token%2F', '/account/', '/wp-admin/x.php', '//']) {
       const answer = await fetchFrom('127.0.0.1', `${url}${path}`, { method: 'POST' });
       expect({ path, status: answer.status }).toEqual({ path, status: 404 });
     }
@@ -101,7 +101,7 @@ describe('http/front', () => {
 
   test('the Host allow-list holds on every route, not only /mcp (DNS rebinding)', async () => {
     const { url } = serve(() => new Response('handled'));
-    for (const path of ['/mcp', '/metrics', '/healthz', '/oauth/token', '/oauth/authorize', '/account', '/.well-known/oauth-authorization-server']) {
+    for (const path of ['/', '/mcp', '/metrics', '/healthz', '/oauth/token', '/oauth/authorize', '/account', '/.well-known/oauth-authorization-server']) {
       const rebound = await fetch(`${url}${path}`, { headers: { host: 'attacker.example:80' } });
       expect({ path, status: rebound.status }).toEqual({ path, status: 403 });
       expect(await rebound.text()).toContain('PORTICO_ALLOWED_HOSTS');
