@@ -11,7 +11,7 @@
  * Consent is implied for that first-party client: the user signs in and is sent straight back.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
@@ -107,16 +107,7 @@ export async function startDemoProvider({ port = 0, hostname = '127.0.0.1' }: { 
     return redirects.has(uri) || allowed.call(this, uri);
   };
 
-  const callback = provider.callback();
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const match = /^\/interaction\/([\w-]+)$/.exec(request.url?.split('?')[0] ?? '');
-    if (!match) return void callback(request, response);
-    void passwordInteraction(provider, (login, password) => ACCOUNTS.get(login)?.password === password, DEMO_PAGE, request, response).catch((error: unknown) => {
-      response.statusCode = 500;
-      response.setHeader('content-type', 'text/plain; charset=utf-8');
-      response.end(`the demo provider failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  });
+  servePasswordSignIn(server, provider, (login, password) => ACCOUNTS.get(login)?.password === password, DEMO_PAGE, 'the demo provider');
 
   return {
     issuer,
@@ -150,6 +141,22 @@ const DEMO_PAGE: SignInPageText = {
   username: { label: 'Email', email: true },
   wrong: 'Wrong email or password.',
 };
+
+/**
+ * Answers `server`'s requests: the sign-in interactions with `passwordInteraction`, everything else with the
+ * provider. A failure is a plain 500 naming `who` failed.
+ */
+export function servePasswordSignIn(server: Server, provider: Provider, verify: (login: string, password: string) => boolean, text: SignInPageText, who: string): void {
+  const callback = provider.callback();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!/^\/interaction\/[\w-]+$/.test(request.url?.split('?')[0] ?? '')) return void callback(request, response);
+    void passwordInteraction(provider, verify, text, request, response).catch((error: unknown) => {
+      response.statusCode = 500;
+      response.setHeader('content-type', 'text/plain; charset=utf-8');
+      response.end(`${who} failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  });
+}
 
 /**
  * An oidc-provider's own sign-in page (GET) and its form (POST): the fields `username` and `password`, checked by
