@@ -16,7 +16,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { searchableTool, ToolSearch } from '../catalog/search';
 import type { Toolbox } from '../calls/toolbox';
 import type { Principal } from '../oauth/bearer';
-import { allows, type Scope } from '../oauth/scopes';
+import { reaches } from './plugin-features';
 
 export const SEARCH = 'search_operations';
 export const DESCRIBE = 'describe_operation';
@@ -133,10 +133,6 @@ export class OperationIndex {
     }
     return this.built;
   }
-}
-
-function reaches(principal: Principal | undefined, scope: Scope): boolean {
-  return !principal || allows(principal.scopes, scope);
 }
 
 function short(text: string): string {

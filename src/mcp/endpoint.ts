@@ -26,7 +26,7 @@ import type { Listeners } from './listen';
 import { isRecord } from './messages';
 import type { ModernEndpoint } from './modern';
 import { refuseBeyondScope, type ScopeChallenge } from './scope-check';
-import { SessionTable, type EvictionReason } from './sessions';
+import { ownerOf, SessionTable, type EvictionReason } from './sessions';
 import type { ToolRequests } from './tool-requests';
 
 export type McpMode = 'stateful' | 'stateless';
@@ -307,11 +307,6 @@ function headersProblem(request: Request): Response | undefined {
     return jsonRpcErrorResponse(400, JsonRpcCode.ServerError, `Bad Request: Unsupported protocol version: ${version} (supported versions: ${LEGACY_VERSIONS.join(', ')})`);
   }
   return undefined;
-}
-
-/** Whose a session is: the grant that opened it (a refreshed token keeps it); without sign-in, everyone's. */
-function ownerOf(principal: Principal | undefined): string {
-  return principal ? `grant:${principal.grantId}` : 'open';
 }
 
 /** The version a POST is served under: its Mcp-Protocol-Version header, else its session's, else 2025-03-26 (what the spec says to assume). */

@@ -13,6 +13,7 @@ import { META } from './era';
 import { isRecord } from './messages';
 import type { PluginFeatures } from './plugin-features';
 import { checkReadable } from './resources';
+import { ownerOf } from './sessions';
 import { SseWriter } from './sse';
 
 /** What a stream was opened for and will carry. */
@@ -66,7 +67,7 @@ export class Listeners {
     if (!isRecord(requested)) {
       return Response.json(errorMessage(id, JsonRpcCode.InvalidParams, 'subscriptions/listen: "params.notifications" must be an object, e.g. { "toolsListChanged": true }'));
     }
-    const owner = principal ? `grant:${principal.grantId}` : 'open';
+    const owner = ownerOf(principal);
     let held = 0;
     for (const listener of this.open) if (listener.owner === owner) held++;
     if (held >= this.options.perOwner) {

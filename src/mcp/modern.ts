@@ -31,6 +31,7 @@ import { ASKING_METHODS, cursorOf, invalidParams, serverInfo, sharedMethods, typ
 import type { PluginFeatures } from './plugin-features';
 import type { RequestStates } from './request-state';
 import { Round } from './round';
+import { ownerOf } from './sessions';
 import { SseWriter } from './sse';
 import { insufficientScope, refuseBeyondScope, type ScopeChallenge } from './scope-check';
 import { InsufficientScopeError, type ToolRequests } from './tool-requests';
@@ -230,7 +231,7 @@ export class ModernEndpoint {
     const capabilities = served.envelope[META.clientCapabilities] as Record<string, unknown>;
     // the arguments as they came (validation may fill in defaults before the state is sealed): a native copy, put
     // in canonical order only when a state is sealed or opened
-    const binding = { owner: principalKey(served.principal), method: served.method, name, args: JSON.stringify(args) };
+    const binding = { owner: ownerOf(served.principal), method: served.method, name, args: JSON.stringify(args) };
     const round = Round.begin(served.params, capabilities, this.options.states, binding);
     const progressToken = progressTokenOf(served.params);
     const level = served.envelope[META.logLevel];
@@ -339,11 +340,6 @@ function mismatch(message: string): Rejection {
 /** Whose answers these are: a signed-in caller's depend on their scopes (and plugins' visibility rules). */
 function cacheScopeOf(principal: Principal | undefined): 'public' | 'private' {
   return principal ? 'private' : 'public';
-}
-
-/** What a request state is bound to: the grant that asked (a refreshed token keeps it); without sign-in, everyone. */
-function principalKey(principal: Principal | undefined): string {
-  return principal ? `grant:${principal.grantId}` : 'open';
 }
 
 function progressTokenOf(params: Record<string, unknown>): string | number | undefined {

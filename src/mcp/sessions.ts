@@ -9,6 +9,16 @@
  * why its session is gone rather than just that it is.
  */
 
+import type { Principal } from '../oauth/bearer';
+
+/**
+ * Whose something of `/mcp` is — a 2025 session, a 2026 listen stream, a 2026 request's state: the grant that
+ * opened it (a refreshed token keeps it); without sign-in, everyone's.
+ */
+export function ownerOf(principal: Principal | undefined): string {
+  return principal ? `grant:${principal.grantId}` : 'open';
+}
+
 /** Why a session was pushed out. */
 export type EvictionReason = 'owner_limit' | 'total_limit';
 

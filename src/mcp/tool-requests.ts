@@ -10,10 +10,11 @@ import { InvalidCursorError } from '../catalog';
 import { scopeMessage, UnknownToolError, type CallPipeline } from '../calls/pipeline';
 import { toolsetName, type ListingView } from '../calls/toolbox';
 import type { Principal } from '../oauth/bearer';
-import { allows, topScope, type Scope } from '../oauth/scopes';
+import { topScope, type Scope } from '../oauth/scopes';
 import type { RequestExtra } from '../plugins/context';
 import { CALL, DESCRIBE, DISCOVER_TOOLS, isDiscoverTool, MAX_RESULTS, OperationIndex, SEARCH } from './discover';
 import { isRecord } from './messages';
+import { reaches } from './plugin-features';
 
 /** A call to a tool the token's scopes do not reach. The HTTP layer answers 403 `insufficient_scope` where it can. */
 export class InsufficientScopeError extends McpError {
@@ -122,7 +123,7 @@ export class ToolRequests {
       for (const wanted of names.slice(0, 20)) {
         const entry = this.calls.tools.findToolFor(wanted, principal);
         // as tools/list would show it: beyond the caller's scopes it is not there (unless PORTICO_TOOLS_LISTED=all)
-        if (!entry || (principal && this.options.listed !== 'all' && !allows(principal.scopes, entry.scope))) {
+        if (!entry || (this.options.listed !== 'all' && !reaches(principal, entry.scope))) {
           unknown.push(wanted);
           continue;
         }
