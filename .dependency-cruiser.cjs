@@ -17,7 +17,7 @@ const LAYERS = [
   ['plugins'],
   ['proxy', 'oauth'],
   ['catalog', 'audit'],
-  ['store', 'config', 'ops'],
+  ['store', 'config', 'ops', 'sandbox'],
   ['log', 'wire', 'read-capped'],
 ];
 /** The bundled sample API stands apart: only main and the CLI start it, and it uses nothing of the gateway's but the ground. */

@@ -45,8 +45,8 @@ export interface ListingView {
  * hyphens: "Pull Requests" → `pull-requests`); `other` for an operation without tags; a plugin's tool, its plugin's
  * name (`read-cache.ts` → `read-cache`).
  */
-export function toolsetsOf(entry: ToolEntry): readonly string[] {
-  if (entry.kind === 'plugin') return [toolsetName(entry.plugin.replace(/\.[cm]?[jt]s$/, ''))];
+export function toolsetsOf(entry: ToolEntry | CatalogEntry): readonly string[] {
+  if ('kind' in entry && entry.kind === 'plugin') return [toolsetName(entry.plugin.replace(/\.[cm]?[jt]s$/, ''))];
   const tags = entry.target.tags.map(toolsetName).filter((tag) => tag !== '');
   return tags.length > 0 ? tags : ['other'];
 }

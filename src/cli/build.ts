@@ -23,6 +23,8 @@ import { workingTreeCommit } from './version';
 
 export const ROOT = resolve(import.meta.dir, '../..');
 export const ENTRY = 'src/main.ts';
+/** Code mode's sandbox runs in a worker thread, whose module the binary must carry as an entrypoint of its own (`sandbox/pool`). */
+export const WORKER_ENTRY = 'src/sandbox/worker.ts';
 export const OUTFILE = 'dist/portico';
 
 /**
@@ -56,6 +58,7 @@ export function buildArgs({ target, outfile, commit }: BuildOptions): string[] {
     '--define',
     `PORTICO_BUILD_COMMIT=${JSON.stringify(commit)}`,
     ENTRY,
+    WORKER_ENTRY,
     '--outfile',
     out,
   ];

@@ -7,10 +7,12 @@
 import { parseArgs } from 'node:util';
 import { loadCatalog, SpecError, type Catalog, type Scope } from '../catalog';
 import { ServeConfigSchema } from '../config/serve';
-import { DISCOVER_TOOLS } from '../mcp/discover';
-import { DEFAULT_THRESHOLD } from '../mcp/tool-requests';
+import { toolsetName, toolsetsOf } from '../calls/toolbox';
+import { DEFAULT_THRESHOLD, metaToolsOf, servedMode, type ToolMode } from '../mcp/tool-requests';
 import { loginOperationRule } from '../oauth/login-fields';
 import { TOOLS_USAGE } from './usage';
+
+const MODES: readonly ToolMode[] = ['all', 'toolsets', 'discover', 'code', 'auto'];
 
 export async function runTools(argv: string[]): Promise<number> {
   let values;
@@ -24,6 +26,7 @@ export async function runTools(argv: string[]): Promise<number> {
         'allow-remote-refs': { type: 'boolean' },
         strict: { type: 'boolean', default: false },
         mode: { type: 'string' },
+        toolsets: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -43,8 +46,8 @@ export async function runTools(argv: string[]): Promise<number> {
   if (maxNameLength !== undefined && !(Number.isInteger(maxNameLength) && maxNameLength >= 16 && maxNameLength <= 64)) {
     return usageError(`--max-name-length must be an integer from 16 to 64, got "${lengthText}"`);
   }
-  const mode = values.mode ?? 'all';
-  if (mode !== 'all' && mode !== 'discover' && mode !== 'auto') return usageError(`--mode must be all, discover or auto, got "${mode}"`);
+  const mode = (values.mode ?? (values.toolsets !== undefined ? 'toolsets' : 'all')) as ToolMode;
+  if (!MODES.includes(mode)) return usageError(`--mode must be ${MODES.slice(0, -1).join(', ')} or ${MODES.at(-1)}, got "${mode}"`);
   const thresholdText = process.env.PORTICO_TOOL_MODE_THRESHOLD;
   const threshold = thresholdText === undefined ? DEFAULT_THRESHOLD : Number(thresholdText);
   if (!Number.isInteger(threshold) || threshold < 1) return usageError(`PORTICO_TOOL_MODE_THRESHOLD must be a whole number of at least 1, got "${thresholdText}"`);
@@ -59,18 +62,34 @@ export async function runTools(argv: string[]): Promise<number> {
     process.stderr.write(`portico: cannot build tools from "${spec}": ${error.message}\n`);
     return 1;
   }
-  // what tools/list offers in that mode (discover: three tools in front of the whole catalog)
-  const discovering = mode === 'discover' || (mode === 'auto' && catalog.entries.length > threshold);
-  const tools = discovering ? DISCOVER_TOOLS : catalog.entries.map((entry) => entry.tool);
+  // what tools/list offers in that mode: the toolsets named (in any mode, as /mcp?toolsets= does), else the mode's
+  // own tools in front of the whole catalog (discover, code), else every tool
+  const served = servedMode(mode, catalog.entries.length, threshold);
+  let entries = catalog.entries;
+  if (values.toolsets !== undefined || served === 'toolsets') {
+    const counts = new Map<string, number>();
+    for (const entry of catalog.entries) for (const name of toolsetsOf(entry)) counts.set(name, (counts.get(name) ?? 0) + 1);
+    // in the order the server names them (`Toolbox.toolsets`)
+    const known = new Map([...counts].sort(([a], [b]) => a.localeCompare(b)));
+    const wanted = (values.toolsets ?? '').split(',').map(toolsetName).filter((name) => name !== '');
+    const unknown = wanted.filter((name) => !known.has(name));
+    if (wanted.length === 0 || unknown.length > 0) {
+      const what = wanted.length === 0 ? 'name the toolsets to list with --toolsets a,b' : `unknown toolset${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name}"`).join(', ')}`;
+      return usageError(`${what}; this API's toolsets are: ${[...known].map(([name, count]) => `${name} (${count})`).join(', ')}`);
+    }
+    entries = catalog.entries.filter((entry) => toolsetsOf(entry).some((name) => wanted.includes(name)));
+  }
+  const meta = values.toolsets === undefined ? metaToolsOf(served) : undefined;
+  const tools = meta ?? entries.map((entry) => entry.tool);
   if (values.json) process.stdout.write(`${JSON.stringify({ tools })}\n`);
-  else process.stdout.write(discovering ? DISCOVER_TOOLS.map((tool) => `${tool.name.padEnd(20)} ${tool.title}\n`).join('') : table(catalog));
+  else process.stdout.write(meta ? meta.map((tool) => `${tool.name.padEnd(20)} ${tool.title}\n`).join('') : table(entries));
   process.stderr.write(summary(catalog));
-  if (discovering) process.stderr.write(`Discover mode: the ${catalog.entries.length} tools are searched, described and called through these ${DISCOVER_TOOLS.length}.\n`);
+  if (meta) process.stderr.write(`${served === 'code' ? 'Code' : 'Discover'} mode: the ${catalog.entries.length} tools are ${served === 'code' ? 'searched and called from programs' : 'searched, described and called'} through these ${meta.length}.\n`);
   return values.strict && catalog.skipped.length > 0 ? 1 : 0;
 }
 
-function table(catalog: Catalog): string {
-  const rows = catalog.entries.map((entry) => [entry.tool.name, entry.scope, `${entry.target.method} ${entry.target.path}`, entry.tool.title ?? '']);
+function table(entries: Catalog['entries']): string {
+  const rows = entries.map((entry) => [entry.tool.name, entry.scope, `${entry.target.method} ${entry.target.path}`, entry.tool.title ?? '']);
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length), 4));
   return rows.map((row) => row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd()).join('\n') + (rows.length ? '\n' : '');
 }

@@ -35,9 +35,12 @@ A summary (operations, tools, skipped operations with the reason) goes to stderr
 Options:
   --spec <file|url>         The OpenAPI document [env PORTICO_SPEC]
   --json                    Print {"tools":[...]} as tools/list returns it
-  --mode all|discover|auto  What tools/list offers in that tool mode (default all: every operation;
-                            discover: the three tools that search, describe and call them; auto: all
-                            up to PORTICO_TOOL_MODE_THRESHOLD tools (80), discover above)
+  --mode <mode>             What tools/list offers in that tool mode: all (the default: every
+                            operation), toolsets (those of --toolsets), discover (the three tools that
+                            search, describe and call them), code (search_operations and execute), or
+                            auto (all up to PORTICO_TOOL_MODE_THRESHOLD tools (80), discover above)
+  --toolsets <a,b>          Only these toolsets' tools, as /mcp?toolsets=a,b lists them (a toolset is
+                            an operation's tag, written as in a URL: "Pull Requests" is pull-requests)
   --max-name-length <n>     Longest tool name, 16 to 64 [env PORTICO_MAX_TOOL_NAME_LENGTH, default 64]
   --allow-remote-refs       Follow $refs to other hosts [env PORTICO_ALLOW_REMOTE_REFS=true]
   --strict                  Exit 1 if any operation had to be skipped

@@ -10,6 +10,7 @@
  * `portico serve`, `portico demo`, the tests and an embedding program all start a gateway here, so they run
  * the same wiring. Each part gets the settings it reads, not the whole configuration.
  */
+import { Sandbox } from '../sandbox/pool';
 import { randomBytes } from 'node:crypto';
 import { AuditWriter } from '../audit/writer';
 import type { Catalog } from '../catalog';
@@ -90,7 +91,9 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     const calls = new CallPipeline({ tools, plugins: plugins.empty ? undefined : plugins, access, drain, observers, log });
     // without sign-in a secret file is still what lets every instance open a 2026-07-28 request's state
     const sealing = secret?.secret ?? (config.secretFile ? loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl)).secret : undefined);
-    const endpoint = opened.add(mcpEndpoint(config, calls, plugins, access, log, authorization, sealing));
+    // code mode's programs run in worker threads, started when the first program comes
+    const sandbox = config.toolMode === 'code' ? opened.add(codeSandbox(config)) : undefined;
+    const endpoint = opened.add(mcpEndpoint(config, calls, plugins, access, log, authorization, sealing, sandbox));
     tools.onChange(() => void endpoint.notifyToolsChanged());
     metrics.watch({ sessions: () => endpoint.sessionCount, tools: () => tools.size });
 
@@ -150,8 +153,15 @@ function mcpEndpoint(
   log: Logger,
   authorization: Authorization | undefined,
   secret: Uint8Array | undefined,
+  sandbox: Sandbox | undefined,
 ): McpEndpoint {
-  const requests = new ToolRequests(calls, { listed: config.toolsListed, denial: config.scopeDenial, mode: config.toolMode, threshold: config.toolModeThreshold });
+  const requests = new ToolRequests(calls, {
+    listed: config.toolsListed,
+    denial: config.scopeDenial,
+    mode: config.toolMode,
+    threshold: config.toolModeThreshold,
+    code: sandbox && { sandbox, maxCalls: config.codeMaxCalls },
+  });
   const features = plugins.empty ? undefined : { host: plugins, context: (principal: Parameters<typeof requestContext>[1], signal: AbortSignal, extra?: Parameters<typeof requestContext>[3]) => requestContext(access, principal, signal, extra), log };
   const insufficientScope = authorization && ((needed: Scope) => authorization.insufficientScope(needed));
   const capabilities = capabilitiesOf(features);
@@ -174,6 +184,14 @@ function mcpEndpoint(
     maxSessions: config.maxSessions,
     log,
     insufficientScope,
+  });
+}
+
+/** Code mode's sandbox, with the limits configured for one program. */
+function codeSandbox(config: ServeConfig): Sandbox {
+  return new Sandbox({
+    workers: config.codeWorkers,
+    limits: { memoryBytes: config.codeMemoryMb * 1024 * 1024, stackBytes: 512 * 1024, cpuMs: config.codeCpuMs, wallMs: config.codeTimeout * 1000, outputChars: 20_000 },
   });
 }
 

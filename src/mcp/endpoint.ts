@@ -128,7 +128,8 @@ export class McpEndpoint {
    */
   async handle(request: Request, principal?: Principal, admit?: Admission): Promise<Response> {
     // the toolsets a connection chose are in its URL (`/mcp?toolsets=a,b`): every request of it carries them
-    const toolsets = request.url.includes('toolsets=') ? this.options.requests.toolsetsOf(new URL(request.url).searchParams.get('toolsets')) : null;
+    // (in toolsets mode a connection must name some: none is refused too)
+    const toolsets = this.options.requests.toolsetsOf(request.url.includes('toolsets=') ? new URL(request.url).searchParams.get('toolsets') : null);
     if (typeof toolsets === 'string') {
       charge(admit, 1);
       return jsonRpcErrorResponse(400, JsonRpcCode.InvalidRequest, toolsets);

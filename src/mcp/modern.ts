@@ -243,6 +243,7 @@ export class ModernEndpoint {
         sendNotification: send,
         logs: (at) => threshold !== undefined && SEVERITY.indexOf(at) >= threshold,
         ask: round.ask,
+        memo: round.memo,
       };
       try {
         return (await run(extra, served.http.signal)) as Record<string, unknown>;

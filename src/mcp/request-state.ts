@@ -13,6 +13,8 @@ import type { Keys } from '../oauth/crypto';
 export interface RoundState {
   /** The answers of earlier rounds, by key. */
   readonly answers: Readonly<Record<string, unknown>>;
+  /** What the request kept for its next round besides answers (`Memo`). */
+  readonly memo?: readonly unknown[];
 }
 
 /** What a state is bound to: it opens only for the same caller, method, name and arguments. */
@@ -38,7 +40,7 @@ export class RequestStates {
   ) {}
 
   seal(state: RoundState, binding: StateBinding): string {
-    const sealed: Sealed = { answers: state.answers, exp: Date.now() + this.ttlMs };
+    const sealed: Sealed = { answers: state.answers, ...(state.memo && state.memo.length > 0 && { memo: state.memo }), exp: Date.now() + this.ttlMs };
     return this.keys.seal(sealed, contextOf(binding));
   }
 
@@ -47,7 +49,8 @@ export class RequestStates {
     const opened = this.keys.open(text, contextOf(binding)) as Sealed | undefined;
     if (!opened || typeof opened.exp !== 'number' || opened.exp < Date.now()) return undefined;
     if (typeof opened.answers !== 'object' || opened.answers === null) return undefined;
-    return { answers: opened.answers };
+    if (opened.memo !== undefined && !Array.isArray(opened.memo)) return undefined;
+    return { answers: opened.answers, ...(opened.memo && { memo: opened.memo }) };
   }
 }
 

@@ -7,7 +7,7 @@
  * no question takes are ignored (the revision asks servers to ignore what they do not recognise, and a client
  * may answer before it is asked, without a state). Asking is the client's to show to its user either way.
  */
-import type { RequestExtra } from '../plugins/context';
+import type { Memo, RequestExtra } from '../plugins/context';
 import { CAPABILITY_OF, InputRequired, InvalidInput, MissingClientCapability, type InputMethod, type InputRequest } from '../wire/input-required';
 import { isRecord } from './messages';
 import type { RequestStates, RoundState, StateBinding } from './request-state';
@@ -15,11 +15,23 @@ import type { RequestStates, RoundState, StateBinding } from './request-state';
 const NO_ANSWERS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 export class Round {
+  private kept: readonly unknown[] = [];
+  /** What the request keeps from one round to the next besides answers (`RequestExtra.memo`). */
+  readonly memo: Memo;
+
   private constructor(
     /** Every answer in so far, by key. */
     readonly answers: Readonly<Record<string, unknown>>,
     private readonly capabilities: Readonly<Record<string, unknown>>,
-  ) {}
+    earlier: readonly unknown[] = [],
+  ) {
+    this.memo = {
+      earlier,
+      keep: (entries) => {
+        this.kept = entries;
+      },
+    };
+  }
 
   /** The round `params` start: the first (no state, no responses) or the next one. Throws `InvalidInput`. */
   static begin(params: Record<string, unknown>, capabilities: Record<string, unknown>, states: RequestStates, binding: StateBinding): Round {
@@ -33,7 +45,7 @@ export class Round {
       state = opened;
     }
     if (inputResponses !== undefined && !isRecord(inputResponses)) throw new InvalidInput('"inputResponses" must be an object of answers by the keys of the inputRequests');
-    return new Round({ ...state.answers, ...inputResponses }, capabilities);
+    return new Round({ ...state.answers, ...inputResponses }, capabilities, state.memo);
   }
 
   /** The `ask` of this round (`RequestExtra.ask`). */
@@ -56,9 +68,9 @@ export class Round {
     return found;
   };
 
-  /** The state to hand the client with the next questions: the answers so far. */
+  /** The state to hand the client with the next questions: the answers so far, and what the request kept. */
   next(): RoundState {
-    return { answers: this.answers };
+    return { answers: this.answers, memo: this.kept };
   }
 }
 

@@ -5,14 +5,16 @@
  * beyond the token's scopes are protocol errors; everything else is a result. With sign-in, the caller's
  * scopes decide which tools are listed.
  */
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidCursorError } from '../catalog';
 import { scopeMessage, UnknownToolError, type CallPipeline } from '../calls/pipeline';
 import { toolsetName, type ListingView } from '../calls/toolbox';
 import type { Principal } from '../oauth/bearer';
 import { topScope, type Scope } from '../oauth/scopes';
 import type { RequestExtra } from '../plugins/context';
+import type { Sandbox } from '../sandbox/pool';
 import { CALL, DESCRIBE, DISCOVER_TOOLS, isDiscoverTool, MAX_RESULTS, OperationIndex, SEARCH } from './discover';
+import { CODE_TOOLS, execute, isCodeTool, withDeclarations } from './code-mode';
 import { isRecord } from './messages';
 import { reaches } from './plugin-features';
 
@@ -31,10 +33,30 @@ export interface ToolRequestsOptions {
   readonly listed?: 'allowed' | 'all';
   /** `challenge`: a call beyond the scopes is refused with the step-up challenge; `tool-error`: it is a tool result saying so. @default challenge */
   readonly denial?: 'challenge' | 'tool-error';
-  /** `all`: every tool listed; `discover`: three tools that search, describe and call them (`mcp/discover`); `auto`: all up to `threshold` tools. @default all */
-  readonly mode?: 'all' | 'discover' | 'auto';
+  /**
+   * `all`: every tool listed; `toolsets`: only the toolsets a connection names (`/mcp?toolsets=…`), which it must;
+   * `discover`: three tools that search, describe and call them (`mcp/discover`); `code`: search and a program that
+   * calls them (`mcp/code-mode`); `auto`: all up to `threshold` tools, discover above. @default all
+   */
+  readonly mode?: ToolMode;
   /** With `auto`. @default 80 */
   readonly threshold?: number;
+  /** Code mode's sandbox and how many operations one program may call; needed for `code`. */
+  readonly code?: { readonly sandbox: Sandbox; readonly maxCalls: number };
+}
+
+export type ToolMode = 'all' | 'toolsets' | 'discover' | 'code' | 'auto';
+/** What tools/list offers, once `auto` is decided. */
+export type ServedMode = Exclude<ToolMode, 'auto'>;
+
+/** The tools/list of a mode that lists its own tools instead of the catalog's; undefined for the others. */
+export function metaToolsOf(mode: ServedMode): readonly Tool[] | undefined {
+  return mode === 'discover' ? DISCOVER_TOOLS : mode === 'code' ? CODE_TOOLS : undefined;
+}
+
+/** The mode served for `mode` over a catalog of `size` tools: `auto` lists them all up to `threshold`, and searches above. */
+export function servedMode(mode: ToolMode, size: number, threshold = DEFAULT_THRESHOLD): ServedMode {
+  return mode === 'auto' ? (size > threshold ? 'discover' : 'all') : mode;
 }
 
 const NO_HEADERS: ReadonlyMap<string, string> = new Map();
@@ -47,7 +69,10 @@ const headerArgumentsOf = new WeakMap<object, ReadonlyMap<string, string>>();
  */
 export const DEFAULT_THRESHOLD = 80;
 
-const DISCOVER_PAGE: Uint8Array = new TextEncoder().encode(JSON.stringify({ tools: DISCOVER_TOOLS }));
+const PAGES = {
+  discover: new TextEncoder().encode(JSON.stringify({ tools: DISCOVER_TOOLS })),
+  code: new TextEncoder().encode(JSON.stringify({ tools: CODE_TOOLS })),
+} as const;
 
 function toolError(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
@@ -60,6 +85,7 @@ export class ToolRequests {
     private readonly calls: CallPipeline,
     private readonly options: ToolRequestsOptions = {},
   ) {
+    if (options.mode === 'code' && !options.code) throw new TypeError('code mode needs a sandbox (options.code)');
     this.index = new OperationIndex(calls.tools);
   }
 
@@ -69,9 +95,10 @@ export class ToolRequests {
    */
   listJson(cursor: string | undefined, principal?: Principal, toolsets?: ReadonlySet<string>): Uint8Array {
     if (toolsets) return this.page(() => this.calls.tools.listToolsJson(cursor, { ...this.view(principal), toolsets }));
-    if (this.discovering) {
-      if (cursor !== undefined) throw new McpError(ErrorCode.InvalidParams, 'this cursor is not valid now: the whole list is one page (discover mode); list again without a cursor');
-      return DISCOVER_PAGE;
+    const mode = this.served;
+    if (mode === 'discover' || mode === 'code') {
+      if (cursor !== undefined) throw new McpError(ErrorCode.InvalidParams, `this cursor is not valid now: the whole list is one page (${mode} mode); list again without a cursor`);
+      return PAGES[mode];
     }
     return this.page(() => this.calls.tools.listToolsJson(cursor, this.view(principal)));
   }
@@ -81,8 +108,9 @@ export class ToolRequests {
    * unknown one is refused with the list of those there are. Null: the parameter is absent (every tool).
    */
   toolsetsOf(parameter: string | null): ReadonlySet<string> | string | null {
-    if (parameter === null) return null;
+    if (parameter === null && this.options.mode !== 'toolsets') return null;
     const known = this.calls.tools.toolsets;
+    if (parameter === null) return `this gateway lists its tools by toolset, and the MCP URL names none: add the ones you need, e.g. /mcp?toolsets=${[...known.keys()].slice(0, 2).join(',')}; this API's toolsets are: ${[...known].map(([name, count]) => `${name} (${count})`).join(', ')}`;
     const wanted = parameter.split(',').map((name) => toolsetName(name)).filter((name) => name !== '');
     if (wanted.length === 0) return `toolsets= names no toolset; this API's: ${[...known.keys()].join(', ')}`;
     const unknown = wanted.filter((name) => !known.has(name));
@@ -91,12 +119,16 @@ export class ToolRequests {
   }
 
   /**
-   * Whether the tools are served in discover mode now (`mcp/discover`): always with `discover`; with `auto`, while
-   * the catalogs hold more tools than the threshold (a refresh may cross it either way).
+   * The mode served now: the configured one, `auto` decided by the catalogs' size now (a refresh may cross the
+   * threshold either way).
    */
-  get discovering(): boolean {
-    const { mode = 'all', threshold = DEFAULT_THRESHOLD } = this.options;
-    return mode === 'discover' || (mode === 'auto' && this.calls.tools.size > threshold);
+  get served(): ServedMode {
+    return servedMode(this.options.mode ?? 'all', this.calls.tools.size, this.options.threshold);
+  }
+
+  /** Whether the tools are served in discover mode now (`mcp/discover`). */
+  private get discovering(): boolean {
+    return this.served === 'discover';
   }
 
   /** The operation a call_operation of `args` calls (in discover mode), or undefined for any other call. */
@@ -112,6 +144,8 @@ export class ToolRequests {
       if (typeof query !== 'string' || query.trim() === '') return toolError(`Invalid arguments for ${SEARCH}: "query" must say what you want to do, in words`);
       if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_RESULTS) return toolError(`Invalid arguments for ${SEARCH}: "limit" must be a whole number from 1 to ${MAX_RESULTS}`);
       const found = this.index.search(query, limit, principal, this.options.listed === 'all');
+      // code mode: each with the declaration the program calls it by
+      if (this.served === 'code') found.results = withDeclarations(found.results, (tool) => this.calls.tools.findTool(tool)?.tool);
       const text = found.results.length === 0 ? `No operation matches "${query}". Try other words: what the operation does, or what it acts on.` : JSON.stringify(found);
       return { content: [{ type: 'text', text }], structuredContent: found };
     }
@@ -190,7 +224,14 @@ export class ToolRequests {
    * not fit the schema and failed calls are results with `isError`, which the agent reads and can fix.
    */
   async call(name: string, args: Record<string, unknown>, signal: AbortSignal, principal?: Principal, extra?: RequestExtra): Promise<CallToolResult> {
-    if (this.discovering && isDiscoverTool(name)) return this.discoverCall(name, args, signal, principal, extra);
+    const mode = this.served;
+    if (mode === 'discover' && isDiscoverTool(name)) return this.discoverCall(name, args, signal, principal, extra);
+    if (mode === 'code' && isCodeTool(name)) {
+      if (name === SEARCH) return this.discoverCall(name, args, signal, principal, extra);
+      // each api.* call of the program is a call of its operation, made here as any other
+      const code = { ...this.options.code!, call: (inner: string, innerArgs: Record<string, unknown>, innerSignal: AbortSignal, who: Principal | undefined, innerExtra: RequestExtra | undefined) => this.call(inner, innerArgs, innerSignal, who, innerExtra) };
+      return execute(code, args, signal, principal, extra);
+    }
     let record;
     try {
       record = await this.calls.call({ name, args, signal, principal, extra });

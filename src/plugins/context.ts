@@ -24,6 +24,20 @@ export interface RequestExtra {
    * then it throws `MissingClientCapability`. In 2026-07-28 it throws `InputRequired` until the answers are in.
    */
   ask?(requests: Readonly<Record<string, InputRequest>>, options?: AskOptions): Promise<InputAnswers>;
+  /** 2026-07-28: what the request kept of its earlier rounds besides answers (`Memo`); absent where requests have no rounds. */
+  readonly memo?: Memo;
+}
+
+/**
+ * What a request that runs again from the start on each round of MCP 2026-07-28 keeps between rounds, sealed in the
+ * request state with the answers: code mode's program keeps the results of the calls it made before it asked, so
+ * that its next run does not make them again.
+ */
+export interface Memo {
+  /** What the earlier round kept; empty on the first. */
+  readonly earlier: readonly unknown[];
+  /** Keeps `entries` for the next round (the last keep wins). */
+  keep(entries: readonly unknown[]): void;
 }
 
 /** The questions asked without a key are numbered in the order asked: the same on every round of a 2026-07-28 request, which runs again from the start. */

@@ -109,6 +109,23 @@ describe('dist/portico', () => {
     }
   });
 
+  test('code mode: a program runs in the sandbox worker the binary carries, and an endless loop ends at its limit', async () => {
+    const demo = await startPortico([BINARY, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com'], { PORTICO_TOOL_MODE: 'code', PORTICO_CODE_CPU_MS: '200' });
+    const client = new Client({ name: 'binary-test', version: '1' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl)));
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['search_operations', 'execute']);
+      const result = await client.callTool({ name: 'execute', arguments: { code: 'const me = await api.get_current_user({}); return me.email;' } });
+      expect(result.structuredContent).toMatchObject({ result: 'alice@example.com', calls: 1 });
+      const looped = await client.callTool({ name: 'execute', arguments: { code: 'while (true) {}' } });
+      expect(looped.isError).toBe(true);
+      expect((looped.content as { text: string }[])[0]!.text).toContain('more than 200 ms of computing time');
+    } finally {
+      await client.close();
+      expect(await demo.stop()).toBe(0);
+    }
+  });
+
   test('loads a .ts plugin from a folder at run time (transpiled by the binary), with the policy and the tool it adds', async () => {
     const folder = tempDir();
     writeFileSync(

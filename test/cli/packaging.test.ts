@@ -54,7 +54,7 @@ describe('bun run build (src/cli/build.ts)', () => {
     expect(code).toBe(0);
     expect(stdout).toBe(
       `bun build --compile --minify --bytecode --format=esm --no-compile-autoload-bunfig --no-compile-autoload-dotenv ` +
-        `--define 'PORTICO_BUILD_COMMIT="0123456789ab"' src/main.ts --outfile dist/portico\n`,
+        `--define 'PORTICO_BUILD_COMMIT="0123456789ab"' src/main.ts src/sandbox/worker.ts --outfile dist/portico\n`,
     );
   });
 
@@ -77,7 +77,7 @@ describe('bun run build (src/cli/build.ts)', () => {
   test('builds for another platform into its own file', async () => {
     const { stdout } = await run([...BUILD, '--print', '--target', 'linux-arm64-musl'], { env: { PORTICO_COMMIT: 'abc' } });
     expect(stdout).toContain(' --target=bun-linux-arm64-musl ');
-    expect(stdout.trim()).toEndWith(' src/main.ts --outfile dist/portico-linux-arm64-musl');
+    expect(stdout.trim()).toEndWith(' src/main.ts src/sandbox/worker.ts --outfile dist/portico-linux-arm64-musl');
     const out = join(tempDir(), 'p');
     const custom = await run([...BUILD, '--print', '--target', 'bun-linux-arm64', '--outfile', out]);
     expect(custom.stdout).toContain(' --target=bun-linux-arm64 ');

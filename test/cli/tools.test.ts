@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { portico, removeTempDirs, SHARED_SPECS, tempDir } from './run';
+import { portico, removeTempDirs, ROOT, SHARED_SPECS, tempDir } from './run';
 
 afterAll(removeTempDirs);
 
@@ -85,9 +85,25 @@ describe('portico tools', () => {
     expect(small.stdout).toBe(all.stdout);
     const lowered = await portico(['tools', '--spec', PETSTORE, '--mode', 'auto', '--json'], { env: { PORTICO_TOOL_MODE_THRESHOLD: '1' } });
     expect(lowered.stdout).toBe(discover.stdout);
-    const bad = await portico(['tools', '--spec', PETSTORE, '--mode', 'code']);
+    const code = await portico(['tools', '--spec', PETSTORE, '--mode', 'code', '--json']);
+    expect((JSON.parse(code.stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toEqual(['search_operations', 'execute']);
+    expect(code.stderr).toContain('Code mode: the');
+    const bad = await portico(['tools', '--spec', PETSTORE, '--mode', 'codes']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--mode must be all, discover or auto, got "code"');
+    expect(bad.stderr).toContain('--mode must be all, toolsets, discover, code or auto, got "codes"');
+  });
+
+  test('--toolsets prints those toolsets’ tools, in any mode; toolsets mode without them, or an unknown one, is a usage error naming them all', async () => {
+    const demo = resolve(ROOT, 'src/demo/swagger.json');
+    const backups = await portico(['tools', '--spec', demo, '--toolsets', 'backups', '--json']);
+    expect((JSON.parse(backups.stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toEqual(['list_backups', 'create_backup', 'get_backup', 'restore_backup']);
+    expect((await portico(['tools', '--spec', demo, '--mode', 'discover', '--toolsets', 'Backups', '--json'])).stdout).toBe(backups.stdout);
+    const none = await portico(['tools', '--spec', demo, '--mode', 'toolsets']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("name the toolsets to list with --toolsets a,b; this API's toolsets are: auth (1), backups (4), databases (5), health (1), metrics (2), organizations (3), projects (5), roles (3)");
+    const unknown = await portico(['tools', '--spec', demo, '--toolsets', 'backups,backup']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown toolset "backup"');
   });
 
   test('usage errors exit 2 and show the help', async () => {

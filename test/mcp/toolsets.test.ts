@@ -48,6 +48,20 @@ describe('toolsets on the demo API', async () => {
   });
 });
 
+describe('toolsets mode: a connection must name its toolsets', async () => {
+  const gw = await startTestGateway({ PORTICO_AUTH: 'none', PORTICO_MCP_MODE: 'stateless', PORTICO_TOOL_MODE: 'toolsets' });
+  afterAll(() => gw.stop());
+
+  test('/mcp without ?toolsets= is refused, saying how to name them and which there are; with them, exactly theirs', async () => {
+    for (const modern of [false, true]) {
+      const refused = await listed(gw.mcpUrl, modern);
+      expect(refused.status).toBe(400);
+      expect(refused.error).toBe("this gateway lists its tools by toolset, and the MCP URL names none: add the ones you need, e.g. /mcp?toolsets=auth,backups; this API's toolsets are: auth (1), backups (4), databases (5), health (1), metrics (2), organizations (3), projects (5), roles (3)");
+      expect((await listed(`${gw.mcpUrl}?toolsets=metrics`, modern)).names.sort()).toEqual(['get_database_metrics', 'get_query_stats']);
+    }
+  });
+});
+
 describe('toolsets on GitHub’s document', async () => {
   const spec = await npmSpec('github');
   const gw = await startTestGateway({ PORTICO_AUTH: 'none', PORTICO_MCP_MODE: 'stateless', PORTICO_UPSTREAM: 'http://127.0.0.1:9', PORTICO_SPEC: spec });
