@@ -38,3 +38,20 @@ test('a request of words that say nothing, or of numbers only, finds nothing', (
   expect(search.search('the of and to 42', 10)).toEqual([]);
   expect(search.search('', 10)).toEqual([]);
 });
+
+test('in a catalog of thousands, a word most operations share ("list") still ranks the ones the rarer words found', () => {
+  // 1,500 list operations of other things, and the four of widgets: "list" is in more than COMMON_COUNT tools
+  const others = Array.from({ length: 1500 }, (_, i) => ({ name: `list_thing_${i}`, title: `List things of kind ${i}`, method: 'GET', path: `/things/${i}` }));
+  const widgets = [
+    { name: 'list_widgets', title: 'List widgets', method: 'GET', path: '/widgets' },
+    { name: 'create_widget', title: 'Create a widget', method: 'POST', path: '/widgets' },
+    { name: 'delete_widget', title: 'Delete a widget', method: 'DELETE', path: '/widgets/{id}' },
+    { name: 'get_widget', title: 'Get a widget', method: 'GET', path: '/widgets/{id}' },
+  ];
+  const search = new ToolSearch([...others, ...widgets]);
+  expect(search.search('list the widgets', 1)[0]!.name).toBe('list_widgets');
+  expect(search.search('remove a widget', 1)[0]!.name).toBe('delete_widget');
+  expect(search.search('make a new widget', 1)[0]!.name).toBe('create_widget');
+  // a request of common words only still finds what they say (in the names)
+  expect(search.search('list things', 3)).toHaveLength(3);
+});
