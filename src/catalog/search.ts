@@ -46,7 +46,7 @@ const METHOD_WORDS: Readonly<Record<string, string>> = {
 
 /** Words that say nothing about which operation is meant. */
 const STOP_WORDS = new Set(
-  'a an the of for to in on at by with from and or is are be been being it its this that these those can could would should will want need how do does did what which whom whose when where there here into about as via using use please just also any some than then so out over under'.split(' '),
+  'a an the of for to in on at by with from and or is are be been being it its this that these those can could would should will want need how do does did what whom whose when where there here into about as via using use please just also any some than then so out over under'.split(' '),
 );
 
 /**
@@ -146,20 +146,25 @@ function tokenize(text: string): string[] {
     .filter((word) => word.length > 0);
 }
 
-/** The intents a request may name, as stems. */
-const INTENTS: ReadonlySet<string> = new Set(['create', 'update', 'delete', 'list', 'search'].map((word) => stemmer(word)));
+/** The intents a request may name (as stems), and which of them each HTTP method can carry out. */
+const INTENTS: ReadonlySet<string> = new Set(['get', 'list', 'search', 'create', 'update', 'delete'].map((word) => stemmer(word)));
+const METHOD_INTENTS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(
+  Object.entries({
+    GET: ['get', 'list', 'search'],
+    HEAD: ['get'],
+    // POST creates, and in many APIs changes (Stripe) or searches (Graph) too
+    POST: ['create', 'update', 'search'],
+    PUT: ['update', 'create'],
+    PATCH: ['update'],
+    DELETE: ['delete'],
+  }).map(([method, intents]) => [method, new Set(intents.map((word) => stemmer(word)))]),
+);
 
 /**
- * A request that names things in the plural and no change ("the recent commits", "show the open pull requests")
- * asks for a list: it gets the word.
+ * How much an operation weighs when the request says what to do and its method cannot do that ("which subscriptions
+ * are active" asks to list: not a POST that changes one). Halved, not dropped: the words may say more than the verb.
  */
-function withImpliedList(query: string): string {
-  const words = tokenize(query);
-  const terms = words.flatMap((word) => processTerm(word) ?? []);
-  if (terms.some((term) => INTENTS.has(term))) return query;
-  const plural = words.some((word) => word.length > 3 && /s$/i.test(word) && !/ss$/i.test(word) && stemmer(word.toLowerCase()) !== word.toLowerCase());
-  return plural ? `${query} list` : query;
-}
+const OTHER_INTENT = 0.5;
 
 /** One word as the index keeps it: lower-cased and stemmed, with what it stands for; nothing for a word that says nothing. */
 function processTerm(term: string): string[] | null {
@@ -168,6 +173,43 @@ function processTerm(term: string): string[] | null {
   if (STOP_WORDS.has(word) || /^\d+$/.test(word)) return null;
   const stem = stemmer(word);
   return SYNONYMS.get(stem) ?? [stem];
+}
+
+/** What a request asks for: the terms to look for, and what it asks to do (intents, as stems; none said: empty). */
+interface Reading {
+  readonly terms: readonly string[];
+  readonly intents: readonly string[];
+}
+
+/** A name or value the request gives ("a product called Pro Plan", "named 'nightly'", quoted): not what to look for. */
+const VALUES = /\b(?:called|named|titled|labell?ed)\s+(?:"[^"]*"|'[^']*'|[^\s,.;]+(?:\s+[A-Z0-9][^\s,.;]*)*)|"[^"]*"|“[^”]*”/g;
+
+/**
+ * Reads a request the way its words mean it, beyond what each means alone:
+ * - a name or value it gives is left out (`VALUES`): "create a product called Pro Plan" is about products, not plans;
+ * - a verb of intent in the past ("what changed", "the deleted ones") describes, it does not ask: it is not an intent;
+ * - a word that only may mean an intent ("open", "add") yields to one that names it ("list the open pull requests"
+ *   lists: the pull requests are open).
+ * (Reading a request that names things in the plural as a list was tried: "charge a card 20 dollars" and "follow the
+ * user torvalds" say otherwise.)
+ */
+function read(query: string): Reading {
+  const words = tokenize(query.replace(VALUES, ' '));
+  const describes = (word: string) => word.length > 4 && /ed$/i.test(word);
+  // the intents the request names in so many words ("list", "delete")
+  const named = new Set(words.filter((word) => !describes(word)).map((word) => stemmer(word.toLowerCase())).filter((stem) => INTENTS.has(stem)));
+  const terms: string[] = [];
+  const intents = new Set<string>();
+  for (const word of words) {
+    const processed = processTerm(word);
+    if (!processed) continue;
+    const own = stemmer(word.toLowerCase());
+    const meant = describes(word) ? [] : processed.filter((term) => INTENTS.has(term) && (named.size === 0 || named.has(term) || term === own));
+    for (const intent of meant) intents.add(intent);
+    // an intent is looked for only where the word asks for it; the word's other meanings stay
+    terms.push(...processed.filter((term) => !INTENTS.has(term) || meant.includes(term)));
+  }
+  return { terms, intents: [...intents] };
 }
 
 /**
@@ -216,11 +258,14 @@ export class ToolSearch {
   private readonly frequency = new Map<string, number>();
   /** Each tool's weight before any query: see the constructor. */
   private readonly prior: readonly number[];
+  /** What each tool's method can do (intents, as stems); undefined for a tool that is not an operation. */
+  private readonly intents: readonly (ReadonlySet<string> | undefined)[];
 
   constructor(tools: readonly SearchableTool[]) {
     this.names = tools.map((tool) => tool.name);
     // a plain request means the plain operation more often than a specialised one: shorter names weigh a little more
     this.prior = tools.map((tool) => 1 / (1 + PRIOR_PER_WORD * Math.max(0, tokenize(tool.name).length - 2)));
+    this.intents = tools.map((tool) => (tool.method ? METHOD_INTENTS[tool.method.toUpperCase()] : undefined));
     this.index = new MiniSearch<Document>({
       fields: ['name', 'title', 'description', 'tags', 'path', 'verbs', 'parameters'],
       storeFields: [],
@@ -265,7 +310,12 @@ export class ToolSearch {
   search(query: string, limit = 10, allowed?: (name: string) => boolean): SearchHit[] {
     // the terms the query stands for, as the index keeps them (each word through the same steps), common ones apart;
     // a term said twice (a word and another's synonym) counts twice, as it weighs more in what was asked
-    const terms = tokenize(query).flatMap((word) => processTerm(word) ?? []);
+    const { terms, intents: asked } = read(query);
+    const weight = (id: number): number => {
+      const prior = this.prior[id] ?? 1;
+      const can = this.intents[id];
+      return asked.length > 0 && can && !asked.some((intent) => can.has(intent)) ? prior * OTHER_INTENT : prior;
+    };
     const common = terms.filter((term) => this.common(term));
     const rare = terms.filter((term) => !this.common(term));
     const results = this.index.search(
@@ -285,7 +335,7 @@ export class ToolSearch {
         prefix: (term) => term.length >= 6,
         fuzzy: false,
         combineWith: 'OR',
-        boostDocument: (id) => this.prior[id as number] ?? 1,
+        boostDocument: (id) => weight(id as number),
       },
     );
     const hits: SearchHit[] = [];
