@@ -114,7 +114,8 @@ const GROUPS: Readonly<Record<string, readonly string[]>> = {
   coupon: ['discount', 'promo', 'voucher'],
   subscription: ['plan', 'membership'],
   price: ['pricing', 'cost', 'amount'],
-  event: ['log', 'happened', 'history', 'activity', 'audit'],
+  // not "activity": its stem is "active"'s too ("which subscriptions are active" is no question of events)
+  event: ['log', 'happened', 'history', 'audit'],
   transfer: ['move', 'send'],
   send: ['email', 'mail', 'notify', 'deliver'],
   link: ['shareable', 'url'],
