@@ -6,6 +6,7 @@
 import { SpecError } from '../catalog';
 import { ConfigError, loadServeConfig, type ServeConfig } from '../config/serve';
 import { createGateway, type Gateway } from '../gateway';
+import { servedMode, type ServedMode } from '../mcp/tool-requests';
 import { SecretError } from '../oauth';
 import { PluginError } from '../plugins/errors';
 import { StoreError } from '../store';
@@ -13,6 +14,14 @@ import { createLogger } from '../log';
 import { stopOnSignal } from '../ops/signals';
 import { splitFlags } from './flags';
 import { SERVE_USAGE } from './usage';
+
+/** What the start banner says of each tool mode. */
+const MODE_NOTES: Readonly<Record<ServedMode, string>> = {
+  all: '',
+  toolsets: ' (by toolset: each connection names the ones it lists, /mcp?toolsets=a,b)',
+  discover: ' (discover mode: agents search, describe and call them through 3 tools)',
+  code: ' (code mode: agents search them and call them from programs, through 4 tools)',
+};
 
 export async function runServe(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -40,10 +49,15 @@ export async function serve(config: ServeConfig): Promise<Gateway | null> {
   const log = createLogger(config.logLevel);
   try {
     const gateway = await createGateway(config, { log });
+    // in toolsets mode a connection must name its toolsets: the one-liner names two, and the rest are listed
+    const mode = servedMode(config.toolMode, gateway.tools.size, config.toolModeThreshold);
+    const toolsets = gateway.tools.toolsets;
+    const url = mode === 'toolsets' ? `${gateway.mcpUrl}?toolsets=${[...toolsets.keys()].slice(0, 2).join(',')}` : gateway.mcpUrl;
     process.stderr.write(
-      `Portico is serving ${gateway.tools.size} tools for ${config.upstream}\n` +
+      `Portico is serving ${gateway.tools.size} tools for ${config.upstream}${MODE_NOTES[mode]}\n` +
         `  MCP endpoint: ${gateway.mcpUrl}\n` +
-        `  Claude Code:  claude mcp add --transport http portico ${gateway.mcpUrl}\n`,
+        (mode === 'toolsets' ? `  Toolsets:     ${[...toolsets].map(([name, count]) => `${name} (${count})`).join(', ')}\n` : '') +
+        `  Claude Code:  claude mcp add --transport http portico ${url}\n`,
     );
     return gateway;
   } catch (error) {

@@ -10,6 +10,7 @@ import type { ServeConfig } from '../config/serve';
 import type { RequestLimits } from '../http/limits';
 import type { Logger } from '../log';
 import type { McpEndpoint } from '../mcp/endpoint';
+import { servedMode } from '../mcp/tool-requests';
 import { endpointsOf } from '../oauth';
 import type { Drain } from '../ops/drain';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
@@ -55,7 +56,7 @@ export function listening(running: Running): Gateway {
   const { config, server, publicUrl, tools, endpoint, store, audit, spec, log, metrics, drain, limits, handle } = running;
   const mcpUrl = endpointsOf(publicUrl).resource;
   // what tools/list offers (auto decides by the catalog's size, and a refresh may cross the threshold later)
-  const toolMode = config.toolMode === 'auto' ? (tools.size > config.toolModeThreshold ? 'discover' : 'all') : config.toolMode;
+  const toolMode = servedMode(config.toolMode, tools.size, config.toolModeThreshold);
   log.info('gateway.listening', { listen: `http://${config.host}:${server.port}`, mcp: mcpUrl, upstream: config.upstream, spec, mode: config.mcpMode, tools: tools.size, toolMode });
   let stopping: Promise<void> | undefined;
   const stop = async (graceMs: number, reason: string | undefined) => {

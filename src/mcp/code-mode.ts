@@ -1,8 +1,11 @@
 /**
  * @module mcp/code-mode
- * Code mode: `tools/list` offers two tools, and the agent writes a program instead of making calls one by one:
+ * Code mode: `tools/list` offers discover mode's tools (`mcp/discover`) and one more, and the agent writes a
+ * program instead of making calls one by one:
  *
  *   search_operations {query, limit?} → the operations that match, each with its TypeScript declaration;
+ *   describe_operation {name | names} → their schemas, and their declarations;
+ *   call_operation {name, arguments}  → one call, as in discover mode;
  *   execute {code}                    → runs `code` (the body of an async function) in the sandbox
  *                                       (`sandbox/pool`), where `api.<operation>(args)` calls an operation.
  *
@@ -37,7 +40,7 @@ const MAX_MEMO_CHARS = 512_000;
 
 const searchTool = DISCOVER_TOOLS.find((tool) => tool.name === SEARCH)!;
 
-/** The two tools of code mode, as tools/list shows them. */
+/** The tools of code mode, as tools/list shows them: discover mode's, search with declarations, and execute. */
 export const CODE_TOOLS: readonly Tool[] = [
   {
     ...searchTool,
@@ -58,6 +61,7 @@ export const CODE_TOOLS: readonly Tool[] = [
       required: ['results'],
     },
   },
+  ...DISCOVER_TOOLS.filter((tool) => tool.name !== SEARCH),
   {
     name: EXECUTE,
     title: 'Run a program against the API',
@@ -84,11 +88,12 @@ export const CODE_TOOLS: readonly Tool[] = [
 
 const CODE_NAMES: ReadonlySet<string> = new Set(CODE_TOOLS.map((tool) => tool.name));
 
+/** Whether `name` is one of code mode's own tools (discover mode's and execute). */
 export function isCodeTool(name: string): boolean {
   return CODE_NAMES.has(name);
 }
 
-/** search_operations' results in code mode: each with the declaration the program calls it by. */
+/** search_operations' and describe_operation's results in code mode: each with the declaration the program calls it by. */
 export function withDeclarations(results: Record<string, unknown>[], toolOf: (name: string) => Tool | undefined): Record<string, unknown>[] {
   return results.map((result) => {
     const tool = toolOf(result.name as string);

@@ -14,7 +14,7 @@ import { topScope, type Scope } from '../oauth/scopes';
 import type { RequestExtra } from '../plugins/context';
 import type { Sandbox } from '../sandbox/pool';
 import { CALL, DESCRIBE, DISCOVER_TOOLS, isDiscoverTool, MAX_RESULTS, OperationIndex, SEARCH } from './discover';
-import { CODE_TOOLS, execute, isCodeTool, withDeclarations } from './code-mode';
+import { CODE_TOOLS, execute, EXECUTE, isCodeTool, withDeclarations } from './code-mode';
 import { isRecord } from './messages';
 import { reaches } from './plugin-features';
 
@@ -126,14 +126,15 @@ export class ToolRequests {
     return servedMode(this.options.mode ?? 'all', this.calls.tools.size, this.options.threshold);
   }
 
-  /** Whether the tools are served in discover mode now (`mcp/discover`). */
-  private get discovering(): boolean {
-    return this.served === 'discover';
+  /** Whether the tools are found by searching now: discover mode (`mcp/discover`), or code mode (`mcp/code-mode`), which has discover's tools too. */
+  private get searching(): boolean {
+    const mode = this.served;
+    return mode === 'discover' || mode === 'code';
   }
 
   /** The operation a call_operation of `args` calls (in discover mode), or undefined for any other call. */
   private innerCall(name: string, args: Record<string, unknown> | undefined): { name: string; args: Record<string, unknown> } | undefined {
-    if (name !== CALL || !this.discovering || typeof args?.name !== 'string' || isDiscoverTool(args.name)) return undefined;
+    if (name !== CALL || !this.searching || typeof args?.name !== 'string' || isCodeTool(args.name)) return undefined;
     return { name: args.name, args: isRecord(args.arguments) ? args.arguments : {} };
   }
 
@@ -165,7 +166,7 @@ export class ToolRequests {
         operations.push({ name: wanted, ...(tool.title && { title: tool.title }), ...(tool.description && { description: tool.description }), scope: entry.scope, inputSchema: tool.inputSchema, ...(tool.outputSchema && { outputSchema: tool.outputSchema }), ...(tool.annotations && { annotations: tool.annotations }) });
       }
       if (operations.length === 0) return toolError(`No operation named ${unknown.map((n) => `"${n}"`).join(', ')}; search_operations finds them by what they do`);
-      const described = { operations, ...(unknown.length > 0 && { unknown }) };
+      const described = { operations: this.served === 'code' ? withDeclarations(operations, (tool) => this.calls.tools.findTool(tool)?.tool) : operations, ...(unknown.length > 0 && { unknown }) };
       return { content: [{ type: 'text', text: JSON.stringify(described) }], structuredContent: described };
     }
     const inner = this.innerCall(name, args);
@@ -227,7 +228,7 @@ export class ToolRequests {
     const mode = this.served;
     if (mode === 'discover' && isDiscoverTool(name)) return this.discoverCall(name, args, signal, principal, extra);
     if (mode === 'code' && isCodeTool(name)) {
-      if (name === SEARCH) return this.discoverCall(name, args, signal, principal, extra);
+      if (name !== EXECUTE) return this.discoverCall(name, args, signal, principal, extra);
       // each api.* call of the program is a call of its operation, made here as any other
       const code = { ...this.options.code!, call: (inner: string, innerArgs: Record<string, unknown>, innerSignal: AbortSignal, who: Principal | undefined, innerExtra: RequestExtra | undefined) => this.call(inner, innerArgs, innerSignal, who, innerExtra) };
       return execute(code, args, signal, principal, extra);

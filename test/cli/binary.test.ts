@@ -114,7 +114,7 @@ describe('dist/portico', () => {
     const client = new Client({ name: 'binary-test', version: '1' });
     try {
       await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl)));
-      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['search_operations', 'execute']);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['search_operations', 'describe_operation', 'call_operation', 'execute']);
       const result = await client.callTool({ name: 'execute', arguments: { code: 'const me = await api.get_current_user({}); return me.email;' } });
       expect(result.structuredContent).toMatchObject({ result: 'alice@example.com', calls: 1 });
       const looped = await client.callTool({ name: 'execute', arguments: { code: 'while (true) {}' } });

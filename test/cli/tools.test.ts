@@ -86,7 +86,7 @@ describe('portico tools', () => {
     const lowered = await portico(['tools', '--spec', PETSTORE, '--mode', 'auto', '--json'], { env: { PORTICO_TOOL_MODE_THRESHOLD: '1' } });
     expect(lowered.stdout).toBe(discover.stdout);
     const code = await portico(['tools', '--spec', PETSTORE, '--mode', 'code', '--json']);
-    expect((JSON.parse(code.stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toEqual(['search_operations', 'execute']);
+    expect((JSON.parse(code.stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toEqual(['search_operations', 'describe_operation', 'call_operation', 'execute']);
     expect(code.stderr).toContain('Code mode: the');
     const bad = await portico(['tools', '--spec', PETSTORE, '--mode', 'codes']);
     expect(bad.code).toBe(2);

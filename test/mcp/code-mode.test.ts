@@ -77,14 +77,19 @@ describe('code mode, signed in', async () => {
     return [];
   }
 
-  test('tools/list is search_operations and execute; search gives each operation’s declaration for the program', async () => {
+  test('tools/list is discover mode’s three tools and execute; search and describe give each operation’s declaration for the program', async () => {
     const listed = await rpc(bob, 'tools/list', {});
-    expect(listed.body.result!.tools!.map((tool) => tool.name)).toEqual(['search_operations', 'execute']);
+    expect(listed.body.result!.tools!.map((tool) => tool.name)).toEqual(['search_operations', 'describe_operation', 'call_operation', 'execute']);
     const search = (await rpc(bob, 'tools/call', { name: 'search_operations', arguments: { query: 'create a database', limit: 3 } })).body.result!;
     const [first] = search.structuredContent!.results as { name: string; declaration: string }[];
     expect(first!.name).toBe('create_database');
     expect(first!.declaration).toContain('api.create_database(args: { projectId: string;');
     expect(first!.declaration).toMatch(/\): Promise<.+>$/);
+    const described = (await rpc(bob, 'tools/call', { name: 'describe_operation', arguments: { name: 'create_database' } })).body.result!;
+    expect((described.structuredContent!.operations as { declaration: string }[])[0]!.declaration).toBe(first!.declaration);
+    // call_operation is there too: one call without a program
+    const me = (await rpc(bob, 'tools/call', { name: 'call_operation', arguments: { name: 'get_current_user', arguments: {} } })).body.result!;
+    expect((me.structuredContent as { email: string }).email).toBe(BOB.email);
   });
 
   test('one execute as bob lists Acme’s projects and creates a database in the first: two calls, his credential, audited by name', async () => {
@@ -183,9 +188,15 @@ describe('code mode, signed in', async () => {
       expect(text(result)).toMatch(cases[i]![1]);
     });
     expect((await fetch(`${gw.origin}/healthz`)).status).toBe(200);
+    // a program that loops runs in a worker thread: the gateway answers others while it does (the loop ends only at its limit)
+    let looping = true;
+    const loop = run(bob, 'while (true) {}').finally(() => (looping = false));
+    const meanwhile = await rpc(alice, 'tools/call', { name: 'call_operation', arguments: { name: 'get_current_user', arguments: {} } });
+    expect({ looping, email: (meanwhile.body.result!.structuredContent as { email: string }).email }).toEqual({ looping: true, email: ALICE.email });
+    expect((await loop).isError).toBe(true);
     const after = await run(bob, 'return (await api.get_current_user({})).email;');
     expect((after.structuredContent as { result: string }).result).toBe(BOB.email);
-  });
+   }, 60_000);
 
   test('nothing of the host is reachable: no process, network, timers or modules; prototype pollution stays inside', async () => {
     const result = await run(
