@@ -42,14 +42,20 @@ export interface ListingView {
 
 /**
  * The toolsets a tool belongs to: its operation's tags, written as a URL takes them (lower case, words joined by
- * hyphens: "Pull Requests" → `pull-requests`); `other` for an operation without tags; a plugin's tool, its plugin's
- * name (`read-cache.ts` → `read-cache`).
+ * hyphens: "Pull Requests" → `pull-requests`); for an operation without tags (all of Stripe's), what its path is
+ * about: its first segment that is not a version or "api" (`/v1/customers/{customer}` → `customers`), else `other`;
+ * a plugin's tool, its plugin's name (`read-cache.ts` → `read-cache`).
  */
 export function toolsetsOf(entry: ToolEntry | CatalogEntry): readonly string[] {
   if ('kind' in entry && entry.kind === 'plugin') return [toolsetName(entry.plugin.replace(/\.[cm]?[jt]s$/, ''))];
   const tags = entry.target.tags.map(toolsetName).filter((tag) => tag !== '');
-  return tags.length > 0 ? tags : ['other'];
+  if (tags.length > 0) return tags;
+  const segment = entry.target.path.split('/').find((part) => part !== '' && !part.includes('{') && !UNGROUPED_SEGMENT.test(part));
+  return [segment ? toolsetName(segment) || 'other' : 'other'];
 }
+
+/** Path segments that say nothing of what an operation is about: versions (`v1`, `2024-01-01`) and `api`. */
+const UNGROUPED_SEGMENT = /^(v\d+(\.\d+)*|\d{4}-\d{2}(-\d{2})?|api|rest)$/i;
 
 /** A name as toolsets are named: lower case, runs of anything but letters and digits made one hyphen. */
 export function toolsetName(text: string): string {

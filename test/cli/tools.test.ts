@@ -106,6 +106,14 @@ describe('portico tools', () => {
     expect(unknown.stderr).toContain('unknown toolset "backup"');
   });
 
+  test('an operation without tags is in the toolset its path is about (past a version or "api"), else in other', async () => {
+    const file = join(tempDir(), 'untagged.json');
+    const get = (operationId: string) => ({ get: { operationId, responses: { 200: { description: 'ok' } } } });
+    writeFileSync(file, JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, paths: { '/v1/customers': get('list_customers'), '/v1/customers/{id}': get('get_customer'), '/api/orders': get('list_orders'), '/2024-01-01/payment_links': get('list_links'), '/': get('root') } }));
+    const none = await portico(['tools', '--spec', file, '--mode', 'toolsets']);
+    expect(none.stderr).toContain("this API's toolsets are: customers (2), orders (1), other (1), payment-links (1)");
+  });
+
   test('usage errors exit 2 and show the help', async () => {
     const unknown = await portico(['tools', '--spec', PETSTORE, '--bogus']);
     expect(unknown.code).toBe(2);
