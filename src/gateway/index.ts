@@ -10,7 +10,6 @@
  * `portico serve`, `portico demo`, the tests and an embedding program all start a gateway here, so they run
  * the same wiring. Each part gets the settings it reads, not the whole configuration.
  */
-import { Sandbox } from '../sandbox/pool';
 import { randomBytes } from 'node:crypto';
 import { AuditWriter } from '../audit/writer';
 import type { Catalog } from '../catalog';
@@ -37,6 +36,7 @@ import { GatewayMetrics } from '../ops/gateway-metrics';
 import { requestContext } from '../plugins/context';
 import type { PluginHost } from '../plugins/host';
 import { loadConfiguredPlugins } from '../plugins/load';
+import { Sandbox } from '../sandbox/pool';
 import { openStore, parseDatabaseUrl, type Store } from '../store';
 import { withTokenCache } from '../store/token-cache';
 import { callObservers } from './observers';

@@ -23,11 +23,11 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { declarationOf } from '../catalog/declaration';
 import type { Principal } from '../oauth/bearer';
 import type { Memo, RequestExtra } from '../plugins/context';
-import { canonicalJson } from './request-state';
 import type { HostCall, Sandbox } from '../sandbox/pool';
 import { isProtocolSignal } from '../wire/input-required';
 import { DISCOVER_TOOLS, SEARCH } from './discover';
 import { isRecord, wireMessage } from './messages';
+import { canonicalJson } from './request-state';
 
 export const EXECUTE = 'execute';
 
