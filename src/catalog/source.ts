@@ -161,11 +161,77 @@ export function parseDocument(text: string, uri: string): unknown {
   }
 }
 
+/**
+ * Where a YAML syntax error is, said where the person must look. The `yaml` library reports an error where it
+ * noticed it, which is not always the line to fix:
+ * - a line indented under a key that already has a value ("openapi: 3.0.0" then "  info: …") is reported at the
+ *   value, on the line before: the line to fix is the indented one;
+ * - a flow collection (`{…}`, `[…]`) left open is reported where the parser gave up, lines later: the line to fix
+ *   is where it opened; so is a quoted string left open, reported at the end of the document.
+ */
 function locateSyntaxError(text: string): string {
   const lines = new LineCounter();
-  const [first] = parseYaml(text, { lineCounter: lines, prettyErrors: false }).errors;
+  const { errors } = parseYaml(text, { lineCounter: lines, prettyErrors: false });
+  const [first] = errors;
   if (!first) return 'it could not be parsed';
+  const spanning = errors.find((error) => error.code === 'MULTILINE_IMPLICIT_KEY');
+  if (spanning) {
+    const start = lines.linePos(spanning.pos[0]);
+    const end = lines.linePos(spanning.pos[1]);
+    if (end.line > start.line) {
+      return `line ${end.line}: this line is indented under line ${start.line}, whose key already has a value (at column ${start.col}); indent it like the keys beside it, or move that value onto its own lines`;
+    }
+  }
   const at = first.linePos?.[0] ?? lines.linePos(first.pos[0]);
   const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const closing = /end with an? ([}\]])$/.exec(reason)?.[1];
+  const opened = closing === undefined ? undefined : unclosed(text, first.pos[0], closing === '}' ? '{' : '[', closing);
+  if (opened !== undefined) {
+    const where = lines.linePos(opened);
+    return `line ${where.line}, column ${where.col}: this "${closing === '}' ? '{' : '['}" is not closed with "${closing}" (the parser gave up at line ${at.line}, column ${at.col})`;
+  }
+  if (first.code === 'MISSING_CHAR' && /quote/.test(reason)) {
+    const quote = openQuote(text);
+    if (quote !== undefined) {
+      const where = lines.linePos(quote);
+      return `line ${where.line}, column ${where.col}: this quoted text is never closed (${reason.toLowerCase()}, found at line ${at.line})`;
+    }
+  }
   return `line ${at.line}, column ${at.col}: ${reason}`;
+}
+
+/** Where the quoted string still open at the end of `text` starts (YAML quotes may span lines), or undefined. */
+function openQuote(text: string): number | undefined {
+  let start: number | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (start === undefined) {
+      if ((char === '"' || char === "'") && (i === 0 || /[\s:,[{-]/.test(text[i - 1]!))) start = i;
+      else if (char === '#' && (i === 0 || /\s/.test(text[i - 1]!))) i = text.indexOf('\n', i) === -1 ? text.length : text.indexOf('\n', i);
+    } else if (text[start] === '"' ? char === '\\' : false) i++; // an escape in double quotes
+    else if (char === text[start]) {
+      if (char === "'" && text[i + 1] === "'") i++; // '' is a quote inside single quotes
+      else start = undefined;
+    }
+  }
+  return start;
+}
+
+/** The offset of the last `open` before `before` that no `close` matches, skipping quoted text and comments; undefined if none. */
+function unclosed(text: string, before: number, open: string, close: string): number | undefined {
+  const stack: number[] = [];
+  let quote: string | undefined;
+  for (let i = 0; i < before && i < text.length; i++) {
+    const char = text[i]!;
+    if (quote) {
+      if (char === quote && text[i - 1] !== '\\') quote = undefined;
+      else if (char === '\n') quote = undefined; // a quote left open: another error; do not let it hide this one
+      continue;
+    }
+    if (char === '"' || char === "'") quote = char;
+    else if (char === '#' && (i === 0 || /\s/.test(text[i - 1]!))) i = text.indexOf('\n', i) === -1 ? text.length : text.indexOf('\n', i);
+    else if (char === open) stack.push(i);
+    else if (char === close) stack.pop();
+  }
+  return stack.at(-1);
 }
