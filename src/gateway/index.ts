@@ -11,6 +11,8 @@
  * the same wiring. Each part gets the settings it reads, not the whole configuration.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AuditWriter } from '../audit/writer';
 import type { Catalog } from '../catalog';
 import { CallPipeline, type CallRecord } from '../calls/pipeline';
@@ -66,6 +68,8 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
   // a malformed PORTICO_TRUSTED_PROXIES stops the start before anything is opened
   const addresses = new ClientAddresses(config.trustedProxies);
   const opened = new Opened();
+  // a failed start leaves no database file (nor its folder) that it created: the next try starts clean
+  const undo = config.auth === 'oauth' && !parts.store ? undoNewDatabase(config.databaseUrl) : () => {};
   try {
     const store = config.auth === 'oauth' ? opened.add(await cachingTokens(parts.store ?? (await openStore(config.databaseUrl)), config, log)) : undefined;
     const own = await ownSource(config, log, store, metrics);
@@ -105,8 +109,31 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     return listening({ config, server, publicUrl, tools, endpoint, store, audit, spec: own.spec, log, metrics, drain, limits, handle });
   } catch (error) {
     await opened.closeAll();
+    undo();
     throw error;
   }
+}
+
+/**
+ * Removes, once called, the SQLite file at `databaseUrl` and the folders above it that do not exist now (nothing
+ * for PostgreSQL, or a file that was there: that holds someone's grants). Its `-wal`/`-shm` files go with it.
+ */
+function undoNewDatabase(databaseUrl: string | undefined): () => void {
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind !== 'sqlite' || target.path === ':memory:' || existsSync(target.path)) return () => {};
+  const file = target.path;
+  const created: string[] = [];
+  for (let folder = dirname(file); !existsSync(folder) && folder !== dirname(folder); folder = dirname(folder)) created.push(folder);
+  return () => {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+    for (const folder of created) {
+      try {
+        rmdirSync(folder); // only when empty: anything else put there is not ours to remove
+      } catch {
+        return;
+      }
+    }
+  };
 }
 
 /** The listener, answering 503 until the routes are in; a port it cannot have is a `ConfigError` saying which and what to set. */

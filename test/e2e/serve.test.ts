@@ -6,8 +6,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startDemoApi, type RunningDemoApi } from '../../src/demo';
-import { run } from '../cli/run';
+import { readdirSync } from 'node:fs';
+import { removeTempDirs, run, tempDir } from '../cli/run';
 import { SOURCES, startPortico } from './process';
+
+afterAll(removeTempDirs);
 
 let api: RunningDemoApi;
 let token: string;
@@ -53,11 +56,28 @@ describe('portico serve', () => {
     expect(stderr).toContain('PORTICO_UPSTREAM (or --upstream) is required');
   });
 
-  test('an API with no document to find stops the start with everything it tried', async () => {
-    const { code, stderr } = await run([...SOURCES, 'serve', '--port', '0', '--upstream', 'http://127.0.0.1:9/v1'], { unsetEnv: ['PORTICO_SPEC'] });
+  test('an API that cannot be reached stops the start in one line, saying what to check; nothing is left on disk', async () => {
+    const cwd = tempDir();
+    const { code, stderr } = await run([...SOURCES, 'serve', '--port', '0', '--upstream', 'http://127.0.0.1:9/v1'], { cwd, unsetEnv: ['PORTICO_SPEC', 'PORTICO_DATABASE_URL', 'PORTICO_SECRET_FILE'] });
     expect(code).toBe(1);
-    expect(stderr).toContain(`cannot load the API's OpenAPI document: no OpenAPI document found for "http://127.0.0.1:9/v1"; set PORTICO_SPEC`);
-    expect(stderr).toContain('http://127.0.0.1:9/v1/swagger.json');
+    expect(stderr.trim().split('\n').filter((line) => !line.startsWith('{'))).toEqual([
+      `portico serve: cannot load the API's OpenAPI document: cannot reach http://127.0.0.1:9 (connection refused): is the API running there? Check PORTICO_UPSTREAM ("http://127.0.0.1:9/v1"), or set PORTICO_SPEC to its OpenAPI document's file or URL`,
+    ]);
+    // the SQLite file (./data/portico.db) it opened to start is gone with its folder
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  test('an API that answers but serves no document stops the start with everything it tried', async () => {
+    const api = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('no such page', { status: 404 }) });
+    try {
+      const upstream = `http://127.0.0.1:${api.port}/v1`;
+      const { code, stderr } = await run([...SOURCES, 'serve', '--port', '0', '--upstream', upstream], { cwd: tempDir(), unsetEnv: ['PORTICO_SPEC', 'PORTICO_DATABASE_URL', 'PORTICO_SECRET_FILE'] });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`cannot load the API's OpenAPI document: no OpenAPI document found for "${upstream}"; set PORTICO_SPEC`);
+      expect(stderr).toContain(`${upstream}/swagger.json`);
+    } finally {
+      api.stop(true);
+    }
   });
 
   test('a port already in use: one line naming the port and the setting to change, exit 1, no stack trace', async () => {
