@@ -1,10 +1,12 @@
 /**
  * @module cli/audit
  * `portico audit`: reads the audit log of tool calls from the store (the same database the gateway
- * uses: --database-url, PORTICO_DATABASE_URL, the config file, or ./data/portico.db), newest first.
+ * uses: --database-url, PORTICO_DATABASE_URL, the config file, or ./data/portico.db), newest first, with the
+ * names of the users and clients beside their ids (cli/audit-names).
  */
 import { ConfigError, readSetting } from '../config/serve';
 import { openStore, StoreError, type AuditRecord } from '../store';
+import { auditNames, labelled, type AuditNames } from './audit-names';
 import { splitFlags } from './flags';
 import { AUDIT_USAGE } from './usage';
 
@@ -40,10 +42,12 @@ export async function runAudit(argv: string[], env: Record<string, string | unde
     return 2;
   }
   let records: AuditRecord[];
+  let names: AuditNames;
   try {
     const store = await openStore(databaseUrl);
     try {
       records = await store.queryAudit({ userId: flags['--user'], tool: flags['--tool'], since, limit });
+      names = await auditNames(store, records);
     } finally {
       await store.close();
     }
@@ -53,9 +57,13 @@ export async function runAudit(argv: string[], env: Record<string, string | unde
     return 1;
   }
   if (flags['--json'] === 'true') {
-    for (const record of records) process.stdout.write(`${JSON.stringify({ ...record, at: new Date(record.at).toISOString(), detail: record.detail === null ? null : JSON.parse(record.detail) })}\n`);
+    // the names are added fields (null when no longer known): readers of the earlier lines see what they saw
+    for (const record of records) {
+      const line = { ...record, at: new Date(record.at).toISOString(), detail: record.detail === null ? null : JSON.parse(record.detail), userName: names.user(record.userId), clientName: names.client(record.clientId) };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+    }
   } else {
-    process.stdout.write(table(records));
+    process.stdout.write(table(records, names));
   }
   process.stderr.write(`${records.length} call${records.length === 1 ? '' : 's'}${records.length === limit ? ` (the newest ${limit}; raise --limit for more)` : ''}\n`);
   return 0;
@@ -70,8 +78,8 @@ export function parseSince(text: string, now: number): number {
   return date;
 }
 
-function table(records: readonly AuditRecord[]): string {
-  const rows = records.map((r) => [new Date(r.at).toISOString().replace('T', ' ').slice(0, 19), r.userId, r.clientId, r.tool, r.outcome, r.upstreamStatus === null ? '-' : String(r.upstreamStatus), `${Math.round(r.latencyMs)} ms`]);
+function table(records: readonly AuditRecord[], names: AuditNames): string {
+  const rows = records.map((r) => [new Date(r.at).toISOString().replace('T', ' ').slice(0, 19), labelled(names.user(r.userId), r.userId), labelled(names.client(r.clientId), r.clientId), r.tool, r.outcome, r.upstreamStatus === null ? '-' : String(r.upstreamStatus), `${Math.round(r.latencyMs)} ms`]);
   const head = ['time (UTC)', 'user', 'client', 'tool', 'outcome', 'status', 'latency'];
   const widths = head.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `${cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`;

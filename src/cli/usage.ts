@@ -126,8 +126,11 @@ Options:
 export const AUDIT_USAGE = `Usage: portico audit [options]
 
 Shows the audit log of tool calls, newest first: time, user, client, tool, outcome (ok, tool_error,
-upstream_error, denied, invalid_arguments), the API's status and the latency. Arguments are kept as
-PORTICO_AUDIT_ARGUMENTS says (sensitive names redacted) and shown with --json.
+upstream_error, denied, invalid_arguments), the API's status and the latency. Users and clients are
+shown by name and id, e.g. "alice@example.com (usr_a1ice7k2)"; by id alone once the name is no longer
+known (the user's apps all disconnected, the client deleted). Arguments are kept as
+PORTICO_AUDIT_ARGUMENTS says (sensitive names redacted) and shown with --json, which has the names
+as userName and clientName (null when not known).
 
 Options:
   --user <id>            Only this user's calls

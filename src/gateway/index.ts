@@ -40,6 +40,7 @@ import type { PluginHost } from '../plugins/host';
 import { loadConfiguredPlugins } from '../plugins/load';
 import { Sandbox } from '../sandbox/pool';
 import { openStore, parseDatabaseUrl, type Store } from '../store';
+import { withGrantUses } from '../store/grant-uses';
 import { withTokenCache } from '../store/token-cache';
 import { callObservers } from './observers';
 import { serveRoutes } from './routes';
@@ -71,7 +72,7 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
   // a failed start leaves no database file (nor its folder) that it created: the next try starts clean
   const undo = config.auth === 'oauth' && !parts.store ? undoNewDatabase(config.databaseUrl) : () => {};
   try {
-    const store = config.auth === 'oauth' ? opened.add(await cachingTokens(parts.store ?? (await openStore(config.databaseUrl)), config, log)) : undefined;
+    const store = config.auth === 'oauth' ? opened.add(recordingUses(await cachingTokens(parts.store ?? (await openStore(config.databaseUrl)), config, log), log)) : undefined;
     const own = await ownSource(config, log, store, metrics);
     opened.add({ close: () => own.source.cache.stop() });
     // read (or made) once the API's document is in: a start that fails on the spec leaves no secret file behind
@@ -259,6 +260,13 @@ function redactConfigured(log: Logger, config: ServeConfig): void {
       // not a URL: the store says so when it opens it
     }
   }
+}
+
+/** The store noting when each grant is used (for /account), outside the token cache so that answers from memory count too. */
+function recordingUses(store: Store, log: Logger): Store {
+  return withGrantUses(store, {
+    onError: (error, waiting) => log.warn('store.last_use_write_failed', { waiting, reason: error instanceof Error ? error.message : String(error) }),
+  });
 }
 
 /** The store with access tokens kept in memory where it can watch revocations (PostgreSQL); as it is otherwise. */

@@ -30,6 +30,8 @@ export async function accountGet(context: OAuthContext, request: Request): Promi
       clientName: await nameOf(context, grant.clientId),
       scopes: grant.scopes.filter(isScope),
       connectedAt: new Date(grant.createdAt),
+      // from the store, so whichever instance renders the page shows every instance's use (up to a minute late: store/grant-uses)
+      ...(grant.lastUsedAt !== null && { lastUsedAt: new Date(grant.lastUsedAt) }),
     })),
   );
   const notice = NOTICES[new URL(request.url).searchParams.get('notice') ?? ''];

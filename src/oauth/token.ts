@@ -9,7 +9,7 @@
  * Every check that can fail runs before anything is consumed: a wrong client, redirect URI, verifier or
  * resource leaves the code usable by its rightful owner.
  */
-import type { AccessTokenRecord, GrantRecord } from '../store';
+import type { AccessTokenRecord, NewGrant } from '../store';
 import { NO_STORE, OAuthError } from '../wire/oauth';
 import { canonicalResource } from './authorization-request';
 import { authenticateClient } from './client-auth';
@@ -67,7 +67,7 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
   const identity = context.keys.open(record.data, `code:${hash}`) as Identity | undefined;
   if (!identity) throw new OAuthError('server_error', 'the code could not be opened (was the server secret changed?)', 500);
 
-  const grant: GrantRecord = {
+  const grant: NewGrant = {
     id: newId('pgr_'),
     userId: record.userId,
     clientId: client.id,
@@ -75,6 +75,8 @@ async function redeemCode(context: OAuthContext, client: Client, form: URLSearch
     resource: record.resource,
     data: '',
     createdAt: now,
+    // in clear beside the sealed data, so `portico audit` can say who a user id is without the server secret
+    userName: identity.name,
   };
   grant.data = context.keys.seal(identity, `grant:${grant.id}`);
   const issued = newTokens(context, now, scopes, record.scopes, identity);

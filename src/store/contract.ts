@@ -50,6 +50,29 @@ export interface GrantRecord {
   /** Encrypted by the caller (the upstream credential, among others). */
   data: string;
   createdAt: number;
+  /**
+   * What the user is called (e.g. an email address), as the identity source said at sign-in. In clear, unlike
+   * `data`: `portico audit` shows it without the server secret, and it is no credential. Null when not known
+   * (grants issued before it was kept).
+   */
+  userName: string | null;
+  /** When one of its access tokens was last accepted, as `recordGrantUses` stored it; null for never. */
+  lastUsedAt: number | null;
+}
+
+/** A new grant: its use is set by the store (`recordGrantUses`). */
+export type NewGrant = Omit<GrantRecord, 'lastUsedAt'>;
+
+/** One grant's access token accepted at `at`. */
+export interface GrantUse {
+  grantId: string;
+  at: number;
+}
+
+/** A user id with the name it was last known by. */
+export interface UserName {
+  userId: string;
+  name: string;
 }
 
 export interface AccessTokenRecord {
@@ -109,7 +132,7 @@ export type RotateResult =
   | { kind: 'unknown' };
 
 export interface IssueGrantInput {
-  grant: GrantRecord;
+  grant: NewGrant;
   access: NewAccessToken;
   refresh: NewRefreshToken;
   /** The code the grant was issued for: it records the grant id, so a replay can revoke it. */
@@ -199,6 +222,11 @@ export interface ClientStore {
   /** Inserts a client; an id already taken throws StoreConflictError. */
   putClient(client: ClientRecord): Promise<void>;
   getClient(id: string): Promise<ClientRecord | null>;
+  /**
+   * The clients of `ids` that exist (expired or not), in no particular order; unknown ids are left out. One query
+   * however many ids: `portico audit` names every client of up to 100 000 entries at once.
+   */
+  getClients(ids: readonly string[]): Promise<ClientRecord[]>;
   /** Deletes the client, its codes and its grants (with their tokens). True if it existed. */
   deleteClient(id: string): Promise<boolean>;
 }
@@ -235,6 +263,17 @@ export interface GrantStore {
   deleteAccessToken(hash: string): Promise<boolean>;
   /** A user's grants, newest first. */
   listGrantsForUser(userId: string): Promise<GrantRecord[]>;
+  /**
+   * Stores when grants were used, all in one transaction: each grant's `lastUsedAt` becomes the later of what it
+   * holds and `at` (instances writing out of order never move it back; a grant named twice gets the later time).
+   * Grants that do not exist (revoked meanwhile) are skipped. A batch, not one write per call: see store/grant-uses.
+   */
+  recordGrantUses(uses: readonly GrantUse[]): Promise<void>;
+  /**
+   * The name each of `userIds` was last known by: the `userName` of their newest grant that has one. Users with
+   * none (no grant left, or only grants from before names were kept) are left out. One query however many ids.
+   */
+  listUserNames(userIds: readonly string[]): Promise<UserName[]>;
   /** Revokes a grant only if `userId` owns it; true if it did. */
   revokeGrantOfUser(userId: string, grantId: string): Promise<boolean>;
 }

@@ -12,6 +12,7 @@ import type {
   CodeRecord,
   ConsentRecord,
   GrantRecord,
+  GrantUse,
   RefreshTokenRecord,
 } from './contract';
 
@@ -48,6 +49,8 @@ export interface GrantRow {
   resource: string;
   data: string;
   created_at: DbInt;
+  user_name: string | null;
+  last_used_at: DbInt | null;
 }
 
 export interface AccessTokenRow {
@@ -76,6 +79,8 @@ export interface GrantColumns {
   g_resource: string;
   g_data: string;
   g_created_at: DbInt;
+  g_user_name: string | null;
+  g_last_used_at: DbInt | null;
 }
 
 export interface ConsentRow {
@@ -164,6 +169,8 @@ export function toGrant(row: GrantRow): GrantRecord {
     resource: row.resource,
     data: row.data,
     createdAt: int(row.created_at),
+    userName: row.user_name,
+    lastUsedAt: intOrNull(row.last_used_at),
   };
 }
 
@@ -177,6 +184,8 @@ export function joinedGrant(row: GrantColumns & { grant_id: string }): GrantReco
     resource: row.g_resource,
     data: row.g_data,
     createdAt: int(row.g_created_at),
+    userName: row.g_user_name,
+    lastUsedAt: intOrNull(row.g_last_used_at),
   };
 }
 
@@ -200,6 +209,16 @@ export function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
     parentHash: row.parent_hash,
     usedAt: intOrNull(row.used_at),
   };
+}
+
+/**
+ * `uses` with one entry per grant, its latest time, in grant id order: so a batch updates each row once, and
+ * concurrent batches of several instances lock the rows they share in the same order (no deadlock).
+ */
+export function latestUses(uses: readonly GrantUse[]): GrantUse[] {
+  const latest = new Map<string, number>();
+  for (const { grantId, at } of uses) latest.set(grantId, Math.max(at, latest.get(grantId) ?? at));
+  return [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([grantId, at]) => ({ grantId, at }));
 }
 
 export function toConsent(row: ConsentRow): ConsentRecord {

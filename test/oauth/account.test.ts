@@ -3,7 +3,8 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { connectAs, CookieJar, formOf } from '../fixtures/oauth-client';
-import { BOB, CAROL, startSignedInGateway, type SignedInGateway } from '../fixtures/signed-in-gateway';
+import { connect, emailOf, mcpRequest } from '../fixtures/oauth-http';
+import { ALICE, BOB, CAROL, startSignedInGateway, type SignedInGateway } from '../fixtures/signed-in-gateway';
 import { removeTempDirs } from '../fixtures/temp';
 
 let gw: SignedInGateway;
@@ -83,4 +84,37 @@ test("a user cannot disconnect someone else's app", async () => {
   const attempt = await browse(jar, '/account', [['csrf', formOf(html).csrf], ['grant', carolsGrant!.id]]);
   expect(attempt.headers.get('location')).toBe('/account?notice=not-found');
   expect(await mcpStatus(provider.saved!.access_token)).toBe(200);
+});
+
+/** What the page's "Last used" cells say: "never", or the exact time in the cell's `<time datetime>`. */
+function lastUsed(html: string): string[] {
+  return [...html.matchAll(/<td data-label="Last used">(.*?)<\/td>/g)].map(([, cell]) => /datetime="([^"]+)"/.exec(cell!)?.[1] ?? cell!);
+}
+
+/** Polls the account page until `check` holds for its "Last used" cells (the first use is written just after the call). */
+async function lastUsedOnPage(jar: CookieJar, check: (cells: string[]) => boolean): Promise<string[]> {
+  let cells: string[] = [];
+  for (const deadline = Date.now() + 3000; Date.now() < deadline; await Bun.sleep(20)) {
+    cells = lastUsed(await (await browse(jar, '/account')).text());
+    if (check(cells)) break;
+  }
+  return cells;
+}
+
+test('the account page says when an app was last used: never before its first call, the time of that call after it', async () => {
+  // the browser that signed in to connect the app is signed in to /account too
+  const jar = new CookieJar();
+  const { tokens } = await connect(gw.origin, gw.origin, ALICE, jar);
+  expect(lastUsed(await (await browse(jar, '/account')).text())).toEqual(['never']);
+
+  const before = Date.now();
+  const session = await mcpRequest(gw.mcpUrl, tokens.access_token, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'probe', version: '1' } });
+  expect(session.status).toBe(200);
+  const call = await mcpRequest(gw.mcpUrl, tokens.access_token, 'tools/call', { name: 'get_current_user', arguments: {} }, session.headers.get('mcp-session-id')!);
+  expect(emailOf(call)).toBe(ALICE.email);
+  const after = Date.now();
+
+  const [cell] = await lastUsedOnPage(jar, (cells) => cells[0] !== 'never');
+  expect(Date.parse(cell!)).toBeGreaterThanOrEqual(before);
+  expect(Date.parse(cell!)).toBeLessThanOrEqual(after);
 });

@@ -16,6 +16,7 @@ import type {
   ConsentRecord,
   ConsumeCodeResult,
   GrantRecord,
+  GrantUse,
   HitResult,
   IssueGrantInput,
   RedeemCodeInput,
@@ -27,6 +28,7 @@ import type {
   Store,
   SweepResult,
   TokenWithGrant,
+  UserName,
 } from '../contract';
 import { CODE_RETENTION_MS } from '../contract';
 import { StoreUnavailableError } from '../errors';
@@ -34,6 +36,7 @@ import { decideRotation } from '../rotation';
 import {
   int,
   joinedGrant,
+  latestUses,
   toAccessToken,
   toAudit,
   toBrowserSession,
@@ -175,6 +178,10 @@ class PostgresStore implements Store {
       const [row] = await Q.getClient(sql, id);
       return row ? toClient(row) : null;
     });
+  }
+
+  getClients(ids: readonly string[]): Promise<ClientRecord[]> {
+    return this.#idempotent(async (sql) => (await Q.getClients(sql, ids)).map(toClient));
   }
 
   deleteClient(id: string): Promise<boolean> {
@@ -340,6 +347,23 @@ class PostgresStore implements Store {
 
   revokeGrantOfUser(userId: string, grantId: string): Promise<boolean> {
     return this.#revoking((tx, announce) => revoked(Q.deleteGrantOfUser(tx, userId, grantId), announce, { kind: 'grant', id: grantId }));
+  }
+
+  async recordGrantUses(uses: readonly GrantUse[]): Promise<void> {
+    if (uses.length === 0) return;
+    const latest = latestUses(uses);
+    // safe to run twice (a use only ever moves forward), so a dead connection is retried. Not announced: a token
+    // cache's copy of the grant may keep its older lastUsedAt, which nothing on the request path reads
+    await this.#idempotent((sql) =>
+      sql.begin(async (tx) => {
+        await Q.lockGrantsForUse(tx, latest);
+        await Q.recordGrantUses(tx, latest);
+      }),
+    );
+  }
+
+  listUserNames(userIds: readonly string[]): Promise<UserName[]> {
+    return this.#idempotent(async (sql) => (await Q.listUserNames(sql, userIds)).map((row) => ({ userId: row.user_id, name: row.user_name })));
   }
 
   async putConsent(consent: ConsentRecord): Promise<void> {

@@ -2,7 +2,8 @@
  * @module store/postgres/queries
  * Every statement the PostgreSQL store runs, in one place. Each is a tagged template, so values are always bound
  * parameters and Bun keeps one named prepared statement per query text on each connection. Casts mark parameters
- * whose type PostgreSQL cannot infer (a NULL filter, arithmetic on a parameter).
+ * whose type PostgreSQL cannot infer (a NULL filter, arithmetic on a parameter). A list of any length goes as one JSON
+ * text parameter, cast `::text::jsonb` (a parameter typed jsonb would have Bun encode the JS string as a JSON string).
  */
 import type { SQL } from 'bun';
 import type {
@@ -12,8 +13,9 @@ import type {
   ClientRecord,
   CodeRecord,
   ConsentRecord,
-  GrantRecord,
+  GrantUse,
   NewAccessToken,
+  NewGrant,
   NewRefreshToken,
 } from '../contract';
 import type {
@@ -37,6 +39,9 @@ export const Q = {
     sql`INSERT INTO clients (id, secret_hash, metadata, created_at, expires_at)
       VALUES (${c.id}, ${c.secretHash}, ${c.metadata}, ${c.createdAt}, ${c.expiresAt})`,
   getClient: (sql: SQL, id: string) => sql<ClientRow[]>`SELECT * FROM clients WHERE id = ${id}`,
+  /** The ids as one JSON array: one statement for any number of them (no limit on bound parameters to reach). */
+  getClients: (sql: SQL, ids: readonly string[]) =>
+    sql<ClientRow[]>`SELECT * FROM clients WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb))`,
   deleteClient: (sql: SQL, id: string) => sql`DELETE FROM clients WHERE id = ${id}`,
   deleteCodesOfClient: (sql: SQL, id: string) => sql`DELETE FROM codes WHERE client_id = ${id}`,
   deleteGrantsOfClient: (sql: SQL, id: string) => sql`DELETE FROM grants WHERE client_id = ${id}`,
@@ -54,9 +59,10 @@ export const Q = {
   setCodeGrant: (sql: SQL, hash: string, grantId: string) =>
     sql`UPDATE codes SET grant_id = ${grantId} WHERE hash = ${hash}`,
 
-  insertGrant: (sql: SQL, g: GrantRecord) =>
-    sql`INSERT INTO grants (id, user_id, client_id, scopes, resource, data, created_at)
-      VALUES (${g.id}, ${g.userId}, ${g.clientId}, ${scopesToText(g.scopes)}, ${g.resource}, ${g.data}, ${g.createdAt})`,
+  insertGrant: (sql: SQL, g: NewGrant) =>
+    sql`INSERT INTO grants (id, user_id, client_id, scopes, resource, data, created_at, user_name, last_used_at)
+      VALUES (${g.id}, ${g.userId}, ${g.clientId}, ${scopesToText(g.scopes)}, ${g.resource}, ${g.data}, ${g.createdAt},
+        ${g.userName}, NULL)`,
   insertAccessToken: (sql: SQL, grantId: string, t: NewAccessToken) =>
     sql`INSERT INTO access_tokens (hash, grant_id, scopes, expires_at, created_at)
       VALUES (${t.hash}, ${grantId}, ${scopesToText(t.scopes)}, ${t.expiresAt}, ${t.createdAt})`,
@@ -66,12 +72,14 @@ export const Q = {
   /** The hot path: one indexed lookup joined with its grant. */
   findAccessToken: (sql: SQL, hash: string, now: number) =>
     sql<(AccessTokenRow & GrantColumns)[]>`SELECT a.*, g.user_id AS g_user_id, g.client_id AS g_client_id,
-        g.scopes AS g_scopes, g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at
+        g.scopes AS g_scopes, g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at,
+        g.user_name AS g_user_name, g.last_used_at AS g_last_used_at
       FROM access_tokens a JOIN grants g ON g.id = a.grant_id
       WHERE a.hash = ${hash} AND a.expires_at > ${now}`,
   getRefreshToken: (sql: SQL, hash: string) =>
     sql<(RefreshTokenRow & GrantColumns)[]>`SELECT r.*, g.user_id AS g_user_id, g.client_id AS g_client_id,
-        g.scopes AS g_scopes, g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at
+        g.scopes AS g_scopes, g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at,
+        g.user_name AS g_user_name, g.last_used_at AS g_last_used_at
       FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
       WHERE r.hash = ${hash}`,
   /**
@@ -86,6 +94,7 @@ export const Q = {
   getRefreshTokenForRotation: (sql: SQL, hash: string) =>
     sql<RotationRow[]>`SELECT r.*, g.user_id AS g_user_id, g.client_id AS g_client_id,
         g.scopes AS g_scopes, g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at,
+        g.user_name AS g_user_name, g.last_used_at AS g_last_used_at,
         EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.parent_hash = r.hash AND c.used_at IS NOT NULL) AS successor_used
       FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
       WHERE r.hash = ${hash} FOR UPDATE OF r`,
@@ -99,6 +108,23 @@ export const Q = {
   deleteAccessToken: (sql: SQL, hash: string) => sql`DELETE FROM access_tokens WHERE hash = ${hash}`,
   listGrantsForUser: (sql: SQL, userId: string) =>
     sql<GrantRow[]>`SELECT * FROM grants WHERE user_id = ${userId} ORDER BY created_at DESC, id DESC`,
+  /**
+   * Locks the grants of a batch of uses in id order before `recordGrantUses` updates them: two instances' batches
+   * sharing grants then wait for each other instead of deadlocking (the update's own row order is the planner's).
+   */
+  lockGrantsForUse: (sql: SQL, uses: readonly GrantUse[]) =>
+    sql`SELECT id FROM grants WHERE id IN (SELECT u."grantId" FROM jsonb_to_recordset(${JSON.stringify(uses)}::text::jsonb) AS u("grantId" text))
+      ORDER BY id FOR NO KEY UPDATE`,
+  /** Only ever forward: another instance may have stored a later use already. */
+  recordGrantUses: (sql: SQL, uses: readonly GrantUse[]) =>
+    sql`UPDATE grants g SET last_used_at = u.at
+      FROM jsonb_to_recordset(${JSON.stringify(uses)}::text::jsonb) AS u("grantId" text, at bigint)
+      WHERE g.id = u."grantId" AND (g.last_used_at IS NULL OR g.last_used_at < u.at)`,
+  /** Each user's newest grant that has a name (the same order as listGrantsForUser). */
+  listUserNames: (sql: SQL, userIds: readonly string[]) =>
+    sql<{ user_id: string; user_name: string }[]>`SELECT DISTINCT ON (user_id) user_id, user_name FROM grants
+      WHERE user_name IS NOT NULL AND user_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(userIds)}::text::jsonb))
+      ORDER BY user_id, created_at DESC, id DESC`,
 
   putConsent: (sql: SQL, c: ConsentRecord) =>
     sql`INSERT INTO consents (user_id, client_id, scopes, updated_at)

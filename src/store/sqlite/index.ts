@@ -18,6 +18,7 @@ import type {
   ConsentRecord,
   ConsumeCodeResult,
   GrantRecord,
+  GrantUse,
   HitResult,
   IssueGrantInput,
   RedeemCodeInput,
@@ -30,6 +31,7 @@ import type {
   Store,
   SweepResult,
   TokenWithGrant,
+  UserName,
 } from '../contract';
 import { CODE_RETENTION_MS } from '../contract';
 import { StoreUnavailableError } from '../errors';
@@ -49,6 +51,7 @@ import type {
 import {
   int,
   joinedGrant,
+  latestUses,
   scopesToText,
   toAccessToken,
   toAudit,
@@ -164,6 +167,7 @@ class SqliteStore implements Store {
   readonly #redeem: (input: RedeemCodeInput) => ConsumeCodeResult;
   readonly #sweep: (now: number) => SweepResult;
   readonly #appendAudits: (entries: readonly AuditEntry[]) => void;
+  readonly #recordGrantUses: (uses: readonly GrantUse[]) => void;
 
   constructor(db: Database, description: string) {
     this.#db = db;
@@ -175,6 +179,9 @@ class SqliteStore implements Store {
     this.#appendAudits = tx((entries: readonly AuditEntry[]) => {
       for (const entry of entries) this.#insertAudit(entry);
     });
+    this.#recordGrantUses = tx((uses: readonly GrantUse[]) => {
+      for (const { grantId, at } of latestUses(uses)) this.#stmt(SQL.recordGrantUse).run({ id: grantId, at });
+    });
     this.#issueGrant = tx((input: IssueGrantInput) => {
       const { grant } = input;
       this.#stmt(SQL.insertGrant).run({
@@ -185,6 +192,7 @@ class SqliteStore implements Store {
         resource: grant.resource,
         data: grant.data,
         created_at: grant.createdAt,
+        user_name: grant.userName,
       });
       this.#insertTokens(grant.id, null, input.access, input.refresh);
       if (input.codeHash !== undefined) this.#stmt(SQL.setCodeGrant).run({ hash: input.codeHash, grant_id: grant.id });
@@ -283,6 +291,10 @@ class SqliteStore implements Store {
     });
   }
 
+  getClients(ids: readonly string[]): Promise<ClientRecord[]> {
+    return this.#run(() => this.#stmt<ClientRow>(SQL.getClients).all({ ids: JSON.stringify(ids) }).map(toClient));
+  }
+
   deleteClient(id: string): Promise<boolean> {
     return this.#run(() => this.#deleteClient(id));
   }
@@ -374,6 +386,20 @@ class SqliteStore implements Store {
 
   revokeGrantOfUser(userId: string, grantId: string): Promise<boolean> {
     return this.#run(() => this.#stmt(SQL.deleteGrantOfUser).run({ id: grantId, user_id: userId }).changes > 0);
+  }
+
+  recordGrantUses(uses: readonly GrantUse[]): Promise<void> {
+    return this.#run(() => {
+      if (uses.length > 0) this.#recordGrantUses(uses);
+    });
+  }
+
+  listUserNames(userIds: readonly string[]): Promise<UserName[]> {
+    return this.#run(() =>
+      this.#stmt<{ user_id: string; user_name: string }>(SQL.listUserNames)
+        .all({ ids: JSON.stringify(userIds) })
+        .map((row) => ({ userId: row.user_id, name: row.user_name })),
+    );
   }
 
   putConsent(consent: ConsentRecord): Promise<void> {

@@ -125,6 +125,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // the pair a rotation issued, sealed by the caller, kept with the token it replaced: what a retry is answered with
     statements: ['ALTER TABLE refresh_tokens ADD COLUMN successor TEXT'],
   },
+  {
+    version: 4,
+    name: 'grant user name and last use',
+    // the name in clear for `portico audit` (the sealed data needs the server secret); the last use for /account
+    statements: ['ALTER TABLE grants ADD COLUMN user_name TEXT', 'ALTER TABLE grants ADD COLUMN last_used_at INTEGER'],
+  },
 ];
 
 /** The newest schema version this binary knows. */

@@ -4,12 +4,15 @@
  */
 
 const GRANT_COLUMNS = `g.user_id AS g_user_id, g.client_id AS g_client_id, g.scopes AS g_scopes,
-  g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at`;
+  g.resource AS g_resource, g.data AS g_data, g.created_at AS g_created_at,
+  g.user_name AS g_user_name, g.last_used_at AS g_last_used_at`;
 
 export const SQL = {
   insertClient: `INSERT INTO clients (id, secret_hash, metadata, created_at, expires_at)
     VALUES ($id, $secret_hash, $metadata, $created_at, $expires_at)`,
   getClient: 'SELECT * FROM clients WHERE id = $id',
+  /** The ids as one JSON array: one statement for any number of them (no limit on bound parameters to reach). */
+  getClients: 'SELECT * FROM clients WHERE id IN (SELECT value FROM json_each($ids))',
   deleteClient: 'DELETE FROM clients WHERE id = $id',
   deleteCodesOfClient: 'DELETE FROM codes WHERE client_id = $id',
   deleteGrantsOfClient: 'DELETE FROM grants WHERE client_id = $id',
@@ -24,8 +27,8 @@ export const SQL = {
     WHERE hash = $hash AND used_at IS NULL AND expires_at > $now RETURNING *`,
   setCodeGrant: 'UPDATE codes SET grant_id = $grant_id WHERE hash = $hash',
 
-  insertGrant: `INSERT INTO grants (id, user_id, client_id, scopes, resource, data, created_at)
-    VALUES ($id, $user_id, $client_id, $scopes, $resource, $data, $created_at)`,
+  insertGrant: `INSERT INTO grants (id, user_id, client_id, scopes, resource, data, created_at, user_name, last_used_at)
+    VALUES ($id, $user_id, $client_id, $scopes, $resource, $data, $created_at, $user_name, NULL)`,
   insertAccessToken: `INSERT INTO access_tokens (hash, grant_id, scopes, expires_at, created_at)
     VALUES ($hash, $grant_id, $scopes, $expires_at, $created_at)`,
   insertRefreshToken: `INSERT INTO refresh_tokens (hash, grant_id, scopes, expires_at, created_at, parent_hash, used_at)
@@ -48,6 +51,13 @@ export const SQL = {
   deleteGrantOfUser: 'DELETE FROM grants WHERE id = $id AND user_id = $user_id',
   deleteAccessToken: 'DELETE FROM access_tokens WHERE hash = $hash',
   listGrantsForUser: 'SELECT * FROM grants WHERE user_id = $user_id ORDER BY created_at DESC, id DESC',
+  /** Only ever forward: another instance may have stored a later use already. */
+  recordGrantUse: 'UPDATE grants SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)',
+  /** Each user's newest grant that has a name (the same order as listGrantsForUser). */
+  listUserNames: `SELECT user_id, user_name FROM (
+      SELECT user_id, user_name, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, id DESC) AS n
+      FROM grants WHERE user_name IS NOT NULL AND user_id IN (SELECT value FROM json_each($ids))
+    ) WHERE n = 1`,
 
   putConsent: `INSERT INTO consents (user_id, client_id, scopes, updated_at)
     VALUES ($user_id, $client_id, $scopes, $updated_at)

@@ -11,6 +11,7 @@ import { auditCases, consentCases, snapshotCases, throttleCases } from './cases/
 import { browserSessionCases } from './cases/browser-sessions';
 import { clientCases } from './cases/clients';
 import { codeCases } from './cases/codes';
+import { grantUseCases } from './cases/grant-uses';
 import { grantCases } from './cases/grants';
 import { lifecycleCases } from './cases/lifecycle';
 import { migrationCases } from './cases/migrations';
@@ -69,6 +70,7 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
     clientCases(ctx);
     codeCases(ctx);
     grantCases(ctx);
+    grantUseCases(ctx);
     rotationCases(ctx);
     consentCases(ctx);
     throttleCases(ctx);

@@ -76,6 +76,8 @@ export function aGrant(overrides: Partial<GrantRecord> = {}): GrantRecord {
     resource: 'https://portico.example/mcp',
     data: 'v1.encrypted-upstream-credential',
     createdAt: T0,
+    userName: 'someone@example.com',
+    lastUsedAt: null,
     ...overrides,
   };
 }

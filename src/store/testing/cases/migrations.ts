@@ -42,6 +42,11 @@ export function migrationCases(fresh: () => Promise<FreshDatabase>): void {
           expect(await rotate('refresh-unused', 'sealed-second')).toMatchObject({ kind: 'grace', successor: 'sealed-first' });
           // one rotated before the upgrade kept no successor: a retry could only fork the grant, so it ends it instead
           expect(await rotate('refresh-rotated', 'sealed-other')).toEqual({ kind: 'reused', grantId: 'grant-rotated' });
+          // a grant from before names and uses were kept has neither, and its use is recorded from now on
+          expect(await store.listGrantsForUser('user-old')).toMatchObject([{ id: 'grant-kept', userName: null, lastUsedAt: null }]);
+          expect(await store.listUserNames(['user-old'])).toEqual([]);
+          await store.recordGrantUses([{ grantId: 'grant-kept', at: now }]);
+          expect((await store.findAccessToken('access-old', T0))?.grant.lastUsedAt).toBe(now);
           // and the tables added since work
           const session = aBrowserSession();
           await store.putBrowserSession(session);
