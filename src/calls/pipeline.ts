@@ -14,7 +14,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolResult } from '../../plugins/portico';
 import { silentLogger, type Logger } from '../log';
-import type { Principal } from '../oauth/bearer';
+import { couldGrant, type Principal } from '../oauth/bearer';
 import { allows, type Scope } from '../oauth/scopes';
 import type { CallMeasure, CallOutcome } from '../ops/call-outcome';
 import type { Drain } from '../ops/drain';
@@ -95,17 +95,21 @@ export class CallPipeline {
   }
 
   /**
-   * The scope a call of `name` needs that `principal`'s token lacks, the call recorded as `denied` — for the
-   * protocol layer that refuses such calls before serving any message of the request (`mcp/scope-check`).
-   * Undefined when the call may go on (or the tool does not exist: the call itself says so).
+   * The scope a call of `name` needs that `principal`'s token lacks; undefined when the call may go on (or the
+   * tool does not exist: the call itself says so). Nothing is recorded: `deny` does, when the call is refused so.
    */
-  deny(name: string, args: Record<string, unknown>, principal: Principal | undefined): Scope | undefined {
+  beyondScope(name: string, principal: Principal | undefined): Scope | undefined {
     // a tool hidden from this caller is not refused for scope: that would tell them it exists
     const entry = this.tools.findToolFor(name, principal);
-    const needed = entry && beyondScope(entry, principal);
-    if (!needed) return undefined;
-    this.report({ tool: name, args, principal, outcome: 'denied', needed, result: deniedResult(name, needed), upstreamStatus: undefined, upstreamMs: undefined, hookMs: 0, startedAt: Date.now(), latencyMs: 0 });
-    return needed;
+    return entry && beyondScope(entry, principal);
+  }
+
+  /**
+   * Records a call of `name` refused because it needs `needed` (`beyondScope`) as `denied` — for the protocol
+   * layer that refuses such calls before serving any message of the request (`mcp/scope-check`).
+   */
+  deny(name: string, args: Record<string, unknown>, principal: Principal | undefined, needed: Scope): void {
+    this.report({ tool: name, args, principal, outcome: 'denied', needed, result: deniedResult(name, needed, principal), upstreamStatus: undefined, upstreamMs: undefined, hookMs: 0, startedAt: Date.now(), latencyMs: 0 });
   }
 
   /** Runs one call through every step. Throws only `UnknownToolError`. */
@@ -116,7 +120,7 @@ export class CallPipeline {
     if (!entry) throw new UnknownToolError(name);
     const run = new Run(request, entry);
     const needed = beyondScope(entry, principal);
-    if (needed) return this.report(run.record('denied', deniedResult(name, needed), 0, needed));
+    if (needed) return this.report(run.record('denied', deniedResult(name, needed, principal), 0, needed));
     const problem = this.validator.check(entry.tool, args);
     if (problem) return this.report(run.record('invalid_arguments', toolError(`Invalid arguments for ${name}: ${problem}`), 0));
     const pinned = entry.kind === 'operation' && entry.pinned.size > 0 ? withPinned(entry.pinned, args, principal) : args;
@@ -249,11 +253,18 @@ function toolError(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
 }
 
-/** The words of a refusal for scope, the same wherever it is said (a tool error, a JSON-RPC error with the 403). */
-export function scopeMessage(tool: string, needed: Scope): string {
+/**
+ * The words of a refusal for scope, the same wherever it is said (a tool error, a JSON-RPC error with the 403).
+ * When the user's role could never grant `needed` (`couldGrant`), they say so, and whom to ask: reconnecting
+ * would not help.
+ */
+export function scopeMessage(tool: string, needed: Scope, principal?: Principal): string {
+  if (principal && !couldGrant(principal, needed)) {
+    return `The tool "${tool}" needs the "${needed}" permission, which your account (${principal.userName}) cannot grant: its role allows at most "${principal.maxScope}", so reconnecting will not help. Ask an administrator of the API to give your account a role that allows "${needed}", or to make this call for you.`;
+  }
   return `The tool "${tool}" needs the "${needed}" permission, which this connection was not given. Reconnect and allow "${needed}" access on the consent page to use it.`;
 }
 
-function deniedResult(tool: string, needed: Scope): CallToolResult {
-  return toolError(scopeMessage(tool, needed));
+function deniedResult(tool: string, needed: Scope, principal: Principal | undefined): CallToolResult {
+  return toolError(scopeMessage(tool, needed, principal));
 }

@@ -9,8 +9,9 @@
  * (400, -32602, naming the missing key); the method (404, -32601 — the 2025 methods `initialize`, `ping`,
  * `logging/setLevel` and `resources/(un)subscribe` are gone); the standard headers `MCP-Protocol-Version`,
  * `Mcp-Method` and `Mcp-Name` against the body (400, -32020); the caller's scopes (403 with the step-up
- * challenge). Then the method runs; what it answers wrong (bad params, an unknown tool) is a JSON-RPC error on a
- * 200, except a capability the client did not declare (400, -32021).
+ * challenge, when the user could allow more: `ToolRequests.refuseBeyondScope`). Then the method runs; what it
+ * answers wrong (bad params, an unknown tool) is a JSON-RPC error on a 200, except a capability the client did not
+ * declare (400, -32021).
  *
  * tools/call, prompts/get and resources/read may need the client's input: the handler's `ask` ends the round with
  * an `InputRequiredResult` and a sealed `requestState` (`mcp/round`, `mcp/request-state`), and the client's retry

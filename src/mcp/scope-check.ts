@@ -1,9 +1,11 @@
 /**
  * @module mcp/scope-check
- * One answer to a call beyond the token's scopes, in either era and however its answer would travel (JSON, an SSE
- * stream, a batch): HTTP 403 with the `insufficient_scope` challenge, which lets the client ask the user for more
- * (step-up), and a JSON-RPC error in the body saying it in words. It is decided on the POST's messages before any
- * of them is served: once an answer has started (200, a stream), it could only be an error inside it.
+ * One answer to a call beyond the token's scopes that the user could allow (`ToolRequests.refuseBeyondScope`
+ * decides; one their role never allows is a tool result instead), in either era and however its answer would
+ * travel (JSON, an SSE stream, a batch): HTTP 403 with the `insufficient_scope` challenge, which lets the client
+ * ask the user for more (step-up), and a JSON-RPC error in the body saying it in words. It is decided on the
+ * POST's messages before any of them is served: once an answer has started (200, a stream), it could only be an
+ * error inside it.
  *
  * A batch holding such a call is refused whole: nothing in it runs, and each of its requests gets an error (the
  * call beyond the scopes its own; the others one saying they were not run), so a client never has to work out

@@ -2,14 +2,19 @@
  * @module mcp/tool-requests
  * `tools/list` and `tools/call` in MCP's terms, in one place, for both eras (`mcp/methods`). It maps requests onto the call
  * pipeline (`calls/pipeline`) and its records back onto MCP: an unknown tool and (in `challenge` mode) a call
- * beyond the token's scopes are protocol errors; everything else is a result. With sign-in, the caller's
- * scopes decide which tools are listed.
+ * beyond the token's scopes that the user could allow are protocol errors; everything else is a result. With
+ * sign-in, the caller's scopes decide which tools are listed.
+ *
+ * A call beyond the token's scopes (`stepsUp` decides, for every path): when the user's role reaches the scope
+ * it needs, the refusal is the 403 step-up challenge (the client can ask the user to allow more); when it never
+ * could, asking again cannot succeed, so it is a tool result saying why and whom to ask — in both eras, for
+ * call_operation's operation and code mode's calls alike. Either way the call is recorded as `denied`.
  */
 import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidCursorError } from '../catalog';
 import { scopeMessage, UnknownToolError, type CallPipeline } from '../calls/pipeline';
 import { toolsetName, type ListingView } from '../calls/toolbox';
-import type { Principal } from '../oauth/bearer';
+import { couldGrant, type Principal } from '../oauth/bearer';
 import { topScope, type Scope } from '../oauth/scopes';
 import type { RequestExtra } from '../plugins/context';
 import type { Sandbox } from '../sandbox/pool';
@@ -18,7 +23,7 @@ import { CODE_TOOLS, execute, EXECUTE, isCodeTool, withDeclarations } from './co
 import { isRecord } from './messages';
 import { reaches } from './plugin-features';
 
-/** A call to a tool the token's scopes do not reach. The HTTP layer answers 403 `insufficient_scope` where it can. */
+/** A call to a tool the token's scopes do not reach, which the user could allow. The HTTP layer answers 403 `insufficient_scope` where it can. */
 export class InsufficientScopeError extends McpError {
   constructor(
     readonly tool: string,
@@ -31,7 +36,11 @@ export class InsufficientScopeError extends McpError {
 export interface ToolRequestsOptions {
   /** `allowed`: list only what the caller's scopes allow; `all`: list everything, the rest marked locked. @default allowed */
   readonly listed?: 'allowed' | 'all';
-  /** `challenge`: a call beyond the scopes is refused with the step-up challenge; `tool-error`: it is a tool result saying so. @default challenge */
+  /**
+   * `challenge`: a call beyond the scopes is refused with the step-up challenge when the user's role could allow
+   * the scope it needs (otherwise it is a tool result saying why); `tool-error`: it is always a tool result
+   * saying so. @default challenge
+   */
   readonly denial?: 'challenge' | 'tool-error';
   /**
    * `all`: every tool listed; `toolsets`: only the toolsets a connection names (`/mcp?toolsets=…`), which it must;
@@ -206,18 +215,30 @@ export class ToolRequests {
   }
 
   /**
-   * The refusal of a call of `name` that the token's scopes do not reach, in `challenge` mode, decided before
-   * the request is served (the HTTP layer answers 403 with the step-up challenge, whatever path the request
-   * would take) and recorded as denied, once: the call is never made. Undefined when the call may go on — in
-   * `tool-error` mode too, where `call` answers it with a tool result saying so.
+   * The refusal of a call of `name` that the token's scopes do not reach, when it is the step-up challenge
+   * (`stepsUp`), decided before the request is served (the HTTP layer answers 403 with the challenge, whatever
+   * path the request would take) and recorded as denied, once: the call is never made. Undefined when the call
+   * may go on — also when it is refused with a tool result (`tool-error` mode, or a scope the user's role never
+   * reaches), which `call` answers.
    */
   refuseBeyondScope(name: string, args: Record<string, unknown>, principal: Principal | undefined): InsufficientScopeError | undefined {
     if (this.options.denial === 'tool-error') return undefined;
     // call_operation is its operation's call: refused as that call would be
     const inner = this.innerCall(name, args);
     if (inner) return this.refuseBeyondScope(inner.name, inner.args, principal);
-    const needed = this.calls.deny(name, args, principal);
-    return needed && new InsufficientScopeError(name, needed);
+    const needed = this.calls.beyondScope(name, principal);
+    if (!needed || !this.stepsUp(principal, needed)) return undefined;
+    this.calls.deny(name, args, principal, needed);
+    return new InsufficientScopeError(name, needed);
+  }
+
+  /**
+   * Whether a call that needs `needed`, beyond `principal`'s token, is refused with the step-up challenge (403
+   * `insufficient_scope`) rather than a tool result: in `challenge` mode, when the user could allow `needed`
+   * (their role reaches it). The one place this is decided.
+   */
+  private stepsUp(principal: Principal | undefined, needed: Scope): boolean {
+    return this.options.denial !== 'tool-error' && principal !== undefined && couldGrant(principal, needed);
   }
 
   /**
@@ -240,8 +261,9 @@ export class ToolRequests {
       if (error instanceof UnknownToolError) throw new McpError(ErrorCode.InvalidParams, error.message);
       throw error;
     }
-    // refused here only when the request was not checked first (`refuseBeyondScope`), or the tool's scope changed since
-    if (record.outcome === 'denied' && record.needed && this.options.denial !== 'tool-error') throw new InsufficientScopeError(name, record.needed);
+    // refused here only when the request was not checked first (`refuseBeyondScope`: code mode's calls), or the
+    // tool's scope changed since; a denial that is not the challenge is its record's result, saying why
+    if (record.outcome === 'denied' && record.needed && this.stepsUp(principal, record.needed)) throw new InsufficientScopeError(name, record.needed);
     return record.result;
   }
 

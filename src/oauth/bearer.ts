@@ -15,7 +15,7 @@ import { hashToken } from './crypto';
 import type { Identity } from './identity';
 import { resourceMetadataUrl } from './metadata';
 import { renewable, renewOnce } from './renewal';
-import { SCOPES, type Scope } from './scopes';
+import { allows, SCOPES, type Scope } from './scopes';
 
 /** Who a request acts for. */
 export interface Principal {
@@ -24,10 +24,20 @@ export interface Principal {
   readonly clientId: string;
   readonly grantId: string;
   readonly scopes: readonly Scope[];
+  /** The highest scope the user may ever grant (their role's, from the sign-in): what a step-up could reach. */
+  readonly maxScope: Scope;
   /** Headers that carry the user's own credential to the API. */
   readonly upstreamHeaders: Readonly<Record<string, string>>;
   /** When the access token expires (ms). */
   readonly expiresAt: number;
+}
+
+/**
+ * Whether the user could give this connection `needed` by allowing it on the consent page: their role reaches it.
+ * When it does not, asking them again (a step-up) cannot succeed.
+ */
+export function couldGrant(principal: Principal, needed: Scope): boolean {
+  return allows([principal.maxScope], needed);
 }
 
 const OPENED_GRANTS_KEPT = 10_000;
@@ -77,6 +87,7 @@ export class BearerCheck {
       clientId: grant.clientId,
       grantId: grant.id,
       scopes: token.scopes as Scope[],
+      maxScope: identity.maxScope,
       upstreamHeaders: identity.upstream.headers,
       expiresAt: token.expiresAt,
     };

@@ -5,7 +5,8 @@
  * its requests lands on the other instance from the one before; the SDK 1.x client speaks 2025-11-25 with a
  * session on one instance, as a 2025 deployment must be balanced (sticky).
  *
- * Each lists and calls tools with the user's own credential, gets the scope refusal a viewer gets, follows a tool
+ * Each lists and calls tools with the user's own credential, gets the scope refusals (the step-up 403 for a user who
+ * could allow more, the tool result saying why for a viewer who never could), follows a tool
  * list change, and answers a confirmation — for the 2.x client, the round the confirmation ends on one instance
  * continues on the other.
  */
@@ -138,16 +139,29 @@ if (!pg) {
       await legacy.close();
     }, TEST_TIMEOUT_MS);
 
-    test('a viewer calling a write tool is refused by both, naming the permission', async () => {
-      const modern = await modernClient(carol, true);
-      const legacy = await legacyClient(carol, true);
-      for (const client of [modern, legacy]) {
+    test('a write tool beyond the connection is refused by both: the 403 step-up when the user could allow it, a tool result saying why when her role never could', async () => {
+      // alice allowed read only (an owner: she may allow write) — the step-up challenge
+      const reading = (await connect(a.url, publicUrl, ALICE, undefined, ['read'])).tokens.access_token;
+      const modernReading = await modernClient(reading, true);
+      const legacyReading = await legacyClient(reading, true);
+      for (const client of [modernReading, legacyReading]) {
         const refused = await (client as LegacyClient).callTool({ name: 'create_project', arguments: { name: 'nope' } }).then(
           () => 'called',
           (error: Error) => error.message,
         );
         // the 2.x client reads the scope from the 403's challenge; the 1.x client shows the JSON-RPC error's words
-        expect(refused).toMatch(client === modern ? /Insufficient scope: required "read write"/ : /needs the \\*"write\\*" permission/);
+        expect(refused).toMatch(client === modernReading ? /Insufficient scope: required "read write"/ : /needs the \\*"write\\*" permission, which this connection was not given/);
+      }
+      await modernReading.close();
+      await legacyReading.close();
+
+      // carol is a viewer: no challenge (asking her again cannot help), the same tool result in both eras
+      const modern = await modernClient(carol, true);
+      const legacy = await legacyClient(carol, true);
+      for (const client of [modern, legacy]) {
+        const result = (await (client as LegacyClient).callTool({ name: 'create_project', arguments: { name: 'nope' } })) as CallToolResult;
+        expect(result.isError).toBe(true);
+        expect(textOf(result)).toContain('The tool "create_project" needs the "write" permission, which your account (carol@example.com) cannot grant: its role allows at most "read"');
       }
       await modern.close();
       await legacy.close();

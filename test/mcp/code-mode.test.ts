@@ -115,15 +115,24 @@ describe('code mode, signed in', async () => {
   test('a scope the token lacks is refused inside the program with the message a direct call gets; the API is not called', async () => {
     const before = gw.upstream.length;
     const args = { projectId: 'prj_7d3f8a1b', databaseId: 'db_8f3k2m9q' };
+    // bob's role (developer) never allows admin: the direct call is a tool result saying why
     const direct = await rpc(bob, 'tools/call', { name: 'delete_database', arguments: args });
-    expect(direct.status).toBe(403);
+    expect(direct.status).toBe(200);
+    const why = text(direct.body.result!);
+    expect(why).toContain('which your account (bob@example.com) cannot grant');
     const result = await run(bob, `try { await api.delete_database(${JSON.stringify(args)}); return 'deleted'; } catch (error) { return error.message; }`);
-    expect((result.structuredContent as { result: string }).result).toBe(direct.body.error!.message);
+    expect((result.structuredContent as { result: string }).result).toBe(why);
+    // alice allowed read only, and her role allows write: the direct call is the 403 step-up, whose message the program gets
+    const reading = (await connect(gw.origin, gw.origin, ALICE, undefined, ['read'])).tokens.access_token;
+    const stepUp = await rpc(reading, 'tools/call', { name: 'create_project', arguments: { org_id: 'org_2n4x7c1v', name: 'nope' } });
+    expect(stepUp.status).toBe(403);
+    const refused = await run(reading, `try { await api.create_project({ org_id: 'org_2n4x7c1v', name: 'nope' }); return 'created'; } catch (error) { return error.message; }`);
+    expect((refused.structuredContent as { result: string }).result).toBe(stepUp.body.error!.message);
     expect(gw.upstream.length).toBe(before);
     // uncaught, it fails the program with that message
     const failed = await run(bob, `await api.delete_database(${JSON.stringify(args)});`);
     expect(failed.isError).toBe(true);
-    expect(text(failed)).toContain(direct.body.error!.message);
+    expect(text(failed)).toContain(why);
   });
 
   test('2026-07-28: a destructive call in a program asks in a round; the retry does not make the calls before it again', async () => {

@@ -1,7 +1,8 @@
 /**
  * Discover mode over real HTTP, signed in, in front of the demo API: tools/list offers three tools, in both eras;
  * search finds operations from plain words, only those the caller may call; describe gives their schemas;
- * call_operation is the operation's own call — its scope (the same 403 step-up), its confirmation (the shipped
+ * call_operation is the operation's own call — its scope (the same 403 step-up when the user could allow more, the
+ * same tool error saying why when their role never could), its confirmation (the shipped
  * confirm-destructive plugin), its audit record under the operation's name. `auto` chooses by the catalog's size.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
@@ -34,6 +35,8 @@ describe('discover mode, signed in', async () => {
   const issuer = new URL(gw.gateway.mcpUrl).origin;
   const alice = (await connect(issuer, issuer, ALICE)).tokens.access_token;
   const carol = (await connect(issuer, issuer, CAROL)).tokens.access_token;
+  // alice allowing read only: her role could allow more
+  const aliceReading = (await connect(issuer, issuer, ALICE, undefined, ['read'])).tokens.access_token;
 
   /** A 2025 request (no envelope), or a 2026-07-28 one (`modern`). */
   async function rpc(token: string, method: string, params: Record<string, unknown>, modern = false): Promise<Answer> {
@@ -78,18 +81,31 @@ describe('discover mode, signed in', async () => {
     expect((await call(carol, 'describe_operation', { name: 'get_project' })).body.result!.isError ?? false).toBe(false);
   });
 
-  test('call_operation is the operation’s own call: the user’s credential, the audit under its name, the same 403 for a viewer', async () => {
+  test('call_operation is the operation’s own call: the user’s credential, the audit under its name, the same refusals for scope', async () => {
     const before = gw.calls.length;
     const me = await call(alice, 'call_operation', { name: 'get_current_user', arguments: {} });
     expect((me.body.result!.structuredContent as { email: string }).email).toBe(ALICE.email);
     expect(gw.calls.slice(before).map((record) => record.tool)).toEqual(['get_current_user']);
     // the operations' own names still work
     expect((await call(alice, 'get_current_user', {})).body.result!.isError ?? false).toBe(false);
+    const calls = gw.upstream.length;
     for (const modern of [false, true]) {
-      const refused = await call(carol, 'call_operation', { name: 'create_project', arguments: { name: 'nope' } }, modern);
-      expect({ status: refused.status, message: refused.body.error?.message }).toEqual({ status: 403, message: expect.stringContaining('The tool "create_project" needs the "write" permission') });
+      // the user could allow write: the 403 step-up, as create_project's own call gets
+      const direct = await call(aliceReading, 'create_project', { name: 'nope' }, modern);
+      const refused = await call(aliceReading, 'call_operation', { name: 'create_project', arguments: { name: 'nope' } }, modern);
+      expect({ status: refused.status, message: refused.body.error?.message }).toEqual({ status: 403, message: expect.stringContaining('The tool "create_project" needs the "write" permission, which this connection was not given') });
+      expect(refused.body.error?.message).toBe(direct.body.error!.message);
       expect(refused.challenge).toContain('error="insufficient_scope"');
+      // a viewer's role never allows write: the tool result create_project's own call gets, saying why
+      const directResult = await call(carol, 'create_project', { name: 'nope' }, modern);
+      const viewer = await call(carol, 'call_operation', { name: 'create_project', arguments: { name: 'nope' } }, modern);
+      expect({ status: viewer.status, challenge: viewer.challenge, error: viewer.body.error }).toEqual({ status: 200, challenge: null, error: undefined });
+      expect(viewer.body.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('which your account (carol@example.com) cannot grant') }] });
+      expect(viewer.body.result!.content).toEqual(directResult.body.result!.content);
     }
+    expect(gw.upstream.length).toBe(calls);
+    // each refusal is audited under the operation's name, as denied
+    expect(gw.calls.slice(-8).map((record) => `${record.tool} ${record.outcome}`)).toEqual(Array(8).fill('create_project denied'));
     const bad = await call(alice, 'call_operation', { name: 'search_operations', arguments: {} });
     expect(bad.body.result).toMatchObject({ isError: true });
   });

@@ -338,23 +338,41 @@ describe('2026-07-28 with sign-in: two instances of one deployment, two users', 
     expect(third.body.result).toMatchObject({ content: [{ text: 'hello Alice (fine) x1' }] });
   });
 
-  test("another user's state does not open, and a call beyond the scopes is the 403 challenge in this era too", async () => {
+  test("another user's state does not open, and a call beyond the scopes is the 403 challenge in this era too (when the user could allow it)", async () => {
     const call = { name: 'greet', arguments: {} };
     const alices = await send(a.mcpUrl, 'tools/call', call, { token: alice, meta: META(ELICIT) });
     const taken = await send(a.mcpUrl, 'tools/call', { ...call, inputResponses: { name: accept({ name: 'Mallory' }) }, requestState: alices.body.result!.requestState }, { token: bob, meta: META(ELICIT) });
     expect(taken.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('belongs to another request or user') });
 
     const before = a.upstream.length;
-    const carol = (await connect(a.origin, publicUrl, CAROL)).tokens.access_token;
+    // alice allowed read only; her role allows write
+    const readOnly = (await connect(a.origin, publicUrl, ALICE, undefined, ['read'])).tokens.access_token;
     const response = await fetch(a.mcpUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${carol}`, 'mcp-protocol-version': VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'create_project' },
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${readOnly}`, 'mcp-protocol-version': VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'create_project' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'create_project', arguments: { name: 'nope' }, _meta: META() } }),
     });
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope", scope="read write"');
-    expect(((await response.json()) as { id: number; error: { message: string } })).toMatchObject({ id: 7, error: { message: expect.stringContaining('needs the "write" permission') } });
+    expect(((await response.json()) as { id: number; error: { message: string } })).toMatchObject({ id: 7, error: { message: expect.stringContaining('needs the "write" permission, which this connection was not given') } });
     expect(a.upstream.length).toBe(before);
+  });
+
+  test("a call beyond what the user's role can ever allow is a tool result saying why in this era too: no challenge", async () => {
+    const before = [a.upstream.length, b.upstream.length];
+    const carol = (await connect(a.origin, publicUrl, CAROL)).tokens.access_token;
+    const refused = await send(a.mcpUrl, 'tools/call', { name: 'create_project', arguments: { name: 'nope' } }, { token: carol });
+    expect(refused.status).toBe(200);
+    expect(refused.body.error).toBeUndefined();
+    expect(refused.body.result).toMatchObject({
+      resultType: 'complete',
+      isError: true,
+      content: [{ type: 'text', text: expect.stringContaining('needs the "write" permission, which your account (carol@example.com) cannot grant: its role allows at most "read"') }],
+    });
+    // bob, a developer, and an admin tool
+    const admin = await send(b.mcpUrl, 'tools/call', { name: 'delete_database', arguments: { projectId: 'prj_7d3f8a1b', databaseId: 'db_8f3k2m9q' } }, { token: bob });
+    expect({ status: admin.status, result: admin.body.result }).toMatchObject({ status: 200, result: { isError: true, content: [{ text: expect.stringContaining('its role allows at most "write"') }] } });
+    expect([a.upstream.length, b.upstream.length]).toEqual(before);
   });
 });
 

@@ -180,7 +180,7 @@ describe('ATK-05 scope escalation', () => {
     expect(html).toContain('name="decision"');
     expect(html).toMatch(/<input type="checkbox" id="scope-admin" checked="false" disabled|<input type="checkbox" id="scope-admin" disabled/);
     expect(html).not.toMatch(/name="scope" value="(write|admin)"/);
-    expect(html).toContain('Your account cannot grant this.');
+    expect(html).toContain('Your account does not have this permission, so it cannot be ticked.');
     const t = await tokensFor(gw, carol, client, secrets, { scope: 'read write admin', ticks: ['read', 'write', 'admin'] });
     expect(t.scope).toBe('read');
     // and asking for more at the token endpoint does not help
@@ -232,8 +232,9 @@ describe('ATK-05 scope escalation', () => {
     expect((await listedNames(admin.access)).length).toBe(catalog().length);
   });
 
-  test('a tool call beyond the token → HTTP 403 insufficient_scope with the needed scopes, nothing sent upstream', async () => {
+  test('a tool call beyond the token → HTTP 403 insufficient_scope with the needed scopes (when the user could allow them), nothing sent upstream', async () => {
     const read = await tokensFor(gw, alice, client, secrets, { scope: 'read', ticks: ['read'] });
+    const aliceWrite = await tokensFor(gw, alice, client, secrets, { scope: 'read write' });
     const write = await tokensFor(gw, bob, client, secrets, { scope: 'read write' });
     const writeTool = namesOf('write')[0]!;
     const adminTool = namesOf('admin')[0]!;
@@ -248,10 +249,17 @@ describe('ATK-05 scope escalation', () => {
     expect(challenge).toContain(metadata);
     expect(denied.body.error.message).toContain('"write"');
 
-    const writeSession = await mcpSession(gw, write.access);
-    const deniedAdmin = await writeSession.send('tools/call', { name: adminTool, arguments: {} });
+    // alice, an owner, may allow admin: the challenge asks for the whole ladder
+    const aliceSession = await mcpSession(gw, aliceWrite.access);
+    const deniedAdmin = await aliceSession.send('tools/call', { name: adminTool, arguments: {} });
     expect(deniedAdmin.status).toBe(403);
     expect(deniedAdmin.headers.get('www-authenticate')).toStartWith('Bearer error="insufficient_scope", scope="read write admin"');
+    // bob, a developer, never may: no challenge a client would act on in vain, a tool error saying so
+    const writeSession = await mcpSession(gw, write.access);
+    const neverAdmin = await writeSession.send('tools/call', { name: adminTool, arguments: {} });
+    expect(neverAdmin.status).toBe(200);
+    expect(neverAdmin.headers.get('www-authenticate')).toBeNull();
+    expect(neverAdmin.body.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('needs the "admin" permission, which your account (bob@example.com) cannot grant') }] });
     expect(gw.upstream).toEqual(before);
 
     // control: a read tool with the read token does reach the API, with the user's own credential
@@ -261,6 +269,7 @@ describe('ATK-05 scope escalation', () => {
     expect(gw.upstream.length).toBe(before.length + 1);
     expect(JSON.stringify(allowed.body.result)).toContain(ALICE.email);
   });
+
 });
 
 describe('ATK-24 revocation (RFC 7009)', () => {

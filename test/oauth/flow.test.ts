@@ -2,7 +2,8 @@
  * The whole sign-in flow as MCP clients do it, with the SDK's own OAuth client against the demo API
  * behind a signed-in gateway: discovery from the 401, registration (dynamic, or a Client ID Metadata
  * Document), PKCE, the sign-in and consent forms, the code exchange, tools listed and called as that
- * user with their own API credential, refresh, revocation and step-up.
+ * user with their own API credential, refresh, revocation, and a call beyond the scopes: the step-up 403 when
+ * the user could allow more, a tool error saying why when their role never could.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -17,6 +18,9 @@ import { selfSignedCertificate } from './fixtures/tls';
 let gw: SignedInGateway;
 let documentServer: ReturnType<typeof Bun.serve> | undefined;
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
+/** The words of a call whose scope the user's role can never allow. */
+const CANNOT_GRANT = (tool: string, needed: string, email: string, most: string) =>
+  `The tool "${tool}" needs the "${needed}" permission, which your account (${email}) cannot grant: its role allows at most "${most}", so reconnecting will not help. Ask an administrator of the API to give your account a role that allows "${needed}", or to make this call for you.`;
 
 beforeAll(async () => {
   // a Client ID Metadata Document, served over HTTPS by "the client's" own site
@@ -62,7 +66,7 @@ describe('signing in with the SDK OAuth client', () => {
     await client.close();
   });
 
-  test("a viewer's connection holds read only: write tools are not listed, and calling one answers 403 insufficient_scope", async () => {
+  test("a viewer's connection holds read only: write tools are not listed, and calling one is a tool error saying why (no 403: her role can never allow write)", async () => {
     const { client, provider, transport } = await connectAs(gw.mcpUrl, CAROL);
     expect(provider.saved?.scope).toBe('read');
     const listed = (await client.listTools()).tools.map((tool) => tool.name);
@@ -75,19 +79,19 @@ describe('signing in with the SDK OAuth client', () => {
       headers: { authorization: `Bearer ${provider.saved!.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' },
       body: JSON.stringify(call),
     });
-    expect(raw.status).toBe(403);
-    expect(raw.headers.get('www-authenticate')).toBe(
-      `Bearer error="insufficient_scope", scope="read write", resource_metadata="${gw.origin}/.well-known/oauth-protected-resource/mcp", error_description="this tool needs the write scope"`,
-    );
-    expect(((await raw.json()) as { error: { message: string } }).error.message).toContain('needs the "write" permission');
-    // The SDK answers the challenge by refreshing (which can only keep or narrow scopes), retries, and
-    // gives up on the second 403; a client that re-authorizes would ask carol, who cannot grant write.
-    await expect(client.callTool({ name: 'create_project', arguments: { org_id: 'org_2n4x7c1v', name: 'nope' } })).rejects.toThrow(/403/);
+    expect(raw.status).toBe(200);
+    expect(raw.headers.get('www-authenticate')).toBeNull();
+    expect(((await raw.json()) as { result: CallToolResult }).result).toEqual({ isError: true, content: [{ type: 'text', text: CANNOT_GRANT('create_project', 'write', CAROL.email, 'read') }] });
+    // the SDK client gets the result, with the server's words: nothing to retry, nothing thrown
+    const result = (await client.callTool({ name: 'create_project', arguments: { org_id: 'org_2n4x7c1v', name: 'nope' } })) as CallToolResult;
+    expect(result).toEqual({ isError: true, content: [{ type: 'text', text: CANNOT_GRANT('create_project', 'write', CAROL.email, 'read') }] });
+    // the SDK kept its token: it was not sent to refresh or to sign in again
+    expect(provider.saved?.scope).toBe('read');
     expect(gw.upstream.length).toBe(before);
     await transport.close();
   });
 
-  test("a developer may allow write but not admin: the consent page caps bob's connection at write", async () => {
+  test("a developer may allow write but not admin: the consent page caps bob's connection at write, and an admin tool is a tool error saying so", async () => {
     const { client, provider } = await connectAs(gw.mcpUrl, BOB);
     expect(provider.saved?.scope).toBe('read write');
     const listed = new Set((await client.listTools()).tools.map((tool) => tool.name));
@@ -97,14 +101,41 @@ describe('signing in with the SDK OAuth client', () => {
     expect(created.isError).toBeFalsy();
     // the API saw bob: he created it
     expect((created.structuredContent as { name: string }).name).toBe('bobs-project');
+
+    // delete_database needs admin, which a developer can never allow: no step-up 403 (whose retry could not
+    // succeed, and which the SDK would turn into "Server returned 403 after trying upscoping"), but the reason
+    const before = gw.upstream.length;
+    const tokens = provider.saved;
+    const refused = (await client.callTool({ name: 'delete_database', arguments: { projectId: 'prj_7d3f8a1b', databaseId: 'db_8f3k2m9q' } })) as CallToolResult;
+    expect(refused).toEqual({ isError: true, content: [{ type: 'text', text: CANNOT_GRANT('delete_database', 'admin', BOB.email, 'write') }] });
+    expect(text(refused)).toContain('Ask an administrator of the API');
+    expect(provider.saved).toBe(tokens);
+    expect(gw.upstream.length).toBe(before);
     await client.close();
   });
 
-  test('the user may untick write on the consent page: the connection then reads only', async () => {
-    const { client, provider } = await connectAs(gw.mcpUrl, ALICE, { scopes: ['read'] });
+  test('the user may untick write on the consent page: the connection then reads only, and a write tool is the 403 step-up (her role allows write)', async () => {
+    const { client, provider, transport } = await connectAs(gw.mcpUrl, ALICE, { scopes: ['read'] });
     expect(provider.saved?.scope).toBe('read');
     expect((await client.listTools()).tools.some((tool) => tool.name === 'create_project')).toBe(false);
-    await client.close();
+    const before = gw.upstream.length;
+    const raw = await fetch(gw.mcpUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${provider.saved!.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'create_project', arguments: { org_id: 'org_2n4x7c1v', name: 'nope' } } }),
+    });
+    expect(raw.status).toBe(403);
+    expect(raw.headers.get('www-authenticate')).toBe(
+      `Bearer error="insufficient_scope", scope="read write", resource_metadata="${gw.origin}/.well-known/oauth-protected-resource/mcp", error_description="this tool needs the write scope"`,
+    );
+    expect(((await raw.json()) as { error: { message: string } }).error.message).toBe(
+      'The tool "create_project" needs the "write" permission, which this connection was not given. Reconnect and allow "write" access on the consent page to use it.',
+    );
+    // The SDK answers the challenge by refreshing (which can only keep or narrow scopes), retries, and gives up
+    // on the second 403; a client that re-authorizes sends alice to the consent page, where she may allow write.
+    await expect(client.callTool({ name: 'create_project', arguments: { org_id: 'org_2n4x7c1v', name: 'nope' } })).rejects.toThrow(/403 after trying upscoping/);
+    expect(gw.upstream.length).toBe(before);
+    await transport.close();
   });
 
   test('an expired or revoked access token is refreshed by the client on its own; a revoked refresh token ends the connection', async () => {
