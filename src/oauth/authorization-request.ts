@@ -9,6 +9,7 @@
 import { ClientMetadataError } from './client-metadata';
 import { findClient, type Client } from './clients';
 import type { OAuthContext } from './context';
+import type { Identifier } from './pages';
 import { redirectUriMatches } from './redirect-uri';
 import { parseScopes, SCOPES, type Scope } from './scopes';
 
@@ -24,8 +25,11 @@ export interface AuthorizationRequest {
 
 export type CheckedRequest =
   | { readonly kind: 'ok'; readonly request: AuthorizationRequest }
-  /** Shown to the user; never a redirect. `link`: where the user may choose to go back to the application. */
-  | { readonly kind: 'page'; readonly status: number; readonly title: string; readonly message: string; readonly detail?: string; readonly link?: string }
+  /**
+   * Shown to the user; never a redirect. `detail`: more explanation in plain words; `identifiers`: the request's values
+   * the error is about, shown as code. `link`: where the user may choose to go back to the application.
+   */
+  | { readonly kind: 'page'; readonly status: number; readonly title: string; readonly message: string; readonly detail?: string; readonly identifiers?: readonly Identifier[]; readonly link?: string }
   /** Sent back to the client's (verified and trusted) redirect URI. */
   | { readonly kind: 'redirect'; readonly location: string };
 
@@ -34,7 +38,7 @@ const SINGLE = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 export async function checkAuthorizationRequest(context: OAuthContext, params: URLSearchParams): Promise<CheckedRequest> {
-  const page = (message: string, detail?: string): CheckedRequest => ({ kind: 'page', status: 400, title: 'This sign-in link is not valid', message, detail });
+  const page = (message: string, detail?: string, identifiers?: Identifier[]): CheckedRequest => ({ kind: 'page', status: 400, title: 'This sign-in link is not valid', message, detail, identifiers });
   for (const name of SINGLE) {
     if (params.getAll(name).length > 1) return page(`The request names "${name}" more than once.`, 'Start the connection again from your application.');
   }
@@ -47,14 +51,16 @@ export async function checkAuthorizationRequest(context: OAuthContext, params: U
     if (!(error instanceof ClientMetadataError)) throw error;
     return page('The application\'s published description could not be used.', error.error_description);
   }
-  if (!client) return page('This application is not registered here (unknown client_id).', 'It may have been registered with another server, or removed. Remove the connection in your application and add it again.');
+  if (!client) {
+    return page('This application is not registered here.', 'It may have been registered with another server, or removed. Remove the connection in your application and add it again.', [{ name: 'client_id', value: clientId }]);
+  }
 
   const registered = client.metadata.redirectUris;
   const given = params.get('redirect_uri');
   const redirectUri = given ?? (registered.length === 1 ? registered[0] : undefined);
   if (!redirectUri) return page('The request does not say where to return to (redirect_uri is missing).');
   if (!redirectUriMatches(registered, redirectUri)) {
-    return page('The return address in this request is not one the application registered.', `redirect_uri: ${redirectUri}`);
+    return page('The return address in this request is not one the application registered.', undefined, [{ name: 'redirect_uri', value: redirectUri }]);
   }
 
   const state = params.get('state') ?? undefined;

@@ -116,7 +116,6 @@ async function showConsent(context: OAuthContext, request: Request, authorizatio
     action: actionOf(request),
     csrf: csrf.field,
     client: clientView(authorization),
-    redirectUri: authorization.redirectUri,
     user: { name: session.identity.name },
     scopes: offered.map((scope) => {
       const allowed = allows([session.identity.maxScope], scope);
@@ -131,7 +130,7 @@ async function showConsent(context: OAuthContext, request: Request, authorizatio
 
 function clientView(authorization: AuthorizationRequest) {
   const { client } = authorization;
-  return { name: clientName(client), id: client.id, uri: client.metadata.clientUri, logoUri: client.metadata.logoUri, verified: client.verified };
+  return { name: clientName(client), id: client.id, uri: client.metadata.clientUri, logoUri: client.metadata.logoUri, verified: client.verified, redirectUri: authorization.redirectUri };
 }
 
 /** What a CSRF field of these pages is bound to: this authorization request (the query carries all of it). */

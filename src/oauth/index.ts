@@ -75,7 +75,7 @@ export type LoginConfig = Pick<
 
 /** The settings the authorization server reads: its pages' brand, token lifetimes, and sign-in at the API. */
 export type AuthorizationConfig = LoginConfig &
-  Pick<ServeConfig, 'brandName' | 'brandLogoUrl' | 'accessTokenTtl' | 'refreshTokenTtl'> &
+  Pick<ServeConfig, 'brandName' | 'brandLogoUrl' | 'productName' | 'signInHint' | 'accessTokenTtl' | 'refreshTokenTtl'> &
   Pick<ServeConfig, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret' | 'oidcName' | 'oidcScopes' | 'oidcExchangePath' | 'oidcExchangeField'> &
   Pick<ServeConfig, 'appLoginUrl' | 'appLoginName' | 'appRedeemPath' | 'passwordSignIn'> &
   Pick<
@@ -222,7 +222,12 @@ export function createAuthorization(options: {
   const settings: OAuthSettings = {
     issuer,
     resource,
-    brand: { name: config.brandName, ...(config.brandLogoUrl && { logoUrl: config.brandLogoUrl }) },
+    brand: {
+      name: config.brandName,
+      ...(config.brandLogoUrl && { logoUrl: config.brandLogoUrl }),
+      ...(config.productName && { product: config.productName }),
+      ...(config.signInHint && { signInHint: config.signInHint }),
+    },
     accessTokenTtlMs: config.accessTokenTtl * 1000,
     refreshTokenTtlMs: config.refreshTokenTtl * 1000,
     codeTtlMs: 5 * 60_000,

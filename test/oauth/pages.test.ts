@@ -63,8 +63,10 @@ function submitted(html: string, formIndex: number, decision?: string): [string,
 const brand: Brand = { name: 'Acme Cloud', logoUrl: '/static/logo.svg' };
 const client: ClientView = {
   name: 'Claude', id: 'https://claude.ai/oauth/client.json', uri: 'https://claude.ai/',
-  logoUri: 'https://claude.ai/logo.png', verified: true,
+  logoUri: 'https://claude.ai/logo.png', verified: true, redirectUri: 'https://app.example/cb?x=1&y=2',
 };
+/** What Claude Code, Cursor and mcp-remote are: registered themselves, and answered on this computer. */
+const selfRegistered: ClientView = { name: 'Claude Code', id: 'pcl_123', verified: false, redirectUri: 'http://127.0.0.1:33418/callback' };
 const scopes: ScopeChoice[] = [
   { scope: 'read', summary: 'See databases and backups', toolCount: 12, checked: true, allowed: true, required: true },
   { scope: 'write', summary: 'Create and change databases', toolCount: 1, checked: true, allowed: true, required: false },
@@ -74,11 +76,14 @@ const login = (over: Partial<Parameters<typeof loginPage>[0]> = {}) =>
   loginPage({ brand, action: '/oauth/login', csrf: 'csrf-1', client, ...over });
 const consent = (over: Partial<Parameters<typeof consentPage>[0]> = {}) =>
   consentPage({
-    brand, action: '/oauth/consent', csrf: 'csrf-2', client, redirectUri: 'https://app.example/cb?x=1&y=2',
+    brand, action: '/oauth/consent', csrf: 'csrf-2', client,
     user: { name: 'alice' }, scopes, ...over,
   });
 const error = (over: Partial<Parameters<typeof errorPage>[0]> = {}) =>
   errorPage({ brand, title: 'Unknown app', message: 'This app is not registered.', status: 400, ...over });
+/** The text of the elements named `tag` (and everything inside them). */
+const textIn = (html: string, tag: string): string =>
+  [...html.matchAll(new RegExp(`<${tag}[^>]*>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => parse(m[1]!).text).join(' ');
 const account = (over: Partial<Parameters<typeof accountPage>[0]> = {}) =>
   accountPage({
     brand, action: '/account/disconnect', csrf: 'csrf-3', user: { name: 'alice' },
@@ -201,8 +206,18 @@ describe('login page', () => {
     expect(() => login({ hidden: { csrf: 'x' } })).toThrow(/csrf/);
   });
 
-  test('names the brand and the client', () => {
-    expect(parse(login().html).text).toContain('Sign in to connect Claude');
+  test('names the client once, in the heading', () => {
+    const doc = parse(login().html);
+    expect(doc.text).toContain('Sign in to connect Claude');
+    expect(doc.text.split('Claude').length - 1).toBe(1);
+  });
+
+  test('says which account to use: the product (the brand by default), and the hint when there is one', () => {
+    expect(parse(login().html).text).toContain('Use your Acme Cloud account.');
+    const text = parse(login({ brand: { ...brand, product: 'Acme Postgres', signInHint: 'The email you use at app.acme.example.' } }).html).text;
+    expect(text).toContain('Use your Acme Postgres account. The email you use at app.acme.example.');
+    // without an app (the account page's sign-in) too
+    expect(parse(login({ client: undefined, brand: { ...brand, product: 'Acme Postgres' } }).html).text).toContain('Use your Acme Postgres account.');
   });
 
   test('shows the error in an alert and keeps the username', () => {
@@ -235,12 +250,17 @@ describe('consent page', () => {
     expect('checked' in unticked.attrs).toBe(false);
   });
 
-  test('a scope the account cannot grant is disabled, unchecked, never submitted, and explained', () => {
+  test('a scope the account cannot grant is disabled, unchecked, never submitted, and explained calmly', () => {
     const box = one(doc, 'input', { id: 'scope-admin' });
     expect(box.attrs).toMatchObject({ type: 'checkbox', disabled: '' });
     expect('checked' in box.attrs).toBe(false);
     expect(all(doc, 'input', { value: 'admin' })).toEqual([]);
-    expect(doc.text.toLowerCase()).toContain('your account cannot grant this');
+    // the note is tied to the box, and is a note: no alert, no error wording
+    expect(box.attrs['aria-describedby']!.split(' ')).toEqual(['scope-admin-summary', 'scope-admin-note']);
+    const note = one(doc, 'p', { id: 'scope-admin-note' });
+    expect(note.attrs.class).toBe('note');
+    expect(doc.text).toContain('Your account does not have this permission, so it cannot be ticked.');
+    expect(all(doc, 'div', { role: 'alert' })).toEqual([]);
     // even when the caller also marks it required or checked
     const odd = consent({ scopes: [{ ...scopes[2]!, required: true, checked: true }] }).html;
     expect(submitted(odd, 0, 'approve').filter(([n]) => n === 'scope')).toEqual([]);
@@ -249,9 +269,9 @@ describe('consent page', () => {
   test('every scope label is bound to its checkbox and shows its summary and tool count', () => {
     for (const s of scopes) one(doc, 'label', { for: `scope-${s.scope}` });
     expect(doc.text).toContain('See databases and backups');
-    expect(doc.text).toContain('unlocks 12 tools');
-    expect(doc.text).toContain('unlocks 1 tool)');
-    expect(doc.text).toContain('unlocks 4 tools');
+    expect(doc.text).toContain('See databases and backups (12 tools, always included)');
+    expect(doc.text).toContain('(1 tool)');
+    expect(doc.text).toContain('(4 tools)');
   });
 
   test('approving submits csrf, the chosen scopes, hidden entries and decision=approve', () => {
@@ -276,11 +296,11 @@ describe('consent page', () => {
     expect(doc.text).toContain('https://app.example/cb?x=1&y=2');
     expect(doc.text).toContain('goes to app.example');
     expect(all(doc, 'a').map((a) => a.attrs.href)).toEqual(['https://claude.ai/']);
-    expect(parse(consent({ redirectUri: 'http://127.0.0.1:33418/callback' }).html).text).toContain('127.0.0.1:33418 (an app on this computer)');
+    expect(parse(consent({ client: selfRegistered }).html).text).toContain('127.0.0.1:33418 (an app on this computer)');
   });
 
   test('shows the signed-in user and the client', () => {
-    expect(doc.text).toContain('Signed in as alice');
+    expect(doc.text).toContain('Acting as alice, it will be able to');
     expect(doc.text).toContain('Allow Claude to use your Acme Cloud account?');
   });
 
@@ -290,11 +310,26 @@ describe('consent page', () => {
     expect(doc.text).not.toContain('self-declared');
   });
 
-  test('an unverified client says its name is self-declared', () => {
-    const text = parse(consent({ client: { ...client, id: 'dcr-123', verified: false } }).html).text;
-    expect(text).toContain('Unverified');
-    expect(text).toContain('self-declared');
-    expect(text).not.toContain('Details published by');
+  test('a client that registered itself and answers on this device: what is known, without alarm', () => {
+    for (const redirectUri of ['http://127.0.0.1:33418/callback', 'http://localhost:5000/cb', 'cursor://anysphere.cursor-retrieval/oauth/callback', 'https://localhost:8443/cb']) {
+      for (const page of [consent({ client: { ...selfRegistered, redirectUri } }), login({ client: { ...selfRegistered, redirectUri } })]) {
+        const shown = textIn(page.html, 'main');
+        expect(shown).toContain('Name chosen by the app itself; it runs on your device.');
+        expect(shown).not.toMatch(/unverified|self-declared|cannot vouch/i);
+        expect(all(parse(page.html), 'div', { class: 'client' })).toHaveLength(1);
+      }
+    }
+  });
+
+  test('a client that registered itself and sends the browser on to a website: a clear warning naming the site', () => {
+    const odd = { ...selfRegistered, redirectUri: 'https://collector.example/cb' };
+    for (const page of [consent({ client: odd }), login({ client: odd })]) {
+      const d = parse(page.html);
+      one(d, 'div', { class: 'client unusual' });
+      expect(d.text).toContain('Unverified');
+      expect(d.text).toContain('sends your browser to collector.example, a website Portico cannot vouch for');
+      expect(d.text).not.toContain('Details published by');
+    }
   });
 
   test('client links and logos only when https', () => {
@@ -309,7 +344,7 @@ describe('consent page', () => {
     }
   });
 
-  test('bidi controls cannot reorder a self-declared name', () => {
+  test('bidi controls cannot reorder a name the app chose', () => {
     const text = parse(consent({ client: { ...client, name: 'evil\u202Emoc.elgoog', verified: false } }).html).text;
     expect(text).toContain('evilmoc.elgoog');
     expect(text).not.toContain('\u202E');
@@ -319,22 +354,27 @@ describe('consent page', () => {
 // ---- error ----
 
 describe('error page', () => {
-  test('shows title, message and escaped detail, with no links or forms', () => {
-    const page = error({ detail: 'redirect_uri=https://evil.example/<b>' });
+  test('shows title, message and detail as plain text, only the identifiers as code, escaped, with no links or forms', () => {
+    const page = error({ detail: 'Add the app <b>again</b>.', identifiers: [{ name: 'client_id', value: 'pcl_<b>x' }] });
     const doc = parse(page.html);
     expect(page.status).toBe(400);
     one(doc, 'h1');
     expect(doc.text).toContain('Unknown app');
     expect(doc.text).toContain('This app is not registered.');
-    one(doc, 'pre');
-    expect(page.html).toContain('<pre><code>redirect_uri=https://evil.example/&lt;b&gt;</code></pre>');
+    expect(textIn(page.html, 'p')).toContain('Add the app <b>again</b>.');
+    expect(all(doc, 'pre')).toEqual([]);
+    expect(textIn(page.html, 'code')).toBe('pcl_<b>x');
+    expect(page.html).toContain('<dt>client_id</dt><dd><code>pcl_&lt;b&gt;x</code></dd>');
     expect(all(doc, 'a')).toEqual([]);
     expect(all(doc, 'form')).toEqual([]);
     expect(all(doc, 'b')).toEqual([]);
   });
 
-  test('omits the detail block when there is none', () => {
-    expect(all(parse(error().html), 'pre')).toEqual([]);
+  test('cuts a long identifier short, and shows no list when there is none', () => {
+    const long = error({ identifiers: [{ name: 'client_id', value: 'x'.repeat(5000) }] }).html;
+    expect(textIn(long, 'code')).toBe(`${'x'.repeat(200)}…`);
+    expect(all(parse(error().html), 'dl')).toEqual([]);
+    expect(all(parse(error().html), 'code')).toEqual([]);
   });
 });
 
@@ -385,19 +425,23 @@ const PAYLOADS = [
 ];
 
 describe.each(PAYLOADS)('payload %s', (x) => {
-  const hostile: ClientView = { name: x, id: x, uri: x, logoUri: x, verified: true };
-  const hb: Brand = { name: x, logoUrl: x };
+  const hostile: ClientView = { name: x, id: x, uri: x, logoUri: x, verified: true, redirectUri: x };
+  const hb: Brand = { name: x, logoUrl: x, product: x, signInHint: x };
   const rendered: [string, PageResult][] = [
     ['login', loginPage({ brand: hb, action: x, csrf: x, client: hostile, username: x, error: x, hidden: { [x]: x } })],
     ['consent', consentPage({
-      brand: hb, action: x, csrf: x, client: { ...hostile, verified: false }, redirectUri: x, user: { name: x },
+      brand: hb, action: x, csrf: x, client: { ...hostile, verified: false }, user: { name: x },
       scopes: scopes.map((s) => ({ ...s, summary: x })), hidden: { [x]: x },
     })],
     ['consent (verified, https id)', consentPage({
-      brand: hb, action: x, csrf: x, client: { ...hostile, id: `https://h.example/${x}` }, redirectUri: `https://h.example/${x}`,
+      brand: hb, action: x, csrf: x, client: { ...hostile, id: `https://h.example/${x}`, redirectUri: `https://h.example/${x}` },
       user: { name: x }, scopes, hidden: { k: x },
     })],
-    ['error', errorPage({ brand: hb, title: x, message: x, detail: x, status: 400 })],
+    ['consent (unverified, to a website)', consentPage({
+      brand: hb, action: x, csrf: x, client: { ...hostile, verified: false, redirectUri: `https://h.example/${x}` },
+      user: { name: x }, scopes, hidden: { k: x },
+    })],
+    ['error', errorPage({ brand: hb, title: x, message: x, detail: x, identifiers: [{ name: x, value: x }], status: 400 })],
     ['account', accountPage({
       brand: hb, action: x, csrf: x, user: { name: x }, notice: x,
       connections: [{ grantId: x, clientName: x, scopes: ['read'], connectedAt: new Date(0) }],

@@ -3,7 +3,7 @@
 export type { Brand, ClientView, PageResult, Scope } from './shared';
 export type { ScopeChoice } from './consent';
 export type { ConnectionView } from './account';
-export type { ErrorPageResult } from './error';
+export type { ErrorPageResult, Identifier } from './error';
 export { PAGE_SECURITY_HEADERS } from './style';
 export { loginPage } from './login';
 export { consentPage } from './consent';

@@ -1,5 +1,5 @@
 /** @jsxImportSource @kitajs/html */
-import { attr, ClientCard, HiddenFields, plain, render, type Brand, type ClientView, type PageResult } from './shared';
+import { attr, ClientCard, HiddenFields, plain, productOf, render, type Brand, type ClientView, type PageResult } from './shared';
 
 export function loginPage(p: {
   /** The application being connected; none when the user signs in to manage their account. */
@@ -27,7 +27,12 @@ export function loginPage(p: {
             Sign in to <strong safe>{p.brand.name}</strong>
           </h1>
         )}
+        {/* The heading names the app; the card only says what is known about it. */}
         {p.client && <ClientCard client={p.client} />}
+        <p>
+          Use your <strong safe>{productOf(p.brand)}</strong> account.
+          {p.brand.signInHint && <> <span class="muted" safe>{p.brand.signInHint}</span></>}
+        </p>
         {p.error && <div role="alert" safe>{p.error}</div>}
         {(p.providers ?? []).map((provider) => (
           <form method="post" action={attr(p.action)}>

@@ -1,11 +1,23 @@
 /** @jsxImportSource @kitajs/html */
-import { Html } from '@kitajs/html';
+import { Html, type PropsWithChildren } from '@kitajs/html';
+import { redirectTarget } from '../redirect-uri';
 import { CSS, PAGE_SECURITY_HEADERS } from './style';
 
-export interface Brand { name: string; logoUrl?: string }
+export interface Brand {
+  name: string;
+  logoUrl?: string;
+  /** Whose account users sign in with ("Use your Acme Postgres account"). @default the brand name */
+  product?: string;
+  /** A line on the sign-in page saying which account to use. */
+  signInHint?: string;
+}
 export interface PageResult { html: string; headers: Record<string, string> }
 export type Scope = 'read' | 'write' | 'admin';
-export interface ClientView { name: string; id: string; uri?: string; logoUri?: string; verified: boolean }
+/** `redirectUri`: where this request sends the browser back to, as the client registered it. */
+export interface ClientView { name: string; id: string; uri?: string; logoUri?: string; verified: boolean; redirectUri: string }
+
+/** The account the pages ask for, named as users know it. */
+export const productOf = (brand: Brand): string => brand.product ?? brand.name;
 
 // kitajs escapes only `"` in attribute values; escaping `&` too keeps values such as hidden
 // request parameters byte-exact when the browser submits them back.
@@ -56,20 +68,33 @@ export function HiddenFields({ fields, reserved }: { fields: Record<string, stri
   return <>{entries.map(([name, value]) => <input type="hidden" name={attr(name)} value={attr(value)} />)}</>;
 }
 
-export function ClientCard({ client }: { client: ClientView }): JSX.Element {
+/**
+ * What is known about the app asking. A Client ID Metadata Document client is vouched for by the host that
+ * published it. Any other client registered itself and chose its own name — Claude Code, Cursor and
+ * mcp-remote all do — which is the normal case while the answer goes to an app on the user's own device. Only
+ * a self-named client sending the browser on to a website is unusual, and only that gets the warning.
+ * `children`: more lines about the client.
+ */
+export function ClientCard({ client, children }: PropsWithChildren<{ client: ClientView }>): JSX.Element {
   const logo = httpsUrl(client.logoUri);
   const site = httpsUrl(client.uri);
-  const source = client.verified ? hostOf(client.id) : undefined;
+  const publisher = client.verified ? hostOf(client.id) : undefined;
+  const website = !publisher && redirectTarget(client.redirectUri) === 'web' ? hostOf(client.redirectUri) : undefined;
   return (
-    <div class="client">
+    <div class={website ? 'client unusual' : 'client'}>
       {logo && <img src={attr(logo)} alt="" width="40" height="40" />}
       <div>
-        <p><strong safe>{plain(client.name)}</strong></p>
-        {source ? (
-          <p class="muted"><span class="badge verified">Verified</span>Details published by <strong safe>{source}</strong></p>
+        {publisher ? (
+          <p class="muted"><span class="badge verified">Verified</span>Details published by <strong safe>{publisher}</strong></p>
+        ) : website ? (
+          <p>
+            <span class="badge unverified">Unverified</span>This app named itself, and afterwards sends your browser to{' '}
+            <strong safe>{website}</strong>, a website Portico cannot vouch for. Continue only if you started this connection and recognise that site.
+          </p>
         ) : (
-          <p class="muted"><span class="badge unverified">Unverified</span>This name is self-declared by the app; Portico has not checked it.</p>
+          <p class="muted">Name chosen by the app itself; it runs on your device.</p>
         )}
+        {children}
         {site && (
           <p class="muted">Website: <a href={attr(site)} rel="noopener noreferrer nofollow" target="_blank" safe>{plain(site)}</a></p>
         )}

@@ -17,9 +17,11 @@ p{margin:0 0 1rem}
 .muted{color:var(--muted);font-size:.92rem}
 .client{display:flex;gap:.75rem;align-items:flex-start;padding:.75rem;border:1px solid var(--line);border-radius:10px;margin-bottom:1rem}
 .client img{width:40px;height:40px;object-fit:contain;border-radius:8px;flex:none}
+.client>div{min-width:0}
 .client p{margin:0}
 .badge{display:inline-block;font-size:.8rem;font-weight:650;padding:.05rem .45rem;border-radius:999px;border:1px solid currentColor;margin-right:.35rem}
 .verified{color:var(--ok)}.unverified{color:var(--warn)}
+.client.unusual{border:2px solid var(--warn)}
 label{font-weight:600}
 .field label{display:block;margin-bottom:.3rem}
 .field input{display:block;width:100%;font:inherit;padding:.6rem .7rem;border:1px solid var(--muted);border-radius:8px;background:var(--field);color:var(--fg);margin-bottom:1rem}
@@ -28,11 +30,14 @@ legend{font-weight:650;margin-bottom:.5rem;padding:0}
 .scope{display:flex;gap:.65rem;align-items:flex-start;padding:.65rem 0;border-top:1px solid var(--line)}
 .scope input{width:1.15rem;height:1.15rem;margin:.2rem 0 0;flex:none;accent-color:var(--accent)}
 .scope p{margin:.1rem 0 0}
-.scope .note{color:var(--danger);font-size:.88rem}
-.dest{border-left:4px solid var(--accent);padding:.5rem .75rem;background:var(--bg);border-radius:0 8px 8px 0;margin-bottom:1rem}
-.dest p:last-child{margin-bottom:0}
+.scope .note{color:var(--muted);font-size:.88rem}
+.client .dest{margin-top:.35rem}
+.after{margin:1rem 0 0}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88rem;overflow-wrap:anywhere;white-space:pre-wrap}
 pre{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:.75rem;margin:0 0 1rem}
+.ids{display:grid;grid-template-columns:auto 1fr;gap:.25rem .75rem;margin:0 0 1rem}
+.ids dt{color:var(--muted);font-size:.92rem}
+.ids dd{margin:0}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem;justify-content:flex-end}
 button{font:inherit;font-weight:600;padding:.6rem 1.1rem;border-radius:8px;border:1px solid var(--muted);background:var(--card);color:var(--fg);cursor:pointer;min-height:2.75rem}
 button.primary{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}
@@ -48,6 +53,8 @@ th,td{text-align:left;padding:.6rem .5rem;border-top:1px solid var(--line);verti
 th{font-size:.85rem;color:var(--muted);font-weight:600;border-top:0}
 td form{margin:0}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+/* a laptop's short window: the consent page's buttons stay in view */
+@media (max-height:50rem){body{padding-top:1rem}header{margin-bottom:.75rem}}
 @media (max-width:34rem){body{padding:1rem .75rem}main{padding:1.1rem}thead{display:none}tr,td{display:block}tr{border-top:1px solid var(--line);padding:.4rem 0}td{border:0;padding:.2rem 0}td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-size:.85rem}}
 `;
 
