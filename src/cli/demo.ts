@@ -9,7 +9,7 @@ import { DEMO_USERS, PROVIDER_USERS, startDemoApi, startDemoProvider, type Runni
 
 import { stopOnSignal } from '../ops/signals';
 import { splitFlags } from './flags';
-import { serve } from './serve';
+import { bannerOf, serve } from './serve';
 import { DEMO_USAGE } from './usage';
 
 const DEMO_FLAGS = ['--api-port', '--as', '--control'];
@@ -59,6 +59,8 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
   try {
     config = readServeConfig(gatewayFlags, {
       ...env,
+      // a person reads these logs at a terminal: readable lines, unless asked otherwise
+      PORTICO_LOG_FORMAT: env.PORTICO_LOG_FORMAT ?? 'text',
       PORTICO_UPSTREAM: demo.baseUrl,
       PORTICO_SPEC: env.PORTICO_SPEC ?? demo.specUrl,
       ...(user ? { PORTICO_AUTH: 'none', PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${await demoToken(demo.baseUrl, user)}` } : { ...signInSettings(env, provider), ...appLoginSettings(demo) }),
@@ -69,7 +71,7 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
     if (!(error instanceof ConfigError)) throw error;
     return usageError(error.message);
   }
-  const gateway = await serve(config);
+  const gateway = await serve(config, { banner: false });
   if (!gateway) {
     await demo.stop();
     await provider?.stop();
@@ -79,11 +81,15 @@ export async function runDemo(argv: string[], env: Record<string, string | undef
   const callback = `${new URL(gateway.mcpUrl).origin}/oauth/callback`;
   provider?.allowRedirect(callback);
   if (!user) demo.api.allowReturnTo(callback);
-  const who = user ? `the gateway calls it as ${user.email} (no sign-in)` : 'sign in as one of the demo users when your MCP client opens the browser';
+  // what a person needs comes last, after the start's log lines: the address, the command, who to sign in as
   process.stderr.write(
-    `\nDemo API: ${demo.baseUrl} (document ${demo.specUrl}); ${who}.\n` +
-      `Demo users (email / password): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n` +
-      (provider ? `Or "Continue with DemoID" (the demo's OpenID provider at ${provider.issuer}, standing in for Google): the same users, and ${PROVIDER_USERS.map((u) => `${u.email} / ${u.providerPassword}`).join(', ')}, who has no password at the API\n` : ''),
+    `\nDemo API: ${demo.baseUrl} (document ${demo.specUrl})\n` +
+      (provider ? `DemoID:   ${provider.issuer} (the demo's OpenID provider, standing in for Google)\n` : '') +
+      `\n${bannerOf(config, gateway)}` +
+      (user
+        ? `  Calls go to the demo API as ${user.email} (no sign-in).\n`
+        : `  Sign in as:   ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}\n` +
+          (provider ? `                or "Continue with DemoID": the same users, and ${PROVIDER_USERS.map((u) => `${u.email} / ${u.providerPassword}`).join(', ')} (no password at the API)\n` : '')),
   );
   // the gateway first, gracefully (its calls in flight still reach the demo API), then the demo API
   await stopOnSignal((graceMs, signal) => gateway.stop({ graceMs, reason: signal }), config.shutdownSeconds * 1000);
@@ -104,6 +110,8 @@ function signInSettings(env: Record<string, string | undefined>, provider: Runni
     PORTICO_LOGIN_PATH: '/auth/login',
     PORTICO_LOGIN_USERNAME_FIELD: 'email',
     PORTICO_BRAND_NAME: env.PORTICO_BRAND_NAME ?? 'Portico demo (Acme Postgres)',
+    PORTICO_PRODUCT_NAME: env.PORTICO_PRODUCT_NAME ?? 'Acme Postgres',
+    PORTICO_SIGN_IN_HINT: env.PORTICO_SIGN_IN_HINT ?? 'The demo accounts are printed in the terminal where portico demo runs.',
     ...(provider && {
       PORTICO_OIDC_ISSUER: provider.issuer,
       PORTICO_OIDC_CLIENT_ID: provider.clientId,

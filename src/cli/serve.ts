@@ -44,21 +44,29 @@ export async function runServe(argv: string[], env: Record<string, string | unde
   return 0;
 }
 
-/** Starts the gateway for `config`, or reports why it cannot start and returns null. */
-export async function serve(config: ServeConfig): Promise<Gateway | null> {
-  const log = createLogger(config.logLevel);
+/** What a person needs to connect: what is served, the MCP address, and the one-line `claude mcp add`. */
+export function bannerOf(config: ServeConfig, gateway: Gateway): string {
+  // in toolsets mode a connection must name its toolsets: the one-liner names two, and the rest are listed
+  const mode = servedMode(config.toolMode, gateway.tools.size, config.toolModeThreshold);
+  const toolsets = gateway.tools.toolsets;
+  const url = mode === 'toolsets' ? `${gateway.mcpUrl}?toolsets=${[...toolsets.keys()].slice(0, 2).join(',')}` : gateway.mcpUrl;
+  return (
+    `Portico is serving ${gateway.tools.size} tools for ${config.upstream}${MODE_NOTES[mode]}\n` +
+    `  MCP endpoint: ${gateway.mcpUrl}\n` +
+    (mode === 'toolsets' ? `  Toolsets:     ${[...toolsets].map(([name, count]) => `${name} (${count})`).join(', ')}\n` : '') +
+    `  Claude Code:  claude mcp add --transport http portico ${url}\n`
+  );
+}
+
+/**
+ * Starts the gateway for `config`, or reports why it cannot start and returns null. Prints what a person needs to
+ * connect (`bannerOf`) unless `banner` is false (`portico demo` prints it last, with its own lines).
+ */
+export async function serve(config: ServeConfig, { banner = true }: { banner?: boolean } = {}): Promise<Gateway | null> {
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   try {
     const gateway = await createGateway(config, { log });
-    // in toolsets mode a connection must name its toolsets: the one-liner names two, and the rest are listed
-    const mode = servedMode(config.toolMode, gateway.tools.size, config.toolModeThreshold);
-    const toolsets = gateway.tools.toolsets;
-    const url = mode === 'toolsets' ? `${gateway.mcpUrl}?toolsets=${[...toolsets.keys()].slice(0, 2).join(',')}` : gateway.mcpUrl;
-    process.stderr.write(
-      `Portico is serving ${gateway.tools.size} tools for ${config.upstream}${MODE_NOTES[mode]}\n` +
-        `  MCP endpoint: ${gateway.mcpUrl}\n` +
-        (mode === 'toolsets' ? `  Toolsets:     ${[...toolsets].map(([name, count]) => `${name} (${count})`).join(', ')}\n` : '') +
-        `  Claude Code:  claude mcp add --transport http portico ${url}\n`,
-    );
+    if (banner) process.stderr.write(bannerOf(config, gateway));
     return gateway;
   } catch (error) {
     if (error instanceof SpecError) {

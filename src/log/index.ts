@@ -1,7 +1,8 @@
 /**
  * @module log
  * Ground level: imports nothing of Portico's, so every layer can log.
- * One JSON object per line on stderr, so logs can be shipped and searched as they are. A line written
+ * One JSON object per line on stderr, so logs can be shipped and searched as they are (or, for a person at a
+ * terminal — `portico demo` — one readable line per event: `text`). A line written
  * while an HTTP request is answered carries that request's id (`requestId`). Every line goes through
  * `log/redaction` before it is written: tokens, passwords, cookies, credentials never reach the log.
  */
@@ -9,6 +10,8 @@ import { LogRedaction } from './redaction';
 import { currentRequestId } from './request-context';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** `json`: one JSON object per line, for machines; `text`: `12:00:01 info  event key=value …`, for a person. */
+export type LogFormat = 'json' | 'text';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
@@ -22,8 +25,8 @@ export interface Logger {
   redact?(secret: string): void;
 }
 
-/** A logger writing lines at or above `level` to `write` (stderr by default). */
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+/** A logger writing lines at or above `level` to `write` (stderr by default), in `format`. */
+export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line), format: LogFormat = 'json'): Logger {
   const redaction = new LogRedaction();
   const least = RANK[level];
   const emit = (at: LogLevel) => (event: string, fields?: Record<string, unknown>) => {
@@ -37,7 +40,7 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
       // a field that cannot be serialised (a cycle, a BigInt) must not take the caller down or lose the event
       line = redaction.line({ time: record.time, level: at, event, requestId, unserialisable: error instanceof Error ? error.message : String(error) });
     }
-    write(`${line}\n`);
+    write(`${format === 'text' ? readable(line) : line}\n`);
   };
   return {
     debug: emit('debug'),
@@ -47,6 +50,13 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
     enabled: (at) => RANK[at] >= least,
     redact: (secret) => redaction.add(secret),
   };
+}
+
+/** A redacted JSON line as a person reads it: the time of day, the level, the event, then `key=value`s. */
+function readable(json: string): string {
+  const { time, level, event, ...fields } = JSON.parse(json) as Record<string, unknown>;
+  const values = Object.entries(fields).map(([key, value]) => `${key}=${typeof value === 'string' && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)}`);
+  return [String(time).slice(11, 19), String(level).padEnd(5), event, ...values].join(' ');
 }
 
 /** Discards everything: for tests and for commands whose output is the product (`portico tools`). */

@@ -191,7 +191,7 @@ describe('portico check: what would stop serve (exit 1)', () => {
     const port = await closedPort();
     const discovered = await check(['--auth', 'none', '--upstream', `http://127.0.0.1:${port}/v1`]);
     expect(discovered.code).toBe(1);
-    expect(discovered.stderr).toContain(`spec: cannot find the API's OpenAPI document: no OpenAPI document found for "http://127.0.0.1:${port}/v1"`);
+    expect(discovered.stderr).toContain(`spec: cannot find the API's OpenAPI document: cannot reach http://127.0.0.1:${port} (connection refused): is the API running there? Check PORTICO_UPSTREAM ("http://127.0.0.1:${port}/v1")`);
   });
 
   test('an unreachable PostgreSQL store (its password never shown), and no shared secret for it', async () => {

@@ -63,7 +63,7 @@ describe('serve configuration', () => {
       pluginSettings: {},
       auditArguments: 'all',
       auditRedact: ['password', 'secret', 'token', 'key', 'authorization', 'credential', 'cookie', 'session'],
-      logLevel: 'info',
+      logLevel: 'info', logFormat: 'json',
       rateLimitMcp: 600,
       rateLimitIp: 1200,
       rateLimitLoopback: false,

@@ -23,6 +23,16 @@ afterAll(async () => {
   expect(await demo?.stop()).toBe(0);
 });
 
+test('what a person needs comes last and plain: readable log lines, then the address, the command and who to sign in as', () => {
+  const lines = demo.stderr().split('\n');
+  const banner = lines.findIndex((line) => line.startsWith('Demo API: '));
+  expect(banner).toBeGreaterThan(0);
+  // before it, the start's log lines, as a person reads them (JSON logs are for `serve`)
+  for (const line of lines.slice(0, banner).filter((line) => line.trim() !== '')) expect(line).toMatch(/^\d\d:\d\d:\d\d (debug|info |warn |error) [a-z_.]+/);
+  const rest = lines.slice(banner).join('\n');
+  expect(rest).toMatch(/\n {2}MCP endpoint: http:\/\/localhost:\d+\/mcp\n {2}Claude Code: {2}claude mcp add --transport http portico http:\/\/localhost:\d+\/mcp\n {2}Sign in as: {3}alice@example\.com \/ alice-demo-password, bob@example\.com/);
+});
+
 describe('portico demo through the SDK client', () => {
   test('lists the demo API as tools', async () => {
     const { tools } = await client.listTools();

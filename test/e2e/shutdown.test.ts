@@ -20,7 +20,8 @@ afterEach(() => {
 });
 
 async function startDemo(env: Record<string, string> = {}) {
-  running = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com'], env);
+  // the demo logs readable lines for a person; these tests read its events as JSON
+  running = await startPortico([...SOURCES, 'demo', '--port', '0', '--api-port', '0', '--as', 'alice@example.com'], { PORTICO_LOG_FORMAT: 'json', ...env });
   const url = new URL(running.mcpUrl);
   return { mcpUrl: `http://127.0.0.1:${url.port}/mcp`, port: Number(url.port), process: running };
 }
