@@ -111,3 +111,20 @@ describe('bun run build (src/cli/build.ts)', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('the README’s commands through npm, with no Bun on the PATH but the one npm install brought', () => {
+  // what a newcomer has: Node and npm; `npm run` puts node_modules/.bin (Bun included) on the PATH itself
+  const withoutBun = (process.env.PATH ?? '')
+    .split(':')
+    .filter((dir) => !existsSync(join(dir, 'bun')))
+    .join(':');
+
+  test('npm run -s portico -- tools and -- --version work as the README writes them', async () => {
+    const tools = await run(['npm', 'run', '-s', 'portico', '--', 'tools', '--spec', 'src/demo/swagger.json'], { env: { PATH: withoutBun } });
+    expect(tools.code).toBe(0);
+    expect(tools.stdout).toContain('list_projects');
+    const printed = await run(['npm', 'run', '-s', 'portico', '--', '--version'], { env: { PATH: withoutBun } });
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain(version);
+  });
+});
