@@ -7,7 +7,7 @@ import type { Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { assignNames, baseName, DEFAULT_MAX_NAME_LENGTH } from './names';
-import { isBroken, type RawBody, type RawOperation, type ReadDocument } from './operations';
+import { isBroken, type RawBody, type RawOperation, type RawParameter, type ReadDocument } from './operations';
 import { fitSchema, withFields } from './fit';
 import { clip, isPlainObject, setOwn } from './json';
 import { newNotes, SchemaConverter, type ConversionNotes } from './schema';
@@ -176,6 +176,7 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
     if (description) extra.description = clip(description);
     if (parameter.deprecated) extra.deprecated = true;
     if (parameter.examples && schema.examples === undefined) extra.examples = parameter.examples;
+    if (mustNotBeEmpty(parameter) && admitsEmptyString(schema)) extra.minLength = 1;
     setOwn(properties, argument, Object.keys(extra).length > 0 ? withFields(schema, extra) : schema);
     if (parameter.required) required.push(argument);
     parameters.push({ argument, name: parameter.name, in: parameter.in, required: parameter.required, style: parameter.style, explode: parameter.explode });
@@ -185,7 +186,7 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
   for (const [, name] of operation.path.matchAll(/\{([^}]+)\}/g)) {
     if (parameters.some((parameter) => parameter.in === 'path' && parameter.name === name)) continue;
     const argument = claim(name!, 'path');
-    setOwn(properties, argument, { type: 'string', description: `The "${name}" part of the path (not declared by the API's document).` });
+    setOwn(properties, argument, { type: 'string', minLength: 1, description: `The "${name}" part of the path (not declared by the API's document).` });
     required.push(argument);
     parameters.push({ argument, name: name!, in: 'path', required: true, style: 'simple', explode: false });
     undeclared.push(name!);
@@ -198,6 +199,23 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
   if (required.length > 0) schema.required = required;
   schema.additionalProperties = false;
   return { schema, parameters, body, undeclared };
+}
+
+/**
+ * Whether the parameter's value may not be the empty string: a path segment never (`/projects//databases` is
+ * another URL), a query parameter unless the document allows it (`allowEmptyValue`, false by default in both
+ * Swagger 2.0 and OpenAPI 3). The schema says so (`minLength: 1`), so that the agent knows before it calls and
+ * what the schema accepts, the gateway sends and the API takes.
+ */
+function mustNotBeEmpty(parameter: RawParameter): boolean {
+  return parameter.in === 'path' || (parameter.in === 'query' && !parameter.allowEmptyValue);
+}
+
+/** Whether `schema` is a plain string schema that accepts "" (no `minLength` of 1 or more, no enum or const). */
+function admitsEmptyString(schema: JsonSchema): boolean {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (!types.includes('string') || schema.enum !== undefined || schema.const !== undefined) return false;
+  return !(typeof schema.minLength === 'number' && schema.minLength >= 1);
 }
 
 function addBody(

@@ -42,6 +42,7 @@ export class OpenApi3Reader implements OperationReader {
         schema,
         style,
         explode: typeof node.explode === 'boolean' ? node.explode : style === 'form',
+        allowEmptyValue: node.allowEmptyValue === true,
         examples: parameterExamples(node),
       });
     }

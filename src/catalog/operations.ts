@@ -29,6 +29,8 @@ export interface RawParameter {
   readonly schema: SchemaSource;
   readonly style: string;
   readonly explode: boolean;
+  /** A query parameter that may be sent empty (`?name=`): OpenAPI's `allowEmptyValue`, false unless said. */
+  readonly allowEmptyValue: boolean;
   readonly examples?: unknown[];
 }
 

@@ -65,6 +65,7 @@ export class Swagger2Reader implements OperationReader {
           schema: { node, base: paramBase }, // a 2.0 parameter carries its schema keywords itself
           style: location === 'path' || location === 'header' ? 'simple' : style,
           explode,
+          allowEmptyValue: node.allowEmptyValue === true,
           examples: 'x-example' in node ? [node['x-example']] : undefined,
         });
       } else {

@@ -91,7 +91,7 @@ describe('the same API in three dialects', () => {
       output: { type: 'object', properties: { name: { type: 'string' }, tag: { type: ['string', 'null'] } } },
     },
     get_pet: {
-      input: { type: 'object', properties: { petId: { type: 'string' } }, required: ['petId'], additionalProperties: false },
+      input: { type: 'object', properties: { petId: { type: 'string', minLength: 1 } }, required: ['petId'], additionalProperties: false },
       output: { type: 'object', properties: { name: { type: 'string' }, tag: { type: ['string', 'null'] } } },
     },
   };

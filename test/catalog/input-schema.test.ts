@@ -36,7 +36,7 @@ describe('one flat object', () => {
     expect(tool.inputSchema).toEqual({
       type: 'object',
       properties: {
-        org: { type: 'string' },
+        org: { type: 'string', minLength: 1 },
         notify: { type: 'boolean' },
         'X-Request-Id': { type: 'string' },
         session: { type: 'string' },
@@ -341,7 +341,7 @@ describe('parameter details are kept', () => {
     );
     expect(inputOf(catalog, 'list_reports').properties).toEqual({
       status: { type: 'string', enum: ['draft', 'final'], default: 'final', description: 'Only reports in this state.' },
-      since: { type: 'string', format: 'date', description: 'Start date.', examples: ['2024-01-31'] },
+      since: { type: 'string', format: 'date', minLength: 1, description: 'Start date.', examples: ['2024-01-31'] },
       limit: { type: 'integer', format: 'int32', examples: [5, 500] },
       page: { type: 'integer', examples: [2], deprecated: true },
     });

@@ -63,12 +63,12 @@ describe('quirks of real documents', () => {
         '/a': { get: { operationId: 'get_a', parameters: [{ name: 'q', in: 'query', schema: { type: 'string', example: { $ref: '#/components/examples/q' } } }], responses: ok } },
       }),
     );
-    expect(entry(catalog, 'get_a').tool.inputSchema.properties!.q).toEqual({ type: 'string' });
+    expect(entry(catalog, 'get_a').tool.inputSchema.properties!.q).toEqual({ type: 'string', minLength: 1 });
   });
 
   test('an empty enum (Discord) is dropped: Ajv, which clients use, refuses to compile it', async () => {
     const catalog = await build(oas30({ '/a': { get: { operationId: 'get_a', parameters: [{ name: 'q', in: 'query', schema: { type: 'string', enum: [] } }], responses: ok } } }));
-    expect(entry(catalog, 'get_a').tool.inputSchema.properties!.q).toEqual({ type: 'string' });
+    expect(entry(catalog, 'get_a').tool.inputSchema.properties!.q).toEqual({ type: 'string', minLength: 1 });
   });
 
   test('a recursive response schema is cut and the description says so', async () => {

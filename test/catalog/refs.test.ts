@@ -140,7 +140,7 @@ describe('refs into other files', () => {
     for (const name of ['get_pet', 'delete_pet']) {
       expect(inputOf(catalog, name)).toEqual({
         type: 'object',
-        properties: { petId: { type: 'string', format: 'uuid', description: "The pet's identifier." } },
+        properties: { petId: { type: 'string', format: 'uuid', minLength: 1, description: "The pet's identifier." } },
         required: ['petId'],
         additionalProperties: false,
       });

@@ -64,7 +64,7 @@ components:
 function expectNotes(catalog: Catalog): void {
   expect(catalog).toMatchObject({ title: 'Notes', version: '3', specVersion: '3.0.3', operationCount: 1, skipped: [] });
   const { tool, target } = entry(catalog, 'list_notes');
-  expect(tool.inputSchema).toEqual({ type: 'object', properties: { q: { type: 'string' } }, additionalProperties: false });
+  expect(tool.inputSchema).toEqual({ type: 'object', properties: { q: { type: 'string', minLength: 1 } }, additionalProperties: false });
   expect(tool.outputSchema).toEqual({
     type: 'object',
     properties: { result: { type: 'array', items: { type: 'object', properties: { text: { type: 'string' } } } } },

@@ -1,0 +1,85 @@
+/**
+ * Issue 20: what a tool's schema accepts, the gateway sends and the API takes — for empty values. A path segment
+ * can never be empty, and a query parameter only when the document says `allowEmptyValue` (false by default, in
+ * Swagger 2.0 and OpenAPI 3): the input schema says `minLength: 1`, so the agent knows before it calls. Over HTTP,
+ * an empty value is then refused by the schema's own check, naming the argument, and nothing reaches the API.
+ */
+import { afterAll, expect, test } from 'bun:test';
+import { MCP_HEADERS } from '../fixtures/oauth-http';
+import { startTestGateway } from '../fixtures/gateway';
+import { build, entry, oas30, removeTempDirs, tempDir } from './helpers';
+
+afterAll(removeTempDirs);
+
+const ok = { '200': { description: 'OK' } };
+
+test('OpenAPI 3: string path parameters and query parameters without allowEmptyValue get minLength 1; the rest are as written', async () => {
+  const catalog = await build(
+    oas30({
+      '/orgs/{org}/items/{n}': {
+        get: {
+          operationId: 'listItems',
+          parameters: [
+            { name: 'org', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'n', in: 'path', required: true, schema: { type: 'integer' } },
+            { name: 'token', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'filter', in: 'query', schema: { type: 'string' } },
+            { name: 'cursor', in: 'query', allowEmptyValue: true, schema: { type: 'string' } },
+            { name: 'sort', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'] } },
+            { name: 'code', in: 'query', schema: { type: 'string', minLength: 3 } },
+            { name: 'X-Trace', in: 'header', schema: { type: 'string' } },
+          ],
+          responses: ok,
+        },
+      },
+    }),
+  );
+  const properties = entry(catalog, 'list_items').tool.inputSchema.properties as Record<string, Record<string, unknown>>;
+  expect(properties.org!.minLength).toBe(1);
+  expect(properties.n!.minLength).toBeUndefined();
+  expect(properties.token!.minLength).toBe(1);
+  expect(properties.filter!.minLength).toBe(1);
+  expect(properties.cursor!.minLength).toBeUndefined();
+  expect(properties.sort!.minLength).toBeUndefined();
+  expect(properties.code!.minLength).toBe(3);
+  expect(properties['X-Trace']!.minLength).toBeUndefined();
+});
+
+test('Swagger 2.0: the same, with allowEmptyValue on the parameter; an undeclared path parameter too', async () => {
+  const catalog = await build({
+    swagger: '2.0',
+    info: { title: 'T', version: '1' },
+    paths: {
+      '/users/{id}/{undeclared}': {
+        get: {
+          operationId: 'getUser',
+          parameters: [
+            { name: 'id', in: 'path', required: true, type: 'string' },
+            { name: 'fields', in: 'query', type: 'string' },
+            { name: 'q', in: 'query', type: 'string', allowEmptyValue: true },
+          ],
+          responses: ok,
+        },
+      },
+    },
+  });
+  const properties = entry(catalog, 'get_user').tool.inputSchema.properties as Record<string, Record<string, unknown>>;
+  expect([properties.id!.minLength, properties.fields!.minLength, properties.q!.minLength, properties.undeclared!.minLength]).toEqual([1, 1, undefined, 1]);
+});
+
+test('over HTTP: an empty path argument is refused by the schema, naming it, and the API is not called', async () => {
+  const gw = await startTestGateway({ PORTICO_AUTH: 'none', PORTICO_MCP_MODE: 'stateless', PORTICO_PLUGINS: tempDir() });
+  try {
+    const listed = await fetch(gw.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    const { result } = (await listed.json()) as { result: { tools: { name: string; inputSchema: { properties: Record<string, { minLength?: number }> } }[] } };
+    expect(result.tools.find((tool) => tool.name === 'get_project')!.inputSchema.properties.projectId!.minLength).toBe(1);
+    const before = gw.upstream.length;
+    const called = await fetch(gw.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_project', arguments: { projectId: '' } } }) });
+    const answer = (await called.json()) as { result: { isError?: boolean; content: { text: string }[] } };
+    expect(answer.result.isError).toBe(true);
+    expect(answer.result.content[0]!.text).toContain('projectId');
+    expect(gw.upstream.length).toBe(before);
+  } finally {
+    await gw.stop();
+  }
+});
