@@ -11,6 +11,7 @@ import { isBroken, type RawBody, type RawOperation, type RawParameter, type Read
 import { fitSchema, withFields } from './fit';
 import { clip, isPlainObject, setOwn } from './json';
 import { newNotes, SchemaConverter, type ConversionNotes } from './schema';
+import { NEVER_SENT_HEADERS } from './spec-objects';
 import type { BodyBinding, BuildOptions, CatalogEntry, JsonSchema, OperationTarget, ParameterBinding, Scope, SkippedOperation, WithheldOperation } from './types';
 import { nameProblem, schemaProblem } from './validate';
 import { unmatchedRules, withheldOperation, withholdingReason } from './withheld';
@@ -66,6 +67,7 @@ export function buildTools(documents: DocumentSet, read: ReadDocument, options: 
   const withheld: WithheldOperation[] = [];
   const warnings = unmatchedRules(options, read.operations).map((rule) => `the credential operation "${rule}" is not an operation of the document`);
   const drafts: Draft[] = [];
+  const credentialHeaders = new Set((options.credentialHeaders ?? []).map((name) => name.toLowerCase()));
   for (const operation of read.operations) {
     const label = `${operation.method} ${operation.path}${operation.operationId ? ` (${operation.operationId})` : ''}`;
     // before anything else: an operation that hands out credentials is never a tool, broken or not
@@ -79,7 +81,7 @@ export function buildTools(documents: DocumentSet, read: ReadDocument, options: 
       continue;
     }
     try {
-      drafts.push(draftTool(operation, converter, limits, label, warnings));
+      drafts.push(draftTool(operation, converter, limits, label, warnings, credentialHeaders));
     } catch (error) {
       if (!(error instanceof SpecError) && !(error instanceof RangeError)) throw error;
       skipped.push({ operation: label, reason: error instanceof RangeError ? `schema too deeply nested (${error.message})` : error.message });
@@ -108,10 +110,10 @@ export function buildTools(documents: DocumentSet, read: ReadDocument, options: 
   return { entries, skipped, withheld, warnings };
 }
 
-function draftTool(operation: RawOperation, converter: SchemaConverter, limits: Limits, label: string, warnings: string[]): Draft {
+function draftTool(operation: RawOperation, converter: SchemaConverter, limits: Limits, label: string, warnings: string[], credentialHeaders: ReadonlySet<string>): Draft {
   const notes = newNotes();
   const scope = operationScope(operation);
-  const input = buildInput(operation, converter, label, notes);
+  const input = buildInput(operation, converter, label, notes, credentialHeaders);
   const fittedInput = fitSchema(input.schema, limits.inputNodes, 'input');
   for (const name of fittedInput.cut) notes.truncated.add(name);
   let outputSchema: JsonSchema | undefined;
@@ -153,7 +155,7 @@ function draftTool(operation: RawOperation, converter: SchemaConverter, limits: 
   };
 }
 
-function buildInput(operation: RawOperation, converter: SchemaConverter, label: string, notes: ConversionNotes) {
+function buildInput(operation: RawOperation, converter: SchemaConverter, label: string, notes: ConversionNotes, credentialHeaders: ReadonlySet<string>) {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   const parameters: ParameterBinding[] = [];
@@ -165,7 +167,10 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
     return name;
   };
 
-  const ordered = [...operation.parameters].sort((a, b) => LOCATION_ORDER[a.in] - LOCATION_ORDER[b.in]);
+  // a header the gateway never sends (the transport's, the deployment's credential) is no argument: offering it
+  // would only get the call refused
+  const sendable = operation.parameters.filter((parameter) => parameter.in !== 'header' || !(NEVER_SENT_HEADERS.has(parameter.name.toLowerCase()) || credentialHeaders.has(parameter.name.toLowerCase())));
+  const ordered = sendable.sort((a, b) => LOCATION_ORDER[a.in] - LOCATION_ORDER[b.in]);
   for (const parameter of ordered) {
     const argument = claim(parameter.name, parameter.in);
     const schema = converter.convert(parameter.schema.node, parameter.schema.base, `${label}, parameter "${parameter.name}"`, 'input', notes);

@@ -7,7 +7,7 @@ import { refOf, type DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { isPlainObject } from './json';
 import type { RawBody, RawOperation, RawParameter, SchemaSource } from './operations';
-import { commonFields, firstSuccess, LOCATIONS, mergeParameters, pickMediaType, requireName, RESERVED_HEADERS, type LocatedItem, type LocatedOperation, type OperationReader } from './spec-objects';
+import { commonFields, firstSuccess, LOCATIONS, mergeParameters, pickMediaType, requireName, type LocatedItem, type LocatedOperation, type OperationReader } from './spec-objects';
 import type { ParameterLocation } from './types';
 
 export class OpenApi3Reader implements OperationReader {
@@ -25,7 +25,6 @@ export class OpenApi3Reader implements OperationReader {
       const name = requireName(node, where);
       if (!LOCATIONS.has(String(node.in))) throw new SpecError('SPEC_INVALID', `${where} has an unknown location "in: ${String(node.in)}"`);
       const location = node.in as ParameterLocation;
-      if (location === 'header' && RESERVED_HEADERS.has(name.toLowerCase())) continue;
       let schema: SchemaSource = { node: node.schema, base };
       if (node.schema === undefined && isPlainObject(node.content)) {
         const type = pickMediaType(Object.keys(node.content));

@@ -10,7 +10,17 @@ import { isPlainObject } from './json';
 
 export const LOCATIONS = new Set<string>(['path', 'query', 'header', 'cookie']);
 /** OpenAPI: header parameters with these names are ignored (the transport owns them). */
-export const RESERVED_HEADERS = new Set(['accept', 'content-type', 'authorization']);
+/**
+ * Headers no argument may set, so no tool offers them: the transport's, the credential's, and those an upstream may
+ * trust for identity or routing. The catalog leaves header parameters of these names out of every tool, and the
+ * proxy refuses them too (`proxy/headers`): what a schema offers, the gateway sends.
+ */
+export const NEVER_SENT_HEADERS: ReadonlySet<string> = new Set([
+  'accept', 'authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection',
+  'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'content-type', 'content-encoding',
+  'accept-encoding', 'forwarded', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto',
+  'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-server', 'x-original-url', 'x-rewrite-url', 'x-http-method-override',
+]);
 
 /** Identifies the document's dialect and reads all its operations. Throws for a document that is not OpenAPI. */
 /** A path item or operation with the URI of the document it sits in (the base for its refs). */

@@ -7,7 +7,7 @@ import type { DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { isPlainObject, setOwn } from './json';
 import type { RawBody, RawOperation, RawParameter } from './operations';
-import { commonFields, firstSuccess, LOCATIONS, mediaTypes, mergeParameters, pickMediaType, requireName, RESERVED_HEADERS, type LocatedItem, type LocatedOperation, type OperationReader } from './spec-objects';
+import { commonFields, firstSuccess, LOCATIONS, mediaTypes, mergeParameters, pickMediaType, requireName, type LocatedItem, type LocatedOperation, type OperationReader } from './spec-objects';
 import type { ParameterLocation } from './types';
 
 export class Swagger2Reader implements OperationReader {
@@ -54,7 +54,6 @@ export class Swagger2Reader implements OperationReader {
         if (node.type === 'file') hasFile = true;
       } else if (LOCATIONS.has(String(node.in))) {
         const location = node.in as ParameterLocation;
-        if (location === 'header' && RESERVED_HEADERS.has(name.toLowerCase())) continue;
         const [style, explode] = collectionStyle(node.collectionFormat);
         parameters.push({
           name,

@@ -136,6 +136,12 @@ export interface BuildOptions {
    */
   readonly signInOperations?: readonly string[];
   /**
+   * The headers the deployment's credential travels in (`Authorization`, an `X-Api-Key`…): a header parameter of
+   * that name is never a tool argument, as the gateway would never send it. @default none (`Authorization` and the
+   * transport's headers are left out always: `NEVER_SENT_HEADERS`)
+   */
+  readonly credentialHeaders?: readonly string[];
+  /**
    * Other operations that issue credentials, as `METHOD /path` or operationIds: withheld too, like every operation
    * the document marks `x-portico-credentials: true`. @default none
    */

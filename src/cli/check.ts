@@ -19,7 +19,7 @@ import { silentLogger } from '../log';
 import { appLoginFrom, chainedFrom, endpointsOf, oidcFrom, publicUrlProblem, upstreamLoginFrom } from '../oauth';
 import { loginFields, loginOperationRule } from '../oauth/login-fields';
 import { providerName } from '../oauth/oidc';
-import { nameLengthFor, withheldOperations } from '../gateway/sources';
+import { nameLengthFor, withheldFromCatalog } from '../gateway/sources';
 import type { PluginHost } from '../plugins/host';
 import { loadConfiguredPlugins } from '../plugins/load';
 import { MIN_SECRET_LENGTH } from '../oauth/server-secret';
@@ -137,7 +137,7 @@ async function checkSpec(config: ServeConfig, report: CheckReport): Promise<Cata
   }
   let catalog: Catalog;
   try {
-    ({ catalog } = await loadCatalog(source, { maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, ...withheldOperations(config) }));
+    ({ catalog } = await loadCatalog(source, { maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, ...withheldFromCatalog(config) }));
   } catch (error) {
     report.problem('spec', `cannot build tools from "${source}": ${messageOf(error)}`);
     return undefined;

@@ -6,7 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadCatalog, SpecError, type Catalog, type Scope } from '../catalog';
-import { ServeConfigSchema } from '../config/serve';
+import { readSetting, ServeConfigSchema } from '../config/serve';
+import { credentialHeaderOf } from '../oauth/api-answer';
 import { toolsetName, toolsetsOf } from '../calls/toolbox';
 import { DEFAULT_THRESHOLD, metaToolsOf, servedMode, type ToolMode } from '../mcp/tool-requests';
 import { loginOperationRule } from '../oauth/login-fields';
@@ -54,9 +55,16 @@ export async function runTools(argv: string[]): Promise<number> {
   const allowRemoteRefs = values['allow-remote-refs'] ?? envFlag('PORTICO_ALLOW_REMOTE_REFS');
   if (allowRemoteRefs instanceof Error) return usageError(allowRemoteRefs.message);
 
+  let rules;
+  try {
+    rules = withheld();
+  } catch (error) {
+    // a PORTICO_UPSTREAM_HEADERS or PORTICO_UPSTREAM_CREDENTIAL that serve would refuse too
+    return usageError(error instanceof Error ? error.message : String(error));
+  }
   let catalog: Catalog;
   try {
-    ({ catalog } = await loadCatalog(spec, { maxNameLength, allowRemoteRefs, ...withheld() }));
+    ({ catalog } = await loadCatalog(spec, { maxNameLength, allowRemoteRefs, ...rules }));
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     process.stderr.write(`portico: cannot build tools from "${spec}": ${error.message}\n`);
@@ -109,12 +117,17 @@ function summary(catalog: Catalog): string {
 }
 
 /** The operations `serve` would withhold, from the same variables (no upstream given: an absolute login URL is taken as the API's). */
-function withheld(): { signInOperations: string[]; credentialOperations: string[] } {
+function withheld(): { signInOperations: string[]; credentialOperations: string[]; credentialHeaders: string[] } {
   const loginPath = process.env.PORTICO_LOGIN_PATH || ServeConfigSchema.properties.loginPath.default;
   const upstream = process.env.PORTICO_UPSTREAM || URL.parse(loginPath)?.origin || 'http://localhost';
   const login = URL.canParse(upstream) ? loginOperationRule({ upstream, loginPath }) : undefined;
   const credentialOperations = (process.env.PORTICO_CREDENTIAL_OPERATIONS ?? '').split(',').map((rule) => rule.trim()).filter(Boolean);
-  return { signInOperations: login ? [login] : [], credentialOperations };
+  // as serve leaves them out (`gateway/sources`): the header the deployment's credential travels in is no argument
+  const credentialHeaders =
+    (readSetting('auth', {}, process.env) ?? 'oauth') === 'none'
+      ? Object.keys(readSetting('upstreamHeaders', {}, process.env) ?? {})
+      : [credentialHeaderOf(readSetting('upstreamCredential', {}, process.env) ?? ServeConfigSchema.properties.upstreamCredential.default).name];
+  return { signInOperations: login ? [login] : [], credentialOperations, credentialHeaders };
 }
 
 function envFlag(name: string): boolean | undefined | Error {

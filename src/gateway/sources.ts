@@ -9,6 +9,7 @@ import { CatalogCache, discoverSpec, SpecError, type SpecSnapshot, type SpecSnap
 import type { ToolSource } from '../calls/toolbox';
 import type { ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
+import { credentialHeaderOf } from '../oauth/api-answer';
 import { loginOperationRule } from '../oauth/login-fields';
 import type { CatalogEvents } from '../ops/events';
 import { PluginError } from '../plugins/errors';
@@ -24,7 +25,9 @@ export type SourceConfig = Pick<
   | 'specTtl'
   | 'maxToolNameLength'
   | 'allowRemoteRefs'
+  | 'auth'
   | 'upstreamHeaders'
+  | 'upstreamCredential'
   | 'upstreamTimeoutMs'
   | 'maxResponseBytes'
   | 'loginPath'
@@ -41,22 +44,26 @@ export async function ownSource(config: SourceConfig, log: Logger, store: Store 
   const proxy = createProxy({ upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes });
   const snapshots = store && snapshotsAt(store, `spec:${config.spec ?? `discovered:${config.upstream}`}`);
   const spec = config.spec ?? (await discover(config.upstream, snapshots, log));
-  const cache = new CatalogCache({ source: spec, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, events, snapshots, ...withheldOperations(config) });
+  const cache = new CatalogCache({ source: spec, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, events, snapshots, ...withheldFromCatalog(config) });
   await cache.start();
   return { source: { cache, proxy, userCredential: true, prefix: '' }, spec };
 }
 
 /**
- * The operations of the gateway's own API that are never tools: the login (with or without sign-in through Portico,
- * an agent calling it would get a user's raw API token) and those configured as issuing credentials.
+ * What of the gateway's own API is never offered as a tool:
+ * - operations: the login (with or without sign-in through Portico, an agent calling it would get a user's raw API
+ *   token), every endpoint another sign-in method calls, and those configured as issuing credentials;
+ * - header arguments: the headers the deployment's credential travels in (the user's, `PORTICO_UPSTREAM_CREDENTIAL`,
+ *   with sign-in; `PORTICO_UPSTREAM_HEADERS` without), which the proxy would never let an argument set.
  */
-export function withheldOperations(
-  config: Pick<ServeConfig, 'upstream' | 'loginPath' | 'credentialOperations' | 'oidcIssuer' | 'oidcExchangePath' | 'appLoginUrl' | 'appRedeemPath'>,
-): { signInOperations: string[]; credentialOperations: string[] } {
+export function withheldFromCatalog(
+  config: Pick<ServeConfig, 'auth' | 'upstream' | 'upstreamHeaders' | 'upstreamCredential' | 'loginPath' | 'credentialOperations' | 'oidcIssuer' | 'oidcExchangePath' | 'appLoginUrl' | 'appRedeemPath'>,
+): { signInOperations: string[]; credentialOperations: string[]; credentialHeaders: string[] } {
   // every endpoint a sign-in method calls hands out a user's credential: the login, the ID token's exchange, the code's redemption
   const paths = [config.loginPath, ...(config.oidcIssuer ? [config.oidcExchangePath] : []), ...(config.appLoginUrl ? [config.appRedeemPath] : [])];
   const signInOperations = paths.flatMap((path) => loginOperationRule({ upstream: config.upstream, loginPath: path }) ?? []);
-  return { signInOperations, credentialOperations: [...(config.credentialOperations ?? [])] };
+  const credentialHeaders = config.auth === 'oauth' ? [credentialHeaderOf(config.upstreamCredential).name] : Object.keys(config.upstreamHeaders);
+  return { signInOperations, credentialOperations: [...(config.credentialOperations ?? [])], credentialHeaders };
 }
 
 /** The catalog of every API the plugins added; a document that cannot be read stops the start, naming the plugin. */

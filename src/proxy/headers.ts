@@ -8,18 +8,14 @@
  * attempt is a clear error naming the argument). The MCP client's own `Authorization` never gets here:
  * the proxy is handed arguments, not the client's request.
  */
+import { NEVER_SENT_HEADERS } from '../catalog/spec-objects';
 import type { ParameterBinding } from '../catalog/types';
 import { ProxyArgumentError, ProxyError } from './errors';
 import { cookiePairs } from './query';
 import { entriesOf, isAbsent, isObject, scalarText } from './values';
 
-/** Headers no argument may set: the transport's, the credential's, and those an upstream may trust for identity. */
-export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
-  'authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection',
-  'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'content-type', 'content-encoding',
-  'accept-encoding', 'forwarded', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto',
-  'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-server', 'x-original-url', 'x-rewrite-url', 'x-http-method-override',
-]);
+/** Headers no argument may set: the transport's, the credential's, and those an upstream may trust for identity (one list with the catalog, which offers none of them). */
+export const FORBIDDEN_HEADERS: ReadonlySet<string> = NEVER_SENT_HEADERS;
 /** Longest header value an argument may set. */
 export const MAX_HEADER_VALUE = 8 * 1024;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

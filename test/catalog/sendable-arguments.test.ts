@@ -1,5 +1,10 @@
 /**
- * Issue 20: what a tool's schema accepts, the gateway sends and the API takes — for empty values. A path segment
+ * Issue 20: what a tool's schema accepts, the gateway sends and the API takes.
+ *
+ * Header arguments the gateway would never send — the transport's headers, and the deployment's credential header
+ * (`PORTICO_UPSTREAM_CREDENTIAL`'s with sign-in, `PORTICO_UPSTREAM_HEADERS`'s without) — are not offered at all.
+ *
+ * Empty values: a path segment
  * can never be empty, and a query parameter only when the document says `allowEmptyValue` (false by default, in
  * Swagger 2.0 and OpenAPI 3): the input schema says `minLength: 1`, so the agent knows before it calls. Over HTTP,
  * an empty value is then refused by the schema's own check, naming the argument, and nothing reaches the API.
@@ -81,5 +86,42 @@ test('over HTTP: an empty path argument is refused by the schema, naming it, and
     expect(gw.upstream.length).toBe(before);
   } finally {
     await gw.stop();
+  }
+});
+
+const headers = oas30({
+  '/a': {
+    get: {
+      operationId: 'getA',
+      parameters: ['X-Api-Key', 'X-Request-Id', 'X-Forwarded-For', 'Authorization', 'Cookie', 'Host'].map((name) => ({ name, in: 'header', schema: { type: 'string' } })),
+      responses: ok,
+    },
+  },
+});
+
+test('header parameters the gateway never sends are not arguments: the transport’s always, the credential’s as configured', async () => {
+  const always = await build(headers);
+  expect(Object.keys(entry(always, 'get_a').tool.inputSchema.properties!)).toEqual(['X-Api-Key', 'X-Request-Id']);
+  const keyed = await build(headers, { credentialHeaders: ['x-api-key'] });
+  expect(Object.keys(entry(keyed, 'get_a').tool.inputSchema.properties!)).toEqual(['X-Request-Id']);
+});
+
+test('over HTTP: with PORTICO_UPSTREAM_HEADERS carrying X-Api-Key, the tool does not offer it, and its call sends the deployment’s key', async () => {
+  const api = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (request) => Response.json({ deploymentKey: request.headers.get('x-api-key') === 'deployment-key-123', trace: request.headers.get('x-request-id') }) });
+  const dir = tempDir();
+  await Bun.write(`${dir}/openapi.json`, JSON.stringify(headers));
+  const gw = await startTestGateway({ PORTICO_AUTH: 'none', PORTICO_MCP_MODE: 'stateless', PORTICO_PLUGINS: tempDir(), PORTICO_UPSTREAM: `http://127.0.0.1:${api.port}`, PORTICO_SPEC: `${dir}/openapi.json`, PORTICO_UPSTREAM_HEADERS: 'X-Api-Key: deployment-key-123' });
+  try {
+    const rpc = async (method: string, params: Record<string, unknown>) => ((await (await fetch(gw.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json()) as { result: Record<string, unknown> }).result;
+    const { tools } = (await rpc('tools/list', {})) as { tools: { name: string; inputSchema: { properties: Record<string, unknown> } }[] };
+    expect(Object.keys(tools[0]!.inputSchema.properties)).toEqual(['X-Request-Id']);
+    const called = (await rpc('tools/call', { name: 'get_a', arguments: { 'X-Request-Id': 'r-1' } })) as { content: { text: string }[] };
+    expect(JSON.parse(called.content[0]!.text)).toEqual({ deploymentKey: true, trace: 'r-1' });
+    // the old argument is now unknown: refused by the schema, never sent
+    const refused = (await rpc('tools/call', { name: 'get_a', arguments: { 'X-Api-Key': 'agent-chosen' } })) as { isError?: boolean; content: { text: string }[] };
+    expect(refused.isError).toBe(true);
+  } finally {
+    await gw.stop();
+    api.stop(true);
   }
 });
