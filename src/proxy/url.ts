@@ -10,6 +10,9 @@
  * 1. the server path already starts with the upstream path → the server path (`/api` + `/api/v2` → `/api/v2`);
  * 2. the upstream path already ends with the server path → the upstream path (`/api/v2` + `/v2` → `/api/v2`);
  * 3. otherwise one after the other (`/gateway` + `/v2` → `/gateway/v2`).
+ *
+ * A path key with a query string (OpenAI's `/responses/{id}?beta=true`) names the same path with fixed query
+ * parameters: they are sent as written, before the arguments' own, never percent-encoded into the path.
  */
 import type { ParameterBinding } from '../catalog/types';
 import { ProxyError } from './errors';
@@ -61,9 +64,9 @@ export function operationUrl(
   target: { readonly serverUrl: string; readonly path: string; readonly parameters: readonly ParameterBinding[] },
   args: Readonly<Record<string, unknown>>,
 ): URL {
-  const { origin, base, template, pattern } = targetUrl(upstream, target);
+  const { origin, base, template, pattern, fixedQuery } = targetUrl(upstream, target);
   const path = base + fillPath(template, target.parameters, args);
-  const query: string[] = [];
+  const query: string[] = [...fixedQuery];
   for (const binding of target.parameters) if (binding.in === 'query') query.push(...queryPairs(binding, args[binding.argument]));
   const text = `${origin}${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
   if (text.length > MAX_URL_LENGTH) {
@@ -82,6 +85,28 @@ interface TargetUrl {
   readonly base: string;
   readonly template: string;
   readonly pattern: RegExp;
+  /** `name=value` pairs the path key itself carries after a `?`, as written. */
+  readonly fixedQuery: readonly string[];
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** One fixed `name=value` of a path key, encoded as a query takes it (a document may write it raw or encoded). */
+function fixedPair(pair: string): string {
+  const [name = '', value] = splitOnce(pair, '=');
+  const encode = (part: string) => encodeURIComponent(safeDecode(part));
+  return value === undefined ? encode(name) : `${encode(name)}=${encode(value)}`;
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part;
+  }
 }
 
 /** Per operation (its catalog target object): a new catalog brings new targets, and the old entries go with it. */
@@ -91,8 +116,10 @@ function targetUrl(upstream: URL, target: { readonly serverUrl: string; readonly
   const known = targetUrls.get(target);
   if (known?.upstream === upstream) return known;
   const base = basePath(upstream, target.serverUrl);
-  const template = target.path.startsWith('/') ? target.path : `/${target.path}`;
-  const computed = { upstream, origin: upstream.origin, base, template, pattern: pathPattern(base, template) };
+  const [pathPart = '', queryPart] = splitOnce(target.path.startsWith('/') ? target.path : `/${target.path}`, '?');
+  const template = pathPart.replace(/#.*$/, '');
+  const fixedQuery = (queryPart ?? '').replace(/#.*$/, '').split('&').filter((pair) => pair !== '').map(fixedPair);
+  const computed = { upstream, origin: upstream.origin, base, template, pattern: pathPattern(base, template), fixedQuery };
   targetUrls.set(target, computed);
   return computed;
 }

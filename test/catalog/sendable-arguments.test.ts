@@ -125,3 +125,31 @@ test('over HTTP: with PORTICO_UPSTREAM_HEADERS carrying X-Api-Key, the tool does
     api.stop(true);
   }
 });
+
+test('over HTTP: a path key with a query string (OpenAI’s /responses/{id}?beta=true) sends that query, not an encoded "?" in the path', async () => {
+  const api = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (request) => Response.json({ path: new URL(request.url).pathname, query: new URL(request.url).search }) });
+  const dir = tempDir();
+  const doc = oas30({
+    '/responses/{id}?beta=true&mode=a%20b': {
+      get: {
+        operationId: 'getResponse',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'include', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: ok,
+      },
+    },
+  });
+  await Bun.write(`${dir}/openapi.json`, JSON.stringify(doc));
+  const gw = await startTestGateway({ PORTICO_AUTH: 'none', PORTICO_MCP_MODE: 'stateless', PORTICO_PLUGINS: tempDir(), PORTICO_UPSTREAM: `http://127.0.0.1:${api.port}/v1`, PORTICO_SPEC: `${dir}/openapi.json` });
+  try {
+    const response = await fetch(gw.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_response', arguments: { id: 'resp_1', include: 'usage' } } }) });
+    const { result } = (await response.json()) as { result: { isError?: boolean; content: { text: string }[] } };
+    expect(result.isError ?? false).toBe(false);
+    expect(JSON.parse(result.content[0]!.text)).toEqual({ path: '/v1/responses/resp_1', query: '?beta=true&mode=a%20b&include=usage' });
+  } finally {
+    await gw.stop();
+    api.stop(true);
+  }
+});
