@@ -42,11 +42,14 @@ export function encodeBody(binding: BodyBinding, args: Readonly<Record<string, u
   const media = parseMediaType(binding.contentType);
   if (binding.mode === 'whole') {
     const value = args[binding.argument];
+    const schema = schemaOf(properties[binding.argument]);
+    // a body the schema allows to be null (`type: ["object", "null"]`) is sent as JSON `null`: what the schema
+    // accepted, the gateway sends
+    if (value === null && allowsNull(schema) && (isJson(media) || media === undefined || media.essence.includes('*'))) return encodeWhole(binding.argument, null, schema, binding.contentType, media);
     if (isAbsent(value)) {
       if (binding.required) throw new ProxyArgumentError(binding.argument, 'is required (it is the request body)');
       return undefined;
     }
-    const schema = schemaOf(properties[binding.argument]);
     if (isObject(value) && (isFormUrlEncoded(media) || isMultipart(media))) {
       const nested = schemaOf(schema?.properties) ?? {};
       return encodeFields(media, entriesOf(value).map(([name, v]) => ({ argument: binding.argument, name, value: v, schema: schemaOf(nested[name]) })));
@@ -115,6 +118,14 @@ function formPairs(name: string, value: unknown): [string, string][] {
   if (Array.isArray(value)) return value.flatMap((item) => (isObject(item) ? [[name, JSON.stringify(item)] as [string, string]] : formPairs(name, item)));
   if (isObject(value)) return entriesOf(value).flatMap(([key, v]) => formPairs(`${name}[${key}]`, v));
   return [[name, scalarText(value)]];
+}
+
+/** Whether `schema` accepts `null` (its type, a `const`/`enum` of null, or a branch of a union). */
+function allowsNull(schema: Schema | undefined): boolean {
+  if (!schema) return false;
+  if (schema.type === 'null' || (Array.isArray(schema.type) && schema.type.includes('null'))) return true;
+  if (schema.const === null || (Array.isArray(schema.enum) && schema.enum.includes(null))) return true;
+  return (['anyOf', 'oneOf'] as const).some((key) => Array.isArray(schema[key]) && (schema[key] as unknown[]).some((branch) => allowsNull(schemaOf(branch))));
 }
 
 /** `true` for a schema (or one branch of a union) of raw bytes. */

@@ -153,3 +153,37 @@ test('over HTTP: a path key with a query string (OpenAI’s /responses/{id}?beta
     api.stop(true);
   }
 });
+
+test('over HTTP: a required body the schema lets be null is sent as JSON null, not refused', async () => {
+  const seen: string[] = [];
+  const api = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: async (request) => {
+      seen.push(`${request.headers.get('content-type')} ${await request.text()}`);
+      return Response.json({ ok: true });
+    },
+  });
+  const dir = tempDir();
+  const doc = oas30({
+    '/settings': { put: { operationId: 'putSettings', requestBody: { required: true, content: { 'application/json': { schema: { type: ['object', 'null'], properties: { theme: { type: 'string' } } } } } }, responses: ok } },
+  });
+  await Bun.write(`${dir}/openapi.json`, JSON.stringify({ ...doc, openapi: '3.1.0' }));
+  const gw = await startTestGateway({ PORTICO_AUTH: 'none', PORTICO_MCP_MODE: 'stateless', PORTICO_PLUGINS: tempDir(), PORTICO_UPSTREAM: `http://127.0.0.1:${api.port}`, PORTICO_SPEC: `${dir}/openapi.json` });
+  try {
+    const call = async (args: Record<string, unknown>) => {
+      const response = await fetch(gw.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'put_settings', arguments: args } }) });
+      return ((await response.json()) as { result: { isError?: boolean; content: { text: string }[] } }).result;
+    };
+    expect((await call({ body: null })).isError ?? false).toBe(false);
+    expect((await call({ body: { theme: 'dark' } })).isError ?? false).toBe(false);
+    expect(seen).toEqual(['application/json null', 'application/json {"theme":"dark"}']);
+    // absent is still absent: the body is required
+    const missing = await call({});
+    expect(missing.isError).toBe(true);
+    expect(seen).toHaveLength(2);
+  } finally {
+    await gw.stop();
+    api.stop(true);
+  }
+});
