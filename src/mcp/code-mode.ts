@@ -40,26 +40,20 @@ const MAX_MEMO_CHARS = 512_000;
 
 const searchTool = DISCOVER_TOOLS.find((tool) => tool.name === SEARCH)!;
 
+/** search_operations' output schema, each result with its `declaration` too. */
+function withDeclarationField(schema: Tool['outputSchema']): Tool['outputSchema'] {
+  const results = schema!.properties!.results as { items: { properties: Record<string, unknown>; required: string[] } };
+  const items = { ...results.items, properties: { ...results.items.properties, declaration: { type: 'string' } }, required: [...results.items.required, 'declaration'] };
+  return { ...schema!, properties: { ...schema!.properties, results: { ...results, items } } };
+}
+
 /** The tools of code mode, as tools/list shows them: discover mode's, search with declarations, and execute. */
 export const CODE_TOOLS: readonly Tool[] = [
   {
     ...searchTool,
     description:
       'Find the operations of this API that do what you need, described in plain language (e.g. "open an issue", "list my repositories"). Returns the best matches first, each with its TypeScript declaration as a method of `api`, for use in execute.',
-    outputSchema: {
-      type: 'object',
-      properties: {
-        results: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: { name: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' }, scope: { type: 'string' }, declaration: { type: 'string' }, annotations: { type: 'object' } },
-            required: ['name', 'scope', 'declaration'],
-          },
-        },
-      },
-      required: ['results'],
-    },
+    outputSchema: withDeclarationField(searchTool.outputSchema),
   },
   ...DISCOVER_TOOLS.filter((tool) => tool.name !== SEARCH),
   {
