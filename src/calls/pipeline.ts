@@ -259,10 +259,15 @@ function toolError(text: string): CallToolResult {
  * would not help.
  */
 export function scopeMessage(tool: string, needed: Scope, principal?: Principal): string {
+  return scopeRefusal(`The tool "${tool}"`, needed, principal);
+}
+
+/** The same words for anything a scope guards (`what`: "The prompt "x"", "The resource "y""…): one sentence for every refusal. */
+export function scopeRefusal(what: string, needed: Scope, principal?: Principal): string {
   if (principal && !couldGrant(principal, needed)) {
-    return `The tool "${tool}" needs the "${needed}" permission, which your account (${principal.userName}) cannot grant: its role allows at most "${principal.maxScope}", so reconnecting will not help. Ask an administrator of the API to give your account a role that allows "${needed}", or to make this call for you.`;
+    return `${what} needs the "${needed}" permission, which your account (${principal.userName}) cannot grant: its role allows at most "${principal.maxScope}", so reconnecting will not help. Ask an administrator of the API to give your account a role that allows "${needed}", or to make this call for you.`;
   }
-  return `The tool "${tool}" needs the "${needed}" permission, which this connection was not given. Reconnect and allow "${needed}" access on the consent page to use it.`;
+  return `${what} needs the "${needed}" permission, which this connection was not given. Reconnect and allow "${needed}" access on the consent page to use it.`;
 }
 
 function deniedResult(tool: string, needed: Scope, principal: Principal | undefined): CallToolResult {

@@ -11,7 +11,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ToolListing, type CatalogCache, type CatalogChange, type CatalogEntry, type ToolsPage } from '../catalog';
 import { allows, SCOPES, type Scope } from '../oauth/scopes';
 import { silentLogger, type Logger } from '../log';
-import type { Principal } from '../oauth/bearer';
+import { couldGrant, type Principal } from '../oauth/bearer';
 import { applyPlugins, type ToolEntry } from '../plugins/catalog';
 import { callerOf } from '../plugins/context';
 import type { PluginHost } from '../plugins/host';
@@ -255,16 +255,19 @@ function combined(sources: readonly ToolSource[]): CatalogEntry[] {
   );
 }
 
-function entriesFor(all: readonly ToolEntry[], { top, marked, toolsets }: ListingView): { tool: Tool }[] {
+function entriesFor(all: readonly ToolEntry[], { top, marked, toolsets, principal }: ListingView): { tool: Tool }[] {
   const entries = toolsets ? all.filter((entry) => toolsetsOf(entry).some((name) => toolsets.has(name))) : all;
   if (top === undefined) return [...entries];
   const held = SCOPES.filter((scope) => allows([top], scope));
   if (!marked) return entries.filter((entry) => held.includes(entry.scope));
-  return entries.map((entry) => (held.includes(entry.scope) ? entry : { ...entry, tool: locked(entry.tool, entry.scope) }));
+  return entries.map((entry) => (held.includes(entry.scope) ? entry : { ...entry, tool: locked(entry.tool, entry.scope, principal) }));
 }
 
-/** A tool shown to a token that cannot call it: its description says what it needs. */
-function locked(tool: Tool, scope: Scope): Tool {
-  const note = `[Locked: needs the "${scope}" permission; reconnect and allow it to use this tool.]`;
+/** A tool shown to a token that cannot call it: its description says what it needs, and whether reconnecting can give it. */
+function locked(tool: Tool, scope: Scope, principal: Principal | undefined): Tool {
+  const note =
+    principal && !couldGrant(principal, scope)
+      ? `[Locked: needs the "${scope}" permission, which your account's role does not allow.]`
+      : `[Locked: needs the "${scope}" permission; reconnect and allow it to use this tool.]`;
   return { ...tool, description: tool.description ? `${note}\n\n${tool.description}` : note };
 }

@@ -31,7 +31,7 @@ export async function complete(features: PluginFeatures, params: CompleteRequest
         if (features.host.resources.has(ref.uri)) return { completion: { values: [] } };
         throw new McpError(ErrorCode.InvalidParams, `no resource template "${ref.uri}"; resources/templates/list shows them`);
       }
-      if (!reaches(principal, template.value.scope)) throw beyondScope(`The resource template "${ref.uri}"`, template.value.scope ?? 'read');
+      if (!reaches(principal, template.value.scope)) throw beyondScope(`The resource template "${ref.uri}"`, template.value.scope ?? 'read', principal);
       if (!template.template.variableNames.includes(argument.name)) throw new McpError(ErrorCode.InvalidParams, `the resource template "${ref.uri}" has no variable "${argument.name}"`);
       ({ plugin } = template);
       completer = template.value.complete?.[argument.name];

@@ -6,6 +6,7 @@
  * `mcp/completions`.
  */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { scopeRefusal } from '../calls/pipeline';
 import type { RequestContext } from '../../plugins/portico';
 import type { Logger } from '../log';
 import type { Principal } from '../oauth/bearer';
@@ -26,9 +27,9 @@ export function reaches(principal: Principal | undefined, scope: Scope | undefin
   return !principal || allows(principal.scopes, scope ?? 'read');
 }
 
-/** The error for `what` beyond the caller's scopes, saying what would allow it. */
-export function beyondScope(what: string, needed: Scope): McpError {
-  return new McpError(ErrorCode.InvalidRequest, `${what} needs the "${needed}" permission, which this connection was not given. Reconnect and allow "${needed}" access on the consent page to use it.`);
+/** The error for `what` beyond the caller's scopes, saying what would allow it (or that their role never could). */
+export function beyondScope(what: string, needed: Scope, principal: Principal | undefined): McpError {
+  return new McpError(ErrorCode.InvalidRequest, scopeRefusal(what, needed, principal));
 }
 
 /**

@@ -35,7 +35,7 @@ export async function getPrompt(features: PluginFeatures, name: string, args: Re
 export function findPrompt({ host }: PluginFeatures, name: string, principal: Principal | undefined): Registered<PluginPrompt> {
   const entry = host.prompts.get(name);
   if (!entry) throw new McpError(ErrorCode.InvalidParams, `no prompt "${name}"; prompts/list shows the prompts`);
-  if (!reaches(principal, entry.value.scope)) throw beyondScope(`The prompt "${name}"`, entry.value.scope ?? 'read');
+  if (!reaches(principal, entry.value.scope)) throw beyondScope(`The prompt "${name}"`, entry.value.scope ?? 'read', principal);
   return entry;
 }
 

@@ -56,7 +56,7 @@ function resolve({ host }: PluginFeatures, uri: string, principal: Principal | u
 }
 
 function allowed(entry: Registered<PluginResource | PluginResourceTemplate>, uri: string, principal: Principal | undefined, read: Found['read']): Found {
-  if (!reaches(principal, entry.value.scope)) throw beyondScope(`The resource "${uri}"`, entry.value.scope ?? 'read');
+  if (!reaches(principal, entry.value.scope)) throw beyondScope(`The resource "${uri}"`, entry.value.scope ?? 'read', principal);
   return { plugin: entry.plugin, mimeType: entry.value.mimeType, read };
 }
 
