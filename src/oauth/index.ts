@@ -129,7 +129,8 @@ export function appLoginFrom(config: AuthorizationConfig, issuer: string): AppSi
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new ConfigError(`PORTICO_APP_LOGIN_URL must be the absolute http(s) URL of the app's login page (got "${config.appLoginUrl}")`);
   return new AppSignIn({
     loginUrl: url.href,
-    name: config.appLoginName ?? config.brandName,
+    // the app's own login is the product's: "Sign in with Acme Postgres"
+    name: config.appLoginName ?? config.productName ?? config.brandName,
     callbackUri: `${issuer}/oauth/callback`,
     redeemUrl: apiUrl(config.upstream, config.appRedeemPath),
     answer: answerFields(config),
@@ -160,7 +161,7 @@ export function chainedFrom(config: AuthorizationConfig, issuer: string, log: Lo
     server = { authorize: urls.authorize, token: urls.token, ...(urls.revoke && { revoke: urls.revoke }) };
   }
   return new ChainedSignIn({
-    name: config.upstreamOauthName ?? config.brandName,
+    name: config.upstreamOauthName ?? config.productName ?? config.brandName,
     clientId: config.upstreamOauthClientId,
     clientSecret: config.upstreamOauthClientSecret,
     scopes: config.upstreamOauthScopes,
