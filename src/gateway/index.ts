@@ -5,7 +5,8 @@
  *
  *   log and metrics → store → the APIs' catalogs and proxies (`gateway/sources`) → plugins → the toolbox →
  *   the listener (its port makes the public URL) → the authorization server → the call pipeline → the MCP
- *   endpoint → the routes (`gateway/routes`) → serving, until `stop` (`gateway/shutdown`).
+ *   endpoint → the routes (`gateway/routes`) → the store's housekeeping (`gateway/housekeeping`) → serving,
+ *   until `stop` (`gateway/shutdown`).
  *
  * `portico serve`, `portico demo`, the tests and an embedding program all start a gateway here, so they run
  * the same wiring. Each part gets the settings it reads, not the whole configuration.
@@ -42,6 +43,7 @@ import { Sandbox } from '../sandbox/pool';
 import { openStore, parseDatabaseUrl, type Store } from '../store';
 import { withGrantUses } from '../store/grant-uses';
 import { withTokenCache } from '../store/token-cache';
+import { Housekeeping } from './housekeeping';
 import { callObservers } from './observers';
 import { serveRoutes } from './routes';
 import { listening, type Gateway } from './shutdown';
@@ -107,7 +109,8 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
       (it) => it.stop(),
     );
     const handle = serveRoutes(server, { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log });
-    return listening({ config, server, publicUrl, tools, endpoint, store, audit, spec: own.spec, log, metrics, drain, limits, handle });
+    const housekeeping = store && config.sweepMinutes > 0 ? opened.add(sweeping(store, config, log, metrics)) : undefined;
+    return listening({ config, server, publicUrl, tools, endpoint, store, audit, housekeeping, spec: own.spec, log, metrics, drain, limits, handle });
   } catch (error) {
     await opened.closeAll();
     undo();
@@ -260,6 +263,18 @@ function redactConfigured(log: Logger, config: ServeConfig): void {
       // not a URL: the store says so when it opens it
     }
   }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Expired rows and old audit entries deleted every PORTICO_SWEEP_MINUTES, audit entries kept PORTICO_AUDIT_RETENTION_DAYS. */
+function sweeping(store: Store, config: Pick<ServeConfig, 'sweepMinutes' | 'auditRetentionDays'>, log: Logger, metrics: GatewayMetrics): Housekeeping {
+  return new Housekeeping(store, {
+    intervalMs: config.sweepMinutes * 60_000,
+    auditRetentionMs: config.auditRetentionDays > 0 ? config.auditRetentionDays * DAY_MS : undefined,
+    log,
+    events: metrics,
+  });
 }
 
 /** The store noting when each grant is used (for /account), outside the token cache so that answers from memory count too. */

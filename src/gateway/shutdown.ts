@@ -1,8 +1,8 @@
 /**
  * @module gateway/shutdown
- * A started gateway: where it listens, and how it stops — refuse new connections and requests, let what is
- * in flight finish within the grace period, then close the MCP sessions and their streams, flush the audit
- * log and close the store, in that order (each needs the ones after it until it is done).
+ * A started gateway: where it listens, and how it stops — stop sweeping and refuse new connections and requests,
+ * let what is in flight finish within the grace period, then close the MCP sessions and their streams, flush the
+ * audit log and close the store, in that order (each needs the ones after it until it is done).
  */
 import type { AuditWriter } from '../audit/writer';
 import type { Toolbox } from '../calls/toolbox';
@@ -15,6 +15,7 @@ import { endpointsOf } from '../oauth';
 import type { Drain } from '../ops/drain';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
 import type { Store } from '../store';
+import type { Housekeeping } from './housekeeping';
 
 export interface Gateway {
   /** Where it listens, e.g. http://127.0.0.1:8787 */
@@ -43,6 +44,8 @@ export interface Running {
   readonly endpoint: McpEndpoint;
   readonly store: Store | undefined;
   readonly audit: AuditWriter | undefined;
+  /** The store's sweeping, when there is a store and it is not turned off. */
+  readonly housekeeping: Housekeeping | undefined;
   /** Where the API's document was read. */
   readonly spec: string;
   readonly log: Logger;
@@ -53,7 +56,7 @@ export interface Running {
 }
 
 export function listening(running: Running): Gateway {
-  const { config, server, publicUrl, tools, endpoint, store, audit, spec, log, metrics, drain, limits, handle } = running;
+  const { config, server, publicUrl, tools, endpoint, store, audit, housekeeping, spec, log, metrics, drain, limits, handle } = running;
   const mcpUrl = endpointsOf(publicUrl).resource;
   // what tools/list offers (auto decides by the catalog's size, and a refresh may cross the threshold later)
   const toolMode = servedMode(config.toolMode, tools.size, config.toolModeThreshold);
@@ -66,6 +69,8 @@ export function listening(running: Running): Gateway {
     // no new connections from here on; a request on an open keep-alive connection gets a 503 (http/front)
     void server.stop(false);
     tools.stop();
+    // no new pass, and the one running stops after its batch: sweeping can wait for the next start
+    const swept = housekeeping?.close();
     const drained = await drain.settle(graceMs);
     if (!drained && graceMs > 0) log.warn('gateway.drain_timeout', { cut: drain.inFlight, graceSeconds: graceMs / 1000 });
     // the answers of calls that just ended reach their streams before those close
@@ -74,6 +79,7 @@ export function listening(running: Running): Gateway {
     server.stop(true);
     limits.stop();
     await audit?.close();
+    await swept;
     await store?.close();
     if (graceMs > 0) log.info('gateway.stopped', { drained });
   };

@@ -1,6 +1,7 @@
 /**
  * @module ops/events
- * What the parts of a gateway tell the operator's counters, as typed calls: a token issued, a catalog refreshed.
+ * What the parts of a gateway tell the operator's counters, as typed calls: a token issued, a catalog refreshed,
+ * rows swept.
  * The metrics implement it (`ops/gateway-metrics`); the parts are handed it and call it where the thing happens,
  * beside the log line that says it in words — the counters never depend on a log event's name.
  */
@@ -24,7 +25,16 @@ export interface TokenEvents {
   tokenRevoked(kind: Revocation): void;
 }
 
-export type GatewayEvents = CatalogEvents & TokenEvents;
+/** The kinds of rows the store's housekeeping deletes, as the metrics label them (the tables' names). */
+export const SWEPT_KINDS = ['codes', 'access_tokens', 'refresh_tokens', 'grants', 'throttles', 'browser_sessions', 'audit_entries'] as const;
+export type SweptKind = (typeof SWEPT_KINDS)[number];
+
+export interface StoreEvents {
+  /** The housekeeping deleted `rows` rows of `kind` (expired, or audit entries past their retention). */
+  rowsSwept(kind: SweptKind, rows: number): void;
+}
+
+export type GatewayEvents = CatalogEvents & TokenEvents & StoreEvents;
 
 /** Events nobody counts (tests, `portico tools`). */
 export const NO_EVENTS: GatewayEvents = {
@@ -33,4 +43,5 @@ export const NO_EVENTS: GatewayEvents = {
   tokenIssued() {},
   tokenRefreshed() {},
   tokenRevoked() {},
+  rowsSwept() {},
 };

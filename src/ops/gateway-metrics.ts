@@ -3,13 +3,13 @@
  * What Portico counts, under which names. HTTP requests are counted by the front of the HTTP server
  * (`http/front`), tool calls from the record the call pipeline hands its observers (`calls/pipeline`), tokens
  * and catalog refreshes through the typed events the authorization server and the catalog cache are handed
- * (`ops/events`, which this class implements).
+ * (`ops/events`, which this class implements), like the rows the store's housekeeping sweeps.
  *
  * Every label has a bounded set of values: routes are a fixed list, statuses are HTTP's, tools are the
  * catalog's names, outcomes and kinds are enumerations below.
  */
 import type { CallMeasure } from './call-outcome';
-import type { CatalogRefresh, GatewayEvents, Revocation } from './events';
+import { SWEPT_KINDS, type CatalogRefresh, type GatewayEvents, type Revocation, type SweptKind } from './events';
 import { Registry, type Value } from './metrics';
 
 /** Latency buckets (seconds): fast local APIs up to the slow ones near the default 30 s upstream timeout. */
@@ -30,6 +30,7 @@ export class GatewayMetrics implements GatewayEvents {
   private readonly tokensRefreshed = this.registry.counter('portico_oauth_tokens_refreshed_total', 'Refresh token rotations').labels();
   private readonly tokensRevoked = this.registry.counter('portico_oauth_tokens_revoked_total', 'Revocations: kind="access" or "refresh" through /oauth/revoke, "grant" on the account page', ['kind']);
   private readonly catalogRefreshes = this.registry.counter('portico_catalog_refreshes_total', 'Refreshes of the OpenAPI document, by outcome (unchanged, rebuilt, changed, failed)', ['outcome']);
+  private readonly swept = this.registry.counter('portico_store_swept_rows_total', `Rows the housekeeping deleted from the store, by kind (${SWEPT_KINDS.join(', ')}): expired, or audit entries past their retention`, ['kind']);
   private readonly catalogSuccess = this.registry.gauge('portico_catalog_last_success_timestamp_seconds', 'When the catalog was last loaded or confirmed current (Unix time)').labels();
 
   /** What the gauges read when scraped; the gateway says once its parts exist (`watch`). */
@@ -50,6 +51,7 @@ export class GatewayMetrics implements GatewayEvents {
     this.registry.collected('process_resident_memory_bytes', 'Resident memory of this process', () => process.memoryUsage.rss());
     for (const kind of ['token', 'address'] as const) this.rateLimited.labels(kind);
     for (const outcome of ['unchanged', 'rebuilt', 'changed', 'failed']) this.catalogRefreshes.labels(outcome);
+    for (const kind of SWEPT_KINDS) this.swept.labels(kind);
   }
 
   /** Where the sessions and tools gauges read from, once those parts exist. */
@@ -94,6 +96,10 @@ export class GatewayMetrics implements GatewayEvents {
 
   tokenRevoked(kind: Revocation): void {
     this.tokensRevoked.labels(kind).value++;
+  }
+
+  rowsSwept(kind: SweptKind, rows: number): void {
+    this.swept.labels(kind).inc(rows);
   }
 
   render(): string {

@@ -207,15 +207,31 @@ export interface AuditQuery {
   limit: number;
 }
 
-/** How many rows `sweep` deleted, by kind. */
+/** What one `sweep` call may delete. */
+export interface SweepOptions {
+  /** The most rows of each kind one call deletes (grants aside: see SweepResult), a positive integer. */
+  batch: number;
+  /** Audit entries with `at < auditBefore` are deleted too; without it the audit log is kept whole. */
+  auditBefore?: number;
+}
+
+/** How many rows one `sweep` call deleted, by kind. */
 export interface SweepResult {
   codes: number;
   accessTokens: number;
   refreshTokens: number;
+  /**
+   * Grants the call's token deletions left with no token: never more than the tokens it deleted, so up to twice
+   * `batch`. Only those: a grant is found through a token of its being swept (an index lookup, never a scan).
+   */
   grants: number;
   throttles: number;
   browserSessions: number;
+  auditEntries: number;
 }
+
+/** One batch of a sweep: `Store.sweep`, or the one a `sweepExclusively` pass is handed. */
+export type Sweep = (now: number, options: SweepOptions) => Promise<SweepResult>;
 
 /** Registered OAuth clients. */
 export interface ClientStore {
@@ -361,10 +377,27 @@ export interface Store
    */
   watchRevocations?(listener: (revocation: Revocation) => void): Promise<() => Promise<void>>;
   /**
-   * Deletes codes a day past expiry, expired access and refresh tokens, grants left with no token, throttle
-   * windows that have passed, and expired browser sessions.
+   * Deletes one batch of what has had its time, in one short transaction: of each kind at most `options.batch`
+   * rows — codes CODE_RETENTION_MS past expiry (used or not), expired access and refresh tokens, throttle windows
+   * that have passed, expired browser sessions, and with `auditBefore` audit entries older than it — and the grants
+   * that the tokens it deleted belonged to, once none of their tokens is left. Nothing live is touched, and every
+   * query follows an index, so a batch costs the same however large the tables are. To delete everything that is
+   * due, call again (requests get the database in between) until `sweepFinished` says a call left nothing behind.
+   * A `batch` that is not a positive integer is a RangeError.
    */
-  sweep(now: number): Promise<SweepResult>;
+  sweep(now: number, options: SweepOptions): Promise<SweepResult>;
+  /**
+   * Runs `pass` unless a pass is running on this database already (this instance's or another's), and resolves
+   * to what it returned; null, without calling it, when one is. `pass` deletes through the `sweep` it is handed,
+   * batch by batch, as long as it likes. The scheduler need not know the backend:
+   *
+   * - PostgreSQL: a session advisory lock, taken with pg_try_advisory_lock on one of the pool's connections and
+   *   released when `pass` settles (or by the server, should the connection die). Every batch of the pass runs on
+   *   that connection, so a pass never takes more than one connection from requests, and a pool of one does not
+   *   deadlock.
+   * - SQLite: one pass at a time in this process; the file is this instance's (several instances share PostgreSQL).
+   */
+  sweepExclusively<T>(pass: (sweep: Sweep) => Promise<T>): Promise<T | null>;
   /** Throws StoreUnavailableError if the database cannot be reached (for /readyz). */
   ping(): Promise<void>;
   /** Closes the connections; later calls throw StoreUnavailableError. */
@@ -373,3 +406,22 @@ export interface Store
 
 /** How long a used or expired code is kept, so that a late replay is still recognised as one. */
 export const CODE_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether a `sweep` call with this `batch` left nothing due behind: it deleted fewer than `batch` rows of every
+ * kind. Grants do not count: they go with the tokens that named them, so none is left once the tokens are done.
+ */
+export function sweepFinished(result: SweepResult, batch: number): boolean {
+  const { grants: _grants, ...limited } = result;
+  return Object.values(limited).every((rows) => rows < batch);
+}
+
+/** The options of `sweep`, checked: a batch that is not a positive integer would delete nothing, or everything at once. */
+export function checkSweepOptions(options: SweepOptions): void {
+  if (!Number.isSafeInteger(options.batch) || options.batch < 1) {
+    throw new RangeError(`store: a sweep batch must be a positive integer, got ${String(options.batch)}`);
+  }
+  if (options.auditBefore !== undefined && !Number.isFinite(options.auditBefore)) {
+    throw new RangeError(`store: auditBefore must be a time (epoch milliseconds), got ${String(options.auditBefore)}`);
+  }
+}

@@ -56,6 +56,7 @@ describe('serve configuration', () => {
       accessTokenTtl: 3600,
       refreshTokenTtl: 2_592_000,
       tokenCache: 10,
+      sweepMinutes: 10,
       toolsListed: 'allowed',
       scopeDenial: 'challenge',
       plugins: './plugins',
@@ -63,6 +64,7 @@ describe('serve configuration', () => {
       pluginSettings: {},
       auditArguments: 'all',
       auditRedact: ['password', 'secret', 'token', 'key', 'authorization', 'credential', 'cookie', 'session'],
+      auditRetentionDays: 90,
       logLevel: 'info', logFormat: 'json',
       rateLimitMcp: 600,
       rateLimitIp: 1200,
@@ -112,6 +114,9 @@ describe('serve configuration', () => {
     ['an upstream that is not a URL', { PORTICO_UPSTREAM: 'api.example.com' }, {}, 'PORTICO_UPSTREAM must be an absolute http(s) URL, got "api.example.com"'],
     ['an upstream on another scheme', { PORTICO_UPSTREAM: 'file:///etc' }, {}, 'PORTICO_UPSTREAM must be an http(s) URL'],
     ['an unknown flag', { PORTICO_UPSTREAM: 'http://x' }, { '--prot': '1' }, 'unknown option "--prot" (did you mean "--port"?)'],
+    ['a sweep interval that is not a number', { PORTICO_UPSTREAM: 'http://x', PORTICO_SWEEP_MINUTES: 'often' }, {}, 'PORTICO_SWEEP_MINUTES must be a number, got "often"'],
+    ['a negative sweep interval', { PORTICO_UPSTREAM: 'http://x' }, { '--sweep-minutes': '-1' }, '--sweep-minutes must be a number from 0 to 1440, got -1'],
+    ['an audit retention in part days', { PORTICO_UPSTREAM: 'http://x', PORTICO_AUDIT_RETENTION_DAYS: '1.5' }, {}, 'PORTICO_AUDIT_RETENTION_DAYS must be an integer, got "1.5"'],
   ];
   for (const [label, env, flags, message] of cases) {
     test(`refuses ${label}, naming the setting`, () => {
@@ -119,6 +124,11 @@ describe('serve configuration', () => {
       expect(() => read(env, flags)).toThrow(message);
     });
   }
+
+  test('the housekeeping: a sweep interval may be a fraction of a minute, 0 turns it off; 0 days keeps the audit log forever', () => {
+    expect(read({ PORTICO_UPSTREAM: 'http://x', PORTICO_SWEEP_MINUTES: '0.5', PORTICO_AUDIT_RETENTION_DAYS: '0' })).toMatchObject({ sweepMinutes: 0.5, auditRetentionDays: 0 });
+    expect(read({ PORTICO_UPSTREAM: 'http://x' }, { '--sweep-minutes': '0', '--audit-retention-days': '365' })).toMatchObject({ sweepMinutes: 0, auditRetentionDays: 365 });
+  });
 
   test('a malformed header setting is refused without echoing its secret value', () => {
     let message = '';

@@ -9,7 +9,7 @@ import { openStore, StoreUnavailableError } from '../../src/store';
 import type { Store } from '../../src/store';
 import { migrate } from '../../src/store/postgres/migrations';
 import { storeConformance } from '../../src/store/testing/conformance';
-import { aClient, issue, T0 } from '../../src/store/testing/fixtures';
+import { aClient, anAccessToken, aRefreshToken, issue, T0 } from '../../src/store/testing/fixtures';
 import { startPostgres } from '../fixtures/postgres';
 
 const pg = await startPostgres();
@@ -158,6 +158,69 @@ if (!pg) {
         }
       },
     );
+
+    test('one sweep pass at a time across instances: while one holds the lock the others skip it, then the next one wins', async () => {
+      const url = await fixture.createDatabase();
+      const [a, b] = await Promise.all([openStore(url, { poolSize: 2 }), openStore(url, { poolSize: 2 })]);
+      try {
+        const { grant } = await issue(a, { access: anAccessToken({ expiresAt: T0 - 1 }), refresh: aRefreshToken({ expiresAt: T0 - 1 }) });
+        let entered!: () => void;
+        let release!: () => void;
+        const inside = new Promise<void>((resolve) => (entered = resolve));
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const first = a.sweepExclusively(async (sweep) => {
+          entered();
+          await held;
+          return sweep(T0, { batch: 10 });
+        });
+        await inside;
+        expect(await b.sweepExclusively(async () => 'b swept')).toBeNull();
+        expect(await a.sweepExclusively(async () => 'a swept twice')).toBeNull();
+        // requests go on meanwhile: the pass holds one connection of the pool, not the database
+        expect(await b.listGrantsForUser(grant.userId)).toHaveLength(1);
+        release();
+        expect(await first).toMatchObject({ accessTokens: 1, refreshTokens: 1, grants: 1 });
+        expect(await b.sweepExclusively(async () => 'b swept')).toBe('b swept');
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    test('a pass on a pool of one connection runs its batches on the connection holding the lock, and frees it after', async () => {
+      const store = await openStore(await fixture.createDatabase(), { poolSize: 1 });
+      try {
+        const { grant } = await issue(store, { access: anAccessToken({ expiresAt: T0 - 1 }), refresh: aRefreshToken({ expiresAt: T0 - 1 }) });
+        expect(await store.sweepExclusively((sweep) => sweep(T0, { batch: 10 }))).toMatchObject({ accessTokens: 1, refreshTokens: 1, grants: 1 });
+        expect(await store.listGrantsForUser(grant.userId)).toEqual([]);
+        expect(await store.sweepExclusively(async () => 'again')).toBe('again');
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('the lock goes with its connection: a pass whose connection is killed fails, and another instance sweeps next', async () => {
+      const url = await fixture.createDatabase();
+      const [a, b] = await Promise.all([openStore(url, { poolSize: 2 }), openStore(url, { poolSize: 2 })]);
+      const admin = new SQL(url, { max: 1 });
+      try {
+        const failed = await a
+          .sweepExclusively(async (sweep) => {
+            // the sweep lock is advisory lock (0x73, 0x77656570): the two halves of "sweep" in ASCII
+            await admin`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = ${0x73} AND objid = ${0x77656570} AND objsubid = 1`;
+            return sweep(T0, { batch: 10 });
+          })
+          .catch((e: unknown) => e);
+        expect(failed).toBeInstanceOf(StoreUnavailableError);
+        expect(await b.sweepExclusively(async () => 'b swept')).toBe('b swept');
+        // and the instance whose connection died sweeps again on a fresh one
+        expect(await a.sweepExclusively(async () => 'a swept')).toBe('a swept');
+      } finally {
+        await admin.close();
+        await a.close();
+        await b.close();
+      }
+    });
 
     test('nothing listening: opening fails fast with "connection refused" and no password', async () => {
       const port = await closedPort();

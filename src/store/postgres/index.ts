@@ -4,7 +4,7 @@
  * connections as queries need them, so after the server goes away and comes back the next call simply reconnects;
  * while it is away calls fail fast (refused at once, or after the connect timeout) with StoreUnavailableError.
  */
-import { SQL } from 'bun';
+import { SQL, type ReservedSQL } from 'bun';
 import type {
   AccessTokenRecord,
   AuditEntry,
@@ -26,11 +26,13 @@ import type {
   RotateResult,
   Snapshot,
   Store,
+  Sweep,
+  SweepOptions,
   SweepResult,
   TokenWithGrant,
   UserName,
 } from '../contract';
-import { CODE_RETENTION_MS } from '../contract';
+import { checkSweepOptions, CODE_RETENTION_MS } from '../contract';
 import { StoreUnavailableError } from '../errors';
 import { decideRotation } from '../rotation';
 import {
@@ -73,6 +75,8 @@ const DEFAULT_POOL_SIZE = 5;
 const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
 /** Idle connections are closed, so a pool does not sit on connections a quiet instance no longer needs. */
 const IDLE_TIMEOUT_SECONDS = 60;
+/** The advisory lock a sweep pass holds: "sweep" in ASCII (the migrations' is "portico"). */
+const SWEEP_LOCK = 0x7377656570;
 
 /** Connects, migrates and returns a PostgreSQL store. */
 export async function openPostgresStore(
@@ -113,6 +117,44 @@ async function insertGrant(tx: SQL, input: IssueGrantInput): Promise<void> {
   await Q.insertAccessToken(tx, input.grant.id, input.access);
   await Q.insertRefreshToken(tx, input.grant.id, null, input.refresh);
   if (input.codeHash !== undefined) await Q.setCodeGrant(tx, input.codeHash, input.grant.id);
+}
+
+/**
+ * One batch of the sweep, in the transaction `tx`. The expired tokens are picked first and their grants locked before
+ * any token is deleted (see Q.lockSweptGrants); the grants they leave empty go last. Nothing is announced to the
+ * token caches: only expired tokens go, which a cache never answers for, and grants only once they have none.
+ */
+async function sweepBatch(tx: SQL, now: number, { batch, auditBefore }: SweepOptions): Promise<SweepResult> {
+  const access = await Q.expiredAccessTokens(tx, now, batch);
+  const refresh = await Q.expiredRefreshTokens(tx, now, batch);
+  const touched = [...new Set([...access, ...refresh].map((token) => token.grant_id))];
+  const emptied = touched.length > 0 ? (await Q.lockSweptGrants(tx, touched, now)).map((grant) => grant.id) : [];
+  const deleted = (rows: readonly { hash: string }[], sweep: typeof Q.sweepAccessTokens) =>
+    rows.length > 0 ? sweep(tx, rows.map((token) => token.hash), now).then((result) => result.affectedRows) : 0;
+  const accessTokens = await deleted(access, Q.sweepAccessTokens);
+  const refreshTokens = await deleted(refresh, Q.sweepRefreshTokens);
+  return {
+    codes: (await Q.sweepCodes(tx, now - CODE_RETENTION_MS, batch)).affectedRows,
+    accessTokens,
+    refreshTokens,
+    grants: emptied.length > 0 ? (await Q.sweepGrants(tx, emptied)).affectedRows : 0,
+    throttles: (await Q.sweepThrottles(tx, now, batch)).affectedRows,
+    browserSessions: (await Q.sweepBrowserSessions(tx, now, batch)).affectedRows,
+    auditEntries: auditBefore === undefined ? 0 : (await Q.sweepAudit(tx, auditBefore, batch)).affectedRows,
+  };
+}
+
+/**
+ * Gives a pass's connection back to the pool, unlocked; closes it instead when it cannot be unlocked (dead, or
+ * failing), so no pooled connection ever keeps the lock: the server drops it with the session.
+ */
+async function endPass(connection: ReservedSQL, locked: boolean): Promise<void> {
+  try {
+    if (locked) await Q.sweepUnlock(connection, SWEEP_LOCK);
+    await connection.release();
+  } catch {
+    await connection.close().catch(() => {});
+  }
 }
 
 /** Whether a delete removed a row; if it did, announces `revocation`. */
@@ -448,15 +490,33 @@ class PostgresStore implements Store {
     return this.#idempotent(async (sql) => (await Q.queryAudit(sql, query)).map(toAudit));
   }
 
-  sweep(now: number): Promise<SweepResult> {
-    return this.#tx(async (tx) => ({
-      codes: (await Q.sweepCodes(tx, now, CODE_RETENTION_MS)).affectedRows,
-      accessTokens: (await Q.sweepAccessTokens(tx, now)).affectedRows,
-      refreshTokens: (await Q.sweepRefreshTokens(tx, now)).affectedRows,
-      grants: (await Q.sweepGrants(tx)).affectedRows,
-      throttles: (await Q.sweepThrottles(tx, now)).affectedRows,
-      browserSessions: (await Q.sweepBrowserSessions(tx, now)).affectedRows,
-    }));
+  // not retried (#idempotent): a batch whose answer was lost may have been applied, and the next batch sees that
+  sweep(now: number, options: SweepOptions): Promise<SweepResult> {
+    return this.#sweepOn(this.#sql, now, options);
+  }
+
+  /** One batch in its own transaction on `sql`: the pool, or the connection a pass holds its lock on. */
+  #sweepOn(sql: SQL, now: number, options: SweepOptions): Promise<SweepResult> {
+    return this.#run(async () => {
+      checkSweepOptions(options);
+      return (await sql.begin((tx) => sweepBatch(tx, now, options))) as SweepResult;
+    });
+  }
+
+  sweepExclusively<T>(pass: (sweep: Sweep) => Promise<T>): Promise<T | null> {
+    return this.#run(async (sql) => {
+      // the lock belongs to a session: one connection, kept from the pool until the pass is over
+      const connection = await sql.reserve();
+      let locked = false;
+      try {
+        const [row] = await Q.trySweepLock(connection, SWEEP_LOCK);
+        locked = row?.won === true;
+        if (!locked) return null;
+        return await pass((now, options) => this.#sweepOn(connection, now, options));
+      } finally {
+        await endPass(connection, locked);
+      }
+    });
   }
 
   async ping(): Promise<void> {

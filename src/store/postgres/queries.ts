@@ -179,16 +179,58 @@ export const Q = {
       ORDER BY at DESC, id DESC LIMIT ${q.limit}`;
   },
 
-  sweepCodes: (sql: SQL, now: number, retentionMs: number) =>
-    sql`DELETE FROM codes WHERE expires_at + ${retentionMs}::bigint <= ${now}::bigint`,
-  sweepAccessTokens: (sql: SQL, now: number) => sql`DELETE FROM access_tokens WHERE expires_at <= ${now}`,
-  sweepRefreshTokens: (sql: SQL, now: number) => sql`DELETE FROM refresh_tokens WHERE expires_at <= ${now}`,
-  sweepGrants: (sql: SQL) =>
-    sql`DELETE FROM grants WHERE
-      NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.id)
-      AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)`,
-  sweepThrottles: (sql: SQL, now: number) => sql`DELETE FROM throttles WHERE reset_at <= ${now}`,
-  sweepBrowserSessions: (sql: SQL, now: number) => sql`DELETE FROM browser_sessions WHERE expires_at <= ${now}`,
+  /**
+   * One batch of the sweep. Rows are picked in the order of the index on their time (PostgreSQL's DELETE has no
+   * LIMIT) and deleted by primary key (`= ANY(ARRAY(…))`: an index lookup each, where `IN (…)` may be planned as a
+   * scan of every row due); the condition is repeated on the DELETE itself, so a row another transaction changed
+   * meanwhile (a throttle window a hit just restarted) is checked again as it now is, and nothing that became live
+   * is deleted. Codes compare their expiry with `before` (now less the retention) so that the index applies.
+   */
+  sweepCodes: (sql: SQL, before: number, batch: number) =>
+    sql`DELETE FROM codes WHERE hash = ANY(ARRAY(SELECT hash FROM codes WHERE expires_at <= ${before}::bigint ORDER BY expires_at LIMIT ${batch}))
+      AND expires_at <= ${before}::bigint`,
+  /** The expired tokens of this batch, with their grants: picked before anything is locked (see lockSweptGrants). */
+  expiredAccessTokens: (sql: SQL, now: number, batch: number) =>
+    sql<{ hash: string; grant_id: string }[]>`SELECT hash, grant_id FROM access_tokens WHERE expires_at <= ${now}::bigint ORDER BY expires_at LIMIT ${batch}`,
+  expiredRefreshTokens: (sql: SQL, now: number, batch: number) =>
+    sql<{ hash: string; grant_id: string }[]>`SELECT hash, grant_id FROM refresh_tokens WHERE expires_at <= ${now}::bigint ORDER BY expires_at LIMIT ${batch}`,
+  /**
+   * Locks, in id order, the grants of `ids` that have no live token: the ones the batch may leave empty (one with a
+   * live token is never touched, and cannot gain one: a rotation needs a live refresh token). Grant before token, the
+   * order a rotation takes them in (lockGrantOfRefreshToken), so a rotation of an expired token and the sweep wait
+   * for each other instead of deadlocking.
+   */
+  lockSweptGrants: (sql: SQL, ids: readonly string[], now: number) =>
+    sql<{ id: string }[]>`SELECT id FROM grants g WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb))
+      AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = g.id AND a.expires_at > ${now}::bigint)
+      AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = g.id AND r.expires_at > ${now}::bigint)
+      ORDER BY id FOR UPDATE`,
+  sweepAccessTokens: (sql: SQL, hashes: readonly string[], now: number) =>
+    sql`DELETE FROM access_tokens WHERE hash IN (SELECT jsonb_array_elements_text(${JSON.stringify(hashes)}::text::jsonb))
+      AND expires_at <= ${now}::bigint`,
+  sweepRefreshTokens: (sql: SQL, hashes: readonly string[], now: number) =>
+    sql`DELETE FROM refresh_tokens WHERE hash IN (SELECT jsonb_array_elements_text(${JSON.stringify(hashes)}::text::jsonb))
+      AND expires_at <= ${now}::bigint`,
+  /** Of the grants lockSweptGrants locked, those with no token left (expired ones beyond this batch wait for the next). */
+  sweepGrants: (sql: SQL, ids: readonly string[]) =>
+    sql`DELETE FROM grants g WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb))
+      AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = g.id)
+      AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = g.id)`,
+  sweepThrottles: (sql: SQL, now: number, batch: number) =>
+    sql`DELETE FROM throttles WHERE key = ANY(ARRAY(SELECT key FROM throttles WHERE reset_at <= ${now}::bigint ORDER BY reset_at LIMIT ${batch}))
+      AND reset_at <= ${now}::bigint`,
+  sweepBrowserSessions: (sql: SQL, now: number, batch: number) =>
+    sql`DELETE FROM browser_sessions WHERE hash = ANY(ARRAY(SELECT hash FROM browser_sessions WHERE expires_at <= ${now}::bigint ORDER BY expires_at LIMIT ${batch}))
+      AND expires_at <= ${now}::bigint`,
+  sweepAudit: (sql: SQL, before: number, batch: number) =>
+    sql`DELETE FROM audit_log WHERE id = ANY(ARRAY(SELECT id FROM audit_log WHERE at < ${before}::bigint ORDER BY at LIMIT ${batch}))
+      AND at < ${before}::bigint`,
+  /**
+   * The lock of a sweep pass, held by the session (the connection) until it is unlocked or the connection ends.
+   * try: an instance that does not get it skips the pass instead of waiting.
+   */
+  trySweepLock: (sql: SQL, key: number) => sql<{ won: boolean }[]>`SELECT pg_try_advisory_lock(${key}::bigint) AS won`,
+  sweepUnlock: (sql: SQL, key: number) => sql<{ released: boolean }[]>`SELECT pg_advisory_unlock(${key}::bigint) AS released`,
 
   ping: (sql: SQL) => sql`SELECT 1 AS ok`,
 };

@@ -29,11 +29,13 @@ import type {
   RotateResult,
   Snapshot,
   Store,
+  Sweep,
+  SweepOptions,
   SweepResult,
   TokenWithGrant,
   UserName,
 } from '../contract';
-import { CODE_RETENTION_MS } from '../contract';
+import { checkSweepOptions, CODE_RETENTION_MS } from '../contract';
 import { StoreUnavailableError } from '../errors';
 import { decideRotation } from '../rotation';
 import type {
@@ -165,7 +167,9 @@ class SqliteStore implements Store {
   readonly #rotate: (input: RotateInput) => RotateResult;
   readonly #deleteClient: (id: string) => boolean;
   readonly #redeem: (input: RedeemCodeInput) => ConsumeCodeResult;
-  readonly #sweep: (now: number) => SweepResult;
+  readonly #sweep: (now: number, options: SweepOptions) => SweepResult;
+  /** Whether a `sweepExclusively` pass is running: this process is the file's one instance, so that is all to know. */
+  #sweeping = false;
   readonly #appendAudits: (entries: readonly AuditEntry[]) => void;
   readonly #recordGrantUses: (uses: readonly GrantUse[]) => void;
 
@@ -226,15 +230,21 @@ class SqliteStore implements Store {
       this.#stmt(SQL.deleteCodesOfClient).run({ id });
       return this.#stmt(SQL.deleteClient).run({ id }).changes > 0;
     });
-    this.#sweep = tx((now: number): SweepResult => {
+    this.#sweep = tx((now: number, { batch, auditBefore }: SweepOptions): SweepResult => {
       const count = (sql: string, params: Params) => this.#stmt(sql).run(params).changes;
+      // each deleted token names its grant: the grants that may have been left empty, found without a scan
+      const grantsOf = (sql: string) => this.#stmt<{ grant_id: string }>(sql).all({ now, batch }).map((row) => row.grant_id);
+      const accessGrants = grantsOf(SQL.sweepAccessTokens);
+      const refreshGrants = grantsOf(SQL.sweepRefreshTokens);
+      const touched = [...new Set([...accessGrants, ...refreshGrants])];
       return {
-        codes: count(SQL.sweepCodes, { now, retention_ms: CODE_RETENTION_MS }),
-        accessTokens: count(SQL.sweepAccessTokens, { now }),
-        refreshTokens: count(SQL.sweepRefreshTokens, { now }),
-        grants: count(SQL.sweepGrants, {}),
-        throttles: count(SQL.sweepThrottles, { now }),
-        browserSessions: count(SQL.sweepBrowserSessions, { now }),
+        codes: count(SQL.sweepCodes, { before: now - CODE_RETENTION_MS, batch }),
+        accessTokens: accessGrants.length,
+        refreshTokens: refreshGrants.length,
+        grants: touched.length > 0 ? count(SQL.sweepGrants, { ids: JSON.stringify(touched) }) : 0,
+        throttles: count(SQL.sweepThrottles, { now, batch }),
+        browserSessions: count(SQL.sweepBrowserSessions, { now, batch }),
+        auditEntries: auditBefore === undefined ? 0 : count(SQL.sweepAudit, { before: auditBefore, batch }),
       };
     });
   }
@@ -517,8 +527,22 @@ class SqliteStore implements Store {
     );
   }
 
-  sweep(now: number): Promise<SweepResult> {
-    return this.#run(() => this.#sweep(now));
+  sweep(now: number, options: SweepOptions): Promise<SweepResult> {
+    return this.#run(() => {
+      checkSweepOptions(options);
+      return this.#sweep(now, options);
+    });
+  }
+
+  async sweepExclusively<T>(pass: (sweep: Sweep) => Promise<T>): Promise<T | null> {
+    if (this.#closed) throw new StoreUnavailableError(`${this.description} is closed`);
+    if (this.#sweeping) return null;
+    this.#sweeping = true;
+    try {
+      return await pass((now, options) => this.sweep(now, options));
+    } finally {
+      this.#sweeping = false;
+    }
   }
 
   ping(): Promise<void> {

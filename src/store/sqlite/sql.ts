@@ -93,14 +93,24 @@ export const SQL = {
       AND ($since IS NULL OR at >= $since)
     ORDER BY at DESC, id DESC LIMIT $limit`,
 
-  sweepCodes: 'DELETE FROM codes WHERE expires_at + $retention_ms <= $now',
-  sweepAccessTokens: 'DELETE FROM access_tokens WHERE expires_at <= $now',
-  sweepRefreshTokens: 'DELETE FROM refresh_tokens WHERE expires_at <= $now',
-  sweepGrants: `DELETE FROM grants WHERE
-    NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.id)
+  /**
+   * One batch of the sweep each: rows picked through the index on their time (a LIMIT in a subquery: DELETE has no
+   * LIMIT in every SQLite build), so a batch costs the same however many rows are due. Codes compare their expiry
+   * with `$before` (now less the retention) so that the index on it applies.
+   */
+  sweepCodes: 'DELETE FROM codes WHERE rowid IN (SELECT rowid FROM codes WHERE expires_at <= $before LIMIT $batch)',
+  sweepAccessTokens: `DELETE FROM access_tokens
+    WHERE rowid IN (SELECT rowid FROM access_tokens WHERE expires_at <= $now LIMIT $batch) RETURNING grant_id`,
+  sweepRefreshTokens: `DELETE FROM refresh_tokens
+    WHERE rowid IN (SELECT rowid FROM refresh_tokens WHERE expires_at <= $now LIMIT $batch) RETURNING grant_id`,
+  /** Of the grants the batch's tokens belonged to (a JSON array of ids), those with no token left. */
+  sweepGrants: `DELETE FROM grants WHERE id IN (SELECT value FROM json_each($ids))
+    AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.id)
     AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)`,
-  sweepThrottles: 'DELETE FROM throttles WHERE reset_at <= $now',
-  sweepBrowserSessions: 'DELETE FROM browser_sessions WHERE expires_at <= $now',
+  sweepThrottles: 'DELETE FROM throttles WHERE rowid IN (SELECT rowid FROM throttles WHERE reset_at <= $now LIMIT $batch)',
+  sweepBrowserSessions: `DELETE FROM browser_sessions
+    WHERE rowid IN (SELECT rowid FROM browser_sessions WHERE expires_at <= $now LIMIT $batch)`,
+  sweepAudit: 'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $before LIMIT $batch)',
 
   ping: 'SELECT 1 AS ok',
 } as const;

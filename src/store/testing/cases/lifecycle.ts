@@ -25,7 +25,8 @@ export function lifecycleCases(ctx: SuiteContext): void {
         () => store.putClient(aClient()),
         () => store.findAccessToken(newHash(), T0),
         () => store.getBrowserSession(newHash(), T0),
-        () => store.sweep(T0),
+        () => store.sweep(T0, { batch: 100 }),
+        () => store.sweepExclusively(async () => true),
       ]) {
         expect(await call().catch((e: unknown) => e)).toBeInstanceOf(StoreUnavailableError);
       }
