@@ -3,7 +3,12 @@
  * Appends tool-call records to the store without putting a database write on every call's path: records
  * are queued and written in small batches (every 200 ms, or at once when 100 are waiting). A database
  * that is down keeps them queued (up to a bound, then the oldest are dropped and counted in the log);
- * `close` writes what is left.
+ * `close` writes what is left. So a process killed outright (SIGKILL, a power cut) loses the entries of at most its
+ * last 200 ms of calls; a graceful stop loses none.
+ *
+ * Where an operator needs every answered call on record (PORTICO_AUDIT_DURABLE), `recordDurably` resolves only once
+ * its entry is committed: calls that end together share one write (a group commit), so the cost is a commit's
+ * latency per call, not a transaction each.
  */
 import type { Logger } from '../log';
 import type { AuditEntry, AuditStore } from '../store';
@@ -35,6 +40,18 @@ export class AuditWriter {
       this.queue.splice(0, this.queue.length - MAX_QUEUED);
     }
     if (this.queue.length >= BATCH) void this.flush();
+  }
+
+  /**
+   * Queues `entry` and resolves once it is written. When the database cannot take it, it resolves anyway, the
+   * entry still queued for the next flush (and the failure logged): the call has already happened, and its answer
+   * is not held back by the audit's outage.
+   */
+  async recordDurably(entry: AuditEntry): Promise<void> {
+    this.record(entry);
+    // a write already under way may not hold this entry: wait for it, then write what is queued, this entry with it
+    if (this.flushing) await this.flushing;
+    if (this.queue.includes(entry)) await this.flush();
   }
 
   /** Writes what is queued; concurrent calls share one write. */

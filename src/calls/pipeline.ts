@@ -73,7 +73,11 @@ export interface PipelineOptions {
   /** Counts calls in flight, so a graceful shutdown waits for them (an answer may go out on an SSE stream later). */
   readonly drain?: Drain;
   /** Told about every call of a known tool once it is decided: the audit log, the metrics, the log. */
-  readonly observers?: readonly ((record: CallRecord) => void)[];
+  /**
+   * Who reads each record (metrics, logs, audit). An observer that returns a promise holds the call's answer until
+   * it settles (a durable audit log); the others run and are done.
+   */
+  readonly observers?: readonly ((record: CallRecord) => void | Promise<void>)[];
   readonly log?: Logger;
 }
 
@@ -120,24 +124,24 @@ export class CallPipeline {
     if (!entry) throw new UnknownToolError(name);
     const run = new Run(request, entry);
     const needed = beyondScope(entry, principal);
-    if (needed) return this.report(run.record('denied', deniedResult(name, needed, principal), 0, needed));
+    if (needed) return this.settle(run.record('denied', deniedResult(name, needed, principal), 0, needed));
     const problem = this.validator.check(entry.tool, args);
-    if (problem) return this.report(run.record('invalid_arguments', toolError(`Invalid arguments for ${name}: ${problem}`), 0));
+    if (problem) return this.settle(run.record('invalid_arguments', toolError(`Invalid arguments for ${name}: ${problem}`), 0));
     const pinned = entry.kind === 'operation' && entry.pinned.size > 0 ? withPinned(entry.pinned, args, principal) : args;
 
     const plugins = this.plugins;
     if (!plugins?.hooksCalls) {
       const result = await this.execute(run, pinned);
-      return this.report(run.record(outcomeOf(entry, result, run.called), result, 0));
+      return this.settle(run.record(outcomeOf(entry, result, run.called), result, 0));
     }
     const asking = askingContext(request.extra);
     const call = plugins.begin({ tool: entry.info, caller: callerOf(principal), elicit: asking.elicit, ask: asking.ask }, pinned, this.log);
     const denial = await call.before();
-    if (denial) return this.report(run.record('refused', toolError(`This call was refused by the server's policy: ${denial.deny}`), performance.now() - run.started));
+    if (denial) return this.settle(run.record('refused', toolError(`This call was refused by the server's policy: ${denial.deny}`), performance.now() - run.started));
     const sent = call.args;
     let result = (await call.around(async () => (await this.execute(run, sent)) as ToolResult)) as CallToolResult;
     result = (await call.after(result as ToolResult)) as CallToolResult;
-    return this.report(run.record(outcomeOf(entry, result, run.called), result, Math.max(0, performance.now() - run.started - run.executorMs)));
+    return this.settle(run.record(outcomeOf(entry, result, run.called), result, Math.max(0, performance.now() - run.started - run.executorMs)));
   }
 
   /** Runs the tool's executor — the proxy of the API the operation belongs to, or the plugin tool's handler — noting on `run` what it did. */
@@ -161,16 +165,30 @@ export class CallPipeline {
     return called.result;
   }
 
-  private report(record: CallRecord): CallRecord {
+  /** Tells every observer; what they hold the answer for (a durable audit write), if anything, is returned to be awaited. */
+  private report(record: CallRecord): Promise<unknown> | undefined {
+    const pending: Promise<unknown>[] = [];
     for (const observer of this.options.observers ?? []) {
       try {
-        observer(record);
+        const held = observer(record);
+        if (held) pending.push(held.catch((error: unknown) => this.observerFailed(record, error)));
       } catch (error) {
         // an observer (audit, metrics) that fails must not change the call's answer
-        this.log.error('call.observer_failed', { tool: record.tool, error: error instanceof Error ? error.message : String(error) });
+        this.observerFailed(record, error);
       }
     }
+    return pending.length > 0 ? Promise.all(pending) : undefined;
+  }
+
+  /** `report`, and the answer once what observers hold it for is done. */
+  private async settle(record: CallRecord): Promise<CallRecord> {
+    const pending = this.report(record);
+    if (pending) await pending;
     return record;
+  }
+
+  private observerFailed(record: CallRecord, error: unknown): void {
+    this.log.error('call.observer_failed', { tool: record.tool, error: error instanceof Error ? error.message : String(error) });
   }
 }
 

@@ -93,7 +93,7 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     const drain = new Drain();
     const audit = store && opened.add(new AuditWriter(store, log));
     const access = { upstream: config.upstream, sharedHeaders: config.upstreamHeaders };
-    const observers = callObservers(metrics, log, audit, { keep: config.auditArguments, names: config.auditRedact });
+    const observers = callObservers(metrics, log, audit, { keep: config.auditArguments, names: config.auditRedact }, config.auditDurable);
     if (parts.onCall) observers.push(parts.onCall);
     const calls = new CallPipeline({ tools, plugins: plugins.empty ? undefined : plugins, access, drain, observers, log });
     // without sign-in a secret file is still what lets every instance open a 2026-07-28 request's state

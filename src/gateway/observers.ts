@@ -10,8 +10,14 @@ import type { Logger } from '../log';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
 import type { AuditEntry } from '../store';
 
-export function callObservers(metrics: GatewayMetrics, log: Logger, audit: AuditWriter | undefined, rule: RedactionRule): ((record: CallRecord) => void)[] {
-  const observers = [(record: CallRecord) => metrics.toolCall(record)];
+export function callObservers(
+  metrics: GatewayMetrics,
+  log: Logger,
+  audit: AuditWriter | undefined,
+  rule: RedactionRule,
+  durable = false,
+): ((record: CallRecord) => void | Promise<void>)[] {
+  const observers: ((record: CallRecord) => void | Promise<void>)[] = [(record: CallRecord) => metrics.toolCall(record)];
   if (log.enabled?.('debug') !== false) {
     observers.push((record) =>
       log.debug('mcp.tool_call', {
@@ -26,7 +32,8 @@ export function callObservers(metrics: GatewayMetrics, log: Logger, audit: Audit
       }),
     );
   }
-  if (audit) observers.push((record) => audit.record(auditEntry(record, rule)));
+  // durable (PORTICO_AUDIT_DURABLE): the call is answered once its entry is written
+  if (audit) observers.push(durable ? (record) => audit.recordDurably(auditEntry(record, rule)) : (record) => audit.record(auditEntry(record, rule)));
   return observers;
 }
 

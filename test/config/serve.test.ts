@@ -64,6 +64,7 @@ describe('serve configuration', () => {
       pluginSettings: {},
       auditArguments: 'all',
       auditRedact: ['password', 'secret', 'token', 'key', 'authorization', 'credential', 'cookie', 'session'],
+      auditDurable: false,
       auditRetentionDays: 90,
       logLevel: 'info', logFormat: 'json',
       rateLimitMcp: 600,
