@@ -171,7 +171,7 @@ export class CallPipeline {
     for (const observer of this.options.observers ?? []) {
       try {
         const held = observer(record);
-        if (held) pending.push(held.catch((error: unknown) => this.observerFailed(record, error)));
+        if (held instanceof Promise) pending.push(held.catch((error: unknown) => this.observerFailed(record, error)));
       } catch (error) {
         // an observer (audit, metrics) that fails must not change the call's answer
         this.observerFailed(record, error);
