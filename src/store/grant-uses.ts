@@ -16,6 +16,7 @@
  * what is waiting before it closes the store, so a graceful stop loses nothing. While the database cannot be
  * written, uses wait in memory (one entry per grant) and are tried again every interval.
  */
+import { overriding } from './overriding';
 import type { GrantUse, Store } from './contract';
 
 /** How often one grant's use is written at most (after the first), per instance. */
@@ -40,15 +41,7 @@ export function withGrantUses(store: Store, options: GrantUseOptions = {}): Stor
     await uses.close();
     await store.close();
   };
-  // everything else is the store's own (bound to it: its methods use private fields)
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'findAccessToken') return findAccessToken;
-      if (property === 'close') return close;
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return overriding(store, { findAccessToken, close });
 }
 
 /** Keeps the later of the time already kept for `grantId` and `at`. */

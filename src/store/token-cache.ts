@@ -8,6 +8,7 @@
  * the announcement takes to arrive. Should one be lost (the watch reconnecting forgets everything, but a
  * network can drop a connection silently), an answer is still never older than `maxAgeMs`.
  */
+import { overriding } from './overriding';
 import type { AccessTokenRecord, Revocation, Store, TokenWithGrant } from './contract';
 
 type Found = TokenWithGrant<AccessTokenRecord>;
@@ -35,15 +36,7 @@ export async function withTokenCache(store: Store, options: TokenCacheOptions): 
     if (found) cache.put(hash, found, epoch);
     return found;
   };
-  // everything else is the store's own (bound to it: its methods use private fields)
-  const cached = new Proxy(store, {
-    get(target, property) {
-      if (property === 'findAccessToken') return findAccessToken;
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return cached;
+  return overriding(store, { findAccessToken });
 }
 
 class TokenCache {
