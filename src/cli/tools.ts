@@ -6,11 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { loadCatalog, SpecError, type Catalog, type Scope } from '../catalog';
-import { readSetting, ServeConfigSchema } from '../config/serve';
-import { credentialHeaderOf } from '../oauth/api-answer';
+import { readSetting, ServeConfigSchema, type ServeConfig } from '../config/serve';
+import { withheldFromCatalog } from '../gateway/sources';
 import { toolsetName, toolsetsOf } from '../calls/toolbox';
 import { DEFAULT_THRESHOLD, metaToolsOf, servedMode, type ToolMode } from '../mcp/tool-requests';
-import { loginOperationRule } from '../oauth/login-fields';
 import { TOOLS_USAGE } from './usage';
 
 const MODES: readonly ToolMode[] = ['all', 'toolsets', 'discover', 'code', 'auto'];
@@ -117,17 +116,26 @@ function summary(catalog: Catalog): string {
 }
 
 /** The operations `serve` would withhold, from the same variables (no upstream given: an absolute login URL is taken as the API's). */
-function withheld(): { signInOperations: string[]; credentialOperations: string[]; credentialHeaders: string[] } {
-  const loginPath = process.env.PORTICO_LOGIN_PATH || ServeConfigSchema.properties.loginPath.default;
+/** What serve leaves out of the catalog (`gateway/sources`), from the same PORTICO_* settings: `portico tools` needs no upstream. */
+function withheld(): ReturnType<typeof withheldFromCatalog> {
+  const { properties: schema } = ServeConfigSchema;
+  const setting = <K extends keyof ServeConfig>(key: K, fallback: ServeConfig[K]): ServeConfig[K] => readSetting(key, {}, process.env) ?? fallback;
+  const loginPath = setting('loginPath', schema.loginPath.default);
   const upstream = process.env.PORTICO_UPSTREAM || URL.parse(loginPath)?.origin || 'http://localhost';
-  const login = URL.canParse(upstream) ? loginOperationRule({ upstream, loginPath }) : undefined;
-  const credentialOperations = (process.env.PORTICO_CREDENTIAL_OPERATIONS ?? '').split(',').map((rule) => rule.trim()).filter(Boolean);
-  // as serve leaves them out (`gateway/sources`): the header the deployment's credential travels in is no argument
-  const credentialHeaders =
-    (readSetting('auth', {}, process.env) ?? 'oauth') === 'none'
-      ? Object.keys(readSetting('upstreamHeaders', {}, process.env) ?? {})
-      : [credentialHeaderOf(readSetting('upstreamCredential', {}, process.env) ?? ServeConfigSchema.properties.upstreamCredential.default).name];
-  return { signInOperations: login ? [login] : [], credentialOperations, credentialHeaders };
+  const rules = withheldFromCatalog({
+    auth: setting('auth', schema.auth.default),
+    upstream: URL.canParse(upstream) ? upstream : 'http://localhost',
+    upstreamHeaders: setting('upstreamHeaders', {}),
+    upstreamCredential: setting('upstreamCredential', schema.upstreamCredential.default),
+    loginPath,
+    credentialOperations: setting('credentialOperations', []),
+    oidcIssuer: readSetting('oidcIssuer', {}, process.env),
+    oidcExchangePath: setting('oidcExchangePath', schema.oidcExchangePath.default),
+    appLoginUrl: readSetting('appLoginUrl', {}, process.env),
+    appRedeemPath: setting('appRedeemPath', schema.appRedeemPath.default),
+  });
+  // an upstream that is no URL names no login operation to leave out
+  return URL.canParse(upstream) ? rules : { ...rules, signInOperations: [] };
 }
 
 function envFlag(name: string): boolean | undefined | Error {
