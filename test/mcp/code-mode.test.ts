@@ -13,13 +13,12 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connectAs } from '../fixtures/oauth-client';
-import { connect, MCP_HEADERS } from '../fixtures/oauth-http';
+import { connect, postMcp } from '../fixtures/oauth-http';
 import { ALICE, BOB, startSignedInGateway } from '../fixtures/signed-in-gateway';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
 
-const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
 
 function plugins(): string {
   const dir = tempDir();
@@ -58,13 +57,8 @@ describe('code mode, signed in', async () => {
   const store = await gw.openStore();
   afterAll(() => store.close());
 
-  /** A 2025 stateless-style request in the session-less way the gateway also takes, or a 2026-07-28 one (`modern`). */
-  async function rpc(token: string, method: string, params: Record<string, unknown>, modern = true): Promise<Answer> {
-    const headers: Record<string, string> = { ...MCP_HEADERS, authorization: `Bearer ${token}` };
-    if (modern) Object.assign(headers, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(typeof params.name === 'string' && { 'mcp-name': params.name }) });
-    const response = await fetch(gw.mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: modern ? { ...params, _meta: META } : params }) });
-    return { status: response.status, body: (await response.json()) as Answer['body'] };
-  }
+  /** A 2026-07-28 request (2025's shape when not `modern`) from a client that can be asked. */
+  const rpc = (token: string, method: string, params: Record<string, unknown>, modern = true): Promise<Answer> => postMcp<Answer['body']>(gw.mcpUrl, method, params, { token, modern, capabilities: { elicitation: {} } });
   const run = async (token: string, code: string) => (await rpc(token, 'tools/call', { name: 'execute', arguments: { code } })).body.result!;
 
   /** The audit log's entries of `userId` since `since`, once there are `count` (the writer batches them). */

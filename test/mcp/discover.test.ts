@@ -8,14 +8,13 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { connect, MCP_HEADERS } from '../fixtures/oauth-http';
+import { connect, MCP_HEADERS, postMcp } from '../fixtures/oauth-http';
 import { startTestGateway } from '../fixtures/gateway';
 import { ALICE, CAROL } from '../fixtures/signed-in-gateway';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
 
-const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
 
 function plugins(): string {
   const dir = tempDir();
@@ -38,13 +37,8 @@ describe('discover mode, signed in', async () => {
   // alice allowing read only: her role could allow more
   const aliceReading = (await connect(issuer, issuer, ALICE, undefined, ['read'])).tokens.access_token;
 
-  /** A 2025 request (no envelope), or a 2026-07-28 one (`modern`). */
-  async function rpc(token: string, method: string, params: Record<string, unknown>, modern = false): Promise<Answer> {
-    const headers: Record<string, string> = { ...MCP_HEADERS, authorization: `Bearer ${token}` };
-    if (modern) Object.assign(headers, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(typeof params.name === 'string' && { 'mcp-name': params.name }) });
-    const response = await fetch(gw.mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: modern ? { ...params, _meta: { ...META, ...(params._meta as object) } } : params }) });
-    return { status: response.status, challenge: response.headers.get('www-authenticate'), body: (await response.json()) as Answer['body'] };
-  }
+  /** A 2025 request (no envelope), or a 2026-07-28 one (`modern`) from a client that can be asked. */
+  const rpc = (token: string, method: string, params: Record<string, unknown>, modern = false): Promise<Answer> => postMcp<Answer['body']>(gw.mcpUrl, method, params, { token, modern, capabilities: { elicitation: {} } });
   const call = (token: string, name: string, args: Record<string, unknown>, modern = false) => rpc(token, 'tools/call', { name, arguments: args }, modern);
 
   test('tools/list is the three tools, in both eras, well under the size of the whole list', async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
-import { MCP_HEADERS } from '../fixtures/oauth-http';
+import { postMcp } from '../fixtures/oauth-http';
 import { startTestGateway } from '../fixtures/gateway';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
 import { portico, ROOT } from '../cli/run';
@@ -14,15 +14,8 @@ afterAll(removeTempDirs);
 const SPEC = resolve(ROOT, 'src/demo/swagger.json');
 
 async function listed(url: string, modern: boolean): Promise<unknown> {
-  const headers: Record<string, string> = { ...MCP_HEADERS };
-  const params: Record<string, unknown> = {};
-  if (modern) {
-    Object.assign(headers, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' });
-    params._meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
-  }
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params }) });
-  const { result } = (await response.json()) as { result: { tools: unknown[] } };
-  return { tools: result.tools };
+  const { body } = await postMcp<{ result: { tools: unknown[] } }>(url, 'tools/list', {}, { modern });
+  return { tools: body.result.tools };
 }
 
 describe.each([

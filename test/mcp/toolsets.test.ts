@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { loadCatalog } from '../../src/catalog';
 import { toolsetName } from '../../src/calls/toolbox';
-import { MCP_HEADERS } from '../fixtures/oauth-http';
+import { postMcp } from '../fixtures/oauth-http';
 import { startTestGateway } from '../fixtures/gateway';
 import { npmSpec } from '../fixtures/npm-specs';
 import { removeTempDirs } from '../fixtures/temp';
@@ -14,15 +14,8 @@ import { removeTempDirs } from '../fixtures/temp';
 afterAll(removeTempDirs);
 
 async function listed(url: string, modern: boolean): Promise<{ status: number; names: string[]; error?: string }> {
-  const headers: Record<string, string> = { ...MCP_HEADERS };
-  const params: Record<string, unknown> = {};
-  if (modern) {
-    Object.assign(headers, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' });
-    params._meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
-  }
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params }) });
-  const body = (await response.json()) as { result?: { tools: { name: string }[] }; error?: { message: string } };
-  return { status: response.status, names: body.result?.tools.map((tool) => tool.name) ?? [], error: body.error?.message };
+  const { status, body } = await postMcp<{ result?: { tools: { name: string }[] }; error?: { message: string } }>(url, 'tools/list', {}, { modern });
+  return { status, names: body.result?.tools.map((tool) => tool.name) ?? [], error: body.error?.message };
 }
 
 describe('toolsets on the demo API', async () => {
