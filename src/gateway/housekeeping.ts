@@ -1,9 +1,9 @@
 /**
  * @module gateway/housekeeping
  * Keeps the store from growing forever: every `intervalMs` (PORTICO_SWEEP_MINUTES) a pass deletes what has had its
- * time — expired tokens, codes, throttle windows, browser sessions, and audit entries older than the retention
- * (PORTICO_AUDIT_RETENTION_DAYS) — batch by batch (`Store.sweep`), pausing between batches so that requests waiting
- * for the database (SQLite's one connection, a PostgreSQL pool) go first. One instance sweeps at a time
+ * time — expired tokens, codes, throttle windows, browser sessions and kept answers, and audit entries older than the
+ * retention (PORTICO_AUDIT_RETENTION_DAYS) — batch by batch (`Store.sweep`), pausing between batches so that requests
+ * waiting for the database (SQLite's one connection, a PostgreSQL pool) go first. One instance sweeps at a time
  * (`Store.sweepExclusively`); the others skip that pass, which then costs them one query.
  *
  * The first pass comes soon after the start, at a random moment within the interval (at most a minute), and each
@@ -33,6 +33,7 @@ const KINDS: Readonly<Record<keyof SweepResult, SweptKind>> = {
   grants: 'grants',
   throttles: 'throttles',
   browserSessions: 'browser_sessions',
+  answers: 'answers',
   auditEntries: 'audit_entries',
 };
 
@@ -107,7 +108,7 @@ export class Housekeeping {
     // one `now` for the whole pass: it deletes what was due when it began, and ends even while rows keep expiring
     const now = Date.now();
     const options: SweepOptions = { batch: this.#batch, auditBefore: this.#auditRetentionMs === undefined ? undefined : now - this.#auditRetentionMs };
-    const report: PassReport = { codes: 0, accessTokens: 0, refreshTokens: 0, grants: 0, throttles: 0, browserSessions: 0, auditEntries: 0, batches: 0 };
+    const report: PassReport = { codes: 0, accessTokens: 0, refreshTokens: 0, grants: 0, throttles: 0, browserSessions: 0, answers: 0, auditEntries: 0, batches: 0 };
     try {
       // true once a batch left nothing due; false when `close` stopped the pass first; null when another ran one
       const finished = await this.#store.sweepExclusively(async (sweep) => {

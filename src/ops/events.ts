@@ -26,7 +26,7 @@ export interface TokenEvents {
 }
 
 /** The kinds of rows the store's housekeeping deletes, as the metrics label them (the tables' names). */
-export const SWEPT_KINDS = ['codes', 'access_tokens', 'refresh_tokens', 'grants', 'throttles', 'browser_sessions', 'audit_entries'] as const;
+export const SWEPT_KINDS = ['codes', 'access_tokens', 'refresh_tokens', 'grants', 'throttles', 'browser_sessions', 'answers', 'audit_entries'] as const;
 export type SweptKind = (typeof SWEPT_KINDS)[number];
 
 export interface StoreEvents {

@@ -227,6 +227,8 @@ export interface SweepResult {
   grants: number;
   throttles: number;
   browserSessions: number;
+  /** Expired answers (`AnswerStore`); those of a deleted grant go with it and are not counted here. */
+  answers: number;
   auditEntries: number;
 }
 
@@ -353,6 +355,38 @@ export interface AuditStore {
   queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
 }
 
+/** A tool's whole answer, kept for a short time for the grant that called (an MCP resource it reads in pages). */
+export interface StoredAnswer {
+  /** Random and unguessable (the caller makes it: 128 bits or more, base64url). */
+  readonly id: string;
+  /** Who may read it: the grant id of the call ('' without sign-in, where anyone who reaches the gateway may). The reader checks it. */
+  readonly owner: string;
+  /** The media type of `body` as the API sent it (`application/json`, `text/plain; charset=utf-8`, `application/zip`…). */
+  readonly mediaType: string;
+  readonly body: Uint8Array;
+  /** The tool that answered (for logs and the resource's name). */
+  readonly tool: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * Answers kept for reading later (`calls/answer`). Bodies may be tens of MB (the proxy's response cap) and come back
+ * byte for byte. An answer is readable while `now < expiresAt`; then `sweep` deletes it. It never outlives its owner
+ * grant: whatever deletes a grant (revocation, a refresh token's reuse, its client's deletion, the sweep of a grant
+ * left without tokens) deletes its answers in the same transaction.
+ */
+export interface AnswerStore {
+  /**
+   * Keeps `answer`; an id already taken throws StoreConflictError. An owner that is no grant (one revoked while the
+   * tool ran) keeps nothing, as if the grant had been revoked a moment later: no answer outlives its grant. A record
+   * that is not an answer (see `checkAnswer`) is a TypeError or RangeError, and nothing is written.
+   */
+  putAnswer(answer: StoredAnswer): Promise<void>;
+  /** The answer `id` unless it has expired at `now` (then null, as for an unknown id); the owner check is the caller's. */
+  getAnswer(id: string, now: number): Promise<StoredAnswer | null>;
+}
+
 /** What answers about access tokens kept in memory (`store/token-cache`) must drop: what a revocation took away, or a grant whose data changed. */
 export type Revocation =
   | { readonly kind: 'grant'; readonly id: string }
@@ -366,7 +400,7 @@ export type Revocation =
  * cache of `store/token-cache` wraps a store and says what it changes).
  */
 export interface Store
-  extends ClientStore, CodeStore, GrantStore, ConsentStore, ThrottleStore, SnapshotStore, AuditStore, BrowserSessionStore {
+  extends ClientStore, CodeStore, GrantStore, ConsentStore, ThrottleStore, SnapshotStore, AuditStore, BrowserSessionStore, AnswerStore {
   /** Which database this is, for logs: the backend and where, never a password. */
   readonly description: string;
   /**
@@ -379,10 +413,11 @@ export interface Store
   /**
    * Deletes one batch of what has had its time, in one short transaction: of each kind at most `options.batch`
    * rows — codes CODE_RETENTION_MS past expiry (used or not), expired access and refresh tokens, throttle windows
-   * that have passed, expired browser sessions, and with `auditBefore` audit entries older than it — and the grants
-   * that the tokens it deleted belonged to, once none of their tokens is left. Nothing live is touched, and every
-   * query follows an index, so a batch costs the same however large the tables are. To delete everything that is
-   * due, call again (requests get the database in between) until `sweepFinished` says a call left nothing behind.
+   * that have passed, expired browser sessions and answers, and with `auditBefore` audit entries older than it — and
+   * the grants that the tokens it deleted belonged to, once none of their tokens is left (and with each its answers,
+   * which never outlive their grant). Nothing else live is touched, and every query follows an index, so a batch
+   * costs the same however large the tables are. To delete everything that is due, call again (requests get the
+   * database in between) until `sweepFinished` says a call left nothing behind.
    * A `batch` that is not a positive integer is a RangeError.
    */
   sweep(now: number, options: SweepOptions): Promise<SweepResult>;
@@ -423,5 +458,35 @@ export function checkSweepOptions(options: SweepOptions): void {
   }
   if (options.auditBefore !== undefined && !Number.isFinite(options.auditBefore)) {
     throw new RangeError(`store: auditBefore must be a time (epoch milliseconds), got ${String(options.auditBefore)}`);
+  }
+}
+
+/** The shortest id `putAnswer` takes: 128 bits in base64url. */
+export const MIN_ANSWER_ID_LENGTH = 22;
+/** The longest (an index entry has a size limit; 1536 random bits are plenty). */
+export const MAX_ANSWER_ID_LENGTH = 256;
+const ANSWER_ID = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * An answer for `putAnswer`, checked before anything is written: ids must look unguessable (MIN_ANSWER_ID_LENGTH to
+ * MAX_ANSWER_ID_LENGTH base64url characters), the body must be bytes (a string would be stored as text, or not at
+ * all), and the times integer epoch milliseconds, as the schema keeps them.
+ */
+export function checkAnswer(answer: StoredAnswer): void {
+  const { id, owner, mediaType, body, tool, createdAt, expiresAt } = answer;
+  if (typeof id !== 'string' || id.length < MIN_ANSWER_ID_LENGTH || id.length > MAX_ANSWER_ID_LENGTH || !ANSWER_ID.test(id)) {
+    throw new RangeError(
+      `store: an answer id must be ${MIN_ANSWER_ID_LENGTH} to ${MAX_ANSWER_ID_LENGTH} base64url characters (128 random bits or more)`,
+    );
+  }
+  for (const [field, value] of [['owner', owner], ['mediaType', mediaType], ['tool', tool]] as const) {
+    if (typeof value !== 'string') throw new TypeError(`store: an answer's ${field} must be a string, got ${typeof value}`);
+  }
+  if (!(body instanceof Uint8Array)) {
+    const got = body === null ? 'null' : typeof body === 'object' ? (body as object).constructor?.name ?? 'object' : typeof body;
+    throw new TypeError(`store: an answer's body must be a Uint8Array, got ${got}`);
+  }
+  for (const [field, value] of [['createdAt', createdAt], ['expiresAt', expiresAt]] as const) {
+    if (!Number.isSafeInteger(value)) throw new RangeError(`store: an answer's ${field} must be a time (integer epoch milliseconds), got ${String(value)}`);
   }
 }

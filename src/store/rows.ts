@@ -14,6 +14,7 @@ import type {
   GrantRecord,
   GrantUse,
   RefreshTokenRecord,
+  StoredAnswer,
 } from './contract';
 
 /** An integer column as a driver returns it. */
@@ -93,6 +94,18 @@ export interface ConsentRow {
 export interface BrowserSessionRow {
   hash: string;
   user_id: string;
+  created_at: DbInt;
+  expires_at: DbInt;
+}
+
+export interface AnswerRow {
+  id: string;
+  /** NULL for an answer without sign-in (owner ''): a grant id otherwise, a foreign key that cascades. */
+  owner: string | null;
+  media_type: string;
+  /** bun:sqlite returns a Uint8Array, Bun.sql a Buffer. */
+  body: Uint8Array;
+  tool: string;
   created_at: DbInt;
   expires_at: DbInt;
 }
@@ -232,6 +245,25 @@ export function toConsent(row: ConsentRow): ConsentRecord {
 
 export function toBrowserSession(row: BrowserSessionRow): BrowserSessionRecord {
   return { hash: row.hash, userId: row.user_id, createdAt: int(row.created_at), expiresAt: int(row.expires_at) };
+}
+
+/** The owner column of an answer: its grant, or NULL (never a grant) for an answer without sign-in. */
+export function ownerToColumn(owner: string): string | null {
+  return owner === '' ? null : owner;
+}
+
+export function toAnswer(row: AnswerRow): StoredAnswer {
+  const { body } = row;
+  return {
+    id: row.id,
+    owner: row.owner ?? '',
+    mediaType: row.media_type,
+    // a plain Uint8Array over the same bytes, whatever the driver's subclass (no copy of a body of many MB)
+    body: body.constructor === Uint8Array ? body : new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+    tool: row.tool,
+    createdAt: int(row.created_at),
+    expiresAt: int(row.expires_at),
+  };
 }
 
 export function toAudit(row: AuditRow): AuditRecord {

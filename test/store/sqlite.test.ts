@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openStore, StoreUnavailableError } from '../../src/store';
 import { LATEST_VERSION, migrate } from '../../src/store/sqlite/migrations';
 import { storeConformance } from '../../src/store/testing/conformance';
-import { aClient, issue, T0 } from '../../src/store/testing/fixtures';
+import { aClient, anAnswer, issue, T0 } from '../../src/store/testing/fixtures';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
 
 afterAll(removeTempDirs);
@@ -176,7 +176,24 @@ describe('sqlite backend', () => {
     }
   });
 
-  test('processes opening a fresh file at the same moment all migrate it safely', async () => {
+  test("a grant deleted without cascading (the sqlite3 shell) takes its answers with it all the same", async () => {
+    const file = join(tempDir(), 'no-cascade-answers.db');
+    const store = await openStore(file);
+    try {
+      const { grant } = await issue(store);
+      const answer = anAnswer({ owner: grant.id });
+      await store.putAnswer(answer);
+      expect(await store.getAnswer(answer.id, T0)).toEqual(answer);
+      // the answer row stays behind, orphaned, until the sweep takes it at its expiry
+      execOn(file, `DELETE FROM grants WHERE id = '${grant.id}'`);
+      expect(await store.getAnswer(answer.id, T0)).toBeNull();
+      expect((await store.sweep(answer.expiresAt, { batch: 10 })).answers).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+    test('processes opening a fresh file at the same moment all migrate it safely', async () => {
     const file = join(tempDir(), 'race.db');
     const child = join(import.meta.dir, 'sqlite-open-child.ts');
     const procs = Array.from({ length: 4 }, (_, i) =>

@@ -71,6 +71,11 @@ export function isConnectionLost(error: unknown): boolean {
   );
 }
 
+/** Whether a write named a row that does not exist (an answer's owner grant, deleted meanwhile): SQLSTATE 23503. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return stringField(error, 'errno') === '23503';
+}
+
 /** The driver error as a StoreError when it is one we understand; otherwise the error itself. */
 export function translatePostgresError(error: unknown, target: PostgresTarget, what = 'a record with this key'): unknown {
   if (error instanceof StoreError) return error;

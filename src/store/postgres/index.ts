@@ -26,13 +26,14 @@ import type {
   RotateResult,
   Snapshot,
   Store,
+  StoredAnswer,
   Sweep,
   SweepOptions,
   SweepResult,
   TokenWithGrant,
   UserName,
 } from '../contract';
-import { checkSweepOptions, CODE_RETENTION_MS } from '../contract';
+import { checkAnswer, checkSweepOptions, CODE_RETENTION_MS } from '../contract';
 import { StoreUnavailableError } from '../errors';
 import { decideRotation } from '../rotation';
 import {
@@ -40,6 +41,7 @@ import {
   joinedGrant,
   latestUses,
   toAccessToken,
+  toAnswer,
   toAudit,
   toBrowserSession,
   toClient,
@@ -49,7 +51,7 @@ import {
   toRefreshToken,
 } from '../rows';
 import type { PostgresTarget } from './errors';
-import { isConnectionLost, translatePostgresError } from './errors';
+import { isConnectionLost, isForeignKeyViolation, translatePostgresError } from './errors';
 import { migrate } from './migrations';
 import { Q } from './queries';
 
@@ -140,6 +142,8 @@ async function sweepBatch(tx: SQL, now: number, { batch, auditBefore }: SweepOpt
     grants: emptied.length > 0 ? (await Q.sweepGrants(tx, emptied)).affectedRows : 0,
     throttles: (await Q.sweepThrottles(tx, now, batch)).affectedRows,
     browserSessions: (await Q.sweepBrowserSessions(tx, now, batch)).affectedRows,
+    // after the grants (see Q.sweepAnswers)
+    answers: (await Q.sweepAnswers(tx, now, batch)).affectedRows,
     auditEntries: auditBefore === undefined ? 0 : (await Q.sweepAudit(tx, auditBefore, batch)).affectedRows,
   };
 }
@@ -437,6 +441,26 @@ class PostgresStore implements Store {
 
   async deleteBrowserSessionsOfUser(userId: string): Promise<number> {
     return (await this.#run((sql) => Q.deleteBrowserSessionsOfUser(sql, userId))).affectedRows;
+  }
+
+  // not retried (#idempotent): a repeat of an insert that was applied would answer StoreConflictError
+  async putAnswer(answer: StoredAnswer): Promise<void> {
+    await this.#run(async (sql) => {
+      checkAnswer(answer);
+      try {
+        await Q.insertAnswer(sql, answer);
+      } catch (error) {
+        // its grant is gone (revoked while the tool ran): nothing is kept, as the revocation would have deleted it
+        if (!isForeignKeyViolation(error)) throw error;
+      }
+    }, 'an answer with this id');
+  }
+
+  getAnswer(id: string, now: number): Promise<StoredAnswer | null> {
+    return this.#idempotent(async (sql) => {
+      const [row] = await Q.getAnswer(sql, id, now);
+      return row ? toAnswer(row) : null;
+    });
   }
 
   hit(key: string, now: number, windowMs: number): Promise<HitResult> {

@@ -131,6 +131,25 @@ export const MIGRATIONS: readonly Migration[] = [
     // the name in clear for `portico audit` (the sealed data needs the server secret); the last use for /account
     statements: ['ALTER TABLE grants ADD COLUMN user_name TEXT', 'ALTER TABLE grants ADD COLUMN last_used_at BIGINT'],
   },
+  {
+    version: 5,
+    name: 'answers',
+    // a tool's whole answer, read in pages by the grant that called. The owner is that grant (NULL without sign-in),
+    // so whatever deletes the grant deletes its answers, as it does its tokens
+    statements: [
+      `CREATE TABLE answers (
+        id TEXT PRIMARY KEY,
+        owner TEXT REFERENCES grants (id) ON DELETE CASCADE,
+        media_type TEXT NOT NULL,
+        body BYTEA NOT NULL,
+        tool TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      )`,
+      'CREATE INDEX answers_expires_at ON answers (expires_at)',
+      'CREATE INDEX answers_owner ON answers (owner)',
+    ],
+  },
 ];
 
 /** The newest schema version this binary knows. */

@@ -17,9 +17,11 @@ import type {
   NewAccessToken,
   NewGrant,
   NewRefreshToken,
+  StoredAnswer,
 } from '../contract';
 import type {
   AccessTokenRow,
+  AnswerRow,
   AuditRow,
   BrowserSessionRow,
   ClientRow,
@@ -30,7 +32,7 @@ import type {
   GrantRow,
   RefreshTokenRow,
 } from '../rows';
-import { scopesToText } from '../rows';
+import { ownerToColumn, scopesToText } from '../rows';
 
 export type RotationRow = RefreshTokenRow & GrantColumns & { successor: string | null; successor_used: boolean };
 
@@ -141,6 +143,15 @@ export const Q = {
   deleteBrowserSession: (sql: SQL, hash: string) => sql`DELETE FROM browser_sessions WHERE hash = ${hash}`,
   deleteBrowserSessionsOfUser: (sql: SQL, userId: string) => sql`DELETE FROM browser_sessions WHERE user_id = ${userId}`,
 
+  /** The body goes as one binary parameter (bytea), byte for byte. */
+  insertAnswer: (sql: SQL, a: StoredAnswer) =>
+    sql`INSERT INTO answers (id, owner, media_type, body, tool, created_at, expires_at)
+      VALUES (${a.id}, ${ownerToColumn(a.owner)}, ${a.mediaType}, ${a.body}, ${a.tool}, ${a.createdAt}, ${a.expiresAt})`,
+  /** Live, and its grant still there, as in SQLite (the foreign key cascades: only a row written behind the store's back needs it). */
+  getAnswer: (sql: SQL, id: string, now: number) =>
+    sql<AnswerRow[]>`SELECT * FROM answers a WHERE a.id = ${id} AND a.expires_at > ${now}::bigint
+      AND (a.owner IS NULL OR EXISTS (SELECT 1 FROM grants g WHERE g.id = a.owner))`,
+
   /** A fixed window: the first hit after `reset_at` starts a new one. Concurrent hits queue on the row lock. */
   hit: (sql: SQL, key: string, now: number, windowMs: number) =>
     sql<{ count: DbInt; reset_at: DbInt }[]>`INSERT INTO throttles AS t (key, count, reset_at)
@@ -221,6 +232,10 @@ export const Q = {
       AND reset_at <= ${now}::bigint`,
   sweepBrowserSessions: (sql: SQL, now: number, batch: number) =>
     sql`DELETE FROM browser_sessions WHERE hash = ANY(ARRAY(SELECT hash FROM browser_sessions WHERE expires_at <= ${now}::bigint ORDER BY expires_at LIMIT ${batch}))
+      AND expires_at <= ${now}::bigint`,
+  /** After the grants: a batch takes grant locks before answer locks, as a revocation cascading to answers does. */
+  sweepAnswers: (sql: SQL, now: number, batch: number) =>
+    sql`DELETE FROM answers WHERE id = ANY(ARRAY(SELECT id FROM answers WHERE expires_at <= ${now}::bigint ORDER BY expires_at LIMIT ${batch}))
       AND expires_at <= ${now}::bigint`,
   sweepAudit: (sql: SQL, before: number, batch: number) =>
     sql`DELETE FROM audit_log WHERE id = ANY(ARRAY(SELECT id FROM audit_log WHERE at < ${before}::bigint ORDER BY at LIMIT ${batch}))

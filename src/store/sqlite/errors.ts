@@ -22,6 +22,11 @@ function codeOf(error: unknown): string | undefined {
   return typeof error.code === 'string' ? error.code : undefined;
 }
 
+/** Whether a write named a row that does not exist (an answer's owner grant, deleted meanwhile). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return codeOf(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
 /**
  * @param where the database, for messages ("SQLite database /var/lib/portico/portico.db")
  * @param what the record being written, for duplicate messages ("a client with this id")

@@ -31,15 +31,17 @@ import type {
   Store,
   Sweep,
   SweepOptions,
+  StoredAnswer,
   SweepResult,
   TokenWithGrant,
   UserName,
 } from '../contract';
-import { checkSweepOptions, CODE_RETENTION_MS } from '../contract';
+import { checkAnswer, checkSweepOptions, CODE_RETENTION_MS } from '../contract';
 import { StoreUnavailableError } from '../errors';
 import { decideRotation } from '../rotation';
 import type {
   AccessTokenRow,
+  AnswerRow,
   AuditRow,
   BrowserSessionRow,
   ClientRow,
@@ -54,8 +56,10 @@ import {
   int,
   joinedGrant,
   latestUses,
+  ownerToColumn,
   scopesToText,
   toAccessToken,
+  toAnswer,
   toAudit,
   toBrowserSession,
   toClient,
@@ -64,11 +68,11 @@ import {
   toGrant,
   toRefreshToken,
 } from '../rows';
-import { translateSqliteError } from './errors';
+import { isForeignKeyViolation, translateSqliteError } from './errors';
 import { migrate } from './migrations';
 import { SQL } from './sql';
 
-type Params = Record<string, string | number | null>;
+type Params = Record<string, string | number | null | Uint8Array>;
 type RotationRow = RefreshTokenRow & GrantColumns & { successor: string | null; successor_used: number };
 
 /**
@@ -244,6 +248,7 @@ class SqliteStore implements Store {
         grants: touched.length > 0 ? count(SQL.sweepGrants, { ids: JSON.stringify(touched) }) : 0,
         throttles: count(SQL.sweepThrottles, { now, batch }),
         browserSessions: count(SQL.sweepBrowserSessions, { now, batch }),
+        answers: count(SQL.sweepAnswers, { now, batch }),
         auditEntries: auditBefore === undefined ? 0 : count(SQL.sweepAudit, { before: auditBefore, batch }),
       };
     });
@@ -454,6 +459,33 @@ class SqliteStore implements Store {
 
   deleteBrowserSessionsOfUser(userId: string): Promise<number> {
     return this.#run(() => this.#stmt(SQL.deleteBrowserSessionsOfUser).run({ user_id: userId }).changes);
+  }
+
+  putAnswer(answer: StoredAnswer): Promise<void> {
+    return this.#run(() => {
+      checkAnswer(answer);
+      try {
+        this.#stmt(SQL.insertAnswer).run({
+          id: answer.id,
+          owner: ownerToColumn(answer.owner),
+          media_type: answer.mediaType,
+          body: answer.body,
+          tool: answer.tool,
+          created_at: answer.createdAt,
+          expires_at: answer.expiresAt,
+        });
+      } catch (error) {
+        // its grant is gone (revoked while the tool ran): nothing is kept, as the revocation would have deleted it
+        if (!isForeignKeyViolation(error)) throw error;
+      }
+    }, 'an answer with this id');
+  }
+
+  getAnswer(id: string, now: number): Promise<StoredAnswer | null> {
+    return this.#run(() => {
+      const row = this.#stmt<AnswerRow>(SQL.getAnswer).get({ id, now });
+      return row ? toAnswer(row) : null;
+    });
   }
 
   hit(key: string, now: number, windowMs: number): Promise<HitResult> {

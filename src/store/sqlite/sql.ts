@@ -70,6 +70,15 @@ export const SQL = {
   deleteBrowserSession: 'DELETE FROM browser_sessions WHERE hash = $hash',
   deleteBrowserSessionsOfUser: 'DELETE FROM browser_sessions WHERE user_id = $user_id',
 
+  insertAnswer: `INSERT INTO answers (id, owner, media_type, body, tool, created_at, expires_at)
+    VALUES ($id, $owner, $media_type, $body, $tool, $created_at, $expires_at)`,
+  /**
+   * Live, and its grant still there: a grant deleted without cascading (the sqlite3 shell, where foreign keys are off
+   * by default) takes its answers with it all the same, as it does its tokens (findAccessToken reads the grant too).
+   */
+  getAnswer: `SELECT * FROM answers a WHERE a.id = $id AND a.expires_at > $now
+    AND (a.owner IS NULL OR EXISTS (SELECT 1 FROM grants g WHERE g.id = a.owner))`,
+
   /** A fixed window: the first hit after `reset_at` starts a new one. */
   hit: `INSERT INTO throttles (key, count, reset_at) VALUES ($key, 1, $now + $window_ms)
     ON CONFLICT (key) DO UPDATE SET
@@ -110,6 +119,7 @@ export const SQL = {
   sweepThrottles: 'DELETE FROM throttles WHERE rowid IN (SELECT rowid FROM throttles WHERE reset_at <= $now LIMIT $batch)',
   sweepBrowserSessions: `DELETE FROM browser_sessions
     WHERE rowid IN (SELECT rowid FROM browser_sessions WHERE expires_at <= $now LIMIT $batch)`,
+  sweepAnswers: 'DELETE FROM answers WHERE rowid IN (SELECT rowid FROM answers WHERE expires_at <= $now LIMIT $batch)',
   sweepAudit: 'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $before LIMIT $batch)',
 
   ping: 'SELECT 1 AS ok',

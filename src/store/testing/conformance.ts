@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe } from 'bun:test';
 import type { Store } from '../contract';
 import { auditCases, consentCases, snapshotCases, throttleCases } from './cases/small-stores';
+import { answerCases } from './cases/answers';
 import { browserSessionCases } from './cases/browser-sessions';
 import { clientCases } from './cases/clients';
 import { codeCases } from './cases/codes';
@@ -77,6 +78,7 @@ export function storeConformance(name: string, open: () => Promise<Store>, optio
     snapshotCases(ctx);
     auditCases(ctx);
     browserSessionCases(ctx);
+    answerCases(ctx);
     sweepCases(ctx);
     lifecycleCases(ctx);
     if (options.freshDatabase) migrationCases(options.freshDatabase);

@@ -12,6 +12,7 @@ import type {
   NewAccessToken,
   NewRefreshToken,
   Store,
+  StoredAnswer,
 } from '../contract';
 
 /** A fixed clock: the store never reads the time itself, so cases say exactly when things happen. */
@@ -92,6 +93,25 @@ export function aRefreshToken(overrides: Partial<NewRefreshToken> = {}): NewRefr
 
 export function aBrowserSession(overrides: Partial<BrowserSessionRecord> = {}): BrowserSessionRecord {
   return { hash: newHash(), userId: uid('user'), createdAt: T0, expiresAt: T0 + 7 * DAY, ...overrides };
+}
+
+/** A fresh answer id as a caller makes one: 128 random bits, base64url. */
+export function anAnswerId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** A small JSON answer nobody signed in for (owner ''), readable for an hour from T0. */
+export function anAnswer(overrides: Partial<StoredAnswer> = {}): StoredAnswer {
+  return {
+    id: anAnswerId(),
+    owner: '',
+    mediaType: 'application/json',
+    body: new TextEncoder().encode('{"projects":[{"id":1,"name":"demo"}]}'),
+    tool: 'list_projects',
+    createdAt: T0,
+    expiresAt: T0 + HOUR,
+    ...overrides,
+  };
 }
 
 /** What `issue` stored. */

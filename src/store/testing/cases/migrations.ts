@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test';
 import { StoreSchemaError } from '../../errors';
 import type { FreshDatabase } from '../conformance';
-import { aBrowserSession, aClient, DAY, HOUR, MINUTE, nextTokens, T0 } from '../fixtures';
+import { aBrowserSession, aClient, anAnswer, DAY, HOUR, MINUTE, nextTokens, T0 } from '../fixtures';
 
 /** The table every backend keeps its schema version in, as a newer binary would have left it. */
 const FUTURE_SCHEMA = [
@@ -51,6 +51,35 @@ export function migrationCases(fresh: () => Promise<FreshDatabase>): void {
           const session = aBrowserSession();
           await store.putBrowserSession(session);
           expect(await store.getBrowserSession(session.hash, T0)).toEqual(session);
+          const answer = anAnswer({ owner: 'grant-kept' });
+          await store.putAnswer(answer);
+          expect(await store.getAnswer(answer.id, T0)).toEqual(answer);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await db.dispose();
+      }
+    });
+
+    test('a database at version 4 gets the answers table, tied to the grants it already holds', async () => {
+      const db = await fresh();
+      try {
+        await db.migrateTo(4);
+        await db.exec(`INSERT INTO grants (id, user_id, client_id, scopes, resource, data, created_at, user_name, last_used_at)
+          VALUES ('grant-v4', 'user-v4', 'client-v4', '["read"]', 'https://portico.example/mcp', 'sealed-data', ${T0}, 'v4@example.com', NULL)`);
+        // the table is not there yet
+        expect(await db.exec('SELECT count(*) FROM answers').catch((e: unknown) => e)).toBeInstanceOf(Error);
+        const store = await db.open();
+        try {
+          const mine = anAnswer({ owner: 'grant-v4' });
+          const anyone = anAnswer({ owner: '' });
+          for (const answer of [mine, anyone]) await store.putAnswer(answer);
+          expect(await store.getAnswer(mine.id, T0)).toEqual(mine);
+          expect(await store.revokeGrant('grant-v4')).toBe(true);
+          expect(await store.getAnswer(mine.id, T0)).toBeNull();
+          expect(await store.getAnswer(anyone.id, T0)).toEqual(anyone);
+          expect((await store.sweep(T0 + HOUR, { batch: 10 })).answers).toBe(1);
         } finally {
           await store.close();
         }

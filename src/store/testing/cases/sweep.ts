@@ -6,17 +6,17 @@ import { describe, expect, test } from 'bun:test';
 import type { AuditEntry, Store, Sweep, SweepOptions, SweepResult } from '../../contract';
 import { sweepFinished } from '../../contract';
 import type { SuiteContext } from '../conformance';
-import { aBrowserSession, aCode, anAccessToken, aRefreshToken, DAY, issue, MINUTE, T0, uid } from '../fixtures';
+import { aBrowserSession, aCode, anAccessToken, anAnswer, aRefreshToken, DAY, issue, MINUTE, T0, uid } from '../fixtures';
 
 /** Later than anything the other cases store, so a first sweep leaves only what this case adds. */
 const S = T0 + 1000 * DAY;
 /** Large enough that one call deletes everything a case adds. */
 const ONE_CALL = { batch: 1000 };
 
-const NOTHING: SweepResult = { codes: 0, accessTokens: 0, refreshTokens: 0, grants: 0, throttles: 0, browserSessions: 0, auditEntries: 0 };
+const NOTHING: SweepResult = { codes: 0, accessTokens: 0, refreshTokens: 0, grants: 0, throttles: 0, browserSessions: 0, answers: 0, auditEntries: 0 };
 
 /** Every call of a sweep at `now`, until one leaves nothing due. */
-async function sweepAll(sweep: Sweep, now: number, options: SweepOptions): Promise<SweepResult[]> {
+export async function sweepAll(sweep: Sweep, now: number, options: SweepOptions): Promise<SweepResult[]> {
   const calls: SweepResult[] = [];
   for (;;) {
     const result = await sweep(now, options);
@@ -42,7 +42,7 @@ function anAuditEntry(userId: string, at: number): AuditEntry {
 
 export function sweepCases(ctx: SuiteContext): void {
   describe('sweep', () => {
-    test('deletes expired codes a day late, expired tokens, emptied grants, passed windows and expired browser sessions', async () => {
+    test('deletes expired codes a day late, expired tokens, emptied grants, passed windows, expired browser sessions and answers', async () => {
       const store = ctx.store();
       await sweptClean(store);
 
@@ -65,7 +65,11 @@ export function sweepCases(ctx: SuiteContext): void {
       const sessionLive = aBrowserSession({ expiresAt: S + 1 });
       for (const session of [sessionExpired, sessionLive]) await store.putBrowserSession(session);
 
-      expect(await store.sweep(S, ONE_CALL)).toEqual({ codes: 2, accessTokens: 2, refreshTokens: 2, grants: 1, throttles: 1, browserSessions: 1, auditEntries: 0 });
+      const answerExpired = anAnswer({ expiresAt: S });
+      const answerLive = anAnswer({ expiresAt: S + 1 });
+      for (const answer of [answerExpired, answerLive]) await store.putAnswer(answer);
+
+      expect(await store.sweep(S, ONE_CALL)).toEqual({ codes: 2, accessTokens: 2, refreshTokens: 2, grants: 1, throttles: 1, browserSessions: 1, answers: 1, auditEntries: 0 });
 
       expect(await store.getCode(codeOld.hash)).toBeNull();
       expect(await store.getCode(codeUsedOld.hash)).toBeNull();
@@ -81,10 +85,14 @@ export function sweepCases(ctx: SuiteContext): void {
       // swept, not merely expired: the row is gone, so a deletion finds nothing
       expect(await store.deleteBrowserSession(sessionExpired.hash)).toBe(false);
 
+      expect(await store.getAnswer(answerLive.id, S)).toEqual(answerLive);
+      expect(await store.getAnswer(answerExpired.id, S - 1)).toBeNull();
+
       await store.clearHits(passed);
       await store.clearHits(current);
       await store.deleteBrowserSession(sessionLive.hash);
       expect(await store.sweep(S, ONE_CALL)).toEqual(NOTHING);
+      expect((await store.sweep(S + 1, ONE_CALL)).answers).toBe(1);
     });
 
     test('in batches: no call deletes more than the batch of a kind, and calling until finished deletes everything due, nothing live', async () => {
@@ -116,17 +124,20 @@ export function sweepCases(ctx: SuiteContext): void {
       const sessions = Array.from({ length: 9 }, (_, i) => aBrowserSession({ expiresAt: S - i }));
       const liveSession = aBrowserSession({ expiresAt: S + 1 });
       for (const session of [...sessions, liveSession]) await store.putBrowserSession(session);
+      const answers = Array.from({ length: 9 }, (_, i) => anAnswer({ expiresAt: S - i }));
+      const liveAnswer = anAnswer({ expiresAt: S + 1 });
+      for (const answer of [...answers, liveAnswer]) await store.putAnswer(answer);
       await store.appendAudits(Array.from({ length: 9 }, (_, i) => anAuditEntry(user, S - 1 - i)));
       await store.appendAudits([anAuditEntry(user, S), anAuditEntry(user, S + 1)]);
 
       const calls = await sweepAll((now, options) => store.sweep(now, options), S, { batch, auditBefore: S });
       for (const call of calls) {
-        for (const kind of ['codes', 'accessTokens', 'refreshTokens', 'throttles', 'browserSessions', 'auditEntries'] as const) expect(call[kind]).toBeLessThanOrEqual(batch);
+        for (const kind of ['codes', 'accessTokens', 'refreshTokens', 'throttles', 'browserSessions', 'answers', 'auditEntries'] as const) expect(call[kind]).toBeLessThanOrEqual(batch);
         expect(call.grants).toBeLessThanOrEqual(call.accessTokens + call.refreshTokens);
       }
       // thirteen access tokens (nine grants', the chain's three, the half-live grant's) at four a call: four calls
       expect(calls.length).toBe(4);
-      expect(sum(calls)).toEqual({ codes: 9, accessTokens: 13, refreshTokens: 12, grants: 10, throttles: 9, browserSessions: 9, auditEntries: 9 });
+      expect(sum(calls)).toEqual({ codes: 9, accessTokens: 13, refreshTokens: 12, grants: 10, throttles: 9, browserSessions: 9, answers: 9, auditEntries: 9 });
       expect(await store.sweep(S, { batch, auditBefore: S })).toEqual(NOTHING);
 
       for (const { grant } of [...dueGrants, chain]) expect(await store.listGrantsForUser(grant.userId)).toEqual([]);
@@ -140,6 +151,8 @@ export function sweepCases(ctx: SuiteContext): void {
       expect(await store.peekHits(liveWindow, S)).toBe(1);
       for (const session of sessions) expect(await store.deleteBrowserSession(session.hash)).toBe(false);
       expect(await store.getBrowserSession(liveSession.hash, S)).toEqual(liveSession);
+      for (const answer of answers) expect(await store.getAnswer(answer.id, S - DAY)).toBeNull();
+      expect(await store.getAnswer(liveAnswer.id, S)).toEqual(liveAnswer);
       expect((await store.queryAudit({ userId: user, limit: 100 })).map((entry) => entry.at)).toEqual([S + 1, S]);
 
       await store.clearHits(liveWindow);
