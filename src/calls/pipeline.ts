@@ -23,6 +23,9 @@ import { askingContext, callerOf, toolContext, type RequestExtra, type UpstreamA
 import { isProtocolSignal } from '../wire/input-required';
 import type { PluginHost } from '../plugins/host';
 import type { Called } from '../proxy';
+import { structuredFor } from '../proxy/structured';
+import { budgetOf } from './answer/budget';
+import type { AnswerFitter } from './answer/fit';
 import { ArgumentValidator } from './arguments';
 import type { Toolbox } from './toolbox';
 
@@ -36,6 +39,11 @@ export interface CallRequest {
   readonly principal?: Principal;
   /** What the protocol can do besides answering (progress, logging, elicitation, sampling), where it can. */
   readonly extra?: RequestExtra;
+  /**
+   * The whole answer, not fitted to the answer budget: for a code-mode program's calls, whose answers the program
+   * reads, not the model (its own result is fitted).
+   */
+  readonly whole?: boolean;
 }
 
 /** A tool call, decided: what the client gets and how it ended. */
@@ -79,6 +87,8 @@ export interface PipelineOptions {
    */
   readonly observers?: readonly ((record: CallRecord) => void | Promise<void>)[];
   readonly log?: Logger;
+  /** Fits each answer to the agent's context, the whole of it a link away (`calls/answer/fit`); without it answers go whole. */
+  readonly answers?: AnswerFitter;
 }
 
 export class CallPipeline {
@@ -91,6 +101,11 @@ export class CallPipeline {
     this.tools = options.tools;
     this.log = options.log ?? silentLogger;
     this.plugins = options.plugins;
+  }
+
+  /** What fits answers to the budget and reads the whole ones back; undefined when answers go whole. */
+  get answers(): AnswerFitter | undefined {
+    return this.options.answers;
   }
 
   /** Whether plugins hook calls (a hook may ask the user, which needs a protocol path that can). */
@@ -131,7 +146,7 @@ export class CallPipeline {
 
     const plugins = this.plugins;
     if (!plugins?.hooksCalls) {
-      const result = await this.execute(run, pinned);
+      const result = await this.fit(run, await this.execute(run, pinned));
       return this.settle(run.record(outcomeOf(entry, result, run.called), result, 0));
     }
     const asking = askingContext(request.extra);
@@ -141,6 +156,8 @@ export class CallPipeline {
     const sent = call.args;
     let result = (await call.around(async () => (await this.execute(run, sent)) as ToolResult)) as CallToolResult;
     result = (await call.after(result as ToolResult)) as CallToolResult;
+    // after the hooks: what a policy takes out of an answer is not kept in the whole answer either
+    result = await this.fit(run, result);
     return this.settle(run.record(outcomeOf(entry, result, run.called), result, Math.max(0, performance.now() - run.started - run.executorMs)));
   }
 
@@ -157,12 +174,43 @@ export class CallPipeline {
       // without sign-in there is no user credential: the proxy's own headers (PORTICO_UPSTREAM_HEADERS) go
       const credential = source.userCredential ? request.principal?.upstreamHeaders : undefined;
       run.sent = entry.added.size > 0 ? without(entry.added, args) : args;
-      work = source.proxy.call(entry, run.sent, request.signal, credential);
+      // `pages` stops fetching at the answer budget (undefined: answers go whole)
+      const answerBytes = this.options.answers && !request.whole ? budgetOf(this.options.answers.budgets, entry.tool.name).bytes : undefined;
+      work = source.proxy.call(entry, run.sent, request.signal, credential, answerBytes);
     }
     const called = await (this.options.drain ? this.options.drain.track(work) : work);
     run.called = called;
     run.executorMs += performance.now() - at;
     return called.result;
+  }
+
+  /** A result of a tool outside the catalog (code mode's `execute`) fitted to its answer budget as any other. */
+  async fitAnswer(name: string, result: CallToolResult, principal: Principal | undefined): Promise<CallToolResult> {
+    if (!this.options.answers) return result;
+    try {
+      // its structured content is its text's JSON (code mode's execute): the shortened object stands for both
+      const structure = (value: unknown) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
+      return await this.options.answers.fit({ name, structure }, result, principal);
+    } catch (error) {
+      this.log.error('call.answer_not_kept', { tool: name, error: error instanceof Error ? error.message : String(error) });
+      return result;
+    }
+  }
+
+  /** The result fitted to the tool's answer budget, unless the caller reads whole answers (`CallRequest.whole`). */
+  private async fit(run: Run, result: CallToolResult): Promise<CallToolResult> {
+    const answers = this.options.answers;
+    if (!answers || run.request.whole) return result;
+    const { entry } = run;
+    const wraps = entry.kind === 'operation' && entry.target.wrapsResult;
+    const structure = entry.tool.outputSchema ? (value: unknown) => structuredFor(entry.tool, wraps ? { result: value } : value)?.value : undefined;
+    try {
+      return await answers.fit({ name: entry.tool.name, structure }, result, run.request.principal);
+    } catch (error) {
+      // the store could not keep the whole answer: the agent gets the answer as it is rather than nothing
+      this.log.error('call.answer_not_kept', { tool: entry.tool.name, error: error instanceof Error ? error.message : String(error) });
+      return result;
+    }
   }
 
   /** Tells every observer; what they hold the answer for (a durable audit write), if anything, is returned to be awaited. */

@@ -3,6 +3,7 @@
  * Turns the operations of a document into published tools: one flat input schema per operation, an
  * output schema from its 2xx JSON response, a stable name, a description, annotations and a scope.
  */
+import { withAnswerArguments, withSizeHint } from './answer-arguments';
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { DocumentSet } from './documents';
 import { SpecError } from './errors';
@@ -10,7 +11,7 @@ import { assignNames, baseName, DEFAULT_MAX_NAME_LENGTH } from './names';
 import { isBroken, type RawBody, type RawOperation, type RawParameter, type ReadDocument } from './operations';
 import { fitSchema, withFields } from './fit';
 import { clip, isPlainObject, setOwn } from './json';
-import { newNotes, SchemaConverter, type ConversionNotes } from './schema';
+import { newNotes, scalarMembers, SchemaConverter, type ConversionNotes } from './schema';
 import { NEVER_SENT_HEADERS } from './spec-objects';
 import type { BodyBinding, BuildOptions, CatalogEntry, JsonSchema, OperationTarget, ParameterBinding, Scope, SkippedOperation, WithheldOperation } from './types';
 import { nameProblem, schemaProblem } from './validate';
@@ -105,7 +106,9 @@ export function buildTools(documents: DocumentSet, read: ReadDocument, options: 
       ...(draft.outputSchema ? { outputSchema: draft.outputSchema as Tool['outputSchema'] } : {}),
       annotations: draft.annotations,
     };
-    entries.push({ tool, target: draft.target, scope: draft.scope });
+    // the gateway's own arguments (fields, pages), decided once the tool is whole
+    const answering = options.answerArguments ? withAnswerArguments(withSizeHint(tool, options.answerBudgets), draft.target) : { tool };
+    entries.push({ tool: answering.tool, target: answering.answerArguments ? { ...draft.target, answerArguments: answering.answerArguments } : draft.target, scope: draft.scope });
   });
   return { entries, skipped, withheld, warnings };
 }
@@ -173,7 +176,9 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
   const ordered = sendable.sort((a, b) => LOCATION_ORDER[a.in] - LOCATION_ORDER[b.in]);
   for (const parameter of ordered) {
     const argument = claim(parameter.name, parameter.in);
-    const schema = converter.convert(parameter.schema.node, parameter.schema.base, `${label}, parameter "${parameter.name}"`, 'input', notes);
+    const converted = converter.convert(parameter.schema.node, parameter.schema.base, `${label}, parameter "${parameter.name}"`, 'input', notes);
+    // a style writes a list or an object as delimited pieces: the schema offers no nested piece it has no rule for
+    const schema = parameter.contentType || parameter.style === 'deepObject' ? converted : scalarMembers(converted);
     const extra: JsonSchema = {};
     const description = [parameter.description?.trim() || (schema.description as string | undefined), argument !== parameter.name ? `Sent as the ${parameter.in} parameter "${parameter.name}".` : '']
       .filter(Boolean)
@@ -184,7 +189,11 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
     if (mustNotBeEmpty(parameter) && admitsEmptyString(schema)) extra.minLength = 1;
     setOwn(properties, argument, Object.keys(extra).length > 0 ? withFields(schema, extra) : schema);
     if (parameter.required) required.push(argument);
-    parameters.push({ argument, name: parameter.name, in: parameter.in, required: parameter.required, style: parameter.style, explode: parameter.explode });
+    parameters.push({
+      argument, name: parameter.name, in: parameter.in, required: parameter.required, style: parameter.style, explode: parameter.explode,
+      ...(parameter.allowReserved ? { allowReserved: true } : {}),
+      ...(parameter.contentType ? { contentType: parameter.contentType } : {}),
+    });
   }
 
   // A path parameter the spec forgot to declare still has to be filled in, or the call cannot be made.
@@ -239,20 +248,23 @@ function addBody(
   if (objectLike && !composite && fields && Object.keys(fields).length > 0) {
     const bodyRequired = new Set(raw.required && Array.isArray(schema.required) ? (schema.required as string[]) : []);
     const bound: { argument: string; name: string }[] = [];
-    for (const [name, field] of Object.entries(fields)) {
+    for (const [name, declared] of Object.entries(fields)) {
+      const encoding = raw.encoding && Object.hasOwn(raw.encoding, name) ? raw.encoding[name] : undefined;
+      // a form field written by a style (not deepObject) is held to what that style can write, as a parameter is
+      const field = encoding?.style !== undefined && encoding.style !== 'deepObject' && /^(application\/x-www-form-urlencoded|multipart\/)/i.test(raw.contentType) ? scalarMembers(declared) : declared;
       const argument = claim(name, 'body');
       const note = `Sent as the request body field "${name}".`;
       setOwn(properties, argument, argument === name ? field : withFields(field, { description: clip(`${(field.description as string | undefined) ?? ''} ${note}`) }));
       if (bodyRequired.has(name)) required.push(argument);
       bound.push({ argument, name });
     }
-    return { mode: 'fields', contentType: raw.contentType, required: raw.required, fields: bound };
+    return { mode: 'fields', contentType: raw.contentType, required: raw.required, fields: bound, ...(raw.encoding ? { encoding: raw.encoding } : {}) };
   }
   const argument = claim('body', 'request');
   const description = raw.description?.trim() || (schema.description as string | undefined) || `The request body (${raw.contentType}).`;
   setOwn(properties, argument, withFields(schema, { description: clip(description) }));
   if (raw.required) required.push(argument);
-  return { mode: 'whole', contentType: raw.contentType, required: raw.required, argument };
+  return { mode: 'whole', contentType: raw.contentType, required: raw.required, argument, ...(raw.encoding ? { encoding: raw.encoding } : {}) };
 }
 
 function operationScope(operation: RawOperation): Scope {

@@ -1,14 +1,14 @@
 /**
  * @module catalog/openapi3
- * Reads an OpenAPI 3.0/3.1 operation: parameters with style/explode (or `content`), the request body's
- * preferred media type, server URLs with their variables.
+ * Reads an OpenAPI 3.0/3.1 operation: parameters with style/explode/allowReserved (or `content`), the request
+ * body's preferred media type with its Encoding Objects, server URLs with their variables.
  */
 import { refOf, type DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { isPlainObject } from './json';
 import type { RawBody, RawOperation, RawParameter, SchemaSource } from './operations';
 import { commonFields, firstSuccess, LOCATIONS, mergeParameters, pickMediaType, requireName, type LocatedItem, type LocatedOperation, type OperationReader } from './spec-objects';
-import type { ParameterLocation } from './types';
+import type { FieldEncoding, ParameterLocation } from './types';
 
 export class OpenApi3Reader implements OperationReader {
   constructor(
@@ -26,10 +26,14 @@ export class OpenApi3Reader implements OperationReader {
       if (!LOCATIONS.has(String(node.in))) throw new SpecError('SPEC_INVALID', `${where} has an unknown location "in: ${String(node.in)}"`);
       const location = node.in as ParameterLocation;
       let schema: SchemaSource = { node: node.schema, base };
+      let contentType: string | undefined;
       if (node.schema === undefined && isPlainObject(node.content)) {
         const type = pickMediaType(Object.keys(node.content));
         const media = type ? node.content[type] : undefined;
-        if (isPlainObject(media)) schema = { node: media.schema, base };
+        if (isPlainObject(media)) {
+          schema = { node: media.schema, base };
+          contentType = type;
+        }
       }
       const style = typeof node.style === 'string' ? node.style : location === 'query' || location === 'cookie' ? 'form' : 'simple';
       parameters.push({
@@ -40,8 +44,11 @@ export class OpenApi3Reader implements OperationReader {
         deprecated: node.deprecated === true,
         schema,
         style,
-        explode: typeof node.explode === 'boolean' ? node.explode : style === 'form',
+        // `cookie` is OpenAPI 3.2's style for cookies: it explodes by default, as `form` does
+        explode: typeof node.explode === 'boolean' ? node.explode : style === 'form' || style === 'cookie',
         allowEmptyValue: node.allowEmptyValue === true,
+        allowReserved: location === 'query' && node.allowReserved === true,
+        ...(contentType ? { contentType } : {}),
         examples: parameterExamples(node),
       });
     }
@@ -57,6 +64,7 @@ export class OpenApi3Reader implements OperationReader {
             required: value.required === true,
             description: typeof value.description === 'string' ? value.description : undefined,
             schema: { node: media.schema, base },
+            encoding: readEncoding(media.encoding),
           };
         }
       }
@@ -88,6 +96,33 @@ export class OpenApi3Reader implements OperationReader {
     if (!/^[a-z][a-z0-9+.-]*:/i.test(url) && rootUrl.protocol !== 'file:') url = new URL(url, rootUrl).href;
     return url.replace(/\/+$/, '');
   }
+}
+
+/**
+ * A Media Type Object's `encoding`: property name → how it is written. With any of `style`, `explode`,
+ * `allowReserved` given, the others take their query defaults (form, explode with form, false); with none, only
+ * `contentType` counts (OpenAPI 3.0.4 / 3.1.1, Encoding Object). `headers` are not read: no argument fills them.
+ */
+function readEncoding(value: unknown): Record<string, FieldEncoding> | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const encoding: Record<string, FieldEncoding> = Object.create(null);
+  for (const [name, node] of Object.entries(value)) {
+    if (!isPlainObject(node)) continue;
+    const contentType = typeof node.contentType === 'string' && node.contentType.trim() ? node.contentType.trim() : undefined;
+    const styled = typeof node.style === 'string' || typeof node.explode === 'boolean' || typeof node.allowReserved === 'boolean';
+    if (!styled) {
+      if (contentType) encoding[name] = { contentType };
+      continue;
+    }
+    const style = typeof node.style === 'string' ? node.style : 'form';
+    encoding[name] = {
+      ...(contentType ? { contentType } : {}),
+      style,
+      explode: typeof node.explode === 'boolean' ? node.explode : style === 'form',
+      allowReserved: node.allowReserved === true,
+    };
+  }
+  return Object.keys(encoding).length > 0 ? encoding : undefined;
 }
 
 function firstServers(value: unknown): Record<string, unknown> | undefined {

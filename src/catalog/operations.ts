@@ -10,7 +10,7 @@ import { isPlainObject } from './json';
 import { OpenApi3Reader } from './openapi3';
 import { Swagger2Reader } from './swagger2';
 import { displayUri } from './source';
-import type { ParameterLocation } from './types';
+import type { FieldEncoding, ParameterLocation } from './types';
 
 export type Dialect = 'swagger2' | 'oas30' | 'oas31';
 
@@ -31,6 +31,10 @@ export interface RawParameter {
   readonly explode: boolean;
   /** A query parameter that may be sent empty (`?name=`): OpenAPI's `allowEmptyValue`, false unless said. */
   readonly allowEmptyValue: boolean;
+  /** A query parameter whose reserved characters are sent as they are: OpenAPI's `allowReserved`. */
+  readonly allowReserved: boolean;
+  /** The media type of a parameter described by `content` (OpenAPI 3) instead of a schema. */
+  readonly contentType?: string;
   readonly examples?: unknown[];
 }
 
@@ -39,6 +43,8 @@ export interface RawBody {
   readonly required: boolean;
   readonly description?: string;
   readonly schema: SchemaSource;
+  /** Form bodies: how each property is written (OpenAPI 3 `encoding`, Swagger 2.0 `collectionFormat`). */
+  readonly encoding?: Record<string, FieldEncoding>;
 }
 
 export interface RawOperation {

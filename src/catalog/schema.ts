@@ -8,7 +8,7 @@
  */
 import { refOf, type DocumentSet, type Resolved } from './documents';
 import { SpecError } from './errors';
-import { markOrigin, stub } from './fit';
+import { markOrigin, stub, withFields } from './fit';
 import { clip, escapePointer, isPlainObject, JSON_TYPES, setOwn, typeList } from './json';
 import type { JsonSchema } from './types';
 
@@ -343,4 +343,55 @@ function isUsableRegex(pattern: string): boolean {
 function omit(node: Record<string, unknown>, key: string): Record<string, unknown> {
   const { [key]: _, ...rest } = node;
   return rest;
+}
+
+/** What a style can write as one piece of a list or an object: a scalar (`null` members are left out). */
+const SCALAR_TYPES = ['string', 'number', 'boolean'];
+
+/**
+ * A parameter's (or a styled form field's) schema with the members inside it, list items and property values,
+ * held to scalars where the schema leaves them open: every style but deepObject writes a list or an object as
+ * pieces joined by delimiters, and OpenAPI has no rule for a piece that is itself a list or an object. So an
+ * untyped member becomes `string | number | boolean`, a member that may be an object or a scalar loses the
+ * object, and a free-form object's other properties are scalars. A member the document types only as an object
+ * or a list stays as it is, and is sent as JSON text (`proxy/values`): the one shape left with no rule. Never
+ * mutates `schema`.
+ */
+export function scalarMembers(schema: JsonSchema): JsonSchema {
+  const fields: JsonSchema = {};
+  const types = typeList(schema.type);
+  if (isPlainObject(schema.items)) {
+    const items = scalarOnly(schema.items);
+    if (items !== schema.items) fields.items = items;
+  } else if (types?.includes('array') && schema.items === undefined && schema.prefixItems === undefined) {
+    fields.items = { type: SCALAR_TYPES };
+  }
+  if (isPlainObject(schema.properties)) {
+    const properties: Record<string, JsonSchema> = {};
+    let changed = false;
+    for (const [name, property] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
+      const narrowed = isPlainObject(property) ? scalarOnly(property) : property;
+      changed ||= narrowed !== property;
+      setOwn(properties, name, narrowed);
+    }
+    if (changed) fields.properties = properties;
+  }
+  if (types?.includes('object') || (types === undefined && isPlainObject(schema.properties))) {
+    if (schema.additionalProperties === undefined || schema.additionalProperties === true) fields.additionalProperties = { type: SCALAR_TYPES };
+    else if (isPlainObject(schema.additionalProperties)) {
+      const narrowed = scalarOnly(schema.additionalProperties);
+      if (narrowed !== schema.additionalProperties) fields.additionalProperties = narrowed;
+    }
+  }
+  return Object.keys(fields).length > 0 ? withFields(schema, fields) : schema;
+}
+
+/** `schema` without the object and list types, where it has other types (or none at all). */
+function scalarOnly(schema: JsonSchema): JsonSchema {
+  if (['anyOf', 'oneOf', 'allOf', 'not', 'enum', 'const', 'properties', 'items', 'prefixItems'].some((key) => key in schema)) return schema;
+  const types = typeList(schema.type);
+  if (types === undefined) return withFields(schema, { type: SCALAR_TYPES });
+  const kept = types.filter((type) => type !== 'object' && type !== 'array');
+  if (kept.length === types.length || kept.every((type) => type === 'null')) return schema;
+  return withFields(schema, { type: kept.length === 1 ? kept[0] : kept });
 }

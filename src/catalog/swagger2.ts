@@ -1,14 +1,19 @@
 /**
  * @module catalog/swagger2
  * Reads a Swagger 2.0 operation: `in: body` and `formData` parameters become a request body,
- * `collectionFormat` becomes a style, `schemes`/`host`/`basePath` the server URL.
+ * `collectionFormat` becomes a style (of a parameter, or of a form field's encoding), `schemes`/`host`/`basePath`
+ * the server URL.
+ *
+ * Path and header parameters keep the delimiter of their collectionFormat (`ssv` → `spaceDelimited`…): the proxy
+ * joins their lists with it as the simple style joins with a comma. `multi` is for query and formData only; on a
+ * path or header it is read as the default, `csv`.
  */
 import type { DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { isPlainObject, setOwn } from './json';
 import type { RawBody, RawOperation, RawParameter } from './operations';
 import { commonFields, firstSuccess, LOCATIONS, mediaTypes, mergeParameters, pickMediaType, requireName, type LocatedItem, type LocatedOperation, type OperationReader } from './spec-objects';
-import type { ParameterLocation } from './types';
+import type { FieldEncoding, ParameterLocation } from './types';
 
 export class Swagger2Reader implements OperationReader {
   private readonly serverUrl: string;
@@ -34,6 +39,7 @@ export class Swagger2Reader implements OperationReader {
     const parameters: RawParameter[] = [];
     let body: RawBody | undefined;
     const formFields: Record<string, unknown> = {};
+    const formEncoding: Record<string, FieldEncoding> = Object.create(null);
     const formRequired: string[] = [];
     let formBase = base;
     let hasFile = false;
@@ -52,9 +58,13 @@ export class Swagger2Reader implements OperationReader {
         formBase = paramBase;
         if (node.required === true) formRequired.push(name);
         if (node.type === 'file') hasFile = true;
+        if (node.type === 'array' || node.collectionFormat !== undefined) {
+          const [style, explode] = collectionStyle(node.collectionFormat);
+          formEncoding[name] = { style, explode, allowReserved: false };
+        }
       } else if (LOCATIONS.has(String(node.in))) {
         const location = node.in as ParameterLocation;
-        const [style, explode] = collectionStyle(node.collectionFormat);
+        const [style, explode] = collectionStyle(location === 'path' || location === 'header' ? (node.collectionFormat === 'multi' ? 'csv' : node.collectionFormat) : node.collectionFormat);
         parameters.push({
           name,
           in: location,
@@ -62,9 +72,10 @@ export class Swagger2Reader implements OperationReader {
           description: typeof node.description === 'string' ? node.description : undefined,
           deprecated: false,
           schema: { node, base: paramBase }, // a 2.0 parameter carries its schema keywords itself
-          style: location === 'path' || location === 'header' ? 'simple' : style,
+          style: (location === 'path' || location === 'header') && style === 'form' ? 'simple' : style,
           explode,
           allowEmptyValue: node.allowEmptyValue === true,
+          allowReserved: false,
           examples: 'x-example' in node ? [node['x-example']] : undefined,
         });
       } else {
@@ -77,6 +88,7 @@ export class Swagger2Reader implements OperationReader {
         contentType: multipart ? 'multipart/form-data' : 'application/x-www-form-urlencoded',
         required: formRequired.length > 0,
         schema: { node: { type: 'object', properties: formFields, required: formRequired }, base: formBase },
+        encoding: Object.keys(formEncoding).length > 0 ? formEncoding : undefined,
       };
     }
     const output = firstSuccess(this.documents, operation.responses, base, label, (response, responseBase) =>

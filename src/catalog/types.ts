@@ -3,6 +3,7 @@
  * The catalog's data model: what a tool looks like to an MCP client, and what the proxy needs to call
  * the operation behind it.
  */
+import type { AnswerArguments, BudgetHints } from './answer-arguments';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 
 /** A JSON Schema object as published to clients. Schemas are plain JSON: never mutate a shared one. */
@@ -26,6 +27,28 @@ export interface ParameterBinding {
   /** OpenAPI serialization style (`form`, `simple`, `deepObject`, `spaceDelimited`, `pipeDelimited`…). */
   readonly style: string;
   readonly explode: boolean;
+  /**
+   * Query only: OpenAPI's `allowReserved`, reserved characters sent as they are rather than percent-encoded
+   * (absent means false).
+   */
+  readonly allowReserved?: boolean;
+  /**
+   * For a parameter described by `content` rather than `schema`: the media type its value is written in (JSON
+   * as JSON text), before its location's own encoding; `style` and `explode` then do not apply.
+   */
+  readonly contentType?: string;
+}
+
+/**
+ * How one field of a form body is written: OpenAPI 3's Encoding Object (its `headers` aside), or Swagger 2.0's
+ * `collectionFormat` of a `formData` parameter. With any of `style`, `explode`, `allowReserved` set, the field
+ * follows the query parameter rules; without them, its media type (`contentType` or the default for its type).
+ */
+export interface FieldEncoding {
+  readonly contentType?: string;
+  readonly style?: string;
+  readonly explode?: boolean;
+  readonly allowReserved?: boolean;
 }
 
 /** How the request body is assembled from the arguments. */
@@ -37,6 +60,8 @@ export type BodyBinding =
       readonly required: boolean;
       /** argument name → body property name */
       readonly fields: readonly { readonly argument: string; readonly name: string }[];
+      /** Form bodies: body property name → how it is written (absent: the defaults). */
+      readonly encoding?: Readonly<Record<string, FieldEncoding>>;
     }
   | {
       /** The whole body is one argument (`body`), for arrays, scalars, unions and free-form maps. */
@@ -44,6 +69,8 @@ export type BodyBinding =
       readonly contentType: string;
       readonly required: boolean;
       readonly argument: string;
+      /** Form bodies: property name of the argument's object → how it is written (absent: the defaults). */
+      readonly encoding?: Readonly<Record<string, FieldEncoding>>;
     };
 
 /** The operation behind a tool: everything the proxy needs. */
@@ -61,6 +88,8 @@ export interface OperationTarget {
   readonly body?: BodyBinding;
   /** True when the tool's output schema wraps a non-object response as `{ result: … }`. */
   readonly wrapsResult: boolean;
+  /** The arguments the gateway added to the tool and consumes itself (`catalog/answer-arguments`); absent: none. */
+  readonly answerArguments?: AnswerArguments;
 }
 
 /** One published tool and the operation it calls. */
@@ -146,4 +175,11 @@ export interface BuildOptions {
    * the document marks `x-portico-credentials: true`. @default none
    */
   readonly credentialOperations?: readonly string[];
+  /**
+   * Add the gateway's own arguments to read operations' tools, `fields` and `pages` (`catalog/answer-arguments`): what
+   * the gateway serves (`portico serve`, `tools`, `check` all ask for them). @default false (the document's tools as written)
+   */
+  readonly answerArguments?: boolean;
+  /** The answer budgets served (`PORTICO_ANSWER_BUDGET[S]`): a tool allowed more than clients take by default says so in its `_meta`. */
+  readonly answerBudgets?: BudgetHints;
 }

@@ -19,7 +19,7 @@ import { silentLogger } from '../log';
 import { appLoginFrom, chainedFrom, endpointsOf, oidcFrom, publicUrlProblem, upstreamLoginFrom } from '../oauth';
 import { loginFields, loginOperationRule } from '../oauth/login-fields';
 import { providerName } from '../oauth/oidc';
-import { nameLengthFor, withheldFromCatalog } from '../gateway/sources';
+import { nameLengthFor, servedCatalog, withheldFromCatalog } from '../gateway/sources';
 import type { PluginHost } from '../plugins/host';
 import { loadConfiguredPlugins } from '../plugins/load';
 import { MIN_SECRET_LENGTH } from '../oauth/server-secret';
@@ -137,7 +137,7 @@ async function checkSpec(config: ServeConfig, report: CheckReport): Promise<Cata
   }
   let catalog: Catalog;
   try {
-    ({ catalog } = await loadCatalog(source, { maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, ...withheldFromCatalog(config) }));
+    ({ catalog } = await loadCatalog(source, { maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, ...withheldFromCatalog(config), ...servedCatalog(config) }));
   } catch (error) {
     report.problem('spec', `cannot build tools from "${source}": ${messageOf(error)}`);
     return undefined;
@@ -504,7 +504,7 @@ async function checkPlugins(config: ServeConfig, plugins: LoadedPlugins, report:
   for (const { plugin, value: api } of host.apis) {
     const label = `API ${api.name}`;
     try {
-      const { catalog } = await loadCatalog(api.spec, { maxNameLength: nameLengthFor(api.prefix, config), allowRemoteRefs: config.allowRemoteRefs });
+      const { catalog } = await loadCatalog(api.spec, { maxNameLength: nameLengthFor(api.prefix, config), allowRemoteRefs: config.allowRemoteRefs, ...servedCatalog(config) });
       const credential = api.credential === 'user' ? "the signed-in user's own credential" : `headers ${Object.keys(api.credential.headers).join(', ') || 'none'}`;
       report.line(label, `from ${plugin}: ${catalog.entries.length} tools named ${api.prefix}…, calls to ${api.upstream} with ${credential}\n${api.spec}: ${catalog.title}${catalog.version ? ` ${catalog.version}` : ''}`);
     } catch (error) {

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { loadCatalog, SpecError, type Catalog, type Scope } from '../catalog';
 import { readSetting, ServeConfigSchema, type ServeConfig } from '../config/serve';
-import { withheldFromCatalog } from '../gateway/sources';
+import { servedCatalog, withheldFromCatalog } from '../gateway/sources';
 import { toolsetName, toolsetsOf } from '../calls/toolbox';
 import { DEFAULT_THRESHOLD, metaToolsOf, servedMode, type ToolMode } from '../mcp/tool-requests';
 import { TOOLS_USAGE } from './usage';
@@ -55,15 +55,17 @@ export async function runTools(argv: string[]): Promise<number> {
   if (allowRemoteRefs instanceof Error) return usageError(allowRemoteRefs.message);
 
   let rules;
+  let budgets;
   try {
     rules = withheld();
+    budgets = servedCatalog({ answerBudget: readSetting('answerBudget', {}, process.env) ?? ServeConfigSchema.properties.answerBudget.default, answerBudgets: readSetting('answerBudgets', {}, process.env) ?? {} });
   } catch (error) {
     // a PORTICO_UPSTREAM_HEADERS or PORTICO_UPSTREAM_CREDENTIAL that serve would refuse too
     return usageError(error instanceof Error ? error.message : String(error));
   }
   let catalog: Catalog;
   try {
-    ({ catalog } = await loadCatalog(spec, { maxNameLength, allowRemoteRefs, ...rules }));
+    ({ catalog } = await loadCatalog(spec, { maxNameLength, allowRemoteRefs, ...rules, ...budgets }));
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     process.stderr.write(`portico: cannot build tools from "${spec}": ${error.message}\n`);

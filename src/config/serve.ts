@@ -91,6 +91,9 @@ export const ServeConfigSchema = Type.Object({
   codeMemoryMb: Type.Integer({ minimum: 8, maximum: 1024, default: 64, description: "Code mode: the memory one program's interpreter may use (MiB)" }),
   codeMaxCalls: Type.Integer({ minimum: 1, maximum: 10_000, default: 50, description: 'Code mode: the most operations one program may call' }),
   codeWorkers: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Code mode: how many programs run at once (a worker thread each; 16 more may wait)' }),
+  answerBudget: Type.Integer({ minimum: 1000, maximum: 1_000_000, default: 20_000, description: "Tokens of a tool's answer that go into the agent's context (estimated at 3 bytes a token); a larger answer is shortened, still valid JSON, saying what was left out, with a link to the whole answer (Claude Code cuts at 25,000)" }),
+  answerBudgets: Type.Record(Type.String(), Type.Integer({ minimum: 1000, maximum: 1_000_000 }), { default: {}, description: 'Budgets of single tools, in tokens ("list_databases=40000,get_logs=5000")' }),
+  answerTtlMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'Minutes the whole answer of a shortened call (and a file an API answered) stays readable, by the connection that made the call' }),
   toolsListed: Type.Union([Type.Literal('allowed'), Type.Literal('all')], { default: 'allowed', description: "allowed: tools/list shows only the tools the token's scopes allow; all: every tool, the locked ones marked" }),
   scopeDenial: Type.Union([Type.Literal('challenge'), Type.Literal('tool-error')], { default: 'challenge', description: 'A call beyond the token\'s scopes: challenge = HTTP 403 insufficient_scope when the user\'s role allows that scope (clients can step up), else a tool result saying why; tool-error = always a tool result naming the scope' }),
   plugins: Type.String({ default: './plugins', description: 'Folder of plugin files (.ts or .js) loaded at start' }),
@@ -186,6 +189,9 @@ export const ENV_NAMES: Record<Key, string> = {
   codeCpuMs: 'PORTICO_CODE_CPU_MS',
   codeMemoryMb: 'PORTICO_CODE_MEMORY_MB',
   codeMaxCalls: 'PORTICO_CODE_MAX_CALLS',
+  answerBudget: 'PORTICO_ANSWER_BUDGET',
+  answerBudgets: 'PORTICO_ANSWER_BUDGETS',
+  answerTtlMinutes: 'PORTICO_ANSWER_TTL_MINUTES',
   codeWorkers: 'PORTICO_CODE_WORKERS',
   toolsListed: 'PORTICO_TOOLS_LISTED',
   scopeDenial: 'PORTICO_SCOPE_DENIAL',
@@ -370,6 +376,7 @@ function coerce(key: Key, text: string, source: string): unknown {
     default:
       if (key === 'upstreamHeaders') return parseHeaders(text, source);
       if (key === 'loginRoles') return parsePairs(text, source);
+      if (key === 'answerBudgets') return parseBudgets(text, source);
       if (key === 'pluginSettings') return parseJsonObject(text, source);
       return text;
   }
@@ -407,6 +414,18 @@ function parsePairs(text: string, source: string): Record<string, string> {
     pairs[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
   return pairs;
+}
+
+/** `list_databases=40000,get_logs=5000` → a record of numbers (their range checked against the schema afterwards). */
+function parseBudgets(text: string, source: string): Record<string, number> {
+  const budgets: Record<string, number> = {};
+  for (const part of text.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const match = /^([^=\s]+)\s*=\s*(\d+)$/.exec(part);
+    if (!match) throw new ConfigError(`${source} must look like "tool=tokens,other_tool=tokens" (e.g. list_databases=40000), got a part "${part}"`);
+    if (Object.hasOwn(budgets, match[1]!)) throw new ConfigError(`${source} gives "${match[1]}" twice`);
+    budgets[match[1]!] = Number(match[2]);
+  }
+  return budgets;
 }
 
 function checkUrl(value: string, source: string): void {

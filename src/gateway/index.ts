@@ -16,9 +16,12 @@ import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditWriter } from '../audit/writer';
 import type { Catalog } from '../catalog';
+import { AnswerFitter } from '../calls/answer/fit';
+import { MemoryAnswers } from '../calls/answer/memory';
 import { CallPipeline, type CallRecord } from '../calls/pipeline';
 import { Toolbox, type ToolSource } from '../calls/toolbox';
 import { ConfigError, type ServeConfig } from '../config/serve';
+import { didYouMean } from '../config/suggest';
 import { ClientAddresses } from '../http/client-address';
 import { RequestLimits } from '../http/limits';
 import { createLogger, type Logger } from '../log';
@@ -95,7 +98,8 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     const access = { upstream: config.upstream, sharedHeaders: config.upstreamHeaders };
     const observers = callObservers(metrics, log, audit, { keep: config.auditArguments, names: config.auditRedact }, config.auditDurable);
     if (parts.onCall) observers.push(parts.onCall);
-    const calls = new CallPipeline({ tools, plugins: plugins.empty ? undefined : plugins, access, drain, observers, log });
+    const answers = answerFitter(config, store, tools);
+    const calls = new CallPipeline({ tools, plugins: plugins.empty ? undefined : plugins, access, drain, observers, log, answers });
     // without sign-in a secret file is still what lets every instance open a 2026-07-28 request's state
     const sealing = secret?.secret ?? (config.secretFile ? loadServerSecret(config.secretFile, parseDatabaseUrl(config.databaseUrl)).secret : undefined);
     // code mode's programs run in worker threads, started when the first program comes
@@ -195,7 +199,7 @@ function mcpEndpoint(
   });
   const features = plugins.empty ? undefined : { host: plugins, context: (principal: Parameters<typeof requestContext>[1], signal: AbortSignal, extra?: Parameters<typeof requestContext>[3]) => requestContext(access, principal, signal, extra), log };
   const insufficientScope = authorization && ((needed: Scope) => authorization.insufficientScope(needed));
-  const capabilities = capabilitiesOf(features);
+  const capabilities = capabilitiesOf(features, calls.answers !== undefined);
   const listeners = new Listeners({ plugins: features, perOwner: config.maxSessionsPerToken });
   // the state of a 2026-07-28 request between rounds is sealed with the server secret, so every instance opens it;
   // without one (no sign-in, no PORTICO_SECRET_FILE): a key of this process's own (one instance takes every round)
@@ -215,6 +219,21 @@ function mcpEndpoint(
     maxSessions: config.maxSessions,
     log,
     insufficientScope,
+  });
+}
+
+/**
+ * What fits answers to the agent's context and keeps the whole ones: in the store with sign-in (so every instance
+ * reads what another kept), in this process without. A budget for a tool that is not there stops the start.
+ */
+function answerFitter(config: ServeConfig, store: Store | undefined, tools: Toolbox): AnswerFitter {
+  for (const name of Object.keys(config.answerBudgets)) {
+    if (!tools.findTool(name)) throw new ConfigError(`PORTICO_ANSWER_BUDGETS names "${name}", which is not a tool of this API${didYouMean(name, tools.all.map((entry) => entry.tool.name))}; \`portico tools\` lists them`);
+  }
+  return new AnswerFitter({
+    store: store ?? new MemoryAnswers(),
+    budgets: { tokens: config.answerBudget, perTool: new Map(Object.entries(config.answerBudgets)) },
+    ttlMs: config.answerTtlMinutes * 60_000,
   });
 }
 

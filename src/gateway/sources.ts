@@ -5,7 +5,8 @@
  * gateway's own API (PORTICO_UPSTREAM) first, then each API a plugin added with `addApi`: its tools named with
  * its prefix, its calls sent to its own upstream and nowhere else, with the credential the plugin chose.
  */
-import { CatalogCache, discoverSpec, SpecError, type SpecSnapshot, type SpecSnapshots } from '../catalog';
+import { CatalogCache, discoverSpec, SpecError, type CatalogOptions, type SpecSnapshot, type SpecSnapshots } from '../catalog';
+import { BYTES_PER_TOKEN } from '../calls/answer/budget';
 import type { ToolSource } from '../calls/toolbox';
 import type { ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
@@ -30,6 +31,8 @@ export type SourceConfig = Pick<
   | 'upstreamCredential'
   | 'upstreamTimeoutMs'
   | 'maxResponseBytes'
+  | 'answerBudget'
+  | 'answerBudgets'
   | 'loginPath'
   | 'credentialOperations'
   | 'oidcIssuer'
@@ -44,9 +47,17 @@ export async function ownSource(config: SourceConfig, log: Logger, store: Store 
   const proxy = createProxy({ upstream: config.upstream, headers: config.upstreamHeaders, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes });
   const snapshots = store && snapshotsAt(store, `spec:${config.spec ?? `discovered:${config.upstream}`}`);
   const spec = config.spec ?? (await discover(config.upstream, snapshots, log));
-  const cache = new CatalogCache({ source: spec, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, events, snapshots, ...withheldFromCatalog(config) });
+  const cache = new CatalogCache({ source: spec, ttlSeconds: config.specTtl, maxNameLength: config.maxToolNameLength, allowRemoteRefs: config.allowRemoteRefs, log, events, snapshots, ...withheldFromCatalog(config), ...servedCatalog(config) });
   await cache.start();
   return { source: { cache, proxy, userCredential: true, prefix: '' }, spec };
+}
+
+/**
+ * How the gateway builds every catalog it serves, besides what it withholds: with its own arguments (`fields`,
+ * `pages`), and a size hint on the tools whose answer budget is above what clients take by default.
+ */
+export function servedCatalog(config: Pick<ServeConfig, 'answerBudget' | 'answerBudgets'>): Pick<CatalogOptions, 'answerArguments' | 'answerBudgets'> {
+  return { answerArguments: true, answerBudgets: { tokens: config.answerBudget, perTool: config.answerBudgets, bytesPerToken: BYTES_PER_TOKEN } };
 }
 
 /**
@@ -80,6 +91,7 @@ export async function pluginApiSources(host: PluginHost, config: SourceConfig, l
         log,
         events,
         snapshots: store && snapshotsAt(store, `spec:api:${api.name}:${api.spec}`),
+        ...servedCatalog(config),
       });
       try {
         await cache.start();

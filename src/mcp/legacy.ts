@@ -198,7 +198,7 @@ export class LegacyProtocol {
       if (session) session.logLevel = params.level as LogLevel;
       return `${head}{}}`;
     }
-    if ((method === 'resources/subscribe' || method === 'resources/unsubscribe') && this.options.plugins && this.options.capabilities.resources) {
+    if ((method === 'resources/subscribe' || method === 'resources/unsubscribe') && this.options.plugins && this.options.capabilities.resources?.subscribe) {
       if (typeof params.uri !== 'string') throw new McpError(ErrorCode.InvalidParams, `${method}: "params.uri" must be the URI of a resource (a string)`);
       if (method === 'resources/subscribe') {
         checkReadable(this.options.plugins, params.uri, principal);

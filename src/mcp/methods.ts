@@ -12,6 +12,7 @@ import { ErrorCode, McpError, type ServerCapabilities } from '@modelcontextproto
 import { version } from '../../package.json';
 import type { Principal } from '../oauth/bearer';
 import type { RequestExtra } from '../plugins/context';
+import { ANSWER_TEMPLATE, isAnswerUri, RESOURCE_NOT_FOUND } from '../calls/answer/read';
 import { complete } from './completions';
 import { isRecord } from './messages';
 import type { PluginFeatures } from './plugin-features';
@@ -36,13 +37,18 @@ export function serverInfo(name = 'portico'): { name: string; version: string } 
   return { name, version };
 }
 
-/** What this server offers, the same in both eras: only what is there is declared (a client may rely on a declared capability). */
-export function capabilitiesOf(plugins: PluginFeatures | undefined): ServerCapabilities {
+/**
+ * What this server offers, the same in both eras: only what is there is declared (a client may rely on a declared
+ * capability). Resources: the plugins' (which may be subscribed to), and the whole answers of shortened calls
+ * (`answers`: read only).
+ */
+export function capabilitiesOf(plugins: PluginFeatures | undefined, answers = false): ServerCapabilities {
   const host = plugins?.host;
+  const pluginResources = host !== undefined && (host.resources.size > 0 || host.templates.length > 0);
   return {
     tools: { listChanged: true },
     ...(host && host.tools.length > 0 && { logging: {} }),
-    ...(host && (host.resources.size > 0 || host.templates.length > 0) && { resources: { subscribe: true } }),
+    ...(pluginResources ? { resources: { subscribe: true } } : answers && { resources: {} }),
     ...(host && host.prompts.size > 0 && { prompts: {} }),
     ...(host?.completes && { completions: {} }),
   };
@@ -60,13 +66,21 @@ export function sharedMethods(requests: ToolRequests, plugins: PluginFeatures | 
     if (!isRecord(args)) throw invalidParams('tools/call: "params.arguments" must be an object');
     return requests.call(name, args, signal, principal, extra) as Promise<Record<string, unknown>>;
   });
-  if (plugins && capabilities.resources) {
-    methods.set('resources/list', (_params, { principal }) => listResources(plugins, principal) as Record<string, unknown>);
-    methods.set('resources/templates/list', (_params, { principal }) => listResourceTemplates(plugins, principal) as Record<string, unknown>);
+  if (capabilities.resources) {
+    // the whole answers are not listed (each is one caller's, for minutes); their template is
+    const answers = requests.answers;
+    const withPlugins = plugins && (plugins.host.resources.size > 0 || plugins.host.templates.length > 0) ? plugins : undefined;
+    methods.set('resources/list', (_params, { principal }) => (withPlugins ? listResources(withPlugins, principal) : { resources: [] }) as Record<string, unknown>);
+    methods.set('resources/templates/list', (_params, { principal }) => {
+      const listed = withPlugins ? listResourceTemplates(withPlugins, principal) : { resourceTemplates: [] };
+      return { resourceTemplates: [...listed.resourceTemplates, ...(answers ? [ANSWER_TEMPLATE] : [])] };
+    });
     methods.set('resources/read', (params, { principal, signal, extra }) => {
       const { uri } = params;
       if (typeof uri !== 'string') throw invalidParams('resources/read: "params.uri" must be the URI of a resource (a string)');
-      return readResource(plugins, uri, principal, signal, extra) as Promise<Record<string, unknown>>;
+      if (answers && isAnswerUri(uri)) return answers.read(uri, principal) as Promise<Record<string, unknown>>;
+      if (!withPlugins) throw new McpError(RESOURCE_NOT_FOUND, `no resource "${uri}"`, { uri });
+      return readResource(withPlugins, uri, principal, signal, extra) as Promise<Record<string, unknown>>;
     });
   }
   if (plugins && capabilities.prompts) {

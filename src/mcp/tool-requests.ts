@@ -12,6 +12,7 @@
  */
 import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidCursorError } from '../catalog';
+import type { AnswerFitter } from '../calls/answer/fit';
 import { scopeMessage, UnknownToolError, type CallPipeline } from '../calls/pipeline';
 import { toolsetName, type ListingView } from '../calls/toolbox';
 import { couldGrant, type Principal } from '../oauth/bearer';
@@ -96,6 +97,11 @@ export class ToolRequests {
   ) {
     if (options.mode === 'code' && !options.code) throw new TypeError('code mode needs a sandbox (options.code)');
     this.index = new OperationIndex(calls.tools);
+  }
+
+  /** The kept whole answers of shortened calls (resources/read of `portico://answers/…`); undefined when answers go whole. */
+  get answers(): AnswerFitter | undefined {
+    return this.calls.answers;
   }
 
   /**
@@ -245,18 +251,19 @@ export class ToolRequests {
    * A tools/call result. MCP: an unknown tool is a protocol error (thrown `McpError`); arguments that do
    * not fit the schema and failed calls are results with `isError`, which the agent reads and can fix.
    */
-  async call(name: string, args: Record<string, unknown>, signal: AbortSignal, principal?: Principal, extra?: RequestExtra): Promise<CallToolResult> {
+  async call(name: string, args: Record<string, unknown>, signal: AbortSignal, principal?: Principal, extra?: RequestExtra, whole = false): Promise<CallToolResult> {
     const mode = this.served;
     if (mode === 'discover' && isDiscoverTool(name)) return this.discoverCall(name, args, signal, principal, extra);
     if (mode === 'code' && isCodeTool(name)) {
       if (name !== EXECUTE) return this.discoverCall(name, args, signal, principal, extra);
       // each api.* call of the program is a call of its operation, made here as any other
-      const code = { ...this.options.code!, call: (inner: string, innerArgs: Record<string, unknown>, innerSignal: AbortSignal, who: Principal | undefined, innerExtra: RequestExtra | undefined) => this.call(inner, innerArgs, innerSignal, who, innerExtra) };
-      return execute(code, args, signal, principal, extra);
+      // the program reads its calls' whole answers; what it returns is fitted to the budget, as any answer
+      const code = { ...this.options.code!, call: (inner: string, innerArgs: Record<string, unknown>, innerSignal: AbortSignal, who: Principal | undefined, innerExtra: RequestExtra | undefined) => this.call(inner, innerArgs, innerSignal, who, innerExtra, true) };
+      return this.calls.fitAnswer(EXECUTE, await execute(code, args, signal, principal, extra), principal);
     }
     let record;
     try {
-      record = await this.calls.call({ name, args, signal, principal, extra });
+      record = await this.calls.call({ name, args, signal, principal, extra, whole });
     } catch (error) {
       if (error instanceof UnknownToolError) throw new McpError(ErrorCode.InvalidParams, error.message);
       throw error;

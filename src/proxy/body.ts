@@ -10,19 +10,29 @@
  * like any other. `format: byte` and `contentEncoding: base64` mean the API itself wants base64 text; those
  * values are sent as they are.
  *
- * Nested values where a format has no rule: in a urlencoded body an object uses brackets
- * (`address[city]=Oslo`) and a list repeats its key; in a multipart body an object or a list of objects is
- * a JSON text part and a list of scalars repeats its part.
+ * Form fields follow OpenAPI's Encoding Object (`binding.encoding`; Swagger 2.0's `collectionFormat` arrives as
+ * one). A field with a `style`, `explode` or `allowReserved` is written as a query parameter of that style would
+ * be (`proxy/query`): percent-encoded in `application/x-www-form-urlencoded`, as it is in a multipart part.
+ * Without them, by media type (OpenAPI 3.0.4/3.1.1: the field's `contentType`, or the default for its type):
+ * - urlencoded: a scalar as its text, an object as JSON text (`address=%7B%22city%22…`), a list repeats its key,
+ *   each item as a scalar or JSON;
+ * - multipart (`proxy/multipart`): a list is one part per item (RFC 7578 §4.3), each by its own type: a file
+ *   (`format: binary`) as its bytes, `application/octet-stream` unless a `data:` URL or the encoding names the
+ *   type; an object or list as JSON with `Content-Type: application/json`; a scalar as text (no `Content-Type`:
+ *   text/plain), or as JSON text when the encoding says JSON. An object whose encoding names another type (XML)
+ *   is still sent as JSON, labelled as JSON: Portico writes no other format.
+ * The Encoding Object's `headers` are not sent: no argument could fill them.
  */
-import type { BodyBinding } from '../catalog/types';
+import type { BodyBinding, FieldEncoding } from '../catalog/types';
 import { ProxyArgumentError, ProxyError } from './errors';
 import { isFormUrlEncoded, isJson, isMultipart, parseMediaType, type MediaType } from './media';
-import { entriesOf, isAbsent, isObject, scalarText } from './values';
+import { multipartBody, type Part } from './multipart';
+import { RAW, RESERVED, STRICT, stylePairs } from './query';
+import { encodeStrict, entriesOf, isAbsent, isObject, scalarText } from './values';
 
 export interface EncodedBody {
-  readonly body: string | Uint8Array | URLSearchParams | FormData;
-  /** Absent for `FormData`, whose `Content-Type` (with its boundary) `fetch` writes. */
-  readonly contentType?: string;
+  readonly body: string | Uint8Array;
+  readonly contentType: string;
 }
 
 type Schema = Record<string, unknown>;
@@ -32,6 +42,7 @@ interface Field {
   readonly name: string;
   readonly value: unknown;
   readonly schema: Schema | undefined;
+  readonly encoding: FieldEncoding | undefined;
 }
 
 /**
@@ -52,14 +63,15 @@ export function encodeBody(binding: BodyBinding, args: Readonly<Record<string, u
     }
     if (isObject(value) && (isFormUrlEncoded(media) || isMultipart(media))) {
       const nested = schemaOf(schema?.properties) ?? {};
-      return encodeFields(media, entriesOf(value).map(([name, v]) => ({ argument: binding.argument, name, value: v, schema: schemaOf(nested[name]) })));
+      const schemaFor = (name: string) => (Object.hasOwn(nested, name) ? schemaOf(nested[name]) : schemaOf(schema?.additionalProperties));
+      return encodeFields(media, entriesOf(value).map(([name, v]) => ({ argument: binding.argument, name, value: v, schema: schemaFor(name), encoding: encodingOf(binding, name) })));
     }
     return encodeWhole(binding.argument, value, schema, binding.contentType, media);
   }
   const fields: Field[] = [];
   for (const { argument, name } of binding.fields) {
     const value = args[argument];
-    if (value !== undefined) fields.push({ argument, name, value, schema: schemaOf(properties[argument]) });
+    if (value !== undefined) fields.push({ argument, name, value, schema: schemaOf(properties[argument]), encoding: encodingOf(binding, name) });
   }
   if (fields.length === 0 && !binding.required) return undefined;
   if (isJson(media) || media === undefined || media.essence.includes('*')) {
@@ -70,14 +82,61 @@ export function encodeBody(binding: BodyBinding, args: Readonly<Record<string, u
 }
 
 function encodeFields(media: MediaType | undefined, fields: readonly Field[]): EncodedBody {
-  if (isMultipart(media)) {
-    const form = new FormData();
-    for (const field of fields) appendPart(form, field);
-    return { body: form };
+  if (isMultipart(media)) return multipartBody(fields.flatMap(fieldParts), media!.essence);
+  return { body: fields.flatMap(formPairs).join('&'), contentType: 'application/x-www-form-urlencoded' };
+}
+
+function encodingOf(binding: BodyBinding, name: string): FieldEncoding | undefined {
+  return binding.encoding && Object.hasOwn(binding.encoding, name) ? binding.encoding[name] : undefined;
+}
+
+/** Whether the field follows a style (any of `style`, `explode`, `allowReserved` given) rather than a media type. */
+function styled(encoding: FieldEncoding | undefined): encoding is FieldEncoding {
+  return encoding !== undefined && (encoding.style !== undefined || encoding.explode !== undefined || encoding.allowReserved !== undefined);
+}
+
+function styledPairs(field: Field & { encoding: FieldEncoding }, writer: typeof RAW): [string, string][] {
+  const style = field.encoding.style ?? 'form';
+  return stylePairs(field.name, style, field.encoding.explode ?? style === 'form', field.value, writer);
+}
+
+/** The first concrete media type of an encoding's `contentType` (which may be a list, or hold wildcards). */
+function declaredType(encoding: FieldEncoding | undefined): string | undefined {
+  return encoding?.contentType?.split(',').map((type) => type.trim()).find((type) => !type.includes('*') && parseMediaType(type) !== undefined);
+}
+
+/** The encoded `name=value` pairs of one urlencoded field. */
+function formPairs(field: Field): string[] {
+  const { name, value, encoding } = field;
+  if (isAbsent(value)) return [];
+  if (styled(encoding)) return styledPairs({ ...field, encoding }, encoding.allowReserved ? RESERVED : STRICT).map(([key, text]) => `${key}=${text}`);
+  const json = isJson(parseMediaType(declaredType(encoding)));
+  const text = (v: unknown) => encodeStrict(json || isObject(v) || Array.isArray(v) ? JSON.stringify(v) : scalarText(v));
+  const items = Array.isArray(value) && !json ? value.filter((v) => !isAbsent(v)) : [value];
+  return items.map((v) => `${encodeStrict(name)}=${text(v)}`);
+}
+
+/** The parts of one multipart field. */
+function fieldParts(field: Field): Part[] {
+  const { argument, name, value, schema, encoding } = field;
+  if (isAbsent(value)) return [];
+  const items = Array.isArray(value) ? value.filter((v) => !isAbsent(v)) : [value];
+  const itemSchema = Array.isArray(value) ? schemaOf(schema?.items) : schema;
+  const declared = declaredType(encoding);
+  if (isBinary(itemSchema) || (Array.isArray(value) && isBinary(schema))) {
+    const fallback = declared ?? (typeof itemSchema?.contentMediaType === 'string' ? itemSchema.contentMediaType : 'application/octet-stream');
+    return items.map((item) => {
+      if (typeof item !== 'string') throw new ProxyArgumentError(argument, 'must be base64 text (it is a file)');
+      const { bytes, type } = decodeBase64(argument, item);
+      return { name, body: bytes, filename: name, contentType: type ?? fallback };
+    });
   }
-  const params = new URLSearchParams();
-  for (const field of fields) for (const [name, value] of formPairs(field.name, field.value)) params.append(name, value);
-  return { body: params, contentType: 'application/x-www-form-urlencoded' };
+  if (styled(encoding)) return styledPairs({ ...field, encoding }, RAW).map(([key, text]) => ({ name: key, body: text }));
+  const json = isJson(parseMediaType(declared));
+  return items.map((item): Part => {
+    if (isObject(item) || Array.isArray(item)) return { name, body: JSON.stringify(item), contentType: json ? declared : 'application/json' };
+    return declared ? { name, body: json ? JSON.stringify(item) : scalarText(item), contentType: declared } : { name, body: scalarText(item) };
+  });
 }
 
 /** A body that is one argument, as it is. */
@@ -90,34 +149,6 @@ function encodeWhole(argument: string, value: unknown, schema: Schema | undefine
     return { body: bytes, contentType: wildcard ? (type ?? 'application/octet-stream') : contentType };
   }
   return { body: value, contentType: wildcard ? 'text/plain; charset=utf-8' : contentType };
-}
-
-function appendPart(form: FormData, { argument, name, value, schema }: Field): void {
-  if (isAbsent(value)) return;
-  const items = Array.isArray(value) ? value : [value];
-  const itemSchema = Array.isArray(value) ? schemaOf(schema?.items) : schema;
-  if (isBinary(itemSchema) || (Array.isArray(value) && isBinary(schema))) {
-    for (const item of items) {
-      if (typeof item !== 'string') throw new ProxyArgumentError(argument, 'must be base64 text (it is a file)');
-      const { bytes, type } = decodeBase64(argument, item);
-      const mediaType = type ?? (typeof itemSchema?.contentMediaType === 'string' ? itemSchema.contentMediaType : 'application/octet-stream');
-      form.append(name, new Blob([bytes], { type: mediaType }), name);
-    }
-    return;
-  }
-  if (Array.isArray(value) && value.every((v) => !isObject(v) && !Array.isArray(v))) {
-    for (const item of value) if (!isAbsent(item)) form.append(name, scalarText(item));
-    return;
-  }
-  form.append(name, isObject(value) || Array.isArray(value) ? JSON.stringify(value) : scalarText(value));
-}
-
-/** Raw (unencoded) urlencoded pairs for one field. */
-function formPairs(name: string, value: unknown): [string, string][] {
-  if (isAbsent(value)) return [];
-  if (Array.isArray(value)) return value.flatMap((item) => (isObject(item) ? [[name, JSON.stringify(item)] as [string, string]] : formPairs(name, item)));
-  if (isObject(value)) return entriesOf(value).flatMap(([key, v]) => formPairs(`${name}[${key}]`, v));
-  return [[name, scalarText(value)]];
 }
 
 /** Whether `schema` accepts `null` (its type, a `const`/`enum` of null, or a branch of a union). */
@@ -148,7 +179,11 @@ export function decodeBase64(argument: string, text: string): { bytes: Uint8Arra
   let data = text;
   const dataUrl = DATA_URL.exec(text);
   if (dataUrl) {
-    type = dataUrl[1] || undefined;
+    if (dataUrl[1]) {
+      // the type becomes a header (of the request or of a part): only a well-formed one
+      type = parseMediaType(dataUrl[1])?.essence;
+      if (!type || /\s/.test(dataUrl[1])) throw new ProxyArgumentError(argument, `has a data: URL whose media type "${dataUrl[1].replace(/[\u0000-\u001f]/g, ' ')}" is not valid`);
+    }
     data = text.slice(dataUrl[0].length);
   }
   data = data.replace(/\s+/g, '');

@@ -22,7 +22,11 @@ import { resolveProxyOptions, withCredential, type ProxyOptions, type ResolvedPr
 import { ConnectError, ensureReachable, markReachable } from './reach';
 import { discard } from '../read-capped';
 import { buildRequest, type UpstreamRequest } from './request';
-import { resultFromResponse } from './response';
+import { answerFromResponse, finish } from './response';
+import { FIELDS, PAGES, SELECTED } from '../catalog/answer-arguments';
+import { listAt, longestList, replaceList } from './json-lists';
+import { nextPageArguments } from './next-page';
+import { checkSelection, select } from './select';
 import { Deadline } from './deadline';
 
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -48,15 +52,16 @@ export interface Proxy {
   readonly options: ResolvedProxyOptions;
   /**
    * Calls the operation behind `entry` with `args` (already checked against the tool's input schema);
-   * `signal` cancels it; `credential` (the signed-in user's headers) replaces the deployment's headers.
+   * `signal` cancels it; `credential` (the signed-in user's headers) replaces the deployment's headers;
+   * `answerBytes`: the answer budget, where `pages` stops fetching.
    */
-  call(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, signal?: AbortSignal, credential?: Readonly<Record<string, string>>): Promise<Called>;
+  call(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, signal?: AbortSignal, credential?: Readonly<Record<string, string>>, answerBytes?: number): Promise<Called>;
 }
 
 /** A proxy for the API `options` describe. Throws a `TypeError` for invalid options: at start-up, never on a call. */
 export function createProxy(options: ProxyOptions): Proxy {
   const resolved = resolveProxyOptions(options);
-  return { options: resolved, call: (entry, args, signal, credential) => callResolved(entry, args, withCredential(resolved, credential), signal) };
+  return { options: resolved, call: (entry, args, signal, credential, answerBytes) => callResolved(entry, args, withCredential(resolved, credential), signal, answerBytes) };
 }
 
 /**
@@ -73,9 +78,11 @@ export function callTool(
   return callResolved(entry, args, withCredential(resolveProxyOptions(options), credential), signal);
 }
 
-async function callResolved(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, resolved: ResolvedProxyOptions, signal: AbortSignal | undefined): Promise<Called> {
+async function callResolved(entry: CatalogEntry, given: Readonly<Record<string, unknown>>, resolved: ResolvedProxyOptions, signal: AbortSignal | undefined, answerBytes = Infinity): Promise<Called> {
+  const { args, shaping } = answerShaping(entry, given);
   let request: UpstreamRequest;
   try {
+    if (shaping.fields !== undefined) checkSelection(FIELDS, shaping.fields);
     request = buildRequest(entry, args, resolved);
   } catch (error) {
     if (error instanceof ProxyError) return { result: proxyErrorResult(error) };
@@ -84,8 +91,11 @@ async function callResolved(entry: CatalogEntry, args: Readonly<Record<string, u
   const deadline = new Deadline(resolved.timeoutMs, signal);
   const started = performance.now();
   try {
-    const { result, upstreamStatus } = await send(entry, request, resolved, deadline);
-    return { result, upstreamStatus, upstreamMs: performance.now() - started };
+    const wantValue = shaping.fields !== undefined || shaping.pagesOffered;
+    const first = await send(entry, request, resolved, deadline, wantValue);
+    if (first.value === undefined) return { result: first.result, upstreamStatus: first.upstreamStatus, upstreamMs: performance.now() - started };
+    const paged = await morePages(entry, args, request.url, first, shaping.pages, answerBytes, resolved, deadline);
+    return { result: shapedResult(entry, paged, shaping), upstreamStatus: paged.upstreamStatus, upstreamMs: performance.now() - started };
   } catch (error) {
     const upstreamMs = performance.now() - started;
     if (deadline.signal.aborted) return { result: proxyErrorResult(deadlineFailure(deadline, request.method, request.url)), upstreamMs };
@@ -96,7 +106,15 @@ async function callResolved(entry: CatalogEntry, args: Readonly<Record<string, u
   }
 }
 
-async function send(entry: CatalogEntry, request: UpstreamRequest, options: ResolvedProxyOptions, deadline: Deadline): Promise<{ result: CallToolResult; upstreamStatus: number }> {
+/** One page's answer: the result, the status, and with `wantValue` its JSON value and headers. */
+interface Sent {
+  readonly result: CallToolResult;
+  readonly upstreamStatus: number;
+  readonly value?: unknown;
+  readonly headers?: Headers;
+}
+
+async function send(entry: CatalogEntry, request: UpstreamRequest, options: ResolvedProxyOptions, deadline: Deadline, wantValue = false): Promise<Sent> {
   const { url } = request;
   const idempotent = IDEMPOTENT_METHODS.has(request.method);
   for (let attempt = 0; ; attempt++) {
@@ -120,15 +138,110 @@ async function send(entry: CatalogEntry, request: UpstreamRequest, options: Reso
         continue;
       }
     }
-    const result = await resultFromResponse(entry, response, {
+    const { result, value } = await answerFromResponse(entry, response, {
       method: request.method,
       url,
       maxResponseBytes: options.maxResponseBytes,
       secrets: options.secrets,
+      wantValue,
       // no signal: the body was fetched with the deadline's, which stops reading it as well
     });
-    return { result, upstreamStatus: response.status };
+    return { result, upstreamStatus: response.status, ...(value !== undefined && { value, headers: response.headers }) };
   }
+}
+
+/** What the gateway's own arguments ask of a call (`catalog/answer-arguments`), and the arguments the API gets. */
+interface Shaping {
+  readonly fields?: string;
+  readonly pages: number;
+  /** The tool offers `pages`: the answer says how to get the next page, even when one was asked for. */
+  readonly pagesOffered: boolean;
+}
+
+function answerShaping(entry: CatalogEntry, given: Readonly<Record<string, unknown>>): { args: Readonly<Record<string, unknown>>; shaping: Shaping } {
+  const offered = entry.target.answerArguments;
+  if (!offered) return { args: given, shaping: { pages: 1, pagesOffered: false } };
+  const { [FIELDS]: fields, [PAGES]: pages, ...args } = given;
+  return {
+    args: offered.fields || offered.pages ? args : given,
+    shaping: { ...(offered.fields && typeof fields === 'string' && { fields }), pages: offered.pages && typeof pages === 'number' ? pages : 1, pagesOffered: offered.pages },
+  };
+}
+
+/** The pages after the first, while `pages` asks for more, the API names a next one, and the answer is within `answerBytes`. */
+interface Paged {
+  readonly value: unknown;
+  readonly result: CallToolResult;
+  readonly upstreamStatus: number;
+  readonly fetched: number;
+  /** The next page's arguments, when there is one. */
+  readonly next?: Record<string, unknown>;
+  /** Why fetching stopped before `pages`: the budget, or a page that failed (its result). */
+  readonly stopped?: { readonly reason: 'budget' } | { readonly reason: 'failed'; readonly result: CallToolResult };
+  /** Where the joined list is, and how many items it has. */
+  readonly joined?: { readonly path: string; readonly items: number };
+}
+
+async function morePages(entry: CatalogEntry, args: Readonly<Record<string, unknown>>, url: URL, first: Sent, pages: number, answerBytes: number, resolved: ResolvedProxyOptions, deadline: Deadline): Promise<Paged> {
+  let next = nextPageArguments(entry.target, args, url, first.headers!, first.value);
+  let paged: Paged = { value: first.value, result: first.result, upstreamStatus: first.upstreamStatus, fetched: 1, ...(next && { next }) };
+  if (pages <= 1 || !next) return paged;
+  const list = longestList(first.value, '');
+  if (!list) return paged;
+  const items = [...list.list];
+  let size = Buffer.byteLength(JSON.stringify(first.value));
+  while (paged.fetched < pages && next) {
+    if (size >= answerBytes) return { ...paged, stopped: { reason: 'budget' } };
+    const request = buildRequest(entry, next, resolved);
+    const page = await send(entry, request, resolved, deadline, true);
+    if (page.result.isError || page.value === undefined) return { ...paged, stopped: { reason: 'failed', result: page.result } };
+    const more = listAt(page.value, list.path) ?? [];
+    items.push(...more);
+    size += Buffer.byteLength(JSON.stringify(more));
+    const current = next;
+    next = nextPageArguments(entry.target, current, request.url, page.headers!, page.value);
+    const { next: _previous, ...rest } = paged;
+    paged = { ...rest, value: replaceList(first.value, list.path, items), upstreamStatus: page.upstreamStatus, fetched: paged.fetched + 1, ...(next && { next }), joined: { path: list.path, items: items.length } };
+  }
+  return paged;
+}
+
+/** The result of a call that `fields` or `pages` shaped: the value selected or joined, and how to go on. */
+function shapedResult(entry: CatalogEntry, paged: Paged, shaping: Shaping): CallToolResult {
+  let result = paged.result;
+  if (shaping.fields !== undefined) {
+    let selected: unknown;
+    try {
+      selected = select(FIELDS, shaping.fields, paged.value);
+    } catch (error) {
+      if (error instanceof ProxyError) return proxyErrorResult(error);
+      throw error;
+    }
+    result = finish(entry, [{ type: 'text', text: JSON.stringify(selected) }], { [SELECTED]: selected });
+  } else if (paged.fetched > 1) {
+    result = finish(entry, [{ type: 'text', text: JSON.stringify(paged.value) }], entry.target.wrapsResult ? { result: paged.value } : paged.value);
+  }
+  const notes: string[] = [];
+  if (paged.fetched > 1) notes.push(`Fetched ${paged.fetched} pages${paged.joined ? `, ${paged.joined.items} items joined in ${paged.joined.path || 'the list'}` : ''}.`);
+  if (paged.stopped?.reason === 'budget') notes.push('Stopped early: the answer reached its size limit.');
+  if (paged.stopped?.reason === 'failed') notes.push(`Stopped: the next page failed (${textOf(paged.stopped.result)}).`);
+  if (paged.next) notes.push(`More results: call ${entry.tool.name} with ${JSON.stringify(withoutShaping(paged.next, shaping))} for the next page.`);
+  if (notes.length === 0) return result;
+  return {
+    ...result,
+    content: [...result.content, { type: 'text', text: notes.join(' ') }],
+    _meta: { ...result._meta, 'portico/pages': { fetched: paged.fetched, ...(paged.next && { next: { tool: entry.tool.name, arguments: withoutShaping(paged.next, shaping) } }), ...(paged.stopped && { stopped: paged.stopped.reason }) } },
+  };
+}
+
+/** The next page's arguments as the agent passes them: with its `fields` again, without `pages`. */
+function withoutShaping(next: Record<string, unknown>, shaping: Shaping): Record<string, unknown> {
+  return shaping.fields !== undefined ? { ...next, [FIELDS]: shaping.fields } : next;
+}
+
+function textOf(result: CallToolResult): string {
+  const first = result.content[0];
+  return first?.type === 'text' ? first.text.slice(0, 300) : 'no message';
 }
 
 /** Sends `request`, following redirects that stay on `upstream`'s origin. */

@@ -11,6 +11,7 @@
 import { NEVER_SENT_HEADERS } from '../catalog/spec-objects';
 import type { ParameterBinding } from '../catalog/types';
 import { ProxyArgumentError, ProxyError } from './errors';
+import { isJson, parseMediaType } from './media';
 import { cookiePairs } from './query';
 import { entriesOf, isAbsent, isObject, scalarText } from './values';
 
@@ -67,14 +68,27 @@ export function requestHeaders(
   return headers;
 }
 
-/** A header parameter's value in the simple style, checked. */
+/** Swagger 2.0's collection formats other than csv, as styles: their delimiter in a header. */
+const DELIMITERS: Readonly<Record<string, string>> = { spaceDelimited: ' ', pipeDelimited: '|', tabDelimited: '\t' };
+
+/**
+ * A header parameter's value, checked: the simple style (lists and objects joined with `,`; Swagger 2.0's `ssv`,
+ * `tsv` and `pipes` with their own delimiter), or for a parameter described by `content`, its value in that media
+ * type, JSON with every non-ASCII character escaped (`\u00e9`), which keeps it the same JSON and a valid header.
+ */
 function headerValue(binding: ParameterBinding, value: unknown): string {
   let text: string;
-  if (Array.isArray(value)) text = value.filter((v) => !isAbsent(v)).map(scalarText).join(',');
-  else if (isObject(value)) text = entriesOf(value).map(([k, v]) => (binding.explode ? `${k}=${scalarText(v)}` : `${k},${scalarText(v)}`)).join(',');
+  const delimiter = DELIMITERS[binding.style] ?? ',';
+  if (binding.contentType) text = isJson(parseMediaType(binding.contentType)) ? asciiJson(value) : scalarText(value);
+  else if (Array.isArray(value)) text = value.filter((v) => !isAbsent(v)).map(scalarText).join(delimiter);
+  else if (isObject(value)) text = entriesOf(value).map(([k, v]) => (binding.explode ? `${k}=${scalarText(v)}` : `${k}${delimiter}${scalarText(v)}`)).join(delimiter);
   else text = scalarText(value);
   if (/[\r\n\0]/.test(text)) throw new ProxyArgumentError(binding.argument, 'must not contain line breaks or NUL characters (it is sent as an HTTP header)');
   if (!PRINTABLE.test(text)) throw new ProxyArgumentError(binding.argument, 'must contain only printable ASCII characters (it is sent as an HTTP header)');
   if (text.length > MAX_HEADER_VALUE) throw new ProxyArgumentError(binding.argument, `is too long for an HTTP header (${text.length} characters; at most ${MAX_HEADER_VALUE})`);
   return text;
+}
+
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -10,15 +10,23 @@
  * not UTF-8 (overlong `%C0%AF`). Then everything but RFC 3986's unreserved characters is encoded, and
  * the URL finally built is checked against the template (`assertPathMatches`).
  *
- * @see https://spec.openapis.org/oas/v3.1.0#style-values (simple, label, matrix)
+ * Styles: simple, label and matrix, lists and objects joined with `,` unless exploded (RFC 6570, as OpenAPI
+ * 3.0.4/3.1.1 corrected its table: label not exploded is `.blue,black`). Swagger 2.0's `ssv`, `tsv` and `pipes`
+ * arrive as the delimited styles and join with `%20`, `%09` and `|` instead. A parameter described by `content`
+ * is its value written in that media type (JSON text), as one piece.
+ *
+ * @see https://spec.openapis.org/oas/v3.1.1#style-values (simple, label, matrix)
  */
 import type { ParameterBinding } from '../catalog/types';
 import { ProxyArgumentError, ProxyError } from './errors';
-import { encodeStrict, entriesOf, isAbsent, isObject, scalarText } from './values';
+import { isJson, parseMediaType } from './media';
+import { encodeStrict, entriesOf, isAbsent, isObject, mediaText, scalarText } from './values';
 
 const PLACEHOLDER = /\{([^}]+)\}/g;
 const MAX_DECODE_ROUNDS = 3;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Swagger 2.0's collection formats other than csv, as styles: their delimiter in a path. */
+const DELIMITERS: Readonly<Record<string, string>> = { spaceDelimited: '%20', pipeDelimited: '|', tabDelimited: '%09' };
 /** Characters a path template may hold as they are (RFC 3986 pchar and `/`); others are encoded. */
 const LITERAL_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2}/y;
 
@@ -90,6 +98,7 @@ export function pathPattern(basePath: string, template: string): RegExp {
 function pathValue(binding: ParameterBinding, value: unknown): string {
   const { argument, name, style, explode } = binding;
   if (isAbsent(value)) throw new ProxyArgumentError(argument, 'is required (it is part of the URL path)');
+  if (binding.contentType) return pathPiece(argument, mediaText(value, isJson(parseMediaType(binding.contentType))));
   const prefix = style === 'label' ? '.' : style === 'matrix' ? `;${encodeStrict(name)}=` : '';
   if (!Array.isArray(value) && !isObject(value)) return prefix + pathPiece(argument, value);
   // a list or an object (the style decides how its pieces are joined)
@@ -97,7 +106,7 @@ function pathValue(binding: ParameterBinding, value: unknown): string {
   if (Array.isArray(value)) {
     const items = value.filter((v) => !isAbsent(v));
     if (items.length === 0) throw new ProxyArgumentError(argument, 'must not be an empty list (it is part of the URL path)');
-    if (!explode) return prefix + items.map(piece).join(',');
+    if (!explode) return prefix + items.map(piece).join(DELIMITERS[style] ?? ',');
     if (style === 'label') return '.' + items.map(piece).join('.');
     if (style === 'matrix') return items.map((v) => prefix + piece(v)).join('');
     return items.map(piece).join(',');

@@ -29,6 +29,14 @@ export interface ResponseContext {
   readonly secrets: readonly string[];
   /** Aborts reading the body. Not needed for a response fetched with a signal: that one stops the body too. */
   readonly signal?: AbortSignal;
+  /** Parse a JSON answer whatever the tool's output schema, and hand its value back (`Answered.value`): for `fields` and `pages`. */
+  readonly wantValue?: boolean;
+}
+
+/** A result, and with `wantValue` the JSON value of a successful whole answer (secrets blanked), to select from or join pages with. */
+export interface Answered {
+  readonly result: CallToolResult;
+  readonly value?: unknown;
 }
 
 /** Longest part of an error body quoted in an error result, beyond the message. */
@@ -36,6 +44,24 @@ const MAX_ERROR_BODY = 4000;
 type Content = CallToolResult['content'][number];
 
 export async function resultFromResponse(entry: CatalogEntry, response: Response, context: ResponseContext): Promise<CallToolResult> {
+  return (await answerFromResponse(entry, response, context)).result;
+}
+
+/** `resultFromResponse`, with the answer's value when `context.wantValue` asks for it. */
+export async function answerFromResponse(entry: CatalogEntry, response: Response, context: ResponseContext): Promise<Answered> {
+  const result = await answered(entry, response, context);
+  return result instanceof WithValue ? result : { result };
+}
+
+/** A JSON answer's result with its value, for `wantValue`. */
+class WithValue implements Answered {
+  constructor(
+    readonly result: CallToolResult,
+    readonly value: unknown,
+  ) {}
+}
+
+async function answered(entry: CatalogEntry, response: Response, context: ResponseContext): Promise<CallToolResult | WithValue> {
   const media = parseMediaType(response.headers.get('content-type'));
   const binary = media !== undefined && !isJson(media) && !isText(media);
   if (context.method === 'HEAD') {
@@ -52,7 +78,7 @@ export async function resultFromResponse(entry: CatalogEntry, response: Response
     }
   }
   const body = await readCapped(response, cap, context.signal);
-  const kind = bodyKind(media, body, entry, !response.ok || entry.tool.outputSchema !== undefined);
+  const kind = bodyKind(media, body, entry, !response.ok || entry.tool.outputSchema !== undefined || context.wantValue === true);
   if (!response.ok && response.status >= 400) return httpErrorResult(statusLine(response), kind, body, context, response.headers);
 
   if (body.bytes.length === 0 && !body.truncated) {
@@ -73,7 +99,8 @@ export async function resultFromResponse(entry: CatalogEntry, response: Response
   const note = body.truncated ? cutNote(cap, body) : '';
   if (kind.type === 'json' && !body.truncated) {
     const value = containsSecret(kind.text, context.secrets) ? redactValue(kind.value, context.secrets) : kind.value;
-    return finish(entry, [{ type: 'text', text }], entry.target.wrapsResult ? { result: value } : value);
+    const result = finish(entry, [{ type: 'text', text }], entry.target.wrapsResult ? { result: value } : value);
+    return context.wantValue ? new WithValue(result, value) : result;
   }
   const structured = entry.target.wrapsResult && kind.type === 'text' && !body.truncated ? { result: text } : {};
   return finish(entry, [{ type: 'text', text: text + note }], structured);
@@ -139,7 +166,7 @@ function httpErrorResult(status: string, kind: BodyKind, body: CappedBody, conte
 }
 
 /** A success result; `structured` is made to fit the output schema (none without one). */
-function finish(entry: CatalogEntry, content: Content[], structured: unknown = {}): CallToolResult {
+export function finish(entry: CatalogEntry, content: Content[], structured: unknown = {}): CallToolResult {
   if (!entry.tool.outputSchema) return { content };
   const fitted = structuredFor(entry.tool, structured);
   if (!fitted) return { content };

@@ -33,6 +33,28 @@ export function encodeStrict(text: string): string {
   return encodeURIComponent(text.toWellFormed()).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** RFC 3986's unreserved characters, and the reserved ones a query value may hold as they are. */
+const RESERVED_KEPT = /%[0-9A-Fa-f]{2}|[^A-Za-z0-9\-._~:/?@!$'()*,;]/gu;
+
+/**
+ * OpenAPI's `allowReserved` (RFC 6570 reserved expansion): reserved characters and `%XX` triples pass through as
+ * they are. Still encoded, as OpenAPI 3.0.4/3.1.1 require of the application: `[`, `]` and `#` (not allowed in a
+ * query), `&`, `=` and `+` (delimiters of a form query: a value must never add a parameter), a `%` outside a
+ * triple, and everything that is not ASCII. (`'` is kept here, but the WHATWG URL parser, and so `fetch`, encodes
+ * it in an http(s) query all the same; `%27` means the same to every server.)
+ */
+export function encodeReserved(text: string): string {
+  return text.toWellFormed().replace(RESERVED_KEPT, (match) => (match.length === 3 && match[0] === '%' ? match : encodeStrict(match)));
+}
+
+/**
+ * A value written in a parameter's or part's media type: JSON text for a JSON type (a string too, with its
+ * quotes, as OpenAPI's examples show), the scalar's text otherwise.
+ */
+export function mediaText(value: ArgumentValue, json: boolean): string {
+  return json ? JSON.stringify(value) : scalarText(value);
+}
+
 /** An object's entries in a stable order (as given), skipping absent values. */
 export function entriesOf(value: Record<string, unknown>): [string, unknown][] {
   return Object.entries(value).filter(([, v]) => !isAbsent(v));

@@ -24,6 +24,7 @@
  *   bun run bench compare <rev> [stateless|stateful]   # tools/call CPU cost: working tree vs a commit (test/bench/compare.ts)
  *   bun run bench discover   # plain-language search: tasks found in the top 5, latency (test/bench/discover.ts)
  *   bun run bench code       # code mode: execute's fixed cost and its cost per inner call (test/bench/code.ts)
+ *   bun run bench answer     # answer sizes: UTF-8 bytes per token of real JSON answers vs BYTES_PER_TOKEN (test/bench/answer.ts)
  *
  * Exit code: 1 when a target is missed anywhere; otherwise 2 when a benchmark could not run (its own code).
  */
@@ -40,7 +41,7 @@ const SPECS: { name: NpmSpecName; label: string; buildMs: number; memoryMiB?: nu
 const SERVE_TARGET_MS = 5;
 
 const only = process.argv.slice(2);
-if (only[0] === 'compare' || only[0] === 'discover' || only[0] === 'code') {
+if (only[0] === 'compare' || only[0] === 'discover' || only[0] === 'code' || only[0] === 'answer') {
   const child = Bun.spawn([process.execPath, `test/bench/${only[0]}.ts`, ...only.slice(1)], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' });
   process.exit(await child.exited);
 }

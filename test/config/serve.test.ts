@@ -17,7 +17,7 @@ describe('serve configuration', () => {
       specTtl: 300,
       mcpMode: 'stateful',
       toolMode: 'auto',
-      toolModeThreshold: 80, codeTimeout: 30, codeCpuMs: 5000, codeMemoryMb: 64, codeMaxCalls: 50, codeWorkers: 2,
+      toolModeThreshold: 80, codeTimeout: 30, codeCpuMs: 5000, codeMemoryMb: 64, codeMaxCalls: 50, codeWorkers: 2, answerBudget: 20_000, answerBudgets: {}, answerTtlMinutes: 15,
       allowedOrigins: [],
       allowedHosts: [],
       upstreamHeaders: {},

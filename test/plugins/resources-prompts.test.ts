@@ -3,6 +3,7 @@
  * client signed in through OAuth: what the caller's scopes reach, the caller's own credential upstream,
  * subscriptions, and every way a plugin or a client can get it wrong.
  */
+import { ANSWER_TEMPLATE } from '../../src/calls/answer/read';
 import { afterAll, describe, expect, test } from 'bun:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -68,8 +69,10 @@ describe('resources and prompts from a plugin', async () => {
   test("lists what the caller's scopes reach", async () => {
     const uris = (await bob.client.listResources()).resources.map((resource) => resource.uri);
     expect(uris).toEqual(['demo://me', 'demo://broken', 'demo://malformed', 'demo://counter']);
+    // the plugin's template, then where the whole answers of shortened calls are read (calls/answer/read)
     expect((await bob.client.listResourceTemplates()).resourceTemplates).toEqual([
       { uriTemplate: 'demo://projects/{projectId}', name: 'project', description: 'One project', mimeType: 'application/json' },
+      ANSWER_TEMPLATE,
     ]);
     expect((await bob.client.listPrompts()).prompts.map((prompt) => prompt.name)).toEqual(['review_database', 'drop_everything', 'bad_prompt']);
     expect((await alice.client.listPrompts()).prompts.map((prompt) => prompt.name)).toEqual(['review_database', 'bad_prompt']);
@@ -177,10 +180,13 @@ describe('without plugins that add them, nothing more is declared', async () => 
   const gw = await startSignedInGateway();
   afterAll(() => gw.stop());
 
-  test('tools only; resources/list is method-not-found', async () => {
+  test('tools, and resources only for the whole answers of shortened calls (no subscriptions, nothing listed); prompts/list is method-not-found', async () => {
     const { client } = await connectAs(gw.mcpUrl, ALICE);
-    expect(client.getServerCapabilities()).toEqual({ tools: { listChanged: true } });
-    await expect(client.request({ method: 'resources/list', params: {} }, (await import('@modelcontextprotocol/sdk/types.js')).ListResourcesResultSchema)).rejects.toThrow(/-32601/);
+    expect(client.getServerCapabilities()).toEqual({ tools: { listChanged: true }, resources: {} });
+    expect((await client.listResources()).resources).toEqual([]);
+    expect((await client.listResourceTemplates()).resourceTemplates).toEqual([ANSWER_TEMPLATE]);
+    await expect(client.request({ method: 'prompts/list', params: {} }, (await import('@modelcontextprotocol/sdk/types.js')).ListPromptsResultSchema)).rejects.toThrow(/-32601/);
+    await expect(client.request({ method: 'resources/subscribe', params: { uri: 'portico://answers/x' } }, (await import('@modelcontextprotocol/sdk/types.js')).EmptyResultSchema)).rejects.toThrow(/-32601/);
     await client.close();
   });
 });
