@@ -219,7 +219,7 @@ async function exampleSamples(): Promise<{ samples: Sample[]; found: string[] }>
       if (bytesOf(text) <= MIN_EXAMPLE_BYTES || seen.has(text)) continue;
       seen.add(text);
       kept++;
-      samples.push({ kind: `examples: ${source.label}`, label: path.split('/').slice(-3).join('/'), text, value });
+      samples.push({ kind: `examples: ${source.label}`, label: path.length > 90 ? `…${path.slice(-89)}` : path, text, value });
     }
     found.push(`${source.label}: ${kept} of ${values.length}`);
   }
@@ -308,12 +308,14 @@ for (const row of rows) {
 }
 
 console.log('');
+/** Other ratios the estimate could use, for comparison. */
+const CANDIDATES = [...new Set([BYTES_PER_TOKEN, 2.5, 2, 1.5])];
 for (let t = 0; t < TOKENIZERS.length; t++) {
   const lowest = ratios.reduce((low, entry) => (entry.perTokenizer[t]! < low.perTokenizer[t]! ? entry : low));
-  const over = ratios.filter((entry) => entry.bytes / entry.perTokenizer[t]! > estimate(entry.bytes));
+  const under = (perToken: number) => ratios.filter((entry) => entry.bytes / entry.perTokenizer[t]! > Math.ceil(entry.bytes / perToken)).length;
   console.log(
-    `${TOKENIZERS[t]!.name}: ${over.length} of ${ratios.length} samples (${((over.length / ratios.length) * 100).toFixed(1)}%) have more tokens than bytes/${BYTES_PER_TOKEN}; ` +
-      `lowest ratio ${lowest.perTokenizer[t]!.toFixed(2)} B/token (${lowest.sample.kind}: ${lowest.sample.label}, ${(lowest.bytes / 1024).toFixed(1)} KiB)`,
+    `${TOKENIZERS[t]!.name}: samples with more tokens than estimated at ${CANDIDATES.map((perToken) => `${perToken} B/token ${under(perToken)}/${ratios.length}`).join(', ')}; ` +
+      `lowest ratio ${lowest.perTokenizer[t]!.toFixed(2)} B/token (${lowest.sample.label}, ${(lowest.bytes / 1024).toFixed(1)} KiB)`,
   );
 }
 

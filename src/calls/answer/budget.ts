@@ -5,13 +5,16 @@
  * model: so the gateway fits each answer to a budget first (`calls/answer/fit`), with the whole answer a link away.
  *
  * Sizes are estimated from UTF-8 bytes with a measured ratio, not a tokenizer: a tokenizer would cost more than the
- * call on large answers, and no client's tokenizer is the model's anyway. `BYTES_PER_TOKEN` is the lowest ratio
- * measured on the answers `bun run bench answer` tokenizes (JSON lists of records, the kind that get large): fewer
- * bytes per token means more tokens, so the lowest ratio keeps an estimate on the safe side.
+ * call on large answers, and no client's tokenizer is the model's anyway. `bun run bench answer` tokenizes 198 real
+ * answers (the demo's lists and metrics; response examples of GitHub, Twilio, DigitalOcean, Slack) with Anthropic's
+ * published tokenizer and OpenAI's two: records and series run 2.33–3.1 bytes a token (median 2.9 with Anthropic's),
+ * so 2 bytes a token keeps the estimate above the true count for every answer of records. Encoded strings (base64
+ * files, PEM certificates, URL-encoded payloads) run down to 1.4: an answer made mostly of those, filled to the
+ * default budget, may come to 28,000 tokens — the one case the estimate does not cover.
  */
 
-/** UTF-8 bytes per token, measured on JSON answers (`bun run bench answer`); the lowest ratio seen, rounded down. */
-export const BYTES_PER_TOKEN = 3;
+/** UTF-8 bytes per token: the lowest ratio measured on answers of records, rounded down (`bun run bench answer`). */
+export const BYTES_PER_TOKEN = 2;
 /** The default budget: below Claude Code's 25,000-token cut, with room for the note and the estimate's error. */
 export const DEFAULT_BUDGET_TOKENS = 20_000;
 
