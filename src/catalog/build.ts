@@ -221,8 +221,13 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
  * Swagger 2.0 and OpenAPI 3). The schema says so (`minLength: 1`), so that the agent knows before it calls and
  * what the schema accepts, the gateway sends and the API takes.
  */
+/**
+ * Whether an empty string cannot be the parameter's value: a path segment never can; a header or a cookie with an
+ * empty value is, to the API, one that was not sent (a required one "missing"); a query parameter only where the
+ * document says `allowEmptyValue`.
+ */
 function mustNotBeEmpty(parameter: RawParameter): boolean {
-  return parameter.in === 'path' || (parameter.in === 'query' && !parameter.allowEmptyValue);
+  return parameter.in === 'path' || parameter.in === 'header' || parameter.in === 'cookie' || (parameter.in === 'query' && !parameter.allowEmptyValue);
 }
 
 /** Whether `schema` is a plain string schema that accepts "" (no `minLength` of 1 or more, no enum or const). */
@@ -251,7 +256,10 @@ function addBody(
     for (const [name, declared] of Object.entries(fields)) {
       const encoding = raw.encoding && Object.hasOwn(raw.encoding, name) ? raw.encoding[name] : undefined;
       // a form field written by a style (not deepObject) is held to what that style can write, as a parameter is
-      const field = encoding?.style !== undefined && encoding.style !== 'deepObject' && /^(application\/x-www-form-urlencoded|multipart\/)/i.test(raw.contentType) ? scalarMembers(declared) : declared;
+      const form = /^(application\/x-www-form-urlencoded|multipart\/)/i.test(raw.contentType);
+      const styledField = encoding?.style !== undefined && encoding.style !== 'deepObject' && form ? scalarMembers(declared) : declared;
+      // a form has no way to write null: a field is sent, or left out (which a required field cannot be)
+      const field = form ? withoutNull(styledField) : styledField;
       const argument = claim(name, 'body');
       const note = `Sent as the request body field "${name}".`;
       setOwn(properties, argument, argument === name ? field : withFields(field, { description: clip(`${(field.description as string | undefined) ?? ''} ${note}`) }));
@@ -265,6 +273,22 @@ function addBody(
   setOwn(properties, argument, withFields(schema, { description: clip(description) }));
   if (raw.required) required.push(argument);
   return { mode: 'whole', contentType: raw.contentType, required: raw.required, argument, ...(raw.encoding ? { encoding: raw.encoding } : {}) };
+}
+
+/** `schema` without `null` among its types or its union's branches (a `nullable` field of a form). */
+function withoutNull(schema: JsonSchema): JsonSchema {
+  const types = Array.isArray(schema.type) ? (schema.type as string[]) : undefined;
+  if (types?.includes('null')) {
+    const rest = types.filter((type) => type !== 'null');
+    return withFields(schema, { type: rest.length === 1 ? rest[0] : rest });
+  }
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const branches = schema[key];
+    if (!Array.isArray(branches)) continue;
+    const kept = (branches as JsonSchema[]).filter((branch) => !(isPlainObject(branch) && branch.type === 'null'));
+    if (kept.length < branches.length && kept.length > 0) return withFields(schema, { [key]: kept });
+  }
+  return schema;
 }
 
 function operationScope(operation: RawOperation): Scope {

@@ -85,11 +85,27 @@ function describe(node: object): string {
 export /** The placeholder for a schema that is not expanded: its type where that is simple, and why. */
 function stub(target: unknown, description: string, mode: SchemaMode): JsonSchema {
   const node = isPlainObject(target) ? target : {};
-  const types = typeList(node.type)?.filter((t) => JSON_TYPES.has(t));
+  const types = typeList(node.type)?.filter((t) => JSON_TYPES.has(t)) ?? branchType(node);
   const looksObject = node.properties !== undefined || node.allOf !== undefined || node.additionalProperties !== undefined;
   const schema: JsonSchema = { description };
   if (types && types.length === 1) schema.type = types[0];
   else if (looksObject && mode === 'input') schema.type = 'object';
+  // an argument must still name what the API requires of it: an object without them would be refused there
+  if (mode === 'input' && schema.type === 'object' && Array.isArray(node.required) && node.required.length > 0) schema.required = [...(node.required as string[])];
   return schema;
+}
+
+/** The one type every branch of a `oneOf`/`anyOf` has (a union of objects is an object), if they share one. */
+function branchType(node: Record<string, unknown>): string[] | undefined {
+  const branches = (Array.isArray(node.oneOf) ? node.oneOf : Array.isArray(node.anyOf) ? node.anyOf : undefined) as unknown[] | undefined;
+  if (!branches || branches.length === 0) return undefined;
+  const types = new Set<string>();
+  for (const branch of branches) {
+    if (!isPlainObject(branch)) return undefined;
+    const own = typeList(branch.type)?.filter((t) => JSON_TYPES.has(t)) ?? (branch.properties !== undefined ? ['object'] : undefined);
+    if (!own || own.length !== 1) return undefined;
+    types.add(own[0]!);
+  }
+  return types.size === 1 ? [...types] : undefined;
 }
 

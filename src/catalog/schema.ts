@@ -40,6 +40,14 @@ const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', 'dependentSchema
 /** Keywords copied as they are (after a type check where the meta-schema is strict about them). */
 const NUMBER_KEYWORDS = ['multipleOf', 'maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum'] as const;
 const COUNT_KEYWORDS = ['maxLength', 'minLength', 'maxItems', 'minItems', 'maxProperties', 'minProperties', 'maxContains', 'minContains'] as const;
+/** Base64 (standard or URL-safe; the last group may go without its padding), after a base64 `data:` URL's head with a valid media type or none: what the proxy decodes. */
+export const BASE64_PATTERN = "^(data:([!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+)?(;[^;,]*)*;base64,)?(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$";
+
+/** A `contentMediaType` the proxy sends as bytes (any but text, JSON and XML): a file. */
+function isFileMedia(type: unknown): boolean {
+  return typeof type === 'string' && !/^(text\/|application\/(json|xml))/i.test(type);
+}
+
 const STRING_KEYWORDS = ['title', 'description', 'format', 'contentMediaType', 'contentEncoding'] as const;
 const BOOLEAN_KEYWORDS = ['uniqueItems', 'deprecated', 'readOnly', 'writeOnly'] as const;
 
@@ -216,9 +224,13 @@ export class SchemaConverter {
     if (typeof node.additionalProperties === 'boolean') out.additionalProperties = node.additionalProperties;
     else if (isPlainObject(node.additionalProperties)) out.additionalProperties = sub(node.additionalProperties, 'additionalProperties');
 
-    if (mode === 'input' && out.format === 'binary' && out.contentEncoding === undefined) {
-      // The proxy takes file content as base64 (JSON has no bytes): say so where the model reads it
+    if (mode === 'input' && out.contentEncoding === undefined && (out.format === 'binary' || isFileMedia(out.contentMediaType))) {
+      // The proxy takes file content as base64 (JSON has no bytes): say so where the model reads it, and hold the
+      // argument to what decodes (whole groups of four, or a base64 data: URL), so the schema refuses what the proxy would
+      // (`format: binary` marks it ours: a document's own `contentEncoding: base64` is text the API wants as it is)
+      out.format = 'binary';
       out.contentEncoding = 'base64';
+      out.pattern = BASE64_PATTERN;
       out.description = clip(`${typeof out.description === 'string' ? `${out.description} ` : ''}(file content, base64-encoded)`);
     }
     if (Array.isArray(out.allOf)) mergeAllOf(out);

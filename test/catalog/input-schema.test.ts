@@ -2,6 +2,7 @@
  * The input schema: one flat 2020-12 object of path, query, header and cookie parameters and the body's
  * fields, with `required` right, names disambiguated and every argument bound back to its wire name.
  */
+import { BASE64_PATTERN } from '../../src/catalog/schema';
 import { afterAll, describe, expect, test } from 'bun:test';
 import { accepts, build, entry, expectWellFormed, inputOf, jsonBody, noContent, oas30, removeTempDirs } from './helpers';
 
@@ -38,8 +39,8 @@ describe('one flat object', () => {
       properties: {
         org: { type: 'string', minLength: 1 },
         notify: { type: 'boolean' },
-        'X-Request-Id': { type: 'string' },
-        session: { type: 'string' },
+        'X-Request-Id': { type: 'string', minLength: 1 },
+        session: { type: 'string', minLength: 1 },
         login: { type: 'string' },
         role: { type: 'string', enum: ['member', 'admin'] },
       },
@@ -366,6 +367,7 @@ describe('file uploads', () => {
       type: 'string',
       format: 'binary',
       contentEncoding: 'base64',
+      pattern: BASE64_PATTERN,
       description: 'The file (file content, base64-encoded)',
     });
   });

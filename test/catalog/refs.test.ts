@@ -111,7 +111,7 @@ describe('refs into other files', () => {
     expect(inputOf(catalog, 'create_pet')).toEqual({
       type: 'object',
       properties: {
-        'X-Trace-Id': { type: 'string', description: 'Correlates log lines.' },
+        'X-Trace-Id': { type: 'string', minLength: 1, description: 'Correlates log lines.' },
         name: { type: 'string', description: "The pet's name." },
         owner: { type: 'object', properties: { email: { type: 'string', format: 'email' } } },
         kind: { type: 'string', description: 'What kind of animal it is.', enum: ['cat', 'dog', 'fish'] },
@@ -135,7 +135,7 @@ describe('refs into other files', () => {
     const { catalog } = await loadCatalog(root);
     expect(inputOf(catalog, 'list_pets').properties).toEqual({
       limit: { type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'How many items to return at most.' },
-      'X-Trace-Id': { type: 'string', description: 'Correlates log lines.' },
+      'X-Trace-Id': { type: 'string', minLength: 1, description: 'Correlates log lines.' },
     });
     for (const name of ['get_pet', 'delete_pet']) {
       expect(inputOf(catalog, name)).toEqual({

@@ -4,21 +4,27 @@
  * Header arguments the gateway would never send — the transport's headers, and the deployment's credential header
  * (`PORTICO_UPSTREAM_CREDENTIAL`'s with sign-in, `PORTICO_UPSTREAM_HEADERS`'s without) — are not offered at all.
  *
- * Empty values: a path segment
- * can never be empty, and a query parameter only when the document says `allowEmptyValue` (false by default, in
- * Swagger 2.0 and OpenAPI 3): the input schema says `minLength: 1`, so the agent knows before it calls. Over HTTP,
- * an empty value is then refused by the schema's own check, naming the argument, and nothing reaches the API.
+ * Empty values: a path segment can never be empty, a header or cookie sent empty is one not sent, and a query
+ * parameter may be empty only when the document says `allowEmptyValue` (false by default, in Swagger 2.0 and
+ * OpenAPI 3): the input schema says `minLength: 1`, so the agent knows before it calls. Over HTTP, an empty value is
+ * then refused by the schema's own check, naming the argument, and nothing reaches the API.
+ *
+ * What else the fidelity run (test/fidelity) found the schema promised and the API refused: a `nullable` field of a
+ * form (a form cannot write null: the field's schema has no null), a file argument that is not base64 (the schema
+ * holds it to the pattern the proxy decodes), and an object cut short to keep the schema small that lost what the API
+ * requires of it (the stub keeps `required`, and the type its union's branches share).
  */
 import { afterAll, expect, test } from 'bun:test';
 import { MCP_HEADERS } from '../fixtures/oauth-http';
 import { startTestGateway } from '../fixtures/gateway';
-import { build, entry, oas30, removeTempDirs, tempDir } from './helpers';
+import { accepts, build, entry, oas30, oas31, removeTempDirs, tempDir } from './helpers';
+import { fitSchema, markOrigin } from '../../src/catalog/fit';
 
 afterAll(removeTempDirs);
 
 const ok = { '200': { description: 'OK' } };
 
-test('OpenAPI 3: string path parameters and query parameters without allowEmptyValue get minLength 1; the rest are as written', async () => {
+test('OpenAPI 3: string path, header and cookie parameters, and query parameters without allowEmptyValue, get minLength 1; the rest are as written', async () => {
   const catalog = await build(
     oas30({
       '/orgs/{org}/items/{n}': {
@@ -47,7 +53,7 @@ test('OpenAPI 3: string path parameters and query parameters without allowEmptyV
   expect(properties.cursor!.minLength).toBeUndefined();
   expect(properties.sort!.minLength).toBeUndefined();
   expect(properties.code!.minLength).toBe(3);
-  expect(properties['X-Trace']!.minLength).toBeUndefined();
+  expect(properties['X-Trace']!.minLength).toBe(1); // an empty header is, to the API, one not sent
 });
 
 test('Swagger 2.0: the same, with allowEmptyValue on the parameter; an undeclared path parameter too', async () => {
@@ -186,4 +192,51 @@ test('over HTTP: a required body the schema lets be null is sent as JSON null, n
     await gw.stop();
     api.stop(true);
   }
+});
+
+test('a nullable field of a form body has no null in its schema (a form cannot write one); in a JSON body it keeps it', async () => {
+  const field = { type: 'string', nullable: true };
+  const catalog = await build(
+    oas30({
+      '/form': { post: { operationId: 'form', requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['a'], properties: { a: field } } } } }, responses: ok } },
+      '/parts': { post: { operationId: 'parts', requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { a: field } } } } }, responses: ok } },
+      '/json': { post: { operationId: 'json', requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { a: field } } } } }, responses: ok } },
+    }),
+  );
+  expect(accepts(entry(catalog, 'form').tool.inputSchema, { a: null })).toBe(false);
+  expect(accepts(entry(catalog, 'form').tool.inputSchema, { a: 'x' })).toBe(true);
+  expect(accepts(entry(catalog, 'parts').tool.inputSchema, { a: null })).toBe(false);
+  expect(accepts(entry(catalog, 'json').tool.inputSchema, { a: null })).toBe(true);
+});
+
+test('a file given by its media type (OpenAPI 3.1 contentMediaType) is base64 in the schema, held to what decodes', async () => {
+  const catalog = await build(
+    oas31({
+      '/voices': {
+        post: {
+          operationId: 'createVoice',
+          requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['audio'], properties: { audio: { type: 'string', contentMediaType: 'audio/mpeg' } } } } } },
+          responses: ok,
+        },
+      },
+    }),
+  );
+  const input = entry(catalog, 'create_voice').tool.inputSchema;
+  expect((input.properties as Record<string, Record<string, unknown>>).audio).toMatchObject({ format: 'binary', contentEncoding: 'base64' });
+  expect(accepts(input, { audio: 'SUQzBA==' })).toBe(true);
+  expect(accepts(input, { audio: 'data:audio/mpeg;base64,SUQzBA' })).toBe(true);
+  expect(accepts(input, { audio: 'cO0Iv' })).toBe(false); // five characters: no base64 decodes to that
+  expect(accepts(input, { audio: 'not base64!' })).toBe(false);
+  expect(accepts(input, { audio: 'data:4g-;base64,SUQzBA==' })).toBe(false); // a data: URL's type must be a media type
+});
+
+test("an input object cut short to keep the schema small still says what the API requires of it, and its union's one type", () => {
+  const big = { type: 'object', required: ['name'], properties: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`p${i}`, { type: 'string' }])) };
+  const union = { anyOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'object', properties: { b: { type: 'string' } } }], description: 'x'.repeat(10) };
+  markOrigin(big, 'Thread');
+  markOrigin(union, 'Tool');
+  const { schema } = fitSchema({ type: 'object', properties: { thread: big, tools: { type: 'array', items: union } } }, 10, 'input');
+  const properties = schema.properties as Record<string, Record<string, unknown>>;
+  expect(properties.thread).toMatchObject({ type: 'object', required: ['name'] });
+  expect((properties.tools!.items as Record<string, unknown>).type).toBe('object');
 });
