@@ -84,8 +84,9 @@ export class AnswerFitter {
       content.push(item);
     }
     const fitted: CallToolResult = { ...result, content };
-    if (shortened?.json && result.structuredContent !== undefined) {
-      const structured = tool.structure?.(shortened.value);
+    if (shortened && result.structuredContent !== undefined) {
+      // the structured copy says what the text says: the shortened value (a text answer's, the cut text)
+      const structured = tool.structure?.(shortened.json ? shortened.value : shortened.text);
       if (structured) fitted.structuredContent = structured;
       else delete fitted.structuredContent;
     }
