@@ -18,6 +18,7 @@ import { couldGrant, type Principal } from '../oauth/bearer';
 import { allows, type Scope } from '../oauth/scopes';
 import type { CallMeasure, CallOutcome } from '../ops/call-outcome';
 import type { Drain } from '../ops/drain';
+import { inSpan, tracingOn } from '../ops/tracing';
 import type { PinnedValue, PluginEntry, ToolEntry } from '../plugins/catalog';
 import { askingContext, callerOf, toolContext, type RequestExtra, type UpstreamAccess } from '../plugins/context';
 import { isProtocolSignal } from '../wire/input-required';
@@ -131,8 +132,26 @@ export class CallPipeline {
     this.report({ tool: name, args, principal, outcome: 'denied', needed, result: deniedResult(name, needed, principal), upstreamStatus: undefined, upstreamMs: undefined, hookMs: 0, startedAt: Date.now(), latencyMs: 0 });
   }
 
-  /** Runs one call through every step. Throws only `UnknownToolError`. */
-  async call(request: CallRequest): Promise<CallRecord> {
+  /**
+   * Runs one call through every step. Throws only `UnknownToolError`. Traced, the span `execute_tool <name>`
+   * holds the call's outcome and the API's status (never its arguments); the upstream requests and the store's
+   * calls it makes are its children.
+   */
+  call(request: CallRequest): Promise<CallRecord> {
+    return tracingOn() ? this.traced(request) : this.run(request);
+  }
+
+  private traced(request: CallRequest): Promise<CallRecord> {
+    return inSpan(`execute_tool ${request.name}`, 'internal', async (span) => {
+      span.setAttributes({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': request.name });
+      const record = await this.run(request);
+      span.setAttributes({ 'portico.call.outcome': record.outcome, 'portico.upstream.status_code': record.upstreamStatus });
+      if (record.outcome !== 'ok') span.fail(record.outcome);
+      return record;
+    });
+  }
+
+  private async run(request: CallRequest): Promise<CallRecord> {
     const { name, args, principal } = request;
     // a tool a plugin's visibleTo rule hides from this caller is, for them, a tool that does not exist
     const entry = this.tools.findToolFor(name, principal);

@@ -19,7 +19,9 @@ import type { Authorization } from '../oauth';
 import type { Drain } from '../ops/drain';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
 import { NotReady, Readiness, type ReadinessCheck } from '../ops/readiness';
+import type { Tracing } from '../ops/tracing';
 import { StoreUnavailableError, type Store } from '../store';
+import { tracedHandler } from './tracing';
 
 export interface RouteParts {
   readonly config: Pick<ServeConfig, 'allowedHosts' | 'allowedOrigins' | 'metricsToken' | 'brandName' | 'brandLogoUrl'>;
@@ -33,6 +35,8 @@ export interface RouteParts {
   readonly addresses: ClientAddresses;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
+  /** Server spans for /mcp and the OAuth and account routes (not health, readiness or metrics). */
+  readonly tracing: Tracing;
 }
 
 /**
@@ -40,7 +44,7 @@ export interface RouteParts {
  * process too (`handle`: a request without a socket, its client address unknown), for tests and embedders.
  */
 export function serveRoutes(server: ReturnType<typeof Bun.serve>, parts: RouteParts): (request: Request) => Promise<Response> {
-  const { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log } = parts;
+  const { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log, tracing } = parts;
   const allowedHosts = [...new Set([publicUrl.host, `localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, ...config.allowedHosts])].map((h) => h.toLowerCase());
   const guard = { allowedHosts, allowedOrigins: config.allowedOrigins };
   const welcome = () => welcomeResponse({ brand: { name: config.brandName, ...(config.brandLogoUrl && { logoUrl: config.brandLogoUrl }) }, mcpUrl: new URL('/mcp', publicUrl).href, signIn: authorization !== undefined, tools: () => tools.size });
@@ -49,12 +53,12 @@ export function serveRoutes(server: ReturnType<typeof Bun.serve>, parts: RoutePa
   const readiness = new Readiness(readinessChecks(store, tools, drain), log);
   const options: FrontOptions = { log, metrics, drain, limits, guard, addresses };
   const routes: Record<string, Arrival> = {
-    '/mcp': front(options, mcpHandler(http), '/mcp'),
+    '/mcp': front(options, tracedHandler(tracing, mcpHandler(http), '/mcp'), '/mcp'),
     '/healthz': front(options, healthz, '/healthz'),
     '/readyz': front(options, readyz(readiness), '/readyz'),
     '/metrics': front(options, metricsRoute(metrics, config.metricsToken), '/metrics'),
   };
-  const rest = front(options, (request) => app.handle(request));
+  const rest = front(options, tracedHandler(tracing, (request) => app.handle(request)));
   server.reload({ routes, fetch: rest });
   return (request) => {
     const url = new URL(request.url);

@@ -2,7 +2,8 @@
  * @module gateway/shutdown
  * A started gateway: where it listens, and how it stops — stop sweeping and refuse new connections and requests,
  * let what is in flight finish within the grace period, then close the MCP sessions and their streams, flush the
- * audit log and close the store, in that order (each needs the ones after it until it is done).
+ * audit log and close the store, then export the traces still buffered, in that order (each needs the ones after it
+ * until it is done).
  */
 import type { AuditWriter } from '../audit/writer';
 import type { Toolbox } from '../calls/toolbox';
@@ -14,6 +15,7 @@ import { servedMode } from '../mcp/tool-requests';
 import { endpointsOf } from '../oauth';
 import type { Drain } from '../ops/drain';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
+import type { Tracing } from '../ops/tracing';
 import type { Store } from '../store';
 import type { Housekeeping } from './housekeeping';
 
@@ -53,10 +55,12 @@ export interface Running {
   readonly drain: Drain;
   readonly limits: RequestLimits;
   readonly handle: (request: Request) => Promise<Response>;
+  /** Traces still buffered are exported last, once nothing more can start a span. */
+  readonly tracing: Tracing;
 }
 
 export function listening(running: Running): Gateway {
-  const { config, server, publicUrl, tools, endpoint, store, audit, housekeeping, spec, log, metrics, drain, limits, handle } = running;
+  const { config, server, publicUrl, tools, endpoint, store, audit, housekeeping, spec, log, metrics, drain, limits, handle, tracing } = running;
   const mcpUrl = endpointsOf(publicUrl).resource;
   // what tools/list offers (auto decides by the catalog's size, and a refresh may cross the threshold later)
   const toolMode = servedMode(config.toolMode, tools.size, config.toolModeThreshold);
@@ -81,6 +85,7 @@ export function listening(running: Running): Gateway {
     await audit?.close();
     await swept;
     await store?.close();
+    await tracing.close();
     if (graceMs > 0) log.info('gateway.stopped', { drained });
   };
   return {

@@ -15,11 +15,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { silentLogger, type Logger } from '../log';
+import { activeSpan, type TraceSpan } from '../ops/tracing';
 import type { Principal } from '../oauth/bearer';
 import { declaredLength, readCapped } from '../read-capped';
 import { JsonRpcCode, jsonRpcErrorResponse } from '../wire/json-rpc';
 import type { Refusal } from '../wire/refusal';
-import { isModern } from './era';
+import { envelopeOf, isModern, META } from './era';
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, LEGACY_VERSIONS, type LegacyProtocol } from './legacy';
 import { LegacySession } from './legacy-session';
 import type { Listeners } from './listen';
@@ -143,7 +144,10 @@ export class McpEndpoint {
         charge(admit, 1);
         return parsed;
       }
-      if (isModern(request, parsed)) {
+      const modern = isModern(request, parsed);
+      const span = activeSpan();
+      if (span) describe(span, request, parsed, modern);
+      if (modern) {
         charge(admit, 1);
         return this.options.modern.handle(request, parsed as Record<string, unknown>, principal, view);
       }
@@ -287,6 +291,29 @@ export class McpEndpoint {
       session.close();
     }
   }
+}
+
+/**
+ * What a trace says of an MCP request: the JSON-RPC method (and the tool's name, for tools/call) — also the span's
+ * name —, the era, the protocol version and the session. Never its arguments.
+ */
+function describe(span: TraceSpan, request: Request, parsed: unknown, modern: boolean): void {
+  const version = request.headers.get('mcp-protocol-version') ?? (isRecord(parsed) && modern ? envelopeOf(parsed)?.[META.protocolVersion] : undefined);
+  span.setAttributes({
+    'portico.mcp.era': modern ? '2026-07-28' : '2025',
+    'mcp.protocol.version': typeof version === 'string' ? version.slice(0, 32) : undefined,
+    'mcp.session.id': request.headers.get('mcp-session-id')?.slice(0, 128) ?? undefined,
+  });
+  if (Array.isArray(parsed)) {
+    span.setAttributes({ 'mcp.method.name': 'batch', 'portico.mcp.batch_size': parsed.length });
+    span.updateName('batch');
+    return;
+  }
+  if (!isRecord(parsed) || typeof parsed.method !== 'string') return;
+  const method = parsed.method.slice(0, 64);
+  const tool = method === 'tools/call' && isRecord(parsed.params) && typeof parsed.params.name === 'string' ? parsed.params.name.slice(0, 64) : undefined;
+  span.setAttributes({ 'mcp.method.name': method, 'gen_ai.tool.name': tool, 'jsonrpc.request.id': typeof parsed.id === 'string' || typeof parsed.id === 'number' ? String(parsed.id).slice(0, 64) : undefined });
+  span.updateName(tool ? `${method} ${tool}` : method);
 }
 
 /** A signal that never aborts: the calls of a session stop on notifications/cancelled, not when a POST goes away. */

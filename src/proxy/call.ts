@@ -28,6 +28,7 @@ import { listAt, longestList, replaceList } from './json-lists';
 import { nextPageArguments } from './next-page';
 import { checkSelection, select } from './select';
 import { Deadline } from './deadline';
+import { inSpan, tracingOn } from '../ops/tracing';
 
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
@@ -192,11 +193,18 @@ async function morePages(entry: CatalogEntry, args: Readonly<Record<string, unkn
   let size = Buffer.byteLength(JSON.stringify(first.value));
   while (paged.fetched < pages && next) {
     if (size >= answerBytes) return { ...paged, stopped: { reason: 'budget' } };
-    const request = buildRequest(entry, next, resolved);
+    let request: UpstreamRequest;
+    try {
+      request = buildRequest(entry, next, resolved);
+    } catch (error) {
+      // a next page the API named that cannot be asked for: the pages so far are the answer
+      if (error instanceof ProxyError) return { ...paged, stopped: { reason: 'failed', result: proxyErrorResult(error) } };
+      throw error;
+    }
     const page = await send(entry, request, resolved, deadline, true);
     if (page.result.isError || page.value === undefined) return { ...paged, stopped: { reason: 'failed', result: page.result } };
     const more = listAt(page.value, list.path) ?? [];
-    items.push(...more);
+    for (const item of more) items.push(item); // not push(...more): a page of 100 000 items would overflow the stack
     size += Buffer.byteLength(JSON.stringify(more));
     const current = next;
     next = nextPageArguments(entry.target, current, request.url, page.headers!, page.value);
@@ -248,7 +256,7 @@ function textOf(result: CallToolResult): string {
 async function fetchFollowing(request: UpstreamRequest, upstream: URL, signal: AbortSignal): Promise<Response> {
   let { url, method, headers, body } = request;
   for (let hop = 0; ; hop++) {
-    const response = await fetch(url.href, { method, headers, body, signal, redirect: 'manual' });
+    const response = await (tracingOn() ? sendTraced(url, method, headers, body, signal) : fetch(url.href, { method, headers, body, signal, redirect: 'manual' }));
     if (!REDIRECT_STATUSES.has(response.status)) return response;
     const location = response.headers.get('location');
     if (!location) return response;
@@ -272,6 +280,29 @@ async function fetchFollowing(request: UpstreamRequest, upstream: URL, signal: A
     if (toGet || method === 'GET' || method === 'HEAD') body = undefined;
     url = target;
   }
+}
+
+/**
+ * One HTTP request to the API: traced, a client span (`GET`: the method, the URL without its query values, the
+ * status) whose `traceparent` the request carries.
+ */
+function sendTraced(url: URL, method: string, headers: Readonly<Record<string, string>>, body: UpstreamRequest['body'], signal: AbortSignal): Promise<Response> {
+  return inSpan(method, 'client', async (span) => {
+    const carried = span.headers();
+    if (carried) span.setAttributes({ 'http.request.method': method, 'url.full': withoutQueryValues(url), 'server.address': url.hostname, 'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80) });
+    const response = await fetch(url.href, { method, headers: carried ? { ...headers, ...carried } : headers, body, signal, redirect: 'manual' });
+    if (carried) {
+      span.setAttribute('http.response.status_code', response.status);
+      if (response.status >= 400) span.fail(String(response.status));
+    }
+    return response;
+  });
+}
+
+/** The URL as a trace may hold it: each query value (an argument, maybe a key) replaced by `REDACTED`, no user info or fragment. */
+function withoutQueryValues(url: URL): string {
+  const query = url.search.length > 1 ? `?${url.search.slice(1).split('&').map((pair) => `${pair.split('=')[0]}=REDACTED`).join('&')}` : '';
+  return `${url.origin}${url.pathname}${query}`;
 }
 
 function deadlineFailure(deadline: Deadline, method: string, url: URL): ProxyError {
