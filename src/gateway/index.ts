@@ -21,6 +21,7 @@ import { MemoryAnswers } from '../calls/answer/memory';
 import { CallPipeline, type CallRecord } from '../calls/pipeline';
 import { Toolbox, type ToolSource } from '../calls/toolbox';
 import { ConfigError, type ServeConfig } from '../config/serve';
+import { readTracingSettings, type TracingSettings } from '../config/tracing';
 import { didYouMean } from '../config/suggest';
 import { ClientAddresses } from '../http/client-address';
 import { RequestLimits } from '../http/limits';
@@ -49,6 +50,7 @@ import { withTokenCache } from '../store/token-cache';
 import { Housekeeping } from './housekeeping';
 import { callObservers } from './observers';
 import { serveRoutes } from './routes';
+import { startGatewayTracing, tracedStore } from './tracing';
 import { listening, type Gateway } from './shutdown';
 import { ownSource, pluginApiSources } from './sources';
 
@@ -64,6 +66,8 @@ export interface GatewayParts {
   readonly documents?: ClientMetadataDocuments;
   /** Told about every tool call once it is decided, besides the metrics, the log and the audit log. */
   readonly onCall?: (record: CallRecord) => void;
+  /** Where traces go. @default read from the `OTEL_*` variables of `process.env` (off unless an endpoint is named) */
+  readonly tracing?: TracingSettings;
 }
 
 /** Starts a gateway for `config`; rejects (before listening, with nothing left open) when it cannot start. */
@@ -77,7 +81,8 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
   // a failed start leaves no database file (nor its folder) that it created: the next try starts clean
   const undo = config.auth === 'oauth' && !parts.store ? undoNewDatabase(config.databaseUrl) : () => {};
   try {
-    const store = config.auth === 'oauth' ? opened.add(recordingUses(await cachingTokens(parts.store ?? (await openStore(config.databaseUrl)), config, log), log)) : undefined;
+    const tracing = opened.add(await startGatewayTracing(parts.tracing ?? readTracingSettings(process.env), log), (it) => it.close());
+    const store = config.auth === 'oauth' ? opened.add(recordingUses(await cachingTokens(tracedStore(parts.store ?? (await openStore(config.databaseUrl)), tracing), config, log), log)) : undefined;
     const own = await ownSource(config, log, store, metrics);
     opened.add({ close: () => own.source.cache.stop() });
     // read (or made) once the API's document is in: a start that fails on the spec leaves no secret file behind
@@ -109,12 +114,12 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     metrics.watch({ sessions: () => endpoint.sessionCount, tools: () => tools.size });
 
     const limits = opened.add(
-      new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, listenHost: config.host, onLimited: (kind) => metrics.limited(kind) }),
+      new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, listenHost: config.host, shared: store?.watchRevocations ? { buckets: store, log } : undefined, onLimited: (kind) => metrics.limited(kind) }),
       (it) => it.stop(),
     );
-    const handle = serveRoutes(server, { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log });
+    const handle = serveRoutes(server, { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log, tracing });
     const housekeeping = store && config.sweepMinutes > 0 ? opened.add(sweeping(store, config, log, metrics)) : undefined;
-    return listening({ config, server, publicUrl, tools, endpoint, store, audit, housekeeping, spec: own.spec, log, metrics, drain, limits, handle });
+    return listening({ config, server, publicUrl, tools, endpoint, store, audit, housekeeping, spec: own.spec, log, metrics, drain, limits, handle, tracing });
   } catch (error) {
     await opened.closeAll();
     undo();

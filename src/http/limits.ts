@@ -2,8 +2,9 @@
  * @module http/limits
  * Rate limits on `/mcp` and the OAuth endpoints, and the 429 answers: per token (its grant, so a refresh
  * does not reset it) on `/mcp`; per client address on `/mcp` and the OAuth POSTs. On `/mcp` both count JSON-RPC
- * requests (a batch counts each of its requests), elsewhere HTTP requests. In memory, per instance
- * (`ops/rate-limit`): N instances behind a load balancer allow up to N times the limit.
+ * requests (a batch counts each of its requests), elsewhere HTTP requests. With a store several instances share
+ * (PostgreSQL), the instances count together (`ops/shared-rate-limit`: no statement per request, and an overshoot of
+ * at most a tenth of the limit per instance); otherwise in memory, per instance (`ops/rate-limit`).
  *
  * The address is the client's as `http/front` decided it: the socket's, or what a listed proxy forwarded
  * (`PORTICO_TRUSTED_PROXIES`). Loopback addresses are not limited unless asked for: a reverse proxy on the
@@ -13,9 +14,11 @@
  * A refusal is a `Refusal`, thrown and rendered in the route's dialect by `http/front`: the per-address one there,
  * the charges made once a /mcp body is read by the MCP endpoint (`Admission`).
  */
+import type { Logger } from '../log';
 import type { Admission } from '../mcp/endpoint';
 import type { RateLimitKind } from '../ops/gateway-metrics';
 import { addressKey, isLoopback, RateLimiter } from '../ops/rate-limit';
+import { SharedLimits, type Limiter, type SharedBuckets } from '../ops/shared-rate-limit';
 import { Refusal } from '../wire/refusal';
 import { UNKNOWN_ADDRESS } from './client-address';
 
@@ -31,19 +34,26 @@ export interface LimitSettings {
    * the per-address limit cannot apply and a request's address is not even looked up (a system call).
    */
   readonly listenHost?: string;
+  /** The store, when several instances share it: the limits are then counted with the other instances. */
+  readonly shared?: { readonly buckets: SharedBuckets; readonly log: Logger };
   /** Told about every refusal (metrics). */
   readonly onLimited?: (kind: RateLimitKind) => void;
   readonly now?: () => number;
 }
 
 export class RequestLimits {
-  private readonly byToken: RateLimiter;
-  private readonly byAddress: RateLimiter;
+  private readonly byToken: Limiter;
+  private readonly byAddress: Limiter;
+  private readonly shared?: SharedLimits;
 
   constructor(private readonly settings: LimitSettings) {
-    this.byToken = new RateLimiter({ perMinute: settings.perToken, now: settings.now });
     const remoteClients = settings.loopback || settings.listenHost === undefined || !isLoopbackHost(settings.listenHost);
-    this.byAddress = new RateLimiter({ perMinute: remoteClients ? settings.perAddress : 0, now: settings.now });
+    const perAddress = remoteClients ? settings.perAddress : 0;
+    const { shared } = settings;
+    if (shared && (settings.perToken > 0 || perAddress > 0)) this.shared = new SharedLimits({ ...shared, now: settings.now });
+    const limiter = (name: RateLimitKind, perMinute: number) => (this.shared && perMinute > 0 ? this.shared.limiter(name, perMinute) : new RateLimiter({ perMinute, now: settings.now }));
+    this.byToken = limiter('token', settings.perToken);
+    this.byAddress = limiter('address', perAddress);
   }
 
   /** Whether requests are limited per address at all (else `address` need not be called). */
@@ -78,6 +88,7 @@ export class RequestLimits {
   stop(): void {
     this.byToken.stop();
     this.byAddress.stop();
+    this.shared?.stop();
   }
 
   /** `cost` requests from the grant's bucket: undefined when they fit, else the 429. */

@@ -175,6 +175,24 @@ export interface HitResult {
   resetAt: number;
 }
 
+/** Requests to take from one shared token bucket (`ThrottleStore.spendBuckets`). */
+export interface BucketSpend {
+  readonly key: string;
+  /** The requests, a positive integer. */
+  readonly count: number;
+  /** How long the bucket takes to refill them: count × a minute ÷ the requests it allows a minute (integer ms). */
+  readonly refillMs: number;
+}
+
+/** A shared token bucket after a spend. */
+export interface BucketState {
+  key: string;
+  /** Requests spent since it was last full. */
+  count: number;
+  /** When it is full again (all it spent refilled): then its row has lapsed, as a fixed window that has passed. */
+  resetAt: number;
+}
+
 export interface Snapshot {
   value: string;
   updatedAt: number;
@@ -337,6 +355,14 @@ export interface ThrottleStore {
    */
   releaseHit(key: string, now: number): Promise<void>;
   clearHits(key: string): Promise<void>;
+  /**
+   * Takes requests from shared token buckets (the request limits every instance counts into), all of `spends` in
+   * one statement, atomically per key: a bucket's `resetAt` moves to the later of itself and `now`, plus the spend's
+   * `refillMs` (so it is full again once everything spent has refilled), and `count` adds up until then. A key named
+   * twice is spent twice. The buckets' new states, one per key, in no particular order. The rows are throttle rows
+   * (swept once lapsed): a key is either a bucket or a `hit` window, never both.
+   */
+  spendBuckets(spends: readonly BucketSpend[], now: number): Promise<BucketState[]>;
 }
 
 /** Last good copies (spec, catalog) so an instance can start while the upstream is down. Values may be MBs. */
@@ -459,6 +485,22 @@ export function checkSweepOptions(options: SweepOptions): void {
   if (options.auditBefore !== undefined && !Number.isFinite(options.auditBefore)) {
     throw new RangeError(`store: auditBefore must be a time (epoch milliseconds), got ${String(options.auditBefore)}`);
   }
+}
+
+/**
+ * The spends of `spendBuckets`, checked and merged: one per key (a key named twice adds up; one statement may not
+ * update a row twice), in key order.
+ */
+export function mergeSpends(spends: readonly BucketSpend[]): BucketSpend[] {
+  const merged = new Map<string, BucketSpend>();
+  for (const spend of spends) {
+    if (!Number.isSafeInteger(spend.count) || spend.count < 1 || !Number.isSafeInteger(spend.refillMs) || spend.refillMs < 0) {
+      throw new RangeError(`store: a bucket spend needs a positive integer count and integer refillMs ≥ 0, got ${spend.count} and ${spend.refillMs}`);
+    }
+    const before = merged.get(spend.key);
+    merged.set(spend.key, before ? { key: spend.key, count: before.count + spend.count, refillMs: before.refillMs + spend.refillMs } : spend);
+  }
+  return [...merged.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** The shortest id `putAnswer` takes: 128 bits in base64url. */

@@ -11,6 +11,8 @@ import type {
   AuditQuery,
   AuditRecord,
   BrowserSessionRecord,
+  BucketSpend,
+  BucketState,
   ClientRecord,
   CodeRecord,
   ConsentRecord,
@@ -33,7 +35,7 @@ import type {
   TokenWithGrant,
   UserName,
 } from '../contract';
-import { checkAnswer, checkSweepOptions, CODE_RETENTION_MS } from '../contract';
+import { checkAnswer, checkSweepOptions, CODE_RETENTION_MS, mergeSpends } from '../contract';
 import { StoreUnavailableError } from '../errors';
 import { decideRotation } from '../rotation';
 import {
@@ -487,6 +489,14 @@ class PostgresStore implements Store {
 
   async clearHits(key: string): Promise<void> {
     await this.#idempotent((sql) => Q.clearHits(sql, key));
+  }
+
+  async spendBuckets(spends: readonly BucketSpend[], now: number): Promise<BucketState[]> {
+    const merged = mergeSpends(spends);
+    if (merged.length === 0) return [];
+    // not idempotent (a retry after a lost answer would spend twice): run once
+    const rows = await this.#run((sql) => Q.spendBuckets(sql, merged, now));
+    return rows.map((row) => ({ key: row.key, count: int(row.count), resetAt: int(row.reset_at) }));
   }
 
   async putSnapshot(key: string, value: string, now: number): Promise<void> {

@@ -10,6 +10,7 @@ import type {
   AuditEntry,
   AuditQuery,
   BrowserSessionRecord,
+  BucketSpend,
   ClientRecord,
   CodeRecord,
   ConsentRecord,
@@ -163,6 +164,21 @@ export const Q = {
   clearHits: (sql: SQL, key: string) => sql`DELETE FROM throttles WHERE key = ${key}`,
   releaseHit: (sql: SQL, key: string, now: number) => sql`UPDATE throttles SET count = count - 1 WHERE key = ${key} AND reset_at > ${now} AND count > 0`,
   peekHits: (sql: SQL, key: string, now: number) => sql<{ count: DbInt }[]>`SELECT count FROM throttles WHERE key = ${key} AND reset_at > ${now}`,
+
+  /**
+   * Token buckets: `reset_at` is when the bucket is full again. The rows are inserted, and so locked, in the order of
+   * the SELECT's ORDER BY (the database's collation, the same for every instance), so two instances' batches over
+   * shared keys wait for each other instead of deadlocking.
+   */
+  spendBuckets: (sql: SQL, spends: readonly BucketSpend[], now: number) =>
+    sql<{ key: string; count: DbInt; reset_at: DbInt }[]>`INSERT INTO throttles AS t (key, count, reset_at)
+      SELECT s.key, s.count, ${now}::bigint + s."refillMs"
+      FROM jsonb_to_recordset(${JSON.stringify(spends)}::text::jsonb) AS s(key text, count integer, "refillMs" bigint)
+      ORDER BY s.key
+      ON CONFLICT (key) DO UPDATE SET
+        count = CASE WHEN t.reset_at <= ${now}::bigint THEN excluded.count ELSE t.count + excluded.count END,
+        reset_at = GREATEST(t.reset_at, ${now}::bigint) + (excluded.reset_at - ${now}::bigint)
+      RETURNING key, count, reset_at`,
 
   putSnapshot: (sql: SQL, key: string, value: string, now: number) =>
     sql`INSERT INTO snapshots (key, value, updated_at) VALUES (${key}, ${value}, ${now})

@@ -13,6 +13,8 @@ import type {
   AuditQuery,
   AuditRecord,
   BrowserSessionRecord,
+  BucketSpend,
+  BucketState,
   ClientRecord,
   CodeRecord,
   ConsentRecord,
@@ -36,7 +38,7 @@ import type {
   TokenWithGrant,
   UserName,
 } from '../contract';
-import { checkAnswer, checkSweepOptions, CODE_RETENTION_MS } from '../contract';
+import { checkAnswer, checkSweepOptions, CODE_RETENTION_MS, mergeSpends } from '../contract';
 import { StoreUnavailableError } from '../errors';
 import { decideRotation } from '../rotation';
 import type {
@@ -176,6 +178,7 @@ class SqliteStore implements Store {
   #sweeping = false;
   readonly #appendAudits: (entries: readonly AuditEntry[]) => void;
   readonly #recordGrantUses: (uses: readonly GrantUse[]) => void;
+  readonly #spendBuckets: (spends: readonly BucketSpend[], now: number) => BucketState[];
 
   constructor(db: Database, description: string) {
     this.#db = db;
@@ -190,6 +193,13 @@ class SqliteStore implements Store {
     this.#recordGrantUses = tx((uses: readonly GrantUse[]) => {
       for (const { grantId, at } of latestUses(uses)) this.#stmt(SQL.recordGrantUse).run({ id: grantId, at });
     });
+    this.#spendBuckets = tx((spends: readonly BucketSpend[], now: number) =>
+      spends.map(({ key, count, refillMs }) => {
+        const row = this.#stmt<{ count: DbInt; reset_at: DbInt }>(SQL.spendBucket).get({ key, count, now, refill_ms: refillMs });
+        if (!row) throw new Error('store: the bucket upsert returned no row');
+        return { key, count: int(row.count), resetAt: int(row.reset_at) };
+      }),
+    );
     this.#issueGrant = tx((input: IssueGrantInput) => {
       const { grant } = input;
       this.#stmt(SQL.insertGrant).run({
@@ -513,6 +523,12 @@ class SqliteStore implements Store {
     return this.#run(() => {
       this.#stmt(SQL.clearHits).run({ key });
     });
+  }
+
+  async spendBuckets(spends: readonly BucketSpend[], now: number): Promise<BucketState[]> {
+    const merged = mergeSpends(spends);
+    if (merged.length === 0) return [];
+    return this.#run(() => this.#spendBuckets(merged, now));
   }
 
   putSnapshot(key: string, value: string, now: number): Promise<void> {

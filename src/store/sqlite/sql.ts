@@ -89,6 +89,13 @@ export const SQL = {
   releaseHit: 'UPDATE throttles SET count = count - 1 WHERE key = $key AND reset_at > $now AND count > 0',
   peekHits: 'SELECT count FROM throttles WHERE key = $key AND reset_at > $now',
 
+  /** A token bucket: `reset_at` is when it is full again. */
+  spendBucket: `INSERT INTO throttles (key, count, reset_at) VALUES ($key, $count, $now + $refill_ms)
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN throttles.reset_at <= $now THEN excluded.count ELSE throttles.count + excluded.count END,
+      reset_at = MAX(throttles.reset_at, $now) + $refill_ms
+    RETURNING count, reset_at`,
+
   putSnapshot: `INSERT INTO snapshots (key, value, updated_at) VALUES ($key, $value, $updated_at)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   getSnapshot: 'SELECT value, updated_at FROM snapshots WHERE key = $key',

@@ -1,8 +1,9 @@
 /** Consents, throttle counters, snapshots and the audit log. */
 import { describe, expect, test } from 'bun:test';
-import type { AuditEntry } from '../../contract';
+import type { AuditEntry, BucketState } from '../../contract';
 import type { SuiteContext } from '../conformance';
 import { MINUTE, T0, uid } from '../fixtures';
+import { sweepAll } from './sweep';
 
 export function consentCases(ctx: SuiteContext): void {
   describe('consents', () => {
@@ -101,6 +102,47 @@ export function throttleCases(ctx: SuiteContext): void {
       expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
       await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? second : store).releaseHit(key, T0 + 2)));
       expect(await store.peekHits(key, T0 + 3)).toBe(1);
+    });
+
+    test('a bucket spend moves its reset to the later of itself and now, plus the refill; counts add up until it lapses', async () => {
+      const store = ctx.store();
+      const [key, other] = [uid('bucket'), uid('bucket')];
+      const byKey = (states: BucketState[]) => [...states].sort((a, b) => (a.key < b.key ? -1 : 1));
+      expect(byKey(await store.spendBuckets([{ key, count: 2, refillMs: 200 }, { key: other, count: 1, refillMs: 50 }], T0))).toEqual(
+        byKey([{ key, count: 2, resetAt: T0 + 200 }, { key: other, count: 1, resetAt: T0 + 50 }]),
+      );
+      // not refilled yet: the reset moves on from where it was
+      expect(await store.spendBuckets([{ key, count: 3, refillMs: 300 }], T0 + 100)).toEqual([{ key, count: 5, resetAt: T0 + 500 }]);
+      // full again (reset passed): from now, and the count starts over
+      expect(await store.spendBuckets([{ key: other, count: 4, refillMs: 200 }], T0 + 1000)).toEqual([{ key: other, count: 4, resetAt: T0 + 1200 }]);
+      // a key named twice is spent twice; nothing to spend, nothing asked
+      expect(await store.spendBuckets([{ key, count: 1, refillMs: 100 }, { key, count: 1, refillMs: 100 }], T0 + 100)).toEqual([{ key, count: 7, resetAt: T0 + 700 }]);
+      expect(await store.spendBuckets([], T0)).toEqual([]);
+      await expect(store.spendBuckets([{ key, count: 0, refillMs: 100 }], T0)).rejects.toBeInstanceOf(RangeError);
+      await expect(store.spendBuckets([{ key, count: 1, refillMs: 0.5 }], T0)).rejects.toBeInstanceOf(RangeError);
+    });
+
+    test('bucket spends from two instances at once, over shared keys in any order, are each counted once', async () => {
+      const second = await ctx.second();
+      const keys = [uid('bucket-a'), uid('bucket-b'), uid('bucket-c')];
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => {
+          const order = i % 2 ? keys : [...keys].reverse();
+          return (i % 2 ? second : ctx.store()).spendBuckets(order.map((key) => ({ key, count: 1, refillMs: 10 })), T0);
+        }),
+      );
+      const states = await ctx.store().spendBuckets(keys.map((key) => ({ key, count: 1, refillMs: 10 })), T0);
+      expect(states.map((state) => [state.count, state.resetAt])).toEqual(keys.map(() => [21, T0 + 210]));
+    });
+
+    test('a lapsed bucket is swept as a passed window', async () => {
+      const store = ctx.store();
+      const key = uid('bucket-swept');
+      await store.spendBuckets([{ key, count: 1, refillMs: 10 }], T0);
+      const swept = await sweepAll((now, options) => store.sweep(now, options), T0 + 10, { batch: 1000 });
+      expect(swept.reduce((rows, call) => rows + call.throttles, 0)).toBeGreaterThan(0);
+      // spent again as of before: had the row been kept, its count would go on from 1
+      expect(await store.spendBuckets([{ key, count: 1, refillMs: 10 }], T0)).toEqual([{ key, count: 1, resetAt: T0 + 10 }]);
     });
 
     test('concurrent hits from two instances are each counted once', async () => {
