@@ -22,6 +22,11 @@
  *                 plain call is — the report names the content type it saw;
  *   (e) 2026-07-28 the same call as MCP 2026-07-28 sends it (no session: the envelope in `_meta`, the
  *                 MCP-Protocol-Version, Mcp-Method and Mcp-Name headers), to the stateless gateway.
+ *   (f) signed in the stateless call with a real access token, to a gateway with sign-in (PORTICO_AUTH=oauth,
+ *                 a SQLite file): every request's token checked in the store, every call audited, the user's own
+ *                 credential sent upstream — how every real deployment runs (issue 22). Its rate limits are
+ *                 raised (one client sending thousands of requests a second is the point here); the token is
+ *                 got the way a client gets one (register, sign in as alice, approve, exchange the code).
  * Besides requests/s and latency it prints the CPU time per request of each process (from /proc): with
  * everything on 2 cores, requests/s is bounded by their sum, so that table says where the time goes.
  * Absolute figures vary by 20–30% from run to run on the 2-core VM; the judged ratios are the medians of each
@@ -36,8 +41,13 @@
  *
  * wrk is not installed by this script: `apt-get install wrk`.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '../fixtures/oauth-http';
 import {
   CALL_BODY,
+  MCP_HEADERS,
   type Child,
   cpuMs,
   describeError,
@@ -81,7 +91,7 @@ const wrk = (url: string, script: string, seconds: number): Promise<WrkResult> =
 // ------------------------------------------------------------------------------------------ the targets
 
 interface Target {
-  readonly key: 'direct' | 'bare' | 'stateless' | 'stateful' | 'modern';
+  readonly key: 'direct' | 'bare' | 'stateless' | 'stateful' | 'modern' | 'signedIn';
   readonly label: string;
   readonly url: string;
   readonly script: string;
@@ -176,6 +186,53 @@ function modernTarget(url: string): Target {
   };
 }
 
+/** (f): a gateway with sign-in, and a token got as a client gets one. */
+async function signedInTarget(api: string): Promise<[Target, Child]> {
+  const label = 'Portico tools/call, signed in';
+  const folder = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+  cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+  const [child, match] = await start('gateway (signed in)', [process.execPath, 'src/main.ts', 'serve'], /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
+    PORTICO_UPSTREAM: `${api}/v1`,
+    PORTICO_SPEC: `${api}/swagger.json`,
+    PORTICO_AUTH: 'oauth',
+    PORTICO_DATABASE_URL: join(folder, 'portico.db'),
+    PORTICO_LOGIN_PATH: '/auth/login',
+    PORTICO_LOGIN_USERNAME_FIELD: 'email',
+    PORTICO_ACCESS_TOKEN_TTL: '86400',
+    PORTICO_RATE_LIMIT_MCP: '0',
+    PORTICO_RATE_LIMIT_IP: '0',
+    PORTICO_PORT: '0',
+    PORTICO_HOST: '127.0.0.1',
+    PORTICO_MCP_MODE: 'stateless',
+    PORTICO_LOG_LEVEL: 'warn',
+    PORTICO_PLUGINS: join(process.cwd(), 'plugins'),
+  });
+  const origin = `http://localhost:${match[1]}`;
+  let token: string;
+  try {
+    token = (await connect(origin, origin, { email: 'alice@example.com', password: 'alice-demo-password' })).tokens.access_token;
+  } catch (error) {
+    throw new SetupError(`${label}: getting a token failed: ${(error as Error).message}`);
+  }
+  const url = `http://127.0.0.1:${match[1]}/mcp`;
+  const headers = { authorization: `Bearer ${token}` };
+  const target: Target = {
+    key: 'signedIn',
+    label,
+    url,
+    script: luaScript('POST', { ...MCP_HEADERS, ...headers }, CALL_BODY),
+    async check() {
+      const response = await mcpPost(url, CALL_BODY, headers);
+      const text = await response.text();
+      if (!response.ok) throw new SetupError(`${label}: ${response.status} ${text}`);
+      expectToolResult(text, label);
+    },
+  };
+  return [target, child];
+}
+
+const cleanups: (() => void)[] = [];
+
 /** How the gateway answered a stateful tools/call: `SSE` (text/event-stream) or `JSON`, for the report. */
 let statefulAnswer = '?';
 
@@ -229,6 +286,7 @@ async function main(): Promise<number> {
     [await statelessTarget(statelessUrl), statelessGateway],
     [await statefulTarget(statefulUrl), statefulGateway],
     [modernTarget(statelessUrl), statelessGateway],
+    await signedInTarget(api),
   ];
   const runs = new Map<Target['key'], Measured[]>(targets.map(([target]) => [target.key, []]));
   for (let round = 1; round <= ROUNDS; round++) {
@@ -249,6 +307,7 @@ async function main(): Promise<number> {
     stateless: 'Portico tools/call (stateless)',
     stateful: `Portico tools/call (stateful, ${statefulAnswer})`,
     modern: 'Portico tools/call (2026-07-28)',
+    signedIn: 'Portico tools/call (signed in)',
   };
   const rows = [['target (medians of rounds)', 'req/s', 'p50', 'p99', 'req/s ÷ bare', 'per round', 'req/s ÷ direct', 'p50 − bare', 'p50 − direct', 'errors']];
   for (const [key, r] of results) {
@@ -281,7 +340,7 @@ async function main(): Promise<number> {
 
   let failed = false;
   const verdicts = [['Portico mode', 'measure', 'value', 'target', 'result']];
-  for (const mode of ['stateless', 'stateful', 'modern'] as const) {
+  for (const mode of ['stateless', 'stateful', 'modern', 'signedIn'] as const) {
     const rounds = perRound(mode);
     const ratio = median(rounds.map((x) => x.ratio));
     const overhead = median(rounds.map((x) => x.overhead));
@@ -330,5 +389,6 @@ try {
 } finally {
   await stopAll();
   removeWrkScripts();
+  for (const cleanup of cleanups) cleanup();
 }
 process.exit(code);
