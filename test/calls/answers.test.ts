@@ -132,6 +132,12 @@ describe('a list over the budget (signed in)', () => {
       const listProjects = tools.find((tool) => tool.name === 'list_projects')!;
       expect(Object.keys(listProjects.inputSchema.properties!)).toContain('fields');
       expect(Object.keys(listProjects.outputSchema!.properties!)).toContain('selected');
+      // on a tool whose answer is a list (its output schema wraps it as { result }), the same: { selected }
+      const points = (await client.callTool({ name: 'get_database_metrics', arguments: { ...metricsArgs(1), fields: '[:3].value' } })) as ToolResult;
+      expect(points.isError).toBeFalsy();
+      const values = (points.structuredContent as { selected: number[] }).selected;
+      expect(values).toHaveLength(3);
+      expect(values.every((value) => typeof value === 'number')).toBe(true);
       // a write operation has no fields
       expect(Object.keys(tools.find((tool) => tool.name === 'create_project')!.inputSchema.properties!)).not.toContain('fields');
     } finally {
