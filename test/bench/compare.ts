@@ -1,6 +1,7 @@
 /**
- * `bun run bench compare <rev> [stateless|stateful]`: what the working tree changes in a tools/call's CPU
- * cost, next to commit `<rev>`, on the wire.
+ * `bun run bench compare <rev> [stateless|stateful|signed-in]`: what the working tree changes in a tools/call's CPU
+ * cost, next to commit `<rev>`, on the wire. `signed-in`: stateless gateways with sign-in (a real token checked in
+ * a SQLite store, every call audited: `startSignedInGateway`), as every real deployment runs.
  *
  * The proxy benchmark's figures move by 20–30% when the 2-core VM speeds up or slows down, more than most
  * single changes save, so two runs of it cannot tell whether a change helped. Here two gateways run side by
@@ -28,16 +29,20 @@ import {
   describeError,
   expectToolResult,
   login,
+  luaScript,
+  MCP_HEADERS,
   mcpPost,
   median,
   onInterrupt,
   positive,
+  removeBenchFolders,
   removeWrkScripts,
   ROOT,
   sessionHeaders,
   SetupError,
   startDemoApi,
   startGateway,
+  startSignedInGateway,
   stopAll,
   toolCallScript,
   wrk,
@@ -62,8 +67,16 @@ function git(...args: string[]): string {
   return result.stdout.toString().trim();
 }
 
-/** A gateway ready for wrk: sessions opened in stateful mode, one call checked. */
-async function side(label: string, mode: 'stateless' | 'stateful', api: string, token: string, root: string): Promise<Side> {
+type Mode = 'stateless' | 'stateful' | 'signed-in';
+
+/** A gateway ready for wrk: sessions opened in stateful mode, a token got when signed in, one call checked. */
+async function side(label: string, mode: Mode, api: string, token: string, root: string): Promise<Side> {
+  if (mode === 'signed-in') {
+    const [child, url, headers] = await startSignedInGateway(api, root);
+    const answer = await mcpPost(url, CALL_BODY, headers);
+    expectToolResult(await answer.text(), label);
+    return { label, child, url, script: luaScript('POST', { ...MCP_HEADERS, ...headers }, CALL_BODY), usPerRequest: [] };
+  }
   const [child, url] = await startGateway(mode, api, token, root);
   const { script, sessions } = await toolCallScript(url, mode, CONNECTIONS);
   const answer = await mcpPost(url, CALL_BODY, sessions[0] === undefined ? {} : sessionHeaders(sessions[0]));
@@ -83,8 +96,8 @@ async function run(target: Side, seconds: number): Promise<number> {
 
 async function main(): Promise<number> {
   const [rev, mode = 'stateless'] = process.argv.slice(2);
-  if (!rev || (mode !== 'stateless' && mode !== 'stateful')) {
-    console.error('usage: bun run bench compare <git revision> [stateless|stateful]');
+  if (!rev || (mode !== 'stateless' && mode !== 'stateful' && mode !== 'signed-in')) {
+    console.error('usage: bun run bench compare <git revision> [stateless|stateful|signed-in]');
     return 2;
   }
   if (!(await wrkVersion())) {
@@ -124,6 +137,7 @@ async function main(): Promise<number> {
     cancel();
     await stopAll();
     removeWrkScripts();
+    removeBenchFolders();
     removeWorktree();
   }
 }

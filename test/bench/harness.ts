@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
+import { connect } from '../fixtures/oauth-http';
 
 export const ROOT = resolve(import.meta.dir, '../..');
 
@@ -337,6 +338,50 @@ export async function startGateway(mode: 'stateless' | 'stateful', api: string, 
     PORTICO_PLUGINS: join(root, 'plugins'),
   });
   return [child, `http://127.0.0.1:${match[1]}/mcp`];
+}
+
+/**
+ * A stateless gateway with sign-in (PORTICO_AUTH=oauth, a SQLite file in a temp folder), from the checkout at `root`,
+ * and a token got the way a client gets one (register, sign in as alice, approve, exchange the code): every request's
+ * token checked in the store, every call audited, the user's own credential sent upstream. Rate limits are off (one
+ * client sending thousands of requests a second is the point). Returns the gateway, its /mcp URL on 127.0.0.1 and
+ * the bearer header.
+ */
+export async function startSignedInGateway(api: string, root = ROOT): Promise<[Child, string, Record<string, string>]> {
+  const folder = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+  cleanupFolders.push(folder);
+  const label = root === ROOT ? 'gateway (signed in)' : `gateway (signed in, ${root})`;
+  const [child, match] = await start(label, [process.execPath, join(root, 'src/main.ts'), 'serve'], /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
+    PORTICO_UPSTREAM: `${api}/v1`,
+    PORTICO_SPEC: `${api}/swagger.json`,
+    PORTICO_AUTH: 'oauth',
+    PORTICO_DATABASE_URL: join(folder, 'portico.db'),
+    PORTICO_LOGIN_PATH: '/auth/login',
+    PORTICO_LOGIN_USERNAME_FIELD: 'email',
+    PORTICO_ACCESS_TOKEN_TTL: '86400',
+    PORTICO_RATE_LIMIT_MCP: '0',
+    PORTICO_RATE_LIMIT_IP: '0',
+    PORTICO_PORT: '0',
+    PORTICO_HOST: '127.0.0.1',
+    PORTICO_MCP_MODE: 'stateless',
+    PORTICO_LOG_LEVEL: 'warn',
+    PORTICO_PLUGINS: join(root, 'plugins'),
+  });
+  const origin = `http://localhost:${match[1]}`;
+  let token: string;
+  try {
+    token = (await connect(origin, origin, { email: 'alice@example.com', password: 'alice-demo-password' })).tokens.access_token;
+  } catch (error) {
+    throw new SetupError(`${label}: getting a token failed: ${(error as Error).message}`);
+  }
+  return [child, `http://127.0.0.1:${match[1]}/mcp`, { authorization: `Bearer ${token}` }];
+}
+
+const cleanupFolders: string[] = [];
+
+/** Removes the temp folders signed-in gateways kept their databases in (after `stopAll`). */
+export function removeBenchFolders(): void {
+  for (const folder of cleanupFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
 }
 
 /** Opens a session: initialize, then notifications/initialized; returns its id. */

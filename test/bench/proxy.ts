@@ -41,10 +41,6 @@
  *
  * wrk is not installed by this script: `apt-get install wrk`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connect } from '../fixtures/oauth-http';
 import {
   CALL_BODY,
   MCP_HEADERS,
@@ -63,12 +59,14 @@ import {
   median,
   positive,
   PROJECT_ID,
+  removeBenchFolders,
   removeWrkScripts,
   sessionHeaders,
   SetupError,
   start,
   startDemoApi,
   startGateway,
+  startSignedInGateway,
   stopAll,
   table,
   toolCallScript,
@@ -189,33 +187,7 @@ function modernTarget(url: string): Target {
 /** (f): a gateway with sign-in, and a token got as a client gets one. */
 async function signedInTarget(api: string): Promise<[Target, Child]> {
   const label = 'Portico tools/call, signed in';
-  const folder = mkdtempSync(join(tmpdir(), 'portico-bench-'));
-  cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
-  const [child, match] = await start('gateway (signed in)', [process.execPath, 'src/main.ts', 'serve'], /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
-    PORTICO_UPSTREAM: `${api}/v1`,
-    PORTICO_SPEC: `${api}/swagger.json`,
-    PORTICO_AUTH: 'oauth',
-    PORTICO_DATABASE_URL: join(folder, 'portico.db'),
-    PORTICO_LOGIN_PATH: '/auth/login',
-    PORTICO_LOGIN_USERNAME_FIELD: 'email',
-    PORTICO_ACCESS_TOKEN_TTL: '86400',
-    PORTICO_RATE_LIMIT_MCP: '0',
-    PORTICO_RATE_LIMIT_IP: '0',
-    PORTICO_PORT: '0',
-    PORTICO_HOST: '127.0.0.1',
-    PORTICO_MCP_MODE: 'stateless',
-    PORTICO_LOG_LEVEL: 'warn',
-    PORTICO_PLUGINS: join(process.cwd(), 'plugins'),
-  });
-  const origin = `http://localhost:${match[1]}`;
-  let token: string;
-  try {
-    token = (await connect(origin, origin, { email: 'alice@example.com', password: 'alice-demo-password' })).tokens.access_token;
-  } catch (error) {
-    throw new SetupError(`${label}: getting a token failed: ${(error as Error).message}`);
-  }
-  const url = `http://127.0.0.1:${match[1]}/mcp`;
-  const headers = { authorization: `Bearer ${token}` };
+  const [child, url, headers] = await startSignedInGateway(api);
   const target: Target = {
     key: 'signedIn',
     label,
@@ -230,8 +202,6 @@ async function signedInTarget(api: string): Promise<[Target, Child]> {
   };
   return [target, child];
 }
-
-const cleanups: (() => void)[] = [];
 
 /** How the gateway answered a stateful tools/call: `SSE` (text/event-stream) or `JSON`, for the report. */
 let statefulAnswer = '?';
@@ -389,6 +359,6 @@ try {
 } finally {
   await stopAll();
   removeWrkScripts();
-  for (const cleanup of cleanups) cleanup();
+  removeBenchFolders();
 }
 process.exit(code);
