@@ -21,7 +21,7 @@
  *   BENCH_RUNS=1 bun run bench github
  *   bun run bench proxy      # only the proxy benchmark
  *   bun run bench store      # only the store benchmark
- *   bun run bench compare <rev> [stateless|stateful]   # tools/call CPU cost: working tree vs a commit (test/bench/compare.ts)
+ *   bun run bench compare <rev> [stateless|stateful|signed-in]   # tools/call CPU cost: working tree vs a commit (test/bench/compare.ts)
  *   bun run bench discover   # plain-language search: tasks found in the top 5, latency (test/bench/discover.ts)
  *   bun run bench code       # code mode: execute's fixed cost and its cost per inner call (test/bench/code.ts)
  *   bun run bench answer     # answer sizes: UTF-8 bytes per token of real JSON answers vs BYTES_PER_TOKEN (test/bench/answer.ts)
