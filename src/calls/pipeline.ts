@@ -26,7 +26,7 @@ import type { PluginHost } from '../plugins/host';
 import type { Called } from '../proxy';
 import { structuredFor } from '../proxy/structured';
 import { budgetOf } from './answer/budget';
-import type { AnswerFitter } from './answer/fit';
+import type { AnswerFitter, AnsweringTool } from './answer/fit';
 import { ArgumentValidator } from './arguments';
 import type { Toolbox } from './toolbox';
 
@@ -204,30 +204,28 @@ export class CallPipeline {
   }
 
   /** A result of a tool outside the catalog (code mode's `execute`) fitted to its answer budget as any other. */
-  async fitAnswer(name: string, result: CallToolResult, principal: Principal | undefined): Promise<CallToolResult> {
-    if (!this.options.answers) return result;
-    try {
-      // its structured content is its text's JSON (code mode's execute): the shortened object stands for both
-      const structure = (value: unknown) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
-      return await this.options.answers.fit({ name, structure }, result, principal);
-    } catch (error) {
-      this.log.error('call.answer_not_kept', { tool: name, error: error instanceof Error ? error.message : String(error) });
-      return result;
-    }
+  fitAnswer(name: string, result: CallToolResult, principal: Principal | undefined): Promise<CallToolResult> {
+    // its structured content is its text's JSON (code mode's execute): the shortened object stands for both
+    const structure = (value: unknown) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
+    return this.fitted({ name, structure }, result, principal);
   }
 
   /** The result fitted to the tool's answer budget, unless the caller reads whole answers (`CallRequest.whole`). */
-  private async fit(run: Run, result: CallToolResult): Promise<CallToolResult> {
-    const answers = this.options.answers;
-    if (!answers || run.request.whole) return result;
+  private fit(run: Run, result: CallToolResult): Promise<CallToolResult> | CallToolResult {
+    if (run.request.whole) return result;
     const { entry } = run;
     const wraps = entry.kind === 'operation' && entry.target.wrapsResult;
     const structure = entry.tool.outputSchema ? (value: unknown) => structuredFor(entry.tool, wraps ? { result: value } : value)?.value : undefined;
+    return this.fitted({ name: entry.tool.name, structure }, result, run.request.principal);
+  }
+
+  /** `answers.fit`, or the result as it is without answers; if the store cannot keep the whole answer, the answer as it is rather than nothing. */
+  private async fitted(tool: AnsweringTool, result: CallToolResult, principal: Principal | undefined): Promise<CallToolResult> {
+    if (!this.options.answers) return result;
     try {
-      return await answers.fit({ name: entry.tool.name, structure }, result, run.request.principal);
+      return await this.options.answers.fit(tool, result, principal);
     } catch (error) {
-      // the store could not keep the whole answer: the agent gets the answer as it is rather than nothing
-      this.log.error('call.answer_not_kept', { tool: entry.tool.name, error: error instanceof Error ? error.message : String(error) });
+      this.log.error('call.answer_not_kept', { tool: tool.name, error: error instanceof Error ? error.message : String(error) });
       return result;
     }
   }

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from './errors';
 import { locateConfigFile, readConfigFile } from './file';
 import { didYouMean } from './suggest';
-import { mismatch, misfit } from './values';
+import { checkUrl, mismatch, misfit } from './values';
 
 export const ServeConfigSchema = Type.Object({
   upstream: Type.String({ description: 'Base URL of the API, e.g. https://api.example.com/v1' }),
@@ -426,14 +426,4 @@ function parseBudgets(text: string, source: string): Record<string, number> {
     budgets[match[1]!] = Number(match[2]);
   }
   return budgets;
-}
-
-function checkUrl(value: string, source: string): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${source} must be an absolute http(s) URL, got "${value}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${source} must be an http(s) URL, got "${value}"`);
 }

@@ -11,6 +11,7 @@
  * (OTEL_BSP_* for batching, OTEL_EXPORTER_OTLP_*_CERTIFICATE…).
  */
 import { ConfigError } from './errors';
+import { checkUrl } from './values';
 
 export type TraceExporter = 'otlp' | 'console';
 export type TraceSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
@@ -99,14 +100,4 @@ function pairs(text: string | undefined, name: string, secret: boolean): Record<
     found[part.slice(0, eq).trim()] = value;
   }
   return found;
-}
-
-function checkUrl(value: string, name: string): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${value}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
 }

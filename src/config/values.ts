@@ -1,10 +1,12 @@
 /**
  * @module config/values
  * What a setting's schema expects, in words ("an integer ≥ 0", `one of "read", "write" or "admin"`), and the first
- * part of a value that does not fit it, so a message can name exactly what is wrong and where.
+ * part of a value that does not fit it, so a message can name exactly what is wrong and where; and the checks that
+ * no schema can say (an absolute http(s) URL), for every setting that needs them.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { ConfigError } from './errors';
 
 /** The JSON Schema keywords the configuration uses. */
 interface Shape {
@@ -104,4 +106,15 @@ const fits = (schema: TSchema, value: unknown): boolean => Value.Check(schema, v
 
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Throws a ConfigError naming `source` unless `value` is an absolute http(s) URL. */
+export function checkUrl(value: string, source: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${source} must be an absolute http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${source} must be an http(s) URL, got "${value}"`);
 }

@@ -69,7 +69,8 @@ export function sharedMethods(requests: ToolRequests, plugins: PluginFeatures | 
   if (capabilities.resources) {
     // the whole answers are not listed (each is one caller's, for minutes); their template is
     const answers = requests.answers;
-    const withPlugins = plugins && (plugins.host.resources.size > 0 || plugins.host.templates.length > 0) ? plugins : undefined;
+    // plugins' resources are what subscriptions are declared for (`capabilitiesOf`)
+    const withPlugins = capabilities.resources.subscribe ? plugins : undefined;
     methods.set('resources/list', (_params, { principal }) => (withPlugins ? listResources(withPlugins, principal) : { resources: [] }) as Record<string, unknown>);
     methods.set('resources/templates/list', (_params, { principal }) => {
       const listed = withPlugins ? listResourceTemplates(withPlugins, principal) : { resourceTemplates: [] };

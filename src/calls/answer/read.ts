@@ -47,7 +47,7 @@ export async function readAnswer(store: AnswerStore, budgets: AnswerBudgets, uri
   }
   const base = `${ANSWER_URI_PREFIX}${parsed.id}`;
   if (!isText(answer.mediaType)) return { contents: [{ uri: base, mimeType: answer.mediaType, blob: Buffer.from(answer.body).toString('base64') }] };
-  const pages = pagesOf(answer, budgetOf(budgets, answer.tool).bytes);
+  const pages = pagesOfCached(answer, budgetOf(budgets, answer.tool).bytes);
   const page = parsed.page;
   if (page > pages.length) throw new McpError(ErrorCode.InvalidParams, `${uri}: there are ${pages.length} pages; ask for ?page=1 to ?page=${pages.length}`);
   const current = pages[page - 1]!;
@@ -78,6 +78,24 @@ function isText(mediaType: string): boolean {
 interface Page {
   readonly text: string;
   readonly items?: { readonly path: string; readonly from: number; readonly to: number; readonly total: number };
+}
+
+/** How many answers' pages are kept worked out: a client reads an answer's pages one after another. */
+const KEPT_PAGINGS = 16;
+const pagings = new Map<string, Page[]>();
+
+/** `pagesOf`, worked out once per answer (a kept answer never changes) rather than on each page's read. */
+function pagesOfCached(answer: StoredAnswer, pageBytes: number): Page[] {
+  const key = `${answer.id} ${pageBytes}`;
+  let pages = pagings.get(key);
+  if (pages) {
+    pagings.delete(key); // most recent last
+  } else {
+    pages = pagesOf(answer, pageBytes);
+    if (pagings.size >= KEPT_PAGINGS) pagings.delete(pagings.keys().next().value!);
+  }
+  pagings.set(key, pages);
+  return pages;
 }
 
 function pagesOf(answer: StoredAnswer, pageBytes: number): Page[] {

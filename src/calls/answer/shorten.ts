@@ -34,9 +34,9 @@ export const MAX_LISTED = 20;
 const STRING_CAPS = [Infinity, 8192, 2048, 512, 128] as const;
 
 const encoder = new TextEncoder();
+/** UTF-8 bytes of `text`, counted without encoding it. */
 export function byteLength(text: string): number {
-  // cheap upper bound first: a UTF-16 unit is at most 3 bytes of UTF-8
-  return text.length * 3 < 1024 ? encoder.encode(text).length : Buffer.byteLength(text, 'utf8');
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /**
