@@ -97,7 +97,7 @@ async function run(target: Side, seconds: number): Promise<number> {
 async function main(): Promise<number> {
   const [rev, mode = 'stateless'] = process.argv.slice(2);
   if (!rev || (mode !== 'stateless' && mode !== 'stateful' && mode !== 'signed-in')) {
-    console.error('usage: bun run bench compare <git revision> [stateless|stateful|signed-in]');
+    console.error('usage: npm run bench compare <git revision> [stateless|stateful|signed-in]');
     return 2;
   }
   if (!(await wrkVersion())) {
