@@ -1,6 +1,7 @@
 /**
  * The single binary behaves like the sources: it is what operators run.
  */
+import { testWithSharedSpecs } from '../fixtures/shared-specs';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,7 @@ describe('dist/portico', () => {
     expect(usage.stderr).toContain('--url must be an http(s) URL');
   });
 
-  test('builds the same catalog as the sources, multi-file refs included', async () => {
+  testWithSharedSpecs('builds the same catalog as the sources, multi-file refs included', async () => {
     const fromBinary = await run([BINARY, 'tools', '--spec', SPEC, '--json'], { cwd: tmpdir() });
     const fromSources = await portico(['tools', '--spec', SPEC, '--json']);
     expect(fromBinary.code).toBe(0);
@@ -77,7 +78,7 @@ describe('dist/portico', () => {
     expect(JSON.parse(fromBinary.stdout).tools.length).toBeGreaterThan(0);
   });
 
-  test('ignores a bunfig.toml in the working directory (it could run code inside the binary)', async () => {
+  testWithSharedSpecs('ignores a bunfig.toml in the working directory (it could run code inside the binary)', async () => {
     const dir = tempDir();
     const marker = join(dir, 'pwned');
     writeFileSync(join(dir, 'evil.ts'), `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x');`);

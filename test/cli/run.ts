@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dir, '../..');
-export const SHARED_SPECS = resolve(ROOT, '../shared/specs');
+export { SHARED_SPECS } from '../fixtures/shared-specs';
 
 export interface Run {
   readonly code: number;

@@ -1,3 +1,4 @@
+import { testWithSharedSpecs } from '../fixtures/shared-specs';
 import { afterAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -8,14 +9,14 @@ afterAll(removeTempDirs);
 const PETSTORE = resolve(SHARED_SPECS, 'OAI__OpenAPI-Specification@207aa21/examples/v3.0/petstore.yaml');
 
 describe('portico tools', () => {
-  test('prints a table of tools and a summary on stderr', async () => {
+  testWithSharedSpecs('prints a table of tools and a summary on stderr', async () => {
     const { code, stdout, stderr } = await portico(['tools', '--spec', PETSTORE]);
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/^list_pets\s+read\s+GET \/pets\s+List all pets$/);
     expect(stderr).toContain('Swagger Petstore 1.0.0 (OpenAPI 3.0.0): 3 operations, 3 tools (read 2, write 1, admin 0), 0 skipped');
   });
 
-  test('--json prints exactly what tools/list returns', async () => {
+  testWithSharedSpecs('--json prints exactly what tools/list returns', async () => {
     const { code, stdout } = await portico(['tools', '--spec', PETSTORE, '--json']);
     expect(code).toBe(0);
     const listed = JSON.parse(stdout) as { tools: { name: string; inputSchema: { type: string } }[] };
@@ -24,13 +25,13 @@ describe('portico tools', () => {
     expect(listed.tools.every((tool) => tool.inputSchema.type === 'object')).toBe(true);
   });
 
-  test('reads the document from PORTICO_SPEC when --spec is absent', async () => {
+  testWithSharedSpecs('reads the document from PORTICO_SPEC when --spec is absent', async () => {
     const { code, stdout } = await portico(['tools', '--json'], { env: { PORTICO_SPEC: PETSTORE } });
     expect(code).toBe(0);
     expect(JSON.parse(stdout).tools).toHaveLength(3);
   });
 
-  test('--max-name-length shortens names', async () => {
+  testWithSharedSpecs('--max-name-length shortens names', async () => {
     const { stdout } = await portico(['tools', '--spec', PETSTORE, '--json', '--max-name-length', '16']);
     const names = (JSON.parse(stdout).tools as { name: string }[]).map((tool) => tool.name);
     expect(names.every((name) => name.length <= 16)).toBe(true);
@@ -75,7 +76,7 @@ describe('portico tools', () => {
     expect(strict.code).toBe(1);
   });
 
-  test('--mode prints what tools/list offers in that tool mode: discover, three tools in front of the catalog; auto, by its size', async () => {
+  testWithSharedSpecs('--mode prints what tools/list offers in that tool mode: discover, three tools in front of the catalog; auto, by its size', async () => {
     const discover = await portico(['tools', '--spec', PETSTORE, '--mode', 'discover', '--json']);
     expect(discover.code).toBe(0);
     expect((JSON.parse(discover.stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toEqual(['search_operations', 'describe_operation', 'call_operation']);

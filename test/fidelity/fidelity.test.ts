@@ -18,7 +18,8 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { removeTempDirs, tempDir } from '../fixtures/temp';
-import { DOCUMENTS, runDocuments, SHARED_SPECS, sharedSpecsPresent, table, type CallReport, type DocumentReport } from './harness';
+import { runSharedSpecs, SHARED_SPECS_ABSENT } from '../fixtures/shared-specs';
+import { DOCUMENTS, runDocuments, SHARED_SPECS, table, type CallReport, type DocumentReport } from './harness';
 import { startValidatingUpstream } from './validator';
 
 const reports: DocumentReport[] = [];
@@ -125,11 +126,11 @@ function describeFailure(call: CallReport): string {
   return `[${call.outcome}] ${call.tool} (${call.variant}) ${JSON.stringify(call.args).slice(0, 300)}${sent ? ` → ${sent}` : ''}: ${call.detail.slice(0, 400)}`;
 }
 
-if (!sharedSpecsPresent()) {
-  test.skip(`the real documents of issue 20: ${SHARED_SPECS} is absent (check the shared folder out beside the repository); only the demo API's document is checked`, () => {});
+if (!runSharedSpecs) {
+  test.skip(`the real documents of issue 20: ${SHARED_SPECS_ABSENT}; only the demo API's document is checked`, () => {});
 }
 
-const documents = DOCUMENTS.filter((document) => !document.file.startsWith(SHARED_SPECS) || sharedSpecsPresent());
+const documents = DOCUMENTS.filter((document) => !document.file.startsWith(SHARED_SPECS) || runSharedSpecs);
 let runs: Promise<DocumentReport>[] | undefined;
 
 describe('issue 20: schema-valid arguments make requests the document accepts, and are never refused', () => {

@@ -12,16 +12,16 @@
  * - other: anything else (a JSON-RPC error, several requests, a tool error after an accepted request);
  * - skipped: the generator's arguments did not fit the tool's own schema (not sent).
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startTestGateway } from '../fixtures/gateway';
 import { MCP_HEADERS } from '../fixtures/oauth-http';
+import { SHARED_SPECS } from '../fixtures/shared-specs';
 import { tempDir } from '../fixtures/temp';
 import { generateArguments, hash, type Variant } from './arguments';
 import { startValidatingUpstreamInWorker, type Verdict } from './validator';
 
 const ROOT = resolve(import.meta.dir, '../..');
-export const SHARED_SPECS = resolve(ROOT, '../shared/specs');
+export { SHARED_SPECS, sharedSpecsPresent } from '../fixtures/shared-specs';
 
 export interface FidelityDocument {
   readonly label: string;
@@ -46,7 +46,6 @@ export const DOCUMENTS: readonly FidelityDocument[] = [
   { label: 'DigitalOcean', file: shared('digitalocean__openapi@7c1300c/specification/DigitalOcean-public.v2.yaml') },
 ];
 
-export const sharedSpecsPresent = (): boolean => existsSync(resolve(SHARED_SPECS, 'manifest.tsv'));
 
 export type Outcome = 'accepted' | 'rejected' | 'cut' | 'unverified' | 'refused' | 'other' | 'skipped';
 
