@@ -114,7 +114,7 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     metrics.watch({ sessions: () => endpoint.sessionCount, tools: () => tools.size });
 
     const limits = opened.add(
-      new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, listenHost: config.host, shared: store?.watchRevocations ? { buckets: store, log } : undefined, onLimited: (kind) => metrics.limited(kind) }),
+      new RequestLimits({ perToken: config.rateLimitMcp, perAddress: config.rateLimitIp, loopback: config.rateLimitLoopback, listenHost: config.host, shared: store?.multiInstance ? { buckets: store, log } : undefined, onLimited: (kind) => metrics.limited(kind) }),
       (it) => it.stop(),
     );
     const handle = serveRoutes(server, { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log, tracing });
@@ -308,7 +308,7 @@ function recordingUses(store: Store, log: Logger): Store {
   });
 }
 
-/** The store with access tokens kept in memory where it can watch revocations (PostgreSQL); as it is otherwise. */
+/** The store with access tokens kept in memory where it can watch revocations (both backends); as it is otherwise. */
 async function cachingTokens(store: Store, config: ServeConfig, log: Logger): Promise<Store> {
   if (!store.watchRevocations || config.tokenCache === 0) return store;
   try {

@@ -430,10 +430,16 @@ export interface Store
   /** Which database this is, for logs: the backend and where, never a password. */
   readonly description: string;
   /**
+   * Whether several gateway instances may run on this database (PostgreSQL), so that what limits count must be
+   * counted in it; false for SQLite, one instance's file.
+   */
+  readonly multiInstance: boolean;
+  /**
    * Calls `listener` with every revocation made through any store on this database, by this instance or
-   * another, until the returned function is called; resolves once watching works. Only stores several
-   * instances share have it (PostgreSQL: LISTEN/NOTIFY); a revocation returns once the database has sent
-   * it to every watcher.
+   * another, until the returned function is called; resolves once watching works.
+   * - PostgreSQL (LISTEN/NOTIFY): a revocation returns once the database has sent it to every watcher.
+   * - SQLite: this process's revocations are told before they return; another process's commits on the same
+   *   file (any commit: SQLite cannot tell which) are told as `all` within FOREIGN_COMMIT_POLL_MS (50 ms).
    */
   watchRevocations?(listener: (revocation: Revocation) => void): Promise<() => Promise<void>>;
   /**

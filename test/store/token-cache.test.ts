@@ -1,5 +1,11 @@
 /**
- * The access-token cache (src/store/token-cache.ts) on real PostgreSQL: two instances, each with its own cache,
+ * The access-token cache (src/store/token-cache.ts) on SQLite: two connections to one file (two processes, as
+ * far as SQLite can tell), each with its own cache. A revocation through one is refused by it at once; the
+ * other forgets what it kept once SQLite's `data_version` says another connection committed, within
+ * FOREIGN_COMMIT_POLL_MS, long before the cache's age limit — whether the revocation came through a store or
+ * a plain SQL statement.
+ *
+ * Then on real PostgreSQL: two instances, each with its own cache,
  * on one database. A revocation through either — of a grant, a token, a client, a user's grant, or a reused
  * refresh token — is refused by that one at once and by the other as soon as PostgreSQL's announcement
  * arrives; an announcement missed while the watch
@@ -7,9 +13,15 @@
  * longer than the cache's age limit.
  */
 import { SQL } from 'bun';
+import { Database } from 'bun:sqlite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'bun:test';
 import { openStore, type AccessTokenRecord, type Revocation, type Store, type TokenWithGrant } from '../../src/store';
-import { aClient, aGrant, issue, nextTokens, T0, uid } from '../../src/store/testing/fixtures';
+import { aClient, aGrant, issue, type Issued, nextTokens, T0, uid } from '../../src/store/testing/fixtures';
+import { overriding } from '../../src/store/overriding';
+import { FOREIGN_COMMIT_POLL_MS } from '../../src/store/sqlite';
 import { withTokenCache } from '../../src/store/token-cache';
 import { startPostgres } from '../fixtures/postgres';
 
@@ -27,6 +39,22 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
   }
   return -1;
 }
+
+/** Every way a store revokes an access token, each made through `by`. */
+const revocations: [string, (issued: Issued, by: Store) => Promise<unknown>][] = [
+  ['revokeGrant', ({ grant }, by) => by.revokeGrant(grant.id)],
+  ['deleteAccessToken', ({ access }, by) => by.deleteAccessToken(access.hash)],
+  ['revokeGrantOfUser', ({ grant }, by) => by.revokeGrantOfUser(grant.userId, grant.id)],
+  ['deleteClient', ({ grant }, by) => by.deleteClient(grant.clientId)],
+  [
+    'a reused refresh token',
+    async ({ refresh }, by) => {
+      await by.rotateRefreshToken({ hash: refresh.hash, now: T0, graceMs: 0, next: nextTokens(T0), successor: 'sealed-successor' });
+      const reused = await by.rotateRefreshToken({ hash: refresh.hash, now: T0 + 1, graceMs: 0, next: nextTokens(T0 + 1), successor: 'sealed-other' });
+      expect(reused.kind).toBe('reused');
+    },
+  ],
+];
 
 if (!pg) {
   describe.skip('token cache (no PostgreSQL)', () => test('all', () => {}));
@@ -63,20 +91,6 @@ if (!pg) {
       expect(await a.findAccessToken(access.hash, access.expiresAt)).toBeNull();
     });
 
-    const revocations: [string, (issued: Awaited<ReturnType<typeof issue>>, by: Store) => Promise<unknown>][] = [
-      ['revokeGrant', ({ grant }, by) => by.revokeGrant(grant.id)],
-      ['deleteAccessToken', ({ access }, by) => by.deleteAccessToken(access.hash)],
-      ['revokeGrantOfUser', ({ grant }, by) => by.revokeGrantOfUser(grant.userId, grant.id)],
-      ['deleteClient', ({ grant }, by) => by.deleteClient(grant.clientId)],
-      [
-        'a reused refresh token',
-        async ({ refresh }, by) => {
-          await by.rotateRefreshToken({ hash: refresh.hash, now: T0, graceMs: 0, next: nextTokens(T0), successor: 'sealed-successor' });
-          const reused = await by.rotateRefreshToken({ hash: refresh.hash, now: T0 + 1, graceMs: 0, next: nextTokens(T0 + 1), successor: 'sealed-other' });
-          expect(reused.kind).toBe('reused');
-        },
-      ],
-    ];
     test.each(revocations)('%s through one instance: the first refuses the token at once, the other as soon as the announcement arrives', async (_name, revoke) => {
       const client = aClient();
       await a.putClient(client);
@@ -137,3 +151,66 @@ if (!pg) {
     expect(reads).toBe(2);
   });
 }
+
+describe('two connections with a token cache on one SQLite file', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'portico-token-cache-'));
+  const file = join(folder, 'portico.db');
+  // an age limit far beyond every bound checked here: what is seen comes from the revocation, not the age
+  const a = await withTokenCache(await openStore(file), { maxAgeMs: 60_000 });
+  const b = await withTokenCache(await openStore(file), { maxAgeMs: 60_000 });
+  const shell = new Database(file);
+  afterAll(async () => {
+    shell.close();
+    await Promise.all([a.close(), b.close()]);
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  test.each(revocations)('%s through one: it refuses the token at once, the other within the poll', async (_name, revoke) => {
+    const client = aClient();
+    await a.putClient(client);
+    const issued = await issue(a, { grant: aGrant({ clientId: client.id }) });
+    expect(await a.findAccessToken(issued.access.hash, T0)).not.toBeNull();
+    expect(await b.findAccessToken(issued.access.hash, T0)).not.toBeNull();
+    await revoke(issued, b);
+    expect(await b.findAccessToken(issued.access.hash, T0)).toBeNull();
+    // FOREIGN_COMMIT_POLL_MS is 50: the margin is for a loaded machine, and still far below the 60 s age limit
+    expect(await within(1000, async () => (await a.findAccessToken(issued.access.hash, T0)) === null)).toBeGreaterThanOrEqual(0);
+  });
+
+  test('a token deleted with plain SQL by another process is refused within the poll, not the age limit', async () => {
+    const { access } = await issue(a);
+    expect(await a.findAccessToken(access.hash, T0)).not.toBeNull();
+    shell.run('DELETE FROM access_tokens WHERE hash = ?', [access.hash]);
+    expect(await within(1000, async () => (await a.findAccessToken(access.hash, T0)) === null)).toBeGreaterThanOrEqual(0);
+  });
+
+  test('answers from memory while nothing else commits on the file: the database is read once', async () => {
+    const inner = await openStore(file);
+    let reads = 0;
+    const counted = await withTokenCache(
+      overriding(inner, {
+        findAccessToken: (hash, now) => {
+          reads++;
+          return inner.findAccessToken(hash, now);
+        },
+      }),
+      { maxAgeMs: 60_000 },
+    );
+    try {
+      const { access } = await issue(a);
+      // let the poll see that commit (by another connection) first: then nothing else commits on the file
+      await Bun.sleep(FOREIGN_COMMIT_POLL_MS * 3);
+      for (let i = 0; i < 5; i++) expect(await counted.findAccessToken(access.hash, T0)).not.toBeNull();
+      expect(reads).toBe(1);
+      // another connection commits (anything at all): everything is forgotten, and the next lookup reads again
+      await issue(b);
+      const readAgain = async () => {
+        await counted.findAccessToken(access.hash, T0);
+        return reads > 1;
+      };
+      expect(await within(1000, readAgain)).toBeGreaterThanOrEqual(0);
+    } finally {
+      await counted.close();
+    }
+  });
+});

@@ -172,6 +172,7 @@ async function revoked(deletion: Promise<{ affectedRows: number }>, announce: (r
 
 class PostgresStore implements Store {
   readonly description: string;
+  readonly multiInstance = true;
   readonly #sql: SQL;
   readonly #target: PostgresTarget;
   #closed = false;

@@ -27,6 +27,7 @@ import type {
   NewAccessToken,
   NewRefreshToken,
   RefreshTokenRecord,
+  Revocation,
   RotateInput,
   RotateResult,
   Snapshot,
@@ -165,10 +166,20 @@ export async function openSqliteStore(path: string): Promise<Store> {
   }
 }
 
+/**
+ * How often a watched store asks SQLite whether another connection committed (`PRAGMA data_version`): the bound on
+ * how long a token cache may trust a token another process on the same file revoked.
+ */
+export const FOREIGN_COMMIT_POLL_MS = 50;
+
 class SqliteStore implements Store {
   readonly description: string;
+  readonly multiInstance = false;
   readonly #db: Database;
   #closed = false;
+  /** `watchRevocations` listeners; see there. */
+  readonly #watchers = new Set<(revocation: Revocation) => void>();
+  #foreignCommits: { timer: ReturnType<typeof setInterval>; version: number } | undefined;
   readonly #issueGrant: (input: IssueGrantInput) => void;
   readonly #rotate: (input: RotateInput) => RotateResult;
   readonly #deleteClient: (id: string) => boolean;
@@ -297,6 +308,62 @@ class SqliteStore implements Store {
     });
   }
 
+  /**
+   * This process's revocations are told as they commit. A file may have other writers (a second instance, the
+   * sqlite3 shell), whose commits this connection cannot see as revocations: `PRAGMA data_version` moves with every
+   * commit of another connection, so when it has moved (checked every FOREIGN_COMMIT_POLL_MS) the watchers are told
+   * to forget everything. Any commit counts, a revocation or not: a second instance's audit writes empty the cache
+   * several times a second, which costs it lookups, never correctness.
+   */
+  async watchRevocations(listener: (revocation: Revocation) => void): Promise<() => Promise<void>> {
+    if (this.#closed) throw new StoreUnavailableError(`${this.description} is closed`);
+    this.#watchers.add(listener);
+    if (!this.#foreignCommits) {
+      const timer = setInterval(() => this.#checkForeignCommits(), FOREIGN_COMMIT_POLL_MS);
+      timer.unref?.();
+      this.#foreignCommits = { timer, version: this.#dataVersion() };
+    }
+    return async () => {
+      this.#watchers.delete(listener);
+      if (this.#watchers.size === 0) this.#stopWatching();
+    };
+  }
+
+  #dataVersion(): number {
+    return int(this.#db.query<{ data_version: DbInt }, []>('PRAGMA data_version').get()!.data_version);
+  }
+
+  #checkForeignCommits(): void {
+    const watch = this.#foreignCommits;
+    if (!watch || this.#closed) return;
+    let version: number;
+    try {
+      version = this.#dataVersion();
+    } catch {
+      // cannot tell (the file is locked, gone): assume the worst
+      this.#announce({ kind: 'all' });
+      return;
+    }
+    if (version === watch.version) return;
+    watch.version = version;
+    this.#announce({ kind: 'all' });
+  }
+
+  #stopWatching(): void {
+    if (this.#foreignCommits) clearInterval(this.#foreignCommits.timer);
+    this.#foreignCommits = undefined;
+  }
+
+  #announce(revocation: Revocation): void {
+    for (const watcher of this.#watchers) watcher(revocation);
+  }
+
+  /** `done` (what a revoking write returned), telling the watchers `revocation` if it revoked something. */
+  #revoked(done: boolean, revocation: Revocation): boolean {
+    if (done) this.#announce(revocation);
+    return done;
+  }
+
   putClient(client: ClientRecord): Promise<void> {
     return this.#run(() => {
       this.#stmt(SQL.insertClient).run({
@@ -321,7 +388,7 @@ class SqliteStore implements Store {
   }
 
   deleteClient(id: string): Promise<boolean> {
-    return this.#run(() => this.#deleteClient(id));
+    return this.#run(() => this.#revoked(this.#deleteClient(id), { kind: 'client', id }));
   }
 
   putCode(code: CodeRecord): Promise<void> {
@@ -390,19 +457,23 @@ class SqliteStore implements Store {
   }
 
   rotateRefreshToken(input: RotateInput): Promise<RotateResult> {
-    return this.#run(() => this.#rotate(input), 'a token with this hash');
+    return this.#run(() => {
+      const result = this.#rotate(input);
+      if (result.kind === 'reused') this.#announce({ kind: 'grant', id: result.grantId });
+      return result;
+    }, 'a token with this hash');
   }
 
   revokeGrant(id: string): Promise<boolean> {
-    return this.#run(() => this.#stmt(SQL.deleteGrant).run({ id }).changes > 0);
+    return this.#run(() => this.#revoked(this.#stmt(SQL.deleteGrant).run({ id }).changes > 0, { kind: 'grant', id }));
   }
 
   updateGrantData(id: string, data: string): Promise<boolean> {
-    return this.#run(() => this.#stmt(SQL.updateGrantData).run({ id, data }).changes > 0);
+    return this.#run(() => this.#revoked(this.#stmt(SQL.updateGrantData).run({ id, data }).changes > 0, { kind: 'grant', id }));
   }
 
   deleteAccessToken(hash: string): Promise<boolean> {
-    return this.#run(() => this.#stmt(SQL.deleteAccessToken).run({ hash }).changes > 0);
+    return this.#run(() => this.#revoked(this.#stmt(SQL.deleteAccessToken).run({ hash }).changes > 0, { kind: 'token', hash }));
   }
 
   listGrantsForUser(userId: string): Promise<GrantRecord[]> {
@@ -410,7 +481,7 @@ class SqliteStore implements Store {
   }
 
   revokeGrantOfUser(userId: string, grantId: string): Promise<boolean> {
-    return this.#run(() => this.#stmt(SQL.deleteGrantOfUser).run({ id: grantId, user_id: userId }).changes > 0);
+    return this.#run(() => this.#revoked(this.#stmt(SQL.deleteGrantOfUser).run({ id: grantId, user_id: userId }).changes > 0, { kind: 'grant', id: grantId }));
   }
 
   recordGrantUses(uses: readonly GrantUse[]): Promise<void> {
@@ -602,6 +673,7 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopWatching();
     this.#db.close();
   }
 }
