@@ -3,7 +3,9 @@
  * completion/complete for prompt arguments and resource template variables whose plugin offers a
  * completer: up to 100 suggestions, the total, and whether there are more.
  */
-import { ErrorCode, McpError, type CompleteRequest, type CompleteResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CompleteRequest, CompleteResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../wire/mcp-error';
+import { JsonRpcCode } from '../wire/json-rpc';
 import type { Principal } from '../oauth/bearer';
 import type { Completer } from '../../plugins/portico';
 import { beyondScope, malformed, reaches, runPlugin, type PluginFeatures } from './plugin-features';
@@ -21,7 +23,7 @@ export async function complete(features: PluginFeatures, params: CompleteRequest
     if (ref.type === 'ref/prompt') {
       const prompt = findPrompt(features, ref.name, principal);
       const known = prompt.value.arguments?.find((candidate) => candidate.name === argument.name);
-      if (!known) throw new McpError(ErrorCode.InvalidParams, `the prompt "${ref.name}" has no argument "${argument.name}"`);
+      if (!known) throw new McpError(JsonRpcCode.InvalidParams, `the prompt "${ref.name}" has no argument "${argument.name}"`);
       ({ plugin } = prompt);
       completer = known.complete;
       what = `completing "${argument.name}" of the prompt "${ref.name}"`;
@@ -29,10 +31,10 @@ export async function complete(features: PluginFeatures, params: CompleteRequest
       const template = features.host.templates.find((entry) => entry.value.uriTemplate === ref.uri);
       if (!template) {
         if (features.host.resources.has(ref.uri)) return { completion: { values: [] } };
-        throw new McpError(ErrorCode.InvalidParams, `no resource template "${ref.uri}"; resources/templates/list shows them`);
+        throw new McpError(JsonRpcCode.InvalidParams, `no resource template "${ref.uri}"; resources/templates/list shows them`);
       }
       if (!reaches(principal, template.value.scope)) throw beyondScope(`The resource template "${ref.uri}"`, template.value.scope ?? 'read', principal);
-      if (!template.template.variableNames.includes(argument.name)) throw new McpError(ErrorCode.InvalidParams, `the resource template "${ref.uri}" has no variable "${argument.name}"`);
+      if (!template.template.variableNames.includes(argument.name)) throw new McpError(JsonRpcCode.InvalidParams, `the resource template "${ref.uri}" has no variable "${argument.name}"`);
       ({ plugin } = template);
       completer = template.value.complete?.[argument.name];
       what = `completing "${argument.name}" of "${ref.uri}"`;

@@ -10,7 +10,7 @@
  * then says what is missing rather than the 2025 path asking for a session). Batches, posted responses, GET and
  * DELETE belong to the 2025 revisions.
  */
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../wire/mcp-error';
 import { isRecord } from './messages';
 
 /** The revisions served statelessly, with the per-request envelope. */

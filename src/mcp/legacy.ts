@@ -11,7 +11,8 @@
  * with an SSE stream that carries those, then the answer. So a plain call, which is nearly every request, costs
  * no stream; and there is one way to answer a request, whichever it is.
  */
-import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, ErrorCode, LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS, type ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '../wire/mcp-error';
 import type { LogLevel } from '../../plugins/portico';
 import type { Logger } from '../log';
 import type { Principal } from '../oauth/bearer';
@@ -80,7 +81,7 @@ export class LegacyProtocol {
     const invalid: ReturnType<typeof errorMessage>[] = [];
     for (const message of batch ? messages : [messages]) {
       if (!isRecord(message) || message.jsonrpc !== '2.0') {
-        invalid.push(errorMessage(null, ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message'));
+        invalid.push(errorMessage(null, JsonRpcCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message'));
         continue;
       }
       const { id, method } = message;
@@ -88,7 +89,7 @@ export class LegacyProtocol {
       if (typeof method !== 'string') {
         // an answer to one of the server's requests
         if (validId && ('result' in message || 'error' in message) && session?.answered(message)) continue;
-        if (!validId || !('result' in message || 'error' in message)) invalid.push(errorMessage(null, ErrorCode.InvalidRequest, 'Invalid Request: a message needs a "method", or an "id" with a "result" or an "error"'));
+        if (!validId || !('result' in message || 'error' in message)) invalid.push(errorMessage(null, JsonRpcCode.InvalidRequest, 'Invalid Request: a message needs a "method", or an "id" with a "result" or an "error"'));
         continue;
       }
       const params = message.params === undefined ? {} : message.params;
@@ -97,11 +98,11 @@ export class LegacyProtocol {
         continue;
       }
       if (!validId) {
-        invalid.push(errorMessage(null, ErrorCode.InvalidRequest, 'Invalid Request: "id" must be a string or a number'));
+        invalid.push(errorMessage(null, JsonRpcCode.InvalidRequest, 'Invalid Request: "id" must be a string or a number'));
         continue;
       }
       if (!isRecord(params)) {
-        invalid.push(errorMessage(id, ErrorCode.InvalidParams, `${method}: "params" must be an object`));
+        invalid.push(errorMessage(id, JsonRpcCode.InvalidParams, `${method}: "params" must be an object`));
         continue;
       }
       incoming.push({ id, method, params, toolsets });
@@ -183,9 +184,9 @@ export class LegacyProtocol {
     const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
     switch (method) {
       case 'initialize':
-        if (typeof params.protocolVersion !== 'string') throw new McpError(ErrorCode.InvalidParams, 'initialize: "params.protocolVersion" must be the protocol version the client speaks (a string)');
+        if (typeof params.protocolVersion !== 'string') throw new McpError(JsonRpcCode.InvalidParams, 'initialize: "params.protocolVersion" must be the protocol version the client speaks (a string)');
         // the session was opened by this request; another initialize in it would change what both sides agreed on
-        if (session && session.initialized) throw new McpError(ErrorCode.InvalidRequest, 'this session is already initialized: to start over, send initialize without Mcp-Session-Id');
+        if (session && session.initialized) throw new McpError(JsonRpcCode.InvalidRequest, 'this session is already initialized: to start over, send initialize without Mcp-Session-Id');
         if (session) session.initialized = true;
         return `${head}${JSON.stringify(this.initialize(params).result)}}`;
       case 'ping':
@@ -194,12 +195,12 @@ export class LegacyProtocol {
         return withResult(head, this.options.requests.listJson(cursorOf(params), principal, request.toolsets));
     }
     if (method === 'logging/setLevel' && this.options.capabilities.logging) {
-      if (typeof params.level !== 'string' || !LOG_LEVELS.has(params.level)) throw new McpError(ErrorCode.InvalidParams, `logging/setLevel: "params.level" must be one of ${[...LOG_LEVELS].join(', ')}`);
+      if (typeof params.level !== 'string' || !LOG_LEVELS.has(params.level)) throw new McpError(JsonRpcCode.InvalidParams, `logging/setLevel: "params.level" must be one of ${[...LOG_LEVELS].join(', ')}`);
       if (session) session.logLevel = params.level as LogLevel;
       return `${head}{}}`;
     }
     if ((method === 'resources/subscribe' || method === 'resources/unsubscribe') && this.options.plugins && this.options.capabilities.resources?.subscribe) {
-      if (typeof params.uri !== 'string') throw new McpError(ErrorCode.InvalidParams, `${method}: "params.uri" must be the URI of a resource (a string)`);
+      if (typeof params.uri !== 'string') throw new McpError(JsonRpcCode.InvalidParams, `${method}: "params.uri" must be the URI of a resource (a string)`);
       if (method === 'resources/subscribe') {
         checkReadable(this.options.plugins, params.uri, principal);
         session?.subscriptions.add(params.uri);
@@ -207,7 +208,7 @@ export class LegacyProtocol {
       return `${head}{}}`;
     }
     const handler = this.methods.get(method);
-    if (!handler) throw new McpError(ErrorCode.MethodNotFound, 'Method not found');
+    if (!handler) throw new McpError(JsonRpcCode.MethodNotFound, 'Method not found');
     const meta = params._meta;
     const progressToken = isRecord(meta) && (typeof meta.progressToken === 'string' || typeof meta.progressToken === 'number') ? meta.progressToken : undefined;
     const extra: RequestExtra = {
@@ -227,7 +228,7 @@ export class LegacyProtocol {
     }
     if (error instanceof McpError) return errorMessage(id, error.code, wireMessage(error), error.data);
     this.options.log.error('mcp.request_failed', { method, error: error instanceof Error ? error.message : String(error) });
-    return errorMessage(id, ErrorCode.InternalError, error instanceof Error ? error.message : 'Internal error');
+    return errorMessage(id, JsonRpcCode.InternalError, error instanceof Error ? error.message : 'Internal error');
   }
 }
 

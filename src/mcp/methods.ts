@@ -8,7 +8,9 @@
  * A method exists only when what it serves does: without plugins that add resources there is no `resources/list`
  * (method not found), as the declared capabilities say.
  */
-import { ErrorCode, McpError, type ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../wire/mcp-error';
+import { JsonRpcCode } from '../wire/json-rpc';
 import { version } from '../../package.json';
 import type { Principal } from '../oauth/bearer';
 import type { RequestExtra } from '../plugins/context';
@@ -114,5 +116,5 @@ export function cursorOf(params: Record<string, unknown>): string | undefined {
 }
 
 export function invalidParams(message: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, message);
+  return new McpError(JsonRpcCode.InvalidParams, message);
 }

@@ -18,7 +18,8 @@
  * runs the request again from the start with the answers. Progress and log messages (only at the level the
  * request's `_meta` asks for; none without one) go on an SSE answer when the client accepts one.
  */
-import { McpError, type ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../wire/mcp-error';
 import type { LogLevel } from '../../plugins/portico';
 import type { Logger } from '../log';
 import type { Principal } from '../oauth/bearer';

@@ -5,7 +5,8 @@
  * an error the client can show. The features themselves are in `mcp/resources`, `mcp/prompts` and
  * `mcp/completions`.
  */
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../wire/mcp-error';
+import { JsonRpcCode } from '../wire/json-rpc';
 import { scopeRefusal } from '../calls/pipeline';
 import type { RequestContext } from '../../plugins/portico';
 import type { Logger } from '../log';
@@ -29,7 +30,7 @@ export function reaches(principal: Principal | undefined, scope: Scope | undefin
 
 /** The error for `what` beyond the caller's scopes, saying what would allow it (or that their role never could). */
 export function beyondScope(what: string, needed: Scope, principal: Principal | undefined): McpError {
-  return new McpError(ErrorCode.InvalidRequest, scopeRefusal(what, needed, principal));
+  return new McpError(JsonRpcCode.InvalidRequest, scopeRefusal(what, needed, principal));
 }
 
 /**
@@ -43,11 +44,11 @@ export async function runPlugin<T>(features: PluginFeatures, plugin: string, wha
     if (error instanceof McpError || isProtocolSignal(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     features.log.error('plugin.handler_failed', { plugin, what, error: reason });
-    throw new McpError(ErrorCode.InternalError, `${what} (from ${plugin}) failed: ${reason}`);
+    throw new McpError(JsonRpcCode.InternalError, `${what} (from ${plugin}) failed: ${reason}`);
   }
 }
 
 /** A result a plugin returned that does not fit MCP's schema: its author needs to know what is wrong. */
 export function malformed(plugin: string, what: string, problem: string): McpError {
-  return new McpError(ErrorCode.InternalError, `${what} (from ${plugin}) returned a result MCP does not allow: ${problem}`);
+  return new McpError(JsonRpcCode.InternalError, `${what} (from ${plugin}) returned a result MCP does not allow: ${problem}`);
 }

@@ -5,7 +5,9 @@
  * resource changed (`api.resourceUpdated(uri)`) is each era's: the 2025 sessions subscribed to it (`mcp/endpoint`),
  * the 2026-07-28 streams listening for it (`mcp/listen`).
  */
-import { ErrorCode, McpError, ReadResourceResultSchema, type ListResourcesResult, type ListResourceTemplatesResult, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ListResourcesResult, ListResourceTemplatesResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../wire/mcp-error';
+import { JsonRpcCode } from '../wire/json-rpc';
 import type { PluginResource, PluginResourceTemplate, RequestContext, ResourceBody } from '../../plugins/portico';
 import type { Principal } from '../oauth/bearer';
 import type { Registered } from '../plugins/host';
@@ -28,7 +30,7 @@ export async function readResource(features: PluginFeatures, uri: string, princi
   const found = resolve(features, uri, principal);
   const context = features.context(principal, signal, extra);
   const body = await runPlugin(features, found.plugin, `reading ${uri}`, () => found.read(context));
-  return resultOf(found.plugin, uri, found.mimeType, body);
+  return await resultOf(found.plugin, uri, found.mimeType, body);
 }
 
 /** That `uri` is a resource the caller may read (a subscription to anything else is refused); throws why not. */
@@ -52,7 +54,7 @@ function resolve({ host }: PluginFeatures, uri: string, principal: Principal | u
     const values = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]));
     return allowed(entry, uri, principal, (context) => entry.value.read(uri, values, context));
   }
-  throw new McpError(ErrorCode.InvalidParams, `no resource "${uri}"; resources/list and resources/templates/list show what there is`, { uri });
+  throw new McpError(JsonRpcCode.InvalidParams, `no resource "${uri}"; resources/list and resources/templates/list show what there is`, { uri });
 }
 
 function allowed(entry: Registered<PluginResource | PluginResourceTemplate>, uri: string, principal: Principal | undefined, read: Found['read']): Found {
@@ -71,8 +73,10 @@ function listed<T extends object>(value: PluginResource | PluginResourceTemplate
 }
 
 /** A plugin's answer as a resources/read result: a body becomes one content for `uri`; the result is checked. */
-function resultOf(plugin: string, uri: string, mimeType: string | undefined, body: ResourceBody): ReadResourceResult {
+async function resultOf(plugin: string, uri: string, mimeType: string | undefined, body: ResourceBody): Promise<ReadResourceResult> {
   const contents = Array.isArray(body) ? body : body && typeof body === 'object' ? [{ uri, ...(mimeType !== undefined && { mimeType }), ...body }] : body;
+  // the SDK's schemas (zod) load with the first plugin resource read, not with every gateway (wire/mcp-error)
+  const { ReadResourceResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
   const parsed = ReadResourceResultSchema.safeParse({ contents });
   if (!parsed.success) throw malformed(plugin, `reading ${uri}`, 'give { text } or { blob } (base64), or a list of { uri, text | blob }');
   if (parsed.data.contents.length === 0) throw malformed(plugin, `reading ${uri}`, 'no contents');

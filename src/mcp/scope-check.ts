@@ -11,10 +11,10 @@
  * call beyond the scopes its own; the others one saying they were not run), so a client never has to work out
  * which part of a batch happened.
  */
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../wire/mcp-error';
 import type { Principal } from '../oauth/bearer';
 import { topScope, type Scope } from '../oauth/scopes';
-import { errorMessage } from '../wire/json-rpc';
+import { errorMessage, JsonRpcCode } from '../wire/json-rpc';
 import { isRecord, requestIdOf, wireMessage, type RequestId } from './messages';
 import type { InsufficientScopeError, ToolRequests } from './tool-requests';
 
@@ -63,7 +63,7 @@ export function insufficientScope(
   let body: unknown = errorAnswer(first.id, first.error);
   if (batch) {
     const notRun = new McpError(
-      ErrorCode.InvalidRequest,
+      JsonRpcCode.InvalidRequest,
       `Not run: this batch also calls "${first.error.tool}", which needs the "${first.error.needed}" permission this connection was not given, so none of the batch was run. Send this request again without that call.`,
     );
     body = batch.flatMap((message) => {

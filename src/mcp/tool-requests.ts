@@ -10,7 +10,9 @@
  * could, asking again cannot succeed, so it is a tool result saying why and whom to ask — in both eras, for
  * call_operation's operation and code mode's calls alike. Either way the call is recorded as `denied`.
  */
-import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../wire/mcp-error';
+import { JsonRpcCode } from '../wire/json-rpc';
 import { InvalidCursorError } from '../catalog';
 import type { AnswerFitter } from '../calls/answer/fit';
 import { scopeMessage, UnknownToolError, type CallPipeline } from '../calls/pipeline';
@@ -30,7 +32,7 @@ export class InsufficientScopeError extends McpError {
     readonly tool: string,
     readonly needed: Scope,
   ) {
-    super(ErrorCode.InvalidRequest, scopeMessage(tool, needed));
+    super(JsonRpcCode.InvalidRequest, scopeMessage(tool, needed));
   }
 }
 
@@ -112,7 +114,7 @@ export class ToolRequests {
     if (toolsets) return this.page(() => this.calls.tools.listToolsJson(cursor, { ...this.view(principal), toolsets }));
     const mode = this.served;
     if (mode === 'discover' || mode === 'code') {
-      if (cursor !== undefined) throw new McpError(ErrorCode.InvalidParams, `this cursor is not valid now: the whole list is one page (${mode} mode); list again without a cursor`);
+      if (cursor !== undefined) throw new McpError(JsonRpcCode.InvalidParams, `this cursor is not valid now: the whole list is one page (${mode} mode); list again without a cursor`);
       return PAGES[mode];
     }
     return this.page(() => this.calls.tools.listToolsJson(cursor, this.view(principal)));
@@ -265,7 +267,7 @@ export class ToolRequests {
     try {
       record = await this.calls.call({ name, args, signal, principal, extra, whole });
     } catch (error) {
-      if (error instanceof UnknownToolError) throw new McpError(ErrorCode.InvalidParams, error.message);
+      if (error instanceof UnknownToolError) throw new McpError(JsonRpcCode.InvalidParams, error.message);
       throw error;
     }
     // refused here only when the request was not checked first (`refuseBeyondScope`: code mode's calls), or the
@@ -282,7 +284,7 @@ export class ToolRequests {
     try {
       return read();
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new McpError(ErrorCode.InvalidParams, error.message);
+      if (error instanceof InvalidCursorError) throw new McpError(JsonRpcCode.InvalidParams, error.message);
       throw error;
     }
   }

@@ -12,7 +12,9 @@
  * Only the grant that made the call reads it; for anyone else, as for an unknown or expired id, there is no such
  * resource (the same answer, so a guess learns nothing).
  */
-import { ErrorCode, McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '../../wire/mcp-error';
+import { JsonRpcCode } from '../../wire/json-rpc';
 import type { Principal } from '../../oauth/bearer';
 import type { AnswerStore, StoredAnswer } from '../../store/contract';
 import { budgetOf, type AnswerBudgets } from './budget';
@@ -40,7 +42,7 @@ export const ANSWER_TEMPLATE = {
 
 export async function readAnswer(store: AnswerStore, budgets: AnswerBudgets, uri: string, principal: Principal | undefined, now = Date.now()): Promise<ReadResourceResult> {
   const parsed = parse(uri);
-  if (typeof parsed === 'string') throw new McpError(ErrorCode.InvalidParams, parsed);
+  if (typeof parsed === 'string') throw new McpError(JsonRpcCode.InvalidParams, parsed);
   const answer = await store.getAnswer(parsed.id, now);
   if (!answer || answer.owner !== (principal?.grantId ?? '')) {
     throw new McpError(RESOURCE_NOT_FOUND, `no answer at ${uri}: it has expired (answers are kept for a short time), or it was made for another connection; call the tool again`, { uri });
@@ -49,7 +51,7 @@ export async function readAnswer(store: AnswerStore, budgets: AnswerBudgets, uri
   if (!isText(answer.mediaType)) return { contents: [{ uri: base, mimeType: answer.mediaType, blob: Buffer.from(answer.body).toString('base64') }] };
   const pages = pagesOfCached(answer, budgetOf(budgets, answer.tool).bytes);
   const page = parsed.page;
-  if (page > pages.length) throw new McpError(ErrorCode.InvalidParams, `${uri}: there are ${pages.length} pages; ask for ?page=1 to ?page=${pages.length}`);
+  if (page > pages.length) throw new McpError(JsonRpcCode.InvalidParams, `${uri}: there are ${pages.length} pages; ask for ?page=1 to ?page=${pages.length}`);
   const current = pages[page - 1]!;
   const next = page < pages.length ? `${base}?page=${page + 1}` : undefined;
   const about = `Page ${page} of ${pages.length}${current.items ? ` (items ${current.items.from + 1}–${current.items.to} of ${current.items.total} of ${current.items.path || 'the list'})` : ''}.${next ? ` Next: ${next}` : ' This is the last page.'}`;
