@@ -25,6 +25,11 @@
  *   bun run bench discover   # plain-language search: tasks found in the top 5, latency (test/bench/discover.ts)
  *   bun run bench code       # code mode: execute's fixed cost and its cost per inner call (test/bench/code.ts)
  *   bun run bench answer     # answer sizes: UTF-8 bytes per token of real JSON answers vs BYTES_PER_TOKEN (test/bench/answer.ts)
+ *   bun run bench startup [github|graph]   # launch → whole tools/list: Portico vs the peers vs a bare JSON.parse (test/bench/startup.ts)
+ *
+ * The peers `startup` measures Portico against (@ivotoby/openapi-mcp-server, openapi-mcp-generator's output) are
+ * installed outside the project, once: `test/bench/peers/prepare.sh <dir>` (npm registry), then
+ * `BENCH_PEERS=<dir> bun run bench startup`; without BENCH_PEERS it measures Portico and the floors only (exit 2).
  *
  * Exit code: 1 when a target is missed anywhere; otherwise 2 when a benchmark could not run (its own code).
  */
@@ -41,7 +46,7 @@ const SPECS: { name: NpmSpecName; label: string; buildMs: number; memoryMiB?: nu
 const SERVE_TARGET_MS = 5;
 
 const only = process.argv.slice(2);
-if (only[0] === 'compare' || only[0] === 'discover' || only[0] === 'code' || only[0] === 'answer') {
+if (only[0] === 'compare' || only[0] === 'discover' || only[0] === 'code' || only[0] === 'answer' || only[0] === 'startup') {
   const child = Bun.spawn([process.execPath, `test/bench/${only[0]}.ts`, ...only.slice(1)], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' });
   process.exit(await child.exited);
 }
