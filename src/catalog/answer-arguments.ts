@@ -53,12 +53,27 @@ export function withAnswerArguments(tool: Tool, target: OperationTarget): { tool
   const pages = !Object.hasOwn(properties, PAGES) && target.parameters.some((parameter) => parameter.in === 'query' && PAGE_PARAMETER.test(parameter.name));
   if (!fields && !pages) return { tool };
   const inputSchema = { ...tool.inputSchema, properties: { ...properties, ...(fields && { [FIELDS]: FIELDS_SCHEMA }), ...(pages && { [PAGES]: PAGES_SCHEMA }) } };
-  let outputSchema = tool.outputSchema;
-  if (fields && output) {
-    const { required: _required, ...rest } = output;
-    outputSchema = { ...rest, type: 'object', properties: { ...output.properties, [SELECTED]: { description: 'Only with "fields": the parts of the answer it selected (then the only property).' } } } as Tool['outputSchema'];
-  }
+  const outputSchema = fields && output ? selectable(output) : tool.outputSchema;
   return { tool: { ...tool, inputSchema, ...(outputSchema && { outputSchema }) }, answerArguments: { fields, pages } };
+}
+
+/** Output schemas with `selected` added, by the schema they come from: tools that share an output schema share this too. */
+let selectables = new WeakMap<object, Tool['outputSchema']>();
+
+/** Forgets the output schemas made: they serve one build (see `catalog/fit`'s `forgetFitting`). */
+export function forgetSelectables(): void {
+  selectables = new WeakMap();
+}
+
+/** `output` as a tool with `fields` answers: `selected` besides its properties, and no `required`. */
+function selectable(output: { properties?: Record<string, unknown>; required?: string[] }): Tool['outputSchema'] {
+  let schema = selectables.get(output);
+  if (!schema) {
+    const { required: _required, ...rest } = output;
+    schema = { ...rest, type: 'object', properties: { ...output.properties, [SELECTED]: { description: 'Only with "fields": the parts of the answer it selected (then the only property).' } } } as Tool['outputSchema'];
+    selectables.set(output, schema);
+  }
+  return schema;
 }
 
 /** Claude Code's own cut of a tool's output, in tokens: a tool allowed more says so (`resultSizeHint`). */

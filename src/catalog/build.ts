@@ -3,18 +3,18 @@
  * Turns the operations of a document into published tools: one flat input schema per operation, an
  * output schema from its 2xx JSON response, a stable name, a description, annotations and a scope.
  */
-import { withAnswerArguments, withSizeHint } from './answer-arguments';
+import { forgetSelectables, withAnswerArguments, withSizeHint } from './answer-arguments';
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { DocumentSet } from './documents';
 import { SpecError } from './errors';
 import { assignNames, baseName, DEFAULT_MAX_NAME_LENGTH } from './names';
 import { isBroken, type RawBody, type RawOperation, type RawParameter, type ReadDocument } from './operations';
-import { fitSchema, withFields } from './fit';
-import { clip, isPlainObject, setOwn } from './json';
+import { fitSchema, forgetFitting, withFields } from './fit';
+import { clip, emptyObject, isPlainObject, setOwn } from './json';
 import { newNotes, scalarMembers, SchemaConverter, type ConversionNotes } from './schema';
 import { NEVER_SENT_HEADERS } from './spec-objects';
 import type { BodyBinding, BuildOptions, CatalogEntry, JsonSchema, OperationTarget, ParameterBinding, Scope, SkippedOperation, WithheldOperation } from './types';
-import { nameProblem, schemaProblem } from './validate';
+import { forgetChecks, nameProblem, schemaProblem } from './validate';
 import { unmatchedRules, withheldOperation, withholdingReason } from './withheld';
 
 const DEFAULT_MAX_DESCRIPTION = 1024;
@@ -58,6 +58,14 @@ interface Draft {
 }
 
 export function buildTools(documents: DocumentSet, read: ReadDocument, options: BuildOptions = {}): BuiltTools {
+  try {
+    return build(documents, read, options);
+  } finally {
+    forgetBuild();
+  }
+}
+
+function build(documents: DocumentSet, read: ReadDocument, options: BuildOptions): BuiltTools {
   const converter = new SchemaConverter(documents);
   const limits: Limits = {
     description: options.maxDescriptionLength ?? DEFAULT_MAX_DESCRIPTION,
@@ -122,15 +130,8 @@ function draftTool(operation: RawOperation, converter: SchemaConverter, limits: 
   let outputSchema: JsonSchema | undefined;
   let wrapsResult = false;
   if (operation.output) {
-    const schema = converter.convert(operation.output.node, operation.output.base, `${label}, response`, 'output', notes);
-    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-    const isObject = (types.includes('object') || (schema.type === undefined && isPlainObject(schema.properties))) && !schema.anyOf && !schema.oneOf && !schema.allOf;
-    if (isObject) outputSchema = withFields(schema, { type: 'object' });
-    else {
-      outputSchema = { type: 'object', properties: { result: schema }, required: ['result'] };
-      wrapsResult = true;
-    }
-    outputSchema = fitSchema(outputSchema, limits.outputNodes, 'output').schema;
+    const schema = converter.convert(operation.output.node, operation.output.base, () => `${label}, response`, 'output', notes);
+    ({ schema: outputSchema, wrapsResult } = outputOf(schema, limits.outputNodes));
   }
   if (notes.recursive.size > 0) warnings.push(`${label}: recursive schema cut (${[...notes.recursive].join(', ')})`);
   if (input.undeclared.length > 0) warnings.push(`${label}: path parameters not declared, taken as strings: ${input.undeclared.join(', ')}`);
@@ -158,8 +159,28 @@ function draftTool(operation: RawOperation, converter: SchemaConverter, limits: 
   };
 }
 
+/** A tool's output schema for a converted response schema, by budget: one object for every tool answering that schema. */
+let outputs = new WeakMap<JsonSchema, Map<number, { schema: JsonSchema; wrapsResult: boolean }>>();
+
+/**
+ * The output schema for the response schema `schema`: an object as it is, anything else wrapped as `{ result }`; kept
+ * to `budget` nodes. Many operations answer the same schema (an inlined `$ref`, one object): they share the result.
+ */
+function outputOf(schema: JsonSchema, budget: number): { schema: JsonSchema; wrapsResult: boolean } {
+  let known = outputs.get(schema);
+  const hit = known?.get(budget);
+  if (hit) return hit;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const isObject = (types.includes('object') || (schema.type === undefined && isPlainObject(schema.properties))) && !schema.anyOf && !schema.oneOf && !schema.allOf;
+  const wrapped = isObject ? withFields(schema, { type: 'object' }) : { type: 'object', properties: { result: schema }, required: ['result'] };
+  const output = { schema: fitSchema(wrapped, budget, 'output').schema, wrapsResult: !isObject };
+  if (!known) outputs.set(schema, (known = new Map()));
+  known.set(budget, output);
+  return output;
+}
+
 function buildInput(operation: RawOperation, converter: SchemaConverter, label: string, notes: ConversionNotes, credentialHeaders: ReadonlySet<string>) {
-  const properties: Record<string, JsonSchema> = {};
+  const properties = emptyObject<JsonSchema>();
   const required: string[] = [];
   const parameters: ParameterBinding[] = [];
   const undeclared: string[] = [];
@@ -176,24 +197,11 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
   const ordered = sendable.sort((a, b) => LOCATION_ORDER[a.in] - LOCATION_ORDER[b.in]);
   for (const parameter of ordered) {
     const argument = claim(parameter.name, parameter.in);
-    const converted = converter.convert(parameter.schema.node, parameter.schema.base, `${label}, parameter "${parameter.name}"`, 'input', notes);
-    // a style writes a list or an object as delimited pieces: the schema offers no nested piece it has no rule for
-    const schema = parameter.contentType || parameter.style === 'deepObject' ? converted : scalarMembers(converted);
-    const extra: JsonSchema = {};
-    const description = [parameter.description?.trim() || (schema.description as string | undefined), argument !== parameter.name ? `Sent as the ${parameter.in} parameter "${parameter.name}".` : '']
-      .filter(Boolean)
-      .join(' ');
-    if (description) extra.description = clip(description);
-    if (parameter.deprecated) extra.deprecated = true;
-    if (parameter.examples && schema.examples === undefined) extra.examples = parameter.examples;
-    if (mustNotBeEmpty(parameter) && admitsEmptyString(schema)) extra.minLength = 1;
-    setOwn(properties, argument, Object.keys(extra).length > 0 ? withFields(schema, extra) : schema);
+    const converted = converter.convert(parameter.schema.node, parameter.schema.base, () => `${label}, parameter "${parameter.name}"`, 'input', notes);
+    const argued = argumentOf(parameter, argument, converted);
+    setOwn(properties, argument, argued.property);
     if (parameter.required) required.push(argument);
-    parameters.push({
-      argument, name: parameter.name, in: parameter.in, required: parameter.required, style: parameter.style, explode: parameter.explode,
-      ...(parameter.allowReserved ? { allowReserved: true } : {}),
-      ...(parameter.contentType ? { contentType: parameter.contentType } : {}),
-    });
+    parameters.push(argued.binding);
   }
 
   // A path parameter the spec forgot to declare still has to be filled in, or the call cannot be made.
@@ -213,6 +221,47 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
   if (required.length > 0) schema.required = required;
   schema.additionalProperties = false;
   return { schema, parameters, body, undeclared };
+}
+
+/** The argument that sends a parameter: its schema, and how the proxy binds it. */
+interface Argued {
+  readonly converted: JsonSchema;
+  readonly property: JsonSchema;
+  readonly binding: ParameterBinding;
+}
+
+/**
+ * Parameters' arguments, by parameter and argument name. A parameter many operations share (GitHub's `owner`,
+ * Graph's `$top`) is one `RawParameter`, its schema one converted object: its argument is the same in each, so it is
+ * made once, and shared.
+ */
+let parameterArguments = new WeakMap<RawParameter, Map<string, Argued>>();
+
+/** The argument `argument` that sends `parameter`, whose schema converted is `converted`. */
+function argumentOf(parameter: RawParameter, argument: string, converted: JsonSchema): Argued {
+  let known = parameterArguments.get(parameter);
+  const hit = known?.get(argument);
+  if (hit && hit.converted === converted) return hit;
+  // a style writes a list or an object as delimited pieces: the schema offers no nested piece it has no rule for
+  const schema = parameter.contentType || parameter.style === 'deepObject' ? converted : scalarMembers(converted);
+  const extra: JsonSchema = emptyObject();
+  const description = [parameter.description?.trim() || (schema.description as string | undefined), argument !== parameter.name ? `Sent as the ${parameter.in} parameter "${parameter.name}".` : '']
+    .filter(Boolean)
+    .join(' ');
+  if (description) extra.description = clip(description);
+  if (parameter.deprecated) extra.deprecated = true;
+  if (parameter.examples && schema.examples === undefined) extra.examples = parameter.examples;
+  if (mustNotBeEmpty(parameter) && admitsEmptyString(schema)) extra.minLength = 1;
+  const property = Object.keys(extra).length > 0 ? withFields(schema, extra) : schema;
+  const binding: ParameterBinding = {
+    argument, name: parameter.name, in: parameter.in, required: parameter.required, style: parameter.style, explode: parameter.explode,
+    ...(parameter.allowReserved ? { allowReserved: true } : {}),
+    ...(parameter.contentType ? { contentType: parameter.contentType } : {}),
+  };
+  const argued = { converted, property, binding };
+  if (!known) parameterArguments.set(parameter, (known = new Map()));
+  known.set(argument, argued);
+  return argued;
 }
 
 /**
@@ -246,26 +295,35 @@ function addBody(
   required: string[],
   claim: (wanted: string, prefix: string) => string,
 ): BodyBinding {
-  const schema = converter.convert(raw.schema.node, raw.schema.base, `${label}, request body`, 'input', notes);
+  const schema = converter.convert(raw.schema.node, raw.schema.base, () => `${label}, request body`, 'input', notes);
   const fields = isPlainObject(schema.properties) ? (schema.properties as Record<string, JsonSchema>) : undefined;
   const objectLike = schema.type === 'object' || (schema.type === undefined && fields !== undefined);
   const composite = schema.oneOf !== undefined || schema.anyOf !== undefined || schema.allOf !== undefined;
   if (objectLike && !composite && fields && Object.keys(fields).length > 0) {
+    // the common case at once: a JSON body whose fields' names are arguments as they are (see `BodyFields`)
+    const template = raw.encoding === undefined ? plainBodyFields(schema, fields, raw) : undefined;
+    if (template && !collides(template, properties)) {
+      if (template.assignable) Object.assign(properties, template.properties);
+      else for (const name in template.properties) setOwn(properties, name, template.properties[name]!);
+      required.push(...template.required);
+      return { mode: 'fields', contentType: raw.contentType, required: raw.required, fields: template.bound };
+    }
     const bodyRequired = new Set(raw.required && Array.isArray(schema.required) ? (schema.required as string[]) : []);
-    const bound: { argument: string; name: string }[] = [];
+    let bound: { argument: string; name: string }[] = [];
+    const form = /^(application\/x-www-form-urlencoded|multipart\/)/i.test(raw.contentType);
     for (const [name, declared] of Object.entries(fields)) {
       const encoding = raw.encoding && Object.hasOwn(raw.encoding, name) ? raw.encoding[name] : undefined;
       // a form field written by a style (not deepObject) is held to what that style can write, as a parameter is
-      const form = /^(application\/x-www-form-urlencoded|multipart\/)/i.test(raw.contentType);
       const styledField = encoding?.style !== undefined && encoding.style !== 'deepObject' && form ? scalarMembers(declared) : declared;
       // a form has no way to write null: a field is sent, or left out (which a required field cannot be)
       const field = form ? withoutNull(styledField) : styledField;
       const argument = claim(name, 'body');
-      const note = `Sent as the request body field "${name}".`;
+      const note = argument === name ? '' : `Sent as the request body field "${name}".`;
       setOwn(properties, argument, argument === name ? field : withFields(field, { description: clip(`${(field.description as string | undefined) ?? ''} ${note}`) }));
       if (bodyRequired.has(name)) required.push(argument);
       bound.push({ argument, name });
     }
+    bound = sharedBinding(fields, bound);
     return { mode: 'fields', contentType: raw.contentType, required: raw.required, fields: bound, ...(raw.encoding ? { encoding: raw.encoding } : {}) };
   }
   const argument = claim('body', 'request');
@@ -273,6 +331,68 @@ function addBody(
   setOwn(properties, argument, withFields(schema, { description: clip(description) }));
   if (raw.required) required.push(argument);
   return { mode: 'whole', contentType: raw.contentType, required: raw.required, argument, ...(raw.encoding ? { encoding: raw.encoding } : {}) };
+}
+
+/**
+ * A JSON body's fields as arguments named as the fields are: the same for every operation sending the same body
+ * schema (Graph's entity types: thousands of operations, hundreds of fields each), whatever else the operation has,
+ * unless one of its parameters' arguments already holds one of the names (`collides`).
+ */
+interface BodyFields {
+  /** Field name → its argument schema, in the fields' order. */
+  readonly properties: Record<string, JsonSchema>;
+  /** No field is named `__proto__`: the properties can be copied with `Object.assign`. */
+  readonly assignable: boolean;
+  readonly required: readonly string[];
+  readonly bound: { argument: string; name: string }[];
+}
+
+/** `BodyFields` by converted body schema, and whether the body is required; null: a field's name is no argument's. */
+let bodyFields = new WeakMap<JsonSchema, Map<boolean, BodyFields | null>>();
+
+/** The fields of a JSON body (not a form) as `BodyFields`, or undefined when a name must change to be an argument's. */
+function plainBodyFields(schema: JsonSchema, fields: Record<string, JsonSchema>, raw: RawBody): BodyFields | undefined {
+  if (/^(application\/x-www-form-urlencoded|multipart\/)/i.test(raw.contentType)) return undefined;
+  let known = bodyFields.get(schema);
+  let template = known?.get(raw.required);
+  if (template === undefined) {
+    const names = Object.keys(fields);
+    if (names.every((name) => ARGUMENT_NAME.test(name))) {
+      const bodyRequired = new Set(raw.required && Array.isArray(schema.required) ? (schema.required as string[]) : []);
+      const properties = emptyObject<JsonSchema>();
+      for (const name of names) setOwn(properties, name, fields[name]!);
+      template = {
+        properties,
+        assignable: !names.includes('__proto__'),
+        required: names.filter((name) => bodyRequired.has(name)),
+        bound: sharedBinding(fields, names.map((name) => ({ argument: name, name }))),
+      };
+    } else template = null;
+    if (!known) bodyFields.set(schema, (known = new Map()));
+    known.set(raw.required, template);
+  }
+  return template ?? undefined;
+}
+
+/** Whether an argument already in `properties` has a name one of the body's fields needs. */
+function collides(template: BodyFields, properties: Record<string, JsonSchema>): boolean {
+  for (const name in properties) if (Object.hasOwn(template.properties, name)) return true;
+  return false;
+}
+
+/** Body fields' bindings where each argument is its field's name, by the fields' schema object: the same for every operation sending it. */
+let plainBindings = new WeakMap<object, { argument: string; name: string }[]>();
+
+/**
+ * `bound`, or the equal list an earlier operation with the same body fields made: Graph's entity types are the bodies
+ * of thousands of operations, a list of hundreds of fields each.
+ */
+function sharedBinding(fields: object, bound: { argument: string; name: string }[]): { argument: string; name: string }[] {
+  if (!bound.every(({ argument, name }) => argument === name)) return bound;
+  const known = plainBindings.get(fields);
+  if (known && known.length === bound.length && known.every(({ name }, i) => name === bound[i]!.name)) return known;
+  plainBindings.set(fields, bound);
+  return bound;
 }
 
 /** `schema` without `null` among its types or its union's branches (a `nullable` field of a form). */
@@ -344,4 +464,18 @@ function toolDescription(operation: RawOperation, notes: ConversionNotes, max: n
   // The notes matter less than the operation's own words: drop them when they would crowd those out.
   const room = max - tail.length;
   return room >= Math.min(80, max / 2) ? clip(text, room) + tail : clip(text, max);
+}
+
+/**
+ * Forgets every cache that serves one build: each is kept by the catalog's own nodes, so it would otherwise live as
+ * long as the catalog is served, for nothing (the next build makes new nodes).
+ */
+function forgetBuild(): void {
+  outputs = new WeakMap();
+  parameterArguments = new WeakMap();
+  bodyFields = new WeakMap();
+  plainBindings = new WeakMap();
+  forgetFitting();
+  forgetChecks();
+  forgetSelectables();
 }

@@ -9,9 +9,10 @@ import { stat } from 'node:fs/promises';
 import { silentLogger, type Logger } from '../log';
 import type { CatalogEvents } from '../ops/events';
 import { SpecError } from './errors';
+import { prepareToolBytes, toolBytes } from './listing';
 import { buildFromSource, type CatalogOptions, type LoadedCatalog } from './load';
 import { readSource, sourceToUri } from './source';
-import type { Catalog } from './types';
+import type { Catalog, CatalogEntry } from './types';
 
 /** What a refresh changed, by tool name. */
 export interface CatalogChange {
@@ -50,13 +51,17 @@ export interface SpecSnapshots {
 
 export const DEFAULT_SPEC_TTL_SECONDS = 300;
 
+/** What the cache keeps of a catalog it built: not the documents' texts (Graph's is 20 MB), which only the snapshot needs. */
+type Kept = Omit<LoadedCatalog, 'texts'>;
+
 export class CatalogCache {
-  private loaded?: LoadedCatalog;
+  private loaded?: Kept;
   private contentHash = '';
   private fileStats = new Map<string, string>();
   private listeners = new Set<(change: CatalogChange) => void>();
   private timer?: ReturnType<typeof setTimeout>;
   private inFlight?: Promise<CatalogChange | null>;
+  private stopped = false;
   private readonly uri: string;
   private readonly log: Logger;
 
@@ -91,7 +96,7 @@ export class CatalogCache {
       loaded = await buildFromSource({ uri: this.uri, text }, { ...this.options, preloaded: new Map(Object.entries(snapshot.documents)) });
       // the source's validators are unknown: the first refresh reads it in full
       this.contentHash = '';
-      this.loaded = loaded;
+      this.serve(loaded);
       this.log.warn('catalog.from_snapshot', { ...summary(loaded.catalog, this.uri), reason: (error as Error).message });
       this.schedule();
       return loaded.catalog;
@@ -112,8 +117,19 @@ export class CatalogCache {
 
   /** Stops refreshing. */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Serves `loaded` from now on, and makes its tools' `tools/list` bytes in the background while it is the catalog
+   * served, so that no client's request has to.
+   */
+  private serve(loaded: LoadedCatalog): void {
+    this.loaded = kept(loaded);
+    const { catalog } = loaded;
+    prepareToolBytes(catalog.entries, () => !this.stopped && this.loaded?.catalog === catalog);
   }
 
   /** Calls `listener` after every refresh that changed the tools. Returns a function that unsubscribes. */
@@ -189,7 +205,7 @@ export class CatalogCache {
   }
 
   private async adopt(loaded: LoadedCatalog): Promise<void> {
-    this.loaded = loaded;
+    this.serve(loaded);
     this.fileStats = await fileStats(loaded.documents);
   }
 
@@ -219,10 +235,18 @@ export function diff(before: Catalog, after: Catalog): CatalogChange {
   for (const [name, entry] of after.byName) {
     const old = before.byName.get(name);
     if (!old) added.push(name);
-    else if (JSON.stringify(old) !== JSON.stringify(entry)) changed.push(name);
+    else if (!sameEntry(old, entry)) changed.push(name);
   }
   const removed = [...before.byName.keys()].filter((name) => !after.byName.has(name));
   return { added, removed, changed, catalog: after };
+}
+
+/**
+ * Whether two entries are the same as JSON: their tools' bytes (made for `tools/list` anyway, the old one's most
+ * likely already) and the rest of them, each entry serialised once instead of twice per refresh.
+ */
+function sameEntry(old: CatalogEntry, entry: CatalogEntry): boolean {
+  return Buffer.compare(toolBytes(old.tool), toolBytes(entry.tool)) === 0 && JSON.stringify({ ...old, tool: 0 }) === JSON.stringify({ ...entry, tool: 0 });
 }
 
 async function fileStats(uris: readonly string[]): Promise<Map<string, string>> {
@@ -238,6 +262,10 @@ async function fileStats(uris: readonly string[]): Promise<Map<string, string>> 
     }),
   );
   return new Map(stats);
+}
+
+function kept({ texts: _, ...rest }: LoadedCatalog): Kept {
+  return rest;
 }
 
 function hash(text: string): string {

@@ -8,7 +8,7 @@ import type { SchemaMode } from './schema';
 import type { JsonSchema } from './types';
 
 /** Schemas that came from a `$ref`, by the name of their target: where `fitSchema` may cut. */
-const origins = new WeakMap<JsonSchema, string>();
+let origins = new WeakMap<JsonSchema, string>();
 
 /** Remembers that `schema` is the expansion of the `$ref` target `name`: `fitSchema` may cut it there. */
 export function markOrigin(schema: JsonSchema, name: string): void {
@@ -27,7 +27,7 @@ export function withFields(schema: JsonSchema, fields: JsonSchema): JsonSchema {
   return copy;
 }
 
-const sizes = new WeakMap<object, number>();
+let sizes = new WeakMap<object, number>();
 const SIZE_CAP = 1e9;
 
 /** The number of schema nodes `schema` has once every shared subtree is written out in full. */
@@ -36,7 +36,14 @@ export function expandedSize(schema: unknown): number {
   const known = sizes.get(schema);
   if (known !== undefined) return known;
   let size = 1;
-  for (const child of Object.values(schema)) if (child !== null && typeof child === 'object') size += expandedSize(child);
+  if (Array.isArray(schema)) {
+    for (const child of schema) if (child !== null && typeof child === 'object') size += expandedSize(child);
+  } else {
+    for (const key in schema) {
+      const child = (schema as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') size += expandedSize(child);
+    }
+  }
   size = Math.min(size, SIZE_CAP);
   sizes.set(schema, size);
   return size;
@@ -54,9 +61,49 @@ export function fitSchema(schema: JsonSchema, budget: number, mode: SchemaMode):
   return { schema: fitted, cut: [...cut] };
 }
 
+/** A subtree as fitted to a budget, and the names cut in it. */
+interface Fitted {
+  readonly value: unknown;
+  readonly cut: readonly string[];
+}
+
+/**
+ * Subtrees already fitted, by node, mode and budget: a shared subtree (Graph's entity types, in thousands of tools)
+ * is fitted to the same budget again and again, each time into new objects. Fitting is a function of the node and
+ * the budget, so the first result serves them all (as one object, as an inlined `$ref` is).
+ */
+let fittedNodes = { input: new WeakMap<object, Map<number, Fitted>>(), output: new WeakMap<object, Map<number, Fitted>>() };
+
+/**
+ * Forgets what these caches know (marks, sizes, fitted subtrees): they serve one build, and kept by the catalog's
+ * nodes they would outlive it (Microsoft Graph: megabytes more for as long as its catalog is served).
+ */
+export function forgetFitting(): void {
+  origins = new WeakMap();
+  sizes = new WeakMap();
+  fittedNodes = { input: new WeakMap(), output: new WeakMap() };
+}
+
 function fit(node: unknown, budget: number, mode: SchemaMode, cut: Set<string>, isRoot: boolean): unknown {
   if (node === null || typeof node !== 'object') return node;
   if (expandedSize(node) <= budget) return node;
+  if (isRoot) return fitNode(node, budget, mode, cut, true);
+  let known = fittedNodes[mode].get(node);
+  const hit = known?.get(budget);
+  if (hit) {
+    for (const name of hit.cut) cut.add(name);
+    return hit.value;
+  }
+  const own = new Set<string>();
+  const value = fitNode(node, budget, mode, own, false);
+  if (!known) fittedNodes[mode].set(node, (known = new Map()));
+  known.set(budget, { value, cut: [...own] });
+  for (const name of own) cut.add(name);
+  return value;
+}
+
+/** `fit` of a node over its budget. */
+function fitNode(node: object, budget: number, mode: SchemaMode, cut: Set<string>, isRoot: boolean): unknown {
   const name = origins.get(node as JsonSchema);
   if (name !== undefined && !isRoot) {
     cut.add(name);

@@ -11,6 +11,13 @@ import { commonFields, firstSuccess, LOCATIONS, mergeParameters, pickMediaType, 
 import type { FieldEncoding, ParameterLocation } from './types';
 
 export class OpenApi3Reader implements OperationReader {
+  /**
+   * Parameters read, by their object in the document: one shared by many operations (a `$ref` to
+   * `components/parameters`, a path item's own) is read once, and is then one object in every operation, so what
+   * is built from it can be built once too (`catalog/build`).
+   */
+  private readonly parameters = new WeakMap<object, { base: string; parameter: RawParameter }>();
+
   constructor(
     private readonly documents: DocumentSet,
     private readonly root: Record<string, unknown>,
@@ -21,6 +28,11 @@ export class OpenApi3Reader implements OperationReader {
     const parameters: RawParameter[] = [];
     const located = mergeParameters(this.documents, { list: item.parameters, base: itemBase }, { list: operation.parameters, base: operationBase }, label);
     for (const { node, base } of located) {
+      const known = this.parameters.get(node);
+      if (known && known.base === base) {
+        parameters.push(known.parameter);
+        continue;
+      }
       const where = `${label}, parameter "${String(node.name)}"`;
       const name = requireName(node, where);
       if (!LOCATIONS.has(String(node.in))) throw new SpecError('SPEC_INVALID', `${where} has an unknown location "in: ${String(node.in)}"`);
@@ -36,7 +48,7 @@ export class OpenApi3Reader implements OperationReader {
         }
       }
       const style = typeof node.style === 'string' ? node.style : location === 'query' || location === 'cookie' ? 'form' : 'simple';
-      parameters.push({
+      const parameter: RawParameter = {
         name,
         in: location,
         required: location === 'path' || node.required === true,
@@ -50,7 +62,9 @@ export class OpenApi3Reader implements OperationReader {
         allowReserved: location === 'query' && node.allowReserved === true,
         ...(contentType ? { contentType } : {}),
         examples: parameterExamples(node),
-      });
+      };
+      this.parameters.set(node, { base, parameter });
+      parameters.push(parameter);
     }
     let body: RawBody | undefined;
     if (operation.requestBody !== undefined) {
@@ -76,7 +90,16 @@ export class OpenApi3Reader implements OperationReader {
       return isPlainObject(media) && media.schema !== undefined ? { node: media.schema, base } : undefined;
     });
     const servers = firstServers(operation.servers) ?? firstServers(item.servers) ?? firstServers(this.root.servers);
-    return { ...commonFields(method, path, operation), parameters, body, output, serverUrl: this.serverUrl(servers) };
+    return { ...commonFields(method, path, operation), parameters, body, output, serverUrl: this.serverUrlOf(servers) };
+  }
+
+  /** Server URLs worked out, by the server object (most operations share the document's first). */
+  private readonly serverUrls = new Map<Record<string, unknown> | undefined, string>();
+
+  private serverUrlOf(server: Record<string, unknown> | undefined): string {
+    let url = this.serverUrls.get(server);
+    if (url === undefined) this.serverUrls.set(server, (url = this.serverUrl(server)));
+    return url;
   }
 
   private deref(value: unknown, base: string, where: string): { value: unknown; base: string } {

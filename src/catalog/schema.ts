@@ -9,7 +9,7 @@
 import { refOf, type DocumentSet, type Resolved } from './documents';
 import { SpecError } from './errors';
 import { markOrigin, stub, withFields } from './fit';
-import { clip, escapePointer, isPlainObject, JSON_TYPES, setOwn, typeList } from './json';
+import { clip, emptyObject, escapePointer, isPlainObject, JSON_TYPES, setOwn, typeList } from './json';
 import type { JsonSchema } from './types';
 
 /** Input schemas drop `readOnly` properties; output schemas drop `writeOnly` ones and are lenient. */
@@ -26,20 +26,10 @@ export interface ConversionNotes {
 export const newNotes = (): ConversionNotes => ({ recursive: new Set(), truncated: new Set() });
 
 function mergeNotes(into: ConversionNotes, from: ConversionNotes): void {
-  for (const name of from.recursive) into.recursive.add(name);
-  for (const name of from.truncated) into.truncated.add(name);
+  if (from.recursive.size > 0) for (const name of from.recursive) into.recursive.add(name);
+  if (from.truncated.size > 0) for (const name of from.truncated) into.truncated.add(name);
 }
 
-
-/** Keywords whose value is one schema. */
-const SCHEMA_KEYWORDS = ['not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'contentSchema'] as const;
-/** Keywords whose value is a list of schemas. */
-const SCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'] as const;
-/** Keywords whose value is a map of schemas. */
-const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', 'dependentSchemas'] as const;
-/** Keywords copied as they are (after a type check where the meta-schema is strict about them). */
-const NUMBER_KEYWORDS = ['multipleOf', 'maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum'] as const;
-const COUNT_KEYWORDS = ['maxLength', 'minLength', 'maxItems', 'minItems', 'maxProperties', 'minProperties', 'maxContains', 'minContains'] as const;
 /** Base64 (standard or URL-safe; the last group may go without its padding), after a base64 `data:` URL's head with a valid media type or none: what the proxy decodes. */
 export const BASE64_PATTERN = "^(data:([!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+)?(;[^;,]*)*;base64,)?(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$";
 
@@ -48,38 +38,41 @@ function isFileMedia(type: unknown): boolean {
   return typeof type === 'string' && !/^(text\/|application\/(json|xml))/i.test(type);
 }
 
-const STRING_KEYWORDS = ['title', 'description', 'format', 'contentMediaType', 'contentEncoding'] as const;
-const BOOLEAN_KEYWORDS = ['uniqueItems', 'deprecated', 'readOnly', 'writeOnly'] as const;
-
-/**
- * Output schemas describe the shape of a response; they must not reject a real response that drifts from
- * its spec (an enum value added upstream, a missing field), or clients that validate would refuse it.
- */
-const OUTPUT_DROPPED = new Set<string>([
-  'required', 'enum', 'const', 'format', 'pattern', 'multipleOf', 'maximum', 'minimum', 'exclusiveMaximum',
-  'exclusiveMinimum', 'maxLength', 'minLength', 'maxItems', 'minItems', 'uniqueItems', 'maxProperties',
-  'minProperties', 'maxContains', 'minContains', 'dependentRequired',
-]);
-
-const OUTPUT_SKIPPED = new Set<string>(['not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties']);
-
 export class SchemaConverter {
   /**
    * One conversion per target and mode. A subtree converted under one path may have a ref to an ancestor
    * of that path cut; reusing it elsewhere only means a recursive type is expanded a little less there.
    * Without this, schemas whose types all link to each other (Stripe, Graph) take exponential time.
    */
-  private readonly memo = new Map<string, { schema: JsonSchema; notes: ConversionNotes }>();
+  private readonly memo = { input: new Map<string, { schema: JsonSchema; notes: ConversionNotes }>(), output: new Map<string, { schema: JsonSchema; notes: ConversionNotes }>() };
+  private readonly names = new Map<string, string>();
   private readonly active = new Set<string>();
 
   constructor(private readonly documents: DocumentSet) {}
 
   /**
-   * Converts the schema `node` found in the document `base` at `where` (used in error messages).
-   * Throws a `SpecError` for a dangling `$ref`.
+   * Conversions asked for by `convert`, by node and mode. Many operations hold the same schema object (a shared
+   * parameter's, a path item's): converting it again would make the same schema anew, as object and as notes (the
+   * `$ref`s directly inside it resolve to what the first conversion memoised), so the first is kept and shared.
    */
-  convert(node: unknown, base: string, where: string, mode: SchemaMode, notes: ConversionNotes): JsonSchema {
-    return this.walk(node, base, where, mode, notes);
+  private readonly converted = { input: new WeakMap<object, Converted>(), output: new WeakMap<object, Converted>() };
+
+  /**
+   * Converts the schema `node` found in the document `base` at `where` (used in error messages; a function making
+   * it, for a caller that would make it for nothing most times). Throws a `SpecError` for a dangling `$ref`.
+   */
+  convert(node: unknown, base: string, where: string | (() => string), mode: SchemaMode, notes: ConversionNotes): JsonSchema {
+    if (!isPlainObject(node)) return this.walk(node, base, typeof where === 'string' ? where : where(), mode, notes);
+    const hit = this.converted[mode].get(node);
+    if (hit && hit.base === base) {
+      mergeNotes(notes, hit.notes);
+      return hit.schema;
+    }
+    const own = newNotes();
+    const schema = this.walk(node, base, typeof where === 'string' ? where : where(), mode, own);
+    this.converted[mode].set(node, { base, schema, notes: own });
+    mergeNotes(notes, own);
+    return schema;
   }
 
   private walk(node: unknown, base: string, where: string, mode: SchemaMode, notes: ConversionNotes): JsonSchema {
@@ -100,16 +93,17 @@ export class SchemaConverter {
       if (!(error instanceof SpecError) || error.code !== 'SPEC_REF_LOOP') throw error;
       return { description: `${schemaName(ref)} (a reference to itself: any value)` };
     }
-    const name = schemaName(target.key);
     let schema: JsonSchema;
-    const memoKey = `${mode}|${target.key}`;
-    const hit = this.memo.get(memoKey);
+    const hit = this.memo[mode].get(target.key);
     if (hit) {
+      // marked as the expansion of its target when it was made
       mergeNotes(notes, hit.notes);
       schema = hit.schema;
     } else if (this.active.has(target.key)) {
+      const name = this.nameOf(target.key);
       notes.recursive.add(name);
       schema = stub(target.value, `${name} (recursive reference; not expanded further)`, mode);
+      markOrigin(schema, name);
     } else {
       const own = newNotes();
       this.active.add(target.key);
@@ -118,18 +112,24 @@ export class SchemaConverter {
       } finally {
         this.active.delete(target.key);
       }
-      this.memo.set(memoKey, { schema, notes: own });
+      this.memo[mode].set(target.key, { schema, notes: own });
       mergeNotes(notes, own);
+      markOrigin(schema, this.nameOf(target.key));
     }
-    markOrigin(schema, name);
     // Siblings of $ref (allowed in 3.1, common everywhere): the local description says more than the target's.
-    const siblings = Object.keys(node).filter((key) => key !== '$ref');
-    if (siblings.length === 0) return schema;
+    if (!hasOtherKey(node, '$ref')) return schema;
     const local = this.walkObject(omit(node, '$ref'), base, where, mode, notes);
     if (Object.keys(local).length === 0) return schema;
     const merged = { ...schema, ...local };
-    markOrigin(merged, name);
+    markOrigin(merged, this.nameOf(target.key));
     return merged;
+  }
+
+  /** `schemaName` of a target's key, worked out once per key. */
+  private nameOf(key: string): string {
+    let name = this.names.get(key);
+    if (name === undefined) this.names.set(key, (name = schemaName(key)));
+    return name;
   }
 
   /**
@@ -147,84 +147,179 @@ export class SchemaConverter {
     return entries;
   }
 
+  /**
+   * One schema object. Its keywords are read in one pass over its own keys (a node has a handful of the fifty
+   * keywords looked for: asking for each by name cost most of the walk), then written out in a fixed order, which
+   * is the order of the keys in the published schema and the order its subschemas are walked in.
+   *
+   * Output schemas describe the shape of a response; they must not reject a real response that drifts from its spec
+   * (an enum value added upstream, a missing field), or clients that validate would refuse it. So an output schema
+   * gets no `required`, `enum`, `const`, `format`, `pattern`, bounds, counts, `uniqueItems`, `dependentRequired` nor
+   * `additionalProperties: false`, and no negations and conditionals (`not`, `if`…): they are never written (adding
+   * and then deleting them left every output node a slow dictionary object).
+   */
   private walkObject(node: Record<string, unknown>, base: string, where: string, mode: SchemaMode, notes: ConversionNotes): JsonSchema {
     const sub = (value: unknown, path: string) => this.walk(value, base, `${where}/${path}`, mode, notes);
-    const out: JsonSchema = {};
+    const input = mode === 'input';
+    let type: unknown, nullable = false, title: unknown, description: unknown, format: unknown, contentMediaType: unknown, contentEncoding: unknown;
+    let multipleOf: unknown, maximum: unknown, minimum: unknown, exclusiveMaximum: unknown, exclusiveMinimum: unknown;
+    let maxLength: unknown, minLength: unknown, maxItems: unknown, minItems: unknown, maxProperties: unknown, minProperties: unknown, maxContains: unknown, minContains: unknown;
+    let uniqueItems: unknown, deprecated: unknown, readOnly: unknown, writeOnly: unknown, pattern: unknown, enumValues: unknown;
+    let constValue: unknown = ABSENT, defaultValue: unknown = ABSENT, examples: unknown, example: unknown = ABSENT, required: unknown, dependentRequired: unknown;
+    let not: unknown = ABSENT, ifSchema: unknown = ABSENT, thenSchema: unknown = ABSENT, elseSchema: unknown = ABSENT, contains: unknown = ABSENT, propertyNames: unknown = ABSENT;
+    let unevaluatedItems: unknown = ABSENT, unevaluatedProperties: unknown = ABSENT, contentSchema: unknown = ABSENT;
+    let allOf: unknown, anyOf: unknown, oneOf: unknown, prefixItems: unknown, properties: unknown, patternProperties: unknown, dependentSchemas: unknown;
+    let items: unknown = ABSENT, additionalProperties: unknown;
+    for (const key in node) {
+      const value = node[key];
+      switch (key) {
+        case 'type': type = value; break;
+        case 'nullable': case 'x-nullable': if (value === true) nullable = true; break;
+        case 'title': title = value; break;
+        case 'description': description = value; break;
+        case 'format': format = value; break;
+        case 'contentMediaType': contentMediaType = value; break;
+        case 'contentEncoding': contentEncoding = value; break;
+        case 'multipleOf': multipleOf = value; break;
+        case 'maximum': maximum = value; break;
+        case 'minimum': minimum = value; break;
+        case 'exclusiveMaximum': exclusiveMaximum = value; break;
+        case 'exclusiveMinimum': exclusiveMinimum = value; break;
+        case 'maxLength': maxLength = value; break;
+        case 'minLength': minLength = value; break;
+        case 'maxItems': maxItems = value; break;
+        case 'minItems': minItems = value; break;
+        case 'maxProperties': maxProperties = value; break;
+        case 'minProperties': minProperties = value; break;
+        case 'maxContains': maxContains = value; break;
+        case 'minContains': minContains = value; break;
+        case 'uniqueItems': uniqueItems = value; break;
+        case 'deprecated': deprecated = value; break;
+        case 'readOnly': readOnly = value; break;
+        case 'writeOnly': writeOnly = value; break;
+        case 'pattern': pattern = value; break;
+        case 'enum': enumValues = value; break;
+        case 'const': constValue = value; break;
+        case 'default': defaultValue = value; break;
+        case 'examples': examples = value; break;
+        case 'example': example = value; break;
+        case 'required': required = value; break;
+        case 'dependentRequired': dependentRequired = value; break;
+        case 'not': not = value; break;
+        case 'if': ifSchema = value; break;
+        case 'then': thenSchema = value; break;
+        case 'else': elseSchema = value; break;
+        case 'contains': contains = value; break;
+        case 'propertyNames': propertyNames = value; break;
+        case 'unevaluatedItems': unevaluatedItems = value; break;
+        case 'unevaluatedProperties': unevaluatedProperties = value; break;
+        case 'contentSchema': contentSchema = value; break;
+        case 'allOf': allOf = value; break;
+        case 'anyOf': anyOf = value; break;
+        case 'oneOf': oneOf = value; break;
+        case 'prefixItems': prefixItems = value; break;
+        case 'properties': properties = value; break;
+        case 'patternProperties': patternProperties = value; break;
+        case 'dependentSchemas': dependentSchemas = value; break;
+        case 'items': items = value; break;
+        case 'additionalProperties': additionalProperties = value; break;
+      }
+    }
+    let out: JsonSchema = emptyObject();
 
     // type, with OpenAPI's nullable forms folded in
-    let types = typeList(node.type);
+    let types = typeList(type);
     if (types?.includes('file')) {
       types = types.map((t) => (t === 'file' ? 'string' : t));
-      out.format = 'binary';
+      if (input) out.format = 'binary';
     }
     types = types?.filter((t) => JSON_TYPES.has(t));
-    const nullable = node.nullable === true || node['x-nullable'] === true;
     if (types && types.length > 0) {
       if (nullable && !types.includes('null')) types = [...types, 'null'];
       out.type = types.length === 1 ? types[0] : [...new Set(types)];
     }
 
-    for (const key of STRING_KEYWORDS) {
-      const value = node[key];
-      if (typeof value === 'string' && value !== '') out[key] = key === 'description' ? clip(value) : value;
+    if (typeof title === 'string' && title !== '') out.title = title;
+    if (typeof description === 'string' && description !== '') out.description = clip(description);
+    if (input && typeof format === 'string' && format !== '') out.format = format;
+    if (typeof contentMediaType === 'string' && contentMediaType !== '') out.contentMediaType = contentMediaType;
+    if (typeof contentEncoding === 'string' && contentEncoding !== '') out.contentEncoding = contentEncoding;
+    if (input) {
+      // OpenAPI 3.0 / Swagger 2.0: exclusiveMinimum/Maximum are booleans qualifying minimum/maximum
+      const exclusiveLow = exclusiveMinimum === true && isFiniteNumber(minimum);
+      const exclusiveHigh = exclusiveMaximum === true && isFiniteNumber(maximum);
+      if (isFiniteNumber(multipleOf) && multipleOf > 0) out.multipleOf = multipleOf;
+      if (isFiniteNumber(maximum) && !exclusiveHigh) out.maximum = maximum;
+      if (isFiniteNumber(minimum) && !exclusiveLow) out.minimum = minimum;
+      if (isFiniteNumber(exclusiveMaximum)) out.exclusiveMaximum = exclusiveMaximum;
+      if (isFiniteNumber(exclusiveMinimum)) out.exclusiveMinimum = exclusiveMinimum;
+      if (isCount(maxLength)) out.maxLength = maxLength;
+      if (isCount(minLength)) out.minLength = minLength;
+      if (isCount(maxItems)) out.maxItems = maxItems;
+      if (isCount(minItems)) out.minItems = minItems;
+      if (isCount(maxProperties)) out.maxProperties = maxProperties;
+      if (isCount(minProperties)) out.minProperties = minProperties;
+      if (isCount(maxContains)) out.maxContains = maxContains;
+      if (isCount(minContains)) out.minContains = minContains;
+      if (typeof uniqueItems === 'boolean') out.uniqueItems = uniqueItems;
+      if (typeof deprecated === 'boolean') out.deprecated = deprecated;
+      if (typeof readOnly === 'boolean') out.readOnly = readOnly;
+      if (typeof writeOnly === 'boolean') out.writeOnly = writeOnly;
+      if (exclusiveLow) out.exclusiveMinimum = minimum;
+      if (exclusiveHigh) out.exclusiveMaximum = maximum;
+      if (typeof pattern === 'string' && isUsableRegex(pattern)) out.pattern = pattern;
+      // An empty enum admits nothing, and Ajv (which clients use) refuses to compile it
+      if (Array.isArray(enumValues) && enumValues.length > 0) out.enum = nullable && !enumValues.includes(null) ? [...enumValues, null] : enumValues;
+      if (constValue !== ABSENT) out.const = constValue;
+    } else {
+      if (typeof deprecated === 'boolean') out.deprecated = deprecated;
+      if (typeof readOnly === 'boolean') out.readOnly = readOnly;
+      if (typeof writeOnly === 'boolean') out.writeOnly = writeOnly;
     }
-    for (const key of NUMBER_KEYWORDS) if (isFiniteNumber(node[key])) out[key] = node[key];
-    for (const key of COUNT_KEYWORDS) {
-      const value = node[key];
-      if (Number.isInteger(value) && (value as number) >= 0) out[key] = value;
-    }
-    for (const key of BOOLEAN_KEYWORDS) if (typeof node[key] === 'boolean') out[key] = node[key];
-    if (typeof node.multipleOf === 'number' && node.multipleOf <= 0) delete out.multipleOf;
-    // OpenAPI 3.0 / Swagger 2.0: exclusiveMinimum/Maximum are booleans qualifying minimum/maximum
-    for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
-      if (node[flag] === true && isFiniteNumber(node[bound])) {
-        out[flag] = node[bound];
-        delete out[bound];
-      }
-    }
-    if (typeof node.pattern === 'string' && isUsableRegex(node.pattern)) out.pattern = node.pattern;
-    // An empty enum admits nothing, and Ajv (which clients use) refuses to compile it
-    if (Array.isArray(node.enum) && node.enum.length > 0) {
-      out.enum = nullable && !node.enum.includes(null) ? [...node.enum, null] : node.enum;
-    }
-    if ('const' in node) out.const = node.const;
-    if ('default' in node) out.default = node.default;
+    if (defaultValue !== ABSENT) out.default = defaultValue;
     // `example: {$ref: '#/components/examples/…'}` (GitHub) points at an Example Object, not at a value
-    const examples = (Array.isArray(node.examples) ? node.examples : 'example' in node ? [node.example] : []).filter((value) => refOf(value) === undefined);
-    if (examples.length > 0) out.examples = examples;
-    if (Array.isArray(node.required)) {
-      const required = [...new Set(node.required.filter((name): name is string => typeof name === 'string'))];
-      if (required.length > 0) out.required = required;
+    const given = Array.isArray(examples) ? examples : example !== ABSENT ? [example] : undefined;
+    if (given !== undefined) {
+      const values = given.filter((value) => refOf(value) === undefined);
+      if (values.length > 0) out.examples = values;
     }
-    if (isPlainObject(node.dependentRequired)) out.dependentRequired = node.dependentRequired;
-
-    for (const key of SCHEMA_KEYWORDS) {
-      // Output schemas describe shape: negations and conditionals only add ways to reject a real response
-      if (key in node && !(mode === 'output' && OUTPUT_SKIPPED.has(key))) out[key] = sub(node[key], key);
-    }
-    for (const key of SCHEMA_LIST_KEYWORDS) {
-      const list = node[key];
-      if (Array.isArray(list) && list.length > 0) out[key] = list.map((item, i) => sub(item, `${key}/${i}`));
-    }
-    for (const key of SCHEMA_MAP_KEYWORDS) {
-      const map = node[key];
-      if (!isPlainObject(map)) continue;
-      const converted: Record<string, JsonSchema> = {};
-      for (const [name, value, mapBase] of this.mapEntries(map, base, `${where}/${key}`)) {
-        const path = `${where}/${key}/${escapePointer(name)}`;
-        setOwn(converted, name, mapBase === base ? sub(value, `${key}/${escapePointer(name)}`) : this.walk(value, mapBase, path, mode, notes));
+    if (input) {
+      if (Array.isArray(required)) {
+        const names = [...new Set(required.filter((name): name is string => typeof name === 'string'))];
+        if (names.length > 0) out.required = names;
       }
-      out[key] = converted;
+      if (isPlainObject(dependentRequired)) out.dependentRequired = dependentRequired;
     }
-    if ('items' in node) {
-      // Swagger 2.0 / OAS 3.0 tuple form
-      if (Array.isArray(node.items)) out.prefixItems = node.items.map((item, i) => sub(item, `items/${i}`));
-      else out.items = sub(node.items, 'items');
-    }
-    if (typeof node.additionalProperties === 'boolean') out.additionalProperties = node.additionalProperties;
-    else if (isPlainObject(node.additionalProperties)) out.additionalProperties = sub(node.additionalProperties, 'additionalProperties');
 
-    if (mode === 'input' && out.contentEncoding === undefined && (out.format === 'binary' || isFileMedia(out.contentMediaType))) {
+    // Output schemas describe shape: negations and conditionals only add ways to reject a real response
+    if (input) {
+      if (not !== ABSENT) out.not = sub(not, 'not');
+      if (ifSchema !== ABSENT) out.if = sub(ifSchema, 'if');
+      if (thenSchema !== ABSENT) out.then = sub(thenSchema, 'then');
+      if (elseSchema !== ABSENT) out.else = sub(elseSchema, 'else');
+      if (contains !== ABSENT) out.contains = sub(contains, 'contains');
+      if (propertyNames !== ABSENT) out.propertyNames = sub(propertyNames, 'propertyNames');
+      if (unevaluatedItems !== ABSENT) out.unevaluatedItems = sub(unevaluatedItems, 'unevaluatedItems');
+      if (unevaluatedProperties !== ABSENT) out.unevaluatedProperties = sub(unevaluatedProperties, 'unevaluatedProperties');
+    }
+    if (contentSchema !== ABSENT) out.contentSchema = sub(contentSchema, 'contentSchema');
+    if (Array.isArray(allOf) && allOf.length > 0) out.allOf = allOf.map((item, i) => sub(item, `allOf/${i}`));
+    if (Array.isArray(anyOf) && anyOf.length > 0) out.anyOf = anyOf.map((item, i) => sub(item, `anyOf/${i}`));
+    if (Array.isArray(oneOf) && oneOf.length > 0) out.oneOf = oneOf.map((item, i) => sub(item, `oneOf/${i}`));
+    if (Array.isArray(prefixItems) && prefixItems.length > 0) out.prefixItems = prefixItems.map((item, i) => sub(item, `prefixItems/${i}`));
+    if (isPlainObject(properties)) out.properties = this.walkMap(properties, 'properties', base, where, mode, notes);
+    if (isPlainObject(patternProperties)) out.patternProperties = this.walkMap(patternProperties, 'patternProperties', base, where, mode, notes);
+    if (isPlainObject(dependentSchemas)) out.dependentSchemas = this.walkMap(dependentSchemas, 'dependentSchemas', base, where, mode, notes);
+    if (items !== ABSENT) {
+      // Swagger 2.0 / OAS 3.0 tuple form
+      if (Array.isArray(items)) out.prefixItems = items.map((item, i) => sub(item, `items/${i}`));
+      else out.items = sub(items, 'items');
+    }
+    if (typeof additionalProperties === 'boolean') {
+      if (input || additionalProperties) out.additionalProperties = additionalProperties;
+    } else if (isPlainObject(additionalProperties)) out.additionalProperties = sub(additionalProperties, 'additionalProperties');
+
+    if (input && out.contentEncoding === undefined && (out.format === 'binary' || isFileMedia(out.contentMediaType))) {
       // The proxy takes file content as base64 (JSON has no bytes): say so where the model reads it, and hold the
       // argument to what decodes (whole groups of four, or a base64 data: URL), so the schema refuses what the proxy would
       // (`format: binary` marks it ours: a document's own `contentEncoding: base64` is text the API wants as it is)
@@ -233,12 +328,39 @@ export class SchemaConverter {
       out.pattern = BASE64_PATTERN;
       out.description = clip(`${typeof out.description === 'string' ? `${out.description} ` : ''}(file content, base64-encoded)`);
     }
-    if (Array.isArray(out.allOf)) mergeAllOf(out);
+    if (Array.isArray(out.allOf)) out = mergedAllOf(out);
     if (nullable) allowNull(out);
-    dropHiddenProperties(out, mode === 'input' ? 'readOnly' : 'writeOnly');
-    if (mode === 'output') loosen(out);
-    return out;
+    dropHiddenProperties(out, input ? 'readOnly' : 'writeOnly');
+    return input ? out : loosened(out);
   }
+
+  /** A `properties`-like map, each of its schemas walked. */
+  private walkMap(map: Record<string, unknown>, key: string, base: string, where: string, mode: SchemaMode, notes: ConversionNotes): Record<string, JsonSchema> {
+    const converted = emptyObject<JsonSchema>();
+    if (typeof map.$ref !== 'string') {
+      for (const name in map) setOwn(converted, name, this.walk(map[name], base, `${where}/${key}/${escapePointer(name)}`, mode, notes));
+      return converted;
+    }
+    for (const [name, value, mapBase] of this.mapEntries(map, base, `${where}/${key}`)) {
+      const path = `${where}/${key}/${escapePointer(name)}`;
+      setOwn(converted, name, mapBase === base ? this.walk(value, base, path, mode, notes) : this.walk(value, mapBase, path, mode, notes));
+    }
+    return converted;
+  }
+}
+
+/** A conversion `convert` made: of a node in the document `base`. */
+interface Converted {
+  readonly base: string;
+  readonly schema: JsonSchema;
+  readonly notes: ConversionNotes;
+}
+
+/** Marks a keyword the node does not have, where any value (`null` too) is one it may have. */
+const ABSENT = Symbol('absent');
+
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
 }
 
 /** OpenAPI's `nullable` on a schema whose type comes from `allOf` or a union (`nullable` + `allOf: [$ref]`). */
@@ -253,12 +375,15 @@ function allowNull(schema: JsonSchema): void {
   }
 }
 
-/** `allOf` is merged into its parent so clients see one flat object. */
-function mergeAllOf(schema: JsonSchema): void {
-  const branches = schema.allOf as JsonSchema[];
-  delete schema.allOf;
-  const own = { ...schema };
-  for (const key of Object.keys(schema)) delete schema[key];
+/**
+ * `schema` with its `allOf` merged into it, so clients see one flat object: a new object (a node emptied and filled
+ * again in place became a slow dictionary object), its keys in the order they are first met in the branches, then
+ * in `schema` itself.
+ */
+function mergedAllOf(schema: JsonSchema): JsonSchema {
+  const { allOf, ...own } = schema;
+  const branches = allOf as JsonSchema[];
+  const merged: JsonSchema = emptyObject();
   const leftovers: JsonSchema[] = [];
   for (const branch of [...branches, own]) {
     for (const [key, value] of Object.entries(branch)) {
@@ -266,43 +391,43 @@ function mergeAllOf(schema: JsonSchema): void {
         leftovers.push(...(value as JsonSchema[]));
         continue;
       }
-      const current = schema[key];
+      const current = merged[key];
       if (current === undefined) {
-        schema[key] = key === 'properties' ? { ...(value as object) } : value;
+        merged[key] = key === 'properties' ? { ...(value as object) } : value;
       } else if (key === 'properties') {
-        const merged = current as Record<string, JsonSchema>;
+        const properties = current as Record<string, JsonSchema>;
         for (const [name, property] of Object.entries(value as Record<string, JsonSchema>)) {
-          const existing = Object.hasOwn(merged, name) ? merged[name] : undefined;
-          setOwn(merged, name, existing === undefined || existing === property ? property : mergedPair(existing, property));
+          const existing = Object.hasOwn(properties, name) ? properties[name] : undefined;
+          setOwn(properties, name, existing === undefined || existing === property ? property : mergedPair(existing, property));
         }
       } else if (key === 'required') {
-        schema.required = [...new Set([...(current as string[]), ...(value as string[])])];
+        merged.required = [...new Set([...(current as string[]), ...(value as string[])])];
       } else if (key === 'type') {
         const common = typeList(current)!.filter((t) => typeList(value)!.includes(t));
-        if (common.length > 0) schema.type = common.length === 1 ? common[0] : common;
+        if (common.length > 0) merged.type = common.length === 1 ? common[0] : common;
       } else if (key === 'oneOf' || key === 'anyOf' || key === 'not' || key === 'if') {
         leftovers.push({ [key]: value });
       } else if (branch === own && (key === 'description' || key === 'title')) {
-        schema[key] = value; // the schema's own words beat its parents'
+        merged[key] = value; // the schema's own words beat its parents'
       }
     }
   }
-  if (leftovers.length > 0) schema.allOf = leftovers;
+  if (leftovers.length > 0) merged.allOf = leftovers;
+  return merged;
 }
 
 /** A property that two `allOf` branches both define: one schema that satisfies both. */
 function mergedPair(first: JsonSchema, second: JsonSchema): JsonSchema {
-  const schema: JsonSchema = { allOf: [first, second] };
-  mergeAllOf(schema);
-  return schema;
+  return mergedAllOf({ allOf: [first, second] });
 }
 
 function dropHiddenProperties(schema: JsonSchema, flag: 'readOnly' | 'writeOnly'): void {
   const properties = schema.properties as Record<string, JsonSchema> | undefined;
   if (!properties) return;
-  const hidden = Object.keys(properties).filter((name) => properties[name]?.[flag] === true);
-  if (hidden.length === 0) return;
-  const kept: Record<string, JsonSchema> = {};
+  let hidden: string[] | undefined;
+  for (const name in properties) if (properties[name]?.[flag] === true) (hidden ??= []).push(name);
+  if (!hidden) return;
+  const kept = emptyObject<JsonSchema>();
   for (const [name, value] of Object.entries(properties)) if (!hidden.includes(name)) setOwn(kept, name, value);
   schema.properties = kept;
   if (Array.isArray(schema.required)) {
@@ -312,14 +437,17 @@ function dropHiddenProperties(schema: JsonSchema, flag: 'readOnly' | 'writeOnly'
   }
 }
 
-function loosen(schema: JsonSchema): void {
-  for (const key of OUTPUT_DROPPED) delete schema[key];
-  if (schema.additionalProperties === false) delete schema.additionalProperties;
-  // Without `required`, the branches of a oneOf often all match: anyOf says the same thing and still validates.
-  if (schema.oneOf) {
-    schema.anyOf = schema.anyOf ? [{ anyOf: schema.anyOf }, { anyOf: schema.oneOf }] : schema.oneOf;
-    delete schema.oneOf;
-  }
+/**
+ * An output schema with its `oneOf` as `anyOf`: without `required`, the branches of a oneOf often all match; anyOf
+ * says the same thing and still validates. `anyOf` keeps its place, or comes last (a new object: no key deleted).
+ */
+function loosened(schema: JsonSchema): JsonSchema {
+  if (!schema.oneOf) return schema;
+  const anyOf = schema.anyOf ? [{ anyOf: schema.anyOf }, { anyOf: schema.oneOf }] : schema.oneOf;
+  const out: JsonSchema = emptyObject();
+  for (const key in schema) if (key !== 'oneOf') out[key] = key === 'anyOf' ? anyOf : schema[key];
+  if (!schema.anyOf) out.anyOf = anyOf;
+  return out;
 }
 
 /** `uri#/components/schemas/Pet` → `Pet`. */
@@ -352,6 +480,12 @@ function isUsableRegex(pattern: string): boolean {
   return ok;
 }
 
+/** Whether `node` has a key besides `key`. */
+function hasOtherKey(node: Record<string, unknown>, key: string): boolean {
+  for (const other in node) if (other !== key) return true;
+  return false;
+}
+
 function omit(node: Record<string, unknown>, key: string): Record<string, unknown> {
   const { [key]: _, ...rest } = node;
   return rest;
@@ -370,7 +504,7 @@ const SCALAR_TYPES = ['string', 'number', 'boolean'];
  * mutates `schema`.
  */
 export function scalarMembers(schema: JsonSchema): JsonSchema {
-  const fields: JsonSchema = {};
+  const fields: JsonSchema = emptyObject();
   const types = typeList(schema.type);
   if (isPlainObject(schema.items)) {
     const items = scalarOnly(schema.items);
@@ -379,7 +513,7 @@ export function scalarMembers(schema: JsonSchema): JsonSchema {
     fields.items = { type: SCALAR_TYPES };
   }
   if (isPlainObject(schema.properties)) {
-    const properties: Record<string, JsonSchema> = {};
+    const properties = emptyObject<JsonSchema>();
     let changed = false;
     for (const [name, property] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
       const narrowed = isPlainObject(property) ? scalarOnly(property) : property;

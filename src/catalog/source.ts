@@ -5,7 +5,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LineCounter, parseDocument as parseYaml } from 'yaml';
 import { readCapped } from '../read-capped';
 import { SpecError } from './errors';
 
@@ -145,17 +144,22 @@ function describeFsError(error: unknown): string {
  * name the line and column.
  */
 export function parseDocument(text: string, uri: string): unknown {
+  return parseText(text, uri).value;
+}
+
+/** {@link parseDocument}, also saying whether the text was read as JSON (else as YAML). */
+export function parseText(text: string, uri: string): { value: unknown; json: boolean } {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') throw new SpecError('SPEC_PARSE', `"${displayUri(uri)}" is empty`);
   if (/^\s*[[{]/.test(body)) {
     try {
-      return JSON.parse(body);
+      return { value: JSON.parse(body), json: true };
     } catch {
       // YAML-isms in a JSON-looking file (comments, trailing commas) are common and harmless
     }
   }
   try {
-    return Bun.YAML.parse(body);
+    return { value: Bun.YAML.parse(body), json: false };
   } catch (cause) {
     throw new SpecError('SPEC_PARSE', `"${displayUri(uri)}" is neither JSON nor YAML: ${locateSyntaxError(body)}`, { cause });
   }
@@ -170,6 +174,8 @@ export function parseDocument(text: string, uri: string): unknown {
  *   is where it opened; so is a quoted string left open, reported at the end of the document.
  */
 function locateSyntaxError(text: string): string {
+  // the `yaml` package only for a document that will not parse: most starts never need it
+  const { LineCounter, parseDocument: parseYaml } = require('yaml') as typeof import('yaml');
   const lines = new LineCounter();
   const { errors } = parseYaml(text, { lineCounter: lines, prettyErrors: false });
   const [first] = errors;

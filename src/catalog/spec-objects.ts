@@ -40,7 +40,7 @@ export interface OperationReader {
 /** Fields common to both readers. */
 export function commonFields(method: string, path: string, operation: Record<string, unknown>) {
   const extensions: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(operation)) if (key.startsWith('x-')) extensions[key] = value;
+  for (const key in operation) if (key.startsWith('x-') && Object.hasOwn(operation, key)) extensions[key] = operation[key];
   return {
     method,
     path,
@@ -65,10 +65,10 @@ export function mergeParameters(
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw new SpecError('SPEC_INVALID', `${label}: "parameters" is not a list`);
     list.forEach((raw, index) => {
-      const where = `${label}, parameters[${index}]`;
+      const where = () => `${label}, parameters[${index}]`;
       const ref = refOf(raw);
-      const resolved = ref === undefined ? { value: raw, base } : documents.resolve(ref, base, where);
-      if (!isPlainObject(resolved.value)) throw new SpecError('SPEC_INVALID', `${where} is not a parameter object`);
+      const resolved = ref === undefined ? { value: raw, base } : documents.resolve(ref, base, where());
+      if (!isPlainObject(resolved.value)) throw new SpecError('SPEC_INVALID', `${where()} is not a parameter object`);
       merged.set(`${String(resolved.value.in)}:${String(resolved.value.name)}`, { node: resolved.value, base: resolved.base });
     });
   }

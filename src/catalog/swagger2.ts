@@ -17,6 +17,8 @@ import type { FieldEncoding, ParameterLocation } from './types';
 
 export class Swagger2Reader implements OperationReader {
   private readonly serverUrl: string;
+  /** Parameters read, by their object in the document: one shared by many operations is one object in each (see `OpenApi3Reader`). */
+  private readonly parameters = new WeakMap<object, { base: string; parameter: RawParameter }>();
 
   constructor(
     private readonly documents: DocumentSet,
@@ -63,9 +65,14 @@ export class Swagger2Reader implements OperationReader {
           formEncoding[name] = { style, explode, allowReserved: false };
         }
       } else if (LOCATIONS.has(String(node.in))) {
+        const known = this.parameters.get(node);
+        if (known && known.base === paramBase) {
+          parameters.push(known.parameter);
+          continue;
+        }
         const location = node.in as ParameterLocation;
         const [style, explode] = collectionStyle(location === 'path' || location === 'header' ? (node.collectionFormat === 'multi' ? 'csv' : node.collectionFormat) : node.collectionFormat);
-        parameters.push({
+        const parameter: RawParameter = {
           name,
           in: location,
           required: location === 'path' || node.required === true,
@@ -77,7 +84,9 @@ export class Swagger2Reader implements OperationReader {
           allowEmptyValue: node.allowEmptyValue === true,
           allowReserved: false,
           examples: 'x-example' in node ? [node['x-example']] : undefined,
-        });
+        };
+        this.parameters.set(node, { base: paramBase, parameter });
+        parameters.push(parameter);
       } else {
         throw new SpecError('SPEC_INVALID', `${where} has an unknown location "in: ${String(node.in)}"`);
       }

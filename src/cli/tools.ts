@@ -5,11 +5,11 @@
  * listed with why.
  */
 import { parseArgs } from 'node:util';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { loadCatalog, SpecError, type Catalog, type Scope } from '../catalog';
 import { readSetting, ServeConfigSchema, type ServeConfig } from '../config/serve';
-import { servedCatalog, withheldFromCatalog } from '../gateway/sources';
-import { toolsetName, toolsetsOf } from '../calls/toolbox';
-import { DEFAULT_THRESHOLD, metaToolsOf, servedMode, type ToolMode } from '../mcp/tool-requests';
+import { servedCatalog, withheldFromCatalog } from '../gateway/catalog-options';
+import type { ToolMode } from '../mcp/tool-requests';
 import { TOOLS_USAGE } from './usage';
 
 const MODES: readonly ToolMode[] = ['all', 'toolsets', 'discover', 'code', 'auto'];
@@ -49,8 +49,8 @@ export async function runTools(argv: string[]): Promise<number> {
   const mode = (values.mode ?? (values.toolsets !== undefined ? 'toolsets' : 'all')) as ToolMode;
   if (!MODES.includes(mode)) return usageError(`--mode must be ${MODES.slice(0, -1).join(', ')} or ${MODES.at(-1)}, got "${mode}"`);
   const thresholdText = process.env.PORTICO_TOOL_MODE_THRESHOLD;
-  const threshold = thresholdText === undefined ? DEFAULT_THRESHOLD : Number(thresholdText);
-  if (!Number.isInteger(threshold) || threshold < 1) return usageError(`PORTICO_TOOL_MODE_THRESHOLD must be a whole number of at least 1, got "${thresholdText}"`);
+  const threshold = thresholdText === undefined ? undefined : Number(thresholdText);
+  if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 1)) return usageError(`PORTICO_TOOL_MODE_THRESHOLD must be a whole number of at least 1, got "${thresholdText}"`);
   const allowRemoteRefs = values['allow-remote-refs'] ?? envFlag('PORTICO_ALLOW_REMOTE_REFS');
   if (allowRemoteRefs instanceof Error) return usageError(allowRemoteRefs.message);
 
@@ -72,10 +72,13 @@ export async function runTools(argv: string[]): Promise<number> {
     return 1;
   }
   // what tools/list offers in that mode: the toolsets named (in any mode, as /mcp?toolsets= does), else the mode's
-  // own tools in front of the whole catalog (discover, code), else every tool
-  const served = servedMode(mode, catalog.entries.length, threshold);
+  // own tools in front of the whole catalog (discover, code), else every tool. The MCP modules only for a mode
+  // that needs them: listing every tool (the default) needs none of them.
+  const requests = mode === 'all' && values.toolsets === undefined ? undefined : await import('../mcp/tool-requests');
+  const served = requests ? requests.servedMode(mode, catalog.entries.length, threshold) : 'all';
   let entries = catalog.entries;
   if (values.toolsets !== undefined || served === 'toolsets') {
+    const { toolsetName, toolsetsOf } = await import('../calls/toolbox');
     const counts = new Map<string, number>();
     for (const entry of catalog.entries) for (const name of toolsetsOf(entry)) counts.set(name, (counts.get(name) ?? 0) + 1);
     // in the order the server names them (`Toolbox.toolsets`)
@@ -88,13 +91,40 @@ export async function runTools(argv: string[]): Promise<number> {
     }
     entries = catalog.entries.filter((entry) => toolsetsOf(entry).some((name) => wanted.includes(name)));
   }
-  const meta = values.toolsets === undefined ? metaToolsOf(served) : undefined;
+  const meta = values.toolsets === undefined ? requests?.metaToolsOf(served) : undefined;
   const tools = meta ?? entries.map((entry) => entry.tool);
-  if (values.json) process.stdout.write(`${JSON.stringify({ tools })}\n`);
+  if (values.json) await writeJson(tools);
   else process.stdout.write(meta ? meta.map((tool) => `${tool.name.padEnd(20)} ${tool.title}\n`).join('') : table(entries));
   process.stderr.write(summary(catalog));
   if (meta) process.stderr.write(`${served === 'code' ? 'Code' : 'Discover'} mode: the ${catalog.entries.length} tools are ${served === 'code' ? 'searched and called from programs' : 'searched, described and called'} through these ${meta.length}.\n`);
   return values.strict && catalog.skipped.length > 0 ? 1 : 0;
+}
+
+/** Bytes written to stdout at a time. */
+const CHUNK = 1 << 20;
+
+/**
+ * `{"tools":[…]}` and a newline on stdout, the text `JSON.stringify({ tools })` makes, written a piece at a time:
+ * Microsoft Graph's is 57 MB, which as one string (and its bytes) held hundreds of MB at once.
+ */
+async function writeJson(tools: readonly Tool[]): Promise<void> {
+  let chunk = '{"tools":[';
+  for (let i = 0; i < tools.length; i++) {
+    chunk += (i === 0 ? '' : ',') + JSON.stringify(tools[i]);
+    if (chunk.length >= CHUNK) {
+      await write(chunk);
+      chunk = '';
+    }
+  }
+  await write(`${chunk}]}\n`);
+}
+
+/** Writes `text` to stdout, waiting for it to drain when it holds back. */
+function write(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(text)) resolve();
+    else process.stdout.once('drain', resolve);
+  });
 }
 
 function table(entries: Catalog['entries']): string {

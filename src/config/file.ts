@@ -8,7 +8,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
-import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from './errors';
 import { didYouMean } from './suggest';
 import { isMapping, mismatch, misfit } from './values';
@@ -80,6 +79,8 @@ function fileKind(path: string): 'file' | 'folder' | 'missing' {
 }
 
 function parseYaml(text: string, label: string): unknown {
+  // loaded for a YAML file only: every start reads the settings, few from YAML
+  const { LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const [problem] = [...doc.errors, ...doc.warnings];

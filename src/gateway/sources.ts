@@ -5,18 +5,18 @@
  * gateway's own API (PORTICO_UPSTREAM) first, then each API a plugin added with `addApi`: its tools named with
  * its prefix, its calls sent to its own upstream and nowhere else, with the credential the plugin chose.
  */
-import { CatalogCache, discoverSpec, SpecError, type CatalogOptions, type SpecSnapshot, type SpecSnapshots } from '../catalog';
-import { BYTES_PER_TOKEN } from '../calls/answer/budget';
+import { CatalogCache, discoverSpec, SpecError, type SpecSnapshot, type SpecSnapshots } from '../catalog';
 import type { ToolSource } from '../calls/toolbox';
 import type { ServeConfig } from '../config/serve';
 import type { Logger } from '../log';
-import { credentialHeaderOf } from '../oauth/api-answer';
-import { loginOperationRule } from '../oauth/login-fields';
 import type { CatalogEvents } from '../ops/events';
 import { PluginError } from '../plugins/errors';
 import type { PluginHost } from '../plugins/host';
 import { createProxy } from '../proxy';
 import type { Store } from '../store';
+import { nameLengthFor, servedCatalog, withheldFromCatalog } from './catalog-options';
+
+export { nameLengthFor, servedCatalog, withheldFromCatalog };
 
 /** The settings the sources read. */
 export type SourceConfig = Pick<
@@ -52,31 +52,6 @@ export async function ownSource(config: SourceConfig, log: Logger, store: Store 
   return { source: { cache, proxy, userCredential: true, prefix: '' }, spec };
 }
 
-/**
- * How the gateway builds every catalog it serves, besides what it withholds: with its own arguments (`fields`,
- * `pages`), and a size hint on the tools whose answer budget is above what clients take by default.
- */
-export function servedCatalog(config: Pick<ServeConfig, 'answerBudget' | 'answerBudgets'>): Pick<CatalogOptions, 'answerArguments' | 'answerBudgets'> {
-  return { answerArguments: true, answerBudgets: { tokens: config.answerBudget, perTool: config.answerBudgets, bytesPerToken: BYTES_PER_TOKEN } };
-}
-
-/**
- * What of the gateway's own API is never offered as a tool:
- * - operations: the login (with or without sign-in through Portico, an agent calling it would get a user's raw API
- *   token), every endpoint another sign-in method calls, and those configured as issuing credentials;
- * - header arguments: the headers the deployment's credential travels in (the user's, `PORTICO_UPSTREAM_CREDENTIAL`,
- *   with sign-in; `PORTICO_UPSTREAM_HEADERS` without), which the proxy would never let an argument set.
- */
-export function withheldFromCatalog(
-  config: Pick<ServeConfig, 'auth' | 'upstream' | 'upstreamHeaders' | 'upstreamCredential' | 'loginPath' | 'credentialOperations' | 'oidcIssuer' | 'oidcExchangePath' | 'appLoginUrl' | 'appRedeemPath'>,
-): { signInOperations: string[]; credentialOperations: string[]; credentialHeaders: string[] } {
-  // every endpoint a sign-in method calls hands out a user's credential: the login, the ID token's exchange, the code's redemption
-  const paths = [config.loginPath, ...(config.oidcIssuer ? [config.oidcExchangePath] : []), ...(config.appLoginUrl ? [config.appRedeemPath] : [])];
-  const signInOperations = paths.flatMap((path) => loginOperationRule({ upstream: config.upstream, loginPath: path }) ?? []);
-  const credentialHeaders = config.auth === 'oauth' ? [credentialHeaderOf(config.upstreamCredential).name] : Object.keys(config.upstreamHeaders);
-  return { signInOperations, credentialOperations: [...(config.credentialOperations ?? [])], credentialHeaders };
-}
-
 /** The catalog of every API the plugins added; a document that cannot be read stops the start, naming the plugin. */
 export async function pluginApiSources(host: PluginHost, config: SourceConfig, log: Logger, store: Store | undefined, events?: CatalogEvents): Promise<ToolSource[]> {
   const sources: ToolSource[] = [];
@@ -108,11 +83,6 @@ export async function pluginApiSources(host: PluginHost, config: SourceConfig, l
     throw error;
   }
   return sources;
-}
-
-/** How long the names built from an added API's operations may be: the prefix is part of every name, which must stay within the limit. */
-export function nameLengthFor(prefix: string, config: Pick<ServeConfig, 'maxToolNameLength'>): number {
-  return Math.max(8, config.maxToolNameLength - prefix.length);
 }
 
 /** The last good spec of one source, kept in the store under `key`. */

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidCursorError, ToolListing } from '../../src/catalog';
+import { hasToolBytes, prepareToolBytes, toolBytes } from '../../src/catalog/listing';
 import { build, oas30, removeTempDirs } from './helpers';
 
 afterAll(removeTempDirs);
@@ -29,11 +30,40 @@ describe('tools/list pages', () => {
     expect(seen).toEqual(catalog.entries.map((entry) => entry.tool.name));
   });
 
-  test('the page is built once and then served as it is', async () => {
-    const catalog = await build(oas30(paths(2)));
-    const listing = new ToolListing(catalog.entries);
-    expect(listing.pageBytes()).toBe(listing.pageBytes());
-    expect(listing.page().nextCursor).toBeUndefined();
+  test('a page is its tools\' bytes, each made once whichever listing shows the tool, and exactly JSON.stringify of the page', async () => {
+    const catalog = await build(oas30(paths(5)));
+    const listing = new ToolListing(catalog.entries, 2);
+    const other = new ToolListing(catalog.entries.slice(1), 3);
+    const tool = catalog.entries[1]!.tool;
+    expect(toolBytes(tool)).toBe(toolBytes(tool));
+    for (const view of [listing, other]) {
+      for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+        expect(new TextDecoder().decode(view.pageBytes(cursor))).toBe(JSON.stringify(view.page(cursor)));
+        expect(view.pageBytes(cursor)).toEqual(view.pageBytes(cursor));
+        cursor = view.page(cursor).nextCursor;
+      }
+    }
+    expect(new ToolListing(catalog.entries.slice(0, 2)).page().nextCursor).toBeUndefined();
+  });
+
+  test('the tools\' bytes are made ahead, a hundred per turn of the event loop, until the catalog is no longer wanted', async () => {
+    const tools = (await build(oas30(paths(250)))).entries;
+    let wanted = true;
+    prepareToolBytes(tools, () => wanted);
+    expect(hasToolBytes(tools[0]!.tool)).toBe(false); // not while the caller goes on
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(tools.map((entry) => hasToolBytes(entry.tool))).toEqual(tools.map((_, i) => i < 100));
+    wanted = false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(hasToolBytes(tools[100]!.tool)).toBe(false);
+    // a page asked for makes what is missing
+    expect(new TextDecoder().decode(new ToolListing(tools).pageBytes())).toBe(JSON.stringify(new ToolListing(tools).page()));
+    expect(tools.every((entry) => hasToolBytes(entry.tool))).toBe(true);
+
+    const all = (await build(oas30(paths(120)))).entries;
+    prepareToolBytes(all);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(all.every((entry) => hasToolBytes(entry.tool))).toBe(true);
   });
 
   test('an empty catalog lists no tools', async () => {
