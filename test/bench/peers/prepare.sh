@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Prepares the peers `bun run bench startup` measures Portico against, in a folder OUTSIDE this project (its
-# package.json and lockfile are never touched):
+# Prepares the peers `bun run bench startup` and `bun run bench proxy` measure Portico against, in a folder OUTSIDE
+# this project (its package.json and lockfile are never touched):
 #
-#   test/bench/peers/prepare.sh /work/bench-peers            # GitHub and Microsoft Graph
+#   test/bench/peers/prepare.sh /work/bench-peers            # the demo API, GitHub and Microsoft Graph
+#   test/bench/peers/prepare.sh /work/bench-peers demo       # the demo API only (what `bench proxy` needs; seconds)
 #   test/bench/peers/prepare.sh /work/bench-peers github     # GitHub only (Graph's generated server is ~260 MB
 #                                                            # of JavaScript, ~2 min to build, ~3 GiB to run)
 #   BENCH_PEERS=/work/bench-peers bun run bench startup [github|graph]
+#   BENCH_PEERS=/work/bench-peers bun run bench proxy
 #
 # Needs node (≥ 20) and npm, and the npm registry (nothing else is downloaded). What it puts in <dir>:
 #
 #   node_modules/@ivotoby/openapi-mcp-server   ivo-toby/mcp-openapi-server, a runtime OpenAPI → MCP server
 #                                              (the benchmark starts it with --transport http on a local spec)
 #   node_modules/openapi-mcp-generator         harsha-iiiv/openapi-mcp-generator, a code generator
+#   node_modules/swagger2openapi               Mermade/swagger2openapi, for the demo document (below)
+#   demo/openapi.json                          the demo API's document (src/demo/swagger.json, Swagger 2.0) converted
+#                                              to OpenAPI 3.0 with `swagger2openapi --patch`: both peers read Swagger
+#                                              2.0 without its parameters (a path parameter's type is on the
+#                                              parameter, not in a `schema`), so their get-project tool takes no
+#                                              projectId. The peers are given the API's base URL when started.
 #   generated/<spec>/                          its output for the spec (--transport=streamable-http), built to
 #                                              generated/<spec>/build/index.js
 #   generated/node_modules                     the generated servers' dependencies, at the pinned versions below
@@ -20,6 +28,7 @@
 # Pinned versions (the peers' latest on the npm registry when this was written; change them here):
 IVOTOBY_VERSION=1.16.1
 GENERATOR_VERSION=4.0.1
+SWAGGER2OPENAPI_VERSION=7.0.8
 # The generated project's package.json asks for caret ranges; these are what they resolved to (tested), except:
 # it asks for "@modelcontextprotocol/sdk": "^1.10.0", which resolves to 1.25 or later today.
 # From 1.25 on, the SDK's Node StreamableHTTPServerTransport reads the request again through @hono/node-server after
@@ -41,18 +50,19 @@ GENERATED_DEPS='{
 # The generated servers are built with the generated project's own tsconfig but `tsc --noCheck` (the same
 # JavaScript): its `npm run build` (plain `tsc`) stops GitHub's with "TS2590: Expression produces a union type that
 # is too complex to represent" (the JavaScript is emitted all the same), after ~30 s of type checking (not tried on Graph).
-# The upstream base URL given to the peers is a dummy (http://127.0.0.1:9): tools/list never calls the API.
+# The upstream base URL written into the generated servers is a dummy (http://127.0.0.1:9): tools/list never calls the
+# API, and `bench proxy` gives the demo's generated server the demo API's URL in API_BASE_URL when it starts it.
 set -euo pipefail
 
 if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 DIR="$(realpath -m "$1")"
 shift
 SPECS=("$@")
-[[ ${#SPECS[@]} -eq 0 ]] && SPECS=(github graph)
+[[ ${#SPECS[@]} -eq 0 ]] && SPECS=(demo github graph)
 case "$DIR/" in
   "$ROOT/"*) echo "prepare.sh: $DIR is inside the project ($ROOT); give a folder outside it" >&2; exit 2 ;;
 esac
@@ -66,7 +76,7 @@ BUN="$(command -v bun || echo "$ROOT/node_modules/.bin/bun")"
 echo "== peers into $DIR (node $(node --version), npm $(npm --version))"
 [[ -f "$DIR/package.json" ]] || echo '{ "private": true }' >"$DIR/package.json"
 npm install --prefix "$DIR" --no-audit --no-fund --save-exact \
-  "@ivotoby/openapi-mcp-server@$IVOTOBY_VERSION" "openapi-mcp-generator@$GENERATOR_VERSION"
+  "@ivotoby/openapi-mcp-server@$IVOTOBY_VERSION" "openapi-mcp-generator@$GENERATOR_VERSION" "swagger2openapi@$SWAGGER2OPENAPI_VERSION"
 
 mkdir -p "$DIR/generated"
 node -e '
@@ -80,9 +90,19 @@ npm install --prefix "$DIR/generated" --no-audit --no-fund
 
 status=0
 for spec in "${SPECS[@]}"; do
-  case "$spec" in github | graph) ;; *) echo "prepare.sh: unknown spec \"$spec\" (github or graph)" >&2; exit 2 ;; esac
-  # the cached copy the benchmarks use (downloaded from npm on first use: test/fixtures/npm-specs.ts)
-  file="$(cd "$ROOT" && "$BUN" -e "import { npmSpec } from './test/fixtures/npm-specs'; console.log(await npmSpec('$spec'))")"
+  case "$spec" in
+    demo)
+      file="$DIR/demo/openapi.json"
+      mkdir -p "$DIR/demo"
+      echo "== swagger2openapi $SWAGGER2OPENAPI_VERSION: src/demo/swagger.json → $file"
+      node "$DIR/node_modules/swagger2openapi/swagger2openapi.js" --patch --outfile "$file" "$ROOT/src/demo/swagger.json"
+      ;;
+    github | graph)
+      # the cached copy the benchmarks use (downloaded from npm on first use: test/fixtures/npm-specs.ts)
+      file="$(cd "$ROOT" && "$BUN" -e "import { npmSpec } from './test/fixtures/npm-specs'; console.log(await npmSpec('$spec'))")"
+      ;;
+    *) echo "prepare.sh: unknown spec \"$spec\" (demo, github or graph)" >&2; exit 2 ;;
+  esac
   out="$DIR/generated/$spec"
   echo "== openapi-mcp-generator $GENERATOR_VERSION: $spec ($file) → $out"
   rm -rf "$out/src" "$out/build"
@@ -105,4 +125,5 @@ done
 
 echo "== prepared: @ivotoby/openapi-mcp-server $IVOTOBY_VERSION, openapi-mcp-generator $GENERATOR_VERSION (generated servers on @modelcontextprotocol/sdk $(node -p 'require(process.argv[1]).version' "$DIR/generated/node_modules/@modelcontextprotocol/sdk/package.json"))"
 echo "   BENCH_PEERS=$DIR bun run bench startup [github|graph]"
+echo "   BENCH_PEERS=$DIR bun run bench proxy"
 exit $status
