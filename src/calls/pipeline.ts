@@ -104,6 +104,11 @@ export class CallPipeline {
     this.plugins = options.plugins;
   }
 
+  /** Readies what checking the first call needs (Ajv), ahead of it: see `ArgumentValidator.warm`. */
+  warm(): void {
+    this.validator.warm();
+  }
+
   /** What fits answers to the budget and reads the whole ones back; undefined when answers go whole. */
   get answers(): AnswerFitter | undefined {
     return this.options.answers;

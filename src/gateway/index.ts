@@ -70,6 +70,9 @@ export interface GatewayParts {
   readonly tracing?: TracingSettings;
 }
 
+/** How long after the start the gateway readies what the first tool call needs (`CallPipeline.warm`). */
+const WARM_UP_DELAY_MS = 1000;
+
 /** Starts a gateway for `config`; rejects (before listening, with nothing left open) when it cannot start. */
 export async function createGateway(config: ServeConfig, parts: GatewayParts = {}): Promise<Gateway> {
   const metrics = new GatewayMetrics();
@@ -119,6 +122,9 @@ export async function createGateway(config: ServeConfig, parts: GatewayParts = {
     );
     const handle = serveRoutes(server, { config, publicUrl, endpoint, authorization, store, tools, drain, limits, addresses, metrics, log, tracing });
     const housekeeping = store && config.sweepMinutes > 0 ? opened.add(sweeping(store, config, log, metrics)) : undefined;
+    // what the first tool call needs (Ajv) and no start should wait for: readied a second on, when the first clients
+    // have usually listed the tools (unref'd: it keeps no process alive)
+    setTimeout(() => calls.warm(), WARM_UP_DELAY_MS).unref();
     return listening({ config, server, publicUrl, tools, endpoint, store, audit, housekeeping, spec: own.spec, log, metrics, drain, limits, handle, tracing });
   } catch (error) {
     await opened.closeAll();

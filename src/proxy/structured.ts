@@ -15,14 +15,15 @@
  * output schema, compiled on first use, held as long as the schema object lives (a new catalog brings new
  * schema objects; the old validators go with the old catalog).
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isObject } from './values';
 
 /** Repair passes before falling back to the smallest valid value. */
 export const MAX_REPAIR_PASSES = 8;
 
-const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true, validateFormats: false });
+/** Made with the first validator: loading Ajv and making an instance is a few tens of ms no start should pay. */
+let ajv: Ajv | undefined;
 /** `null` marks a schema Ajv could not compile (then the value is passed on unchecked). */
 const validators = new WeakMap<object, ValidateFunction | null>();
 
@@ -59,6 +60,7 @@ export function structuredFor(tool: Tool, value: unknown): Structured | undefine
 function validatorFor(schema: object): ValidateFunction | null {
   let validate = validators.get(schema);
   if (validate !== undefined) return validate;
+  ajv ??= new (require('ajv') as typeof import('ajv')).Ajv({ strict: false, validateSchema: false, allErrors: true, validateFormats: false });
   try {
     validate = ajv.compile(schema);
     ajv.removeSchema(schema); // Ajv's own cache would keep every schema ever compiled
