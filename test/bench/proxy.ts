@@ -54,8 +54,8 @@
  * benchmark does not tip them; figures in the tables are medians over the rounds.
  * Targets (issue 22, 2-core machine): Portico's requests/s ≥ 65% of the bare proxy's without sign-in (stateless,
  * stateful, 2026-07-28) and ≥ 60% signed in; p50 overhead (Portico p50 − bare proxy p50) < 0.5 ms; the gateway's
- * resident memory at the end of its runs (VmRSS, read from /proc after the last round's load) ≤ 100 MiB, the
- * peak (VmHWM) shown beside it. Exits 1 when one is missed, 2 when the benchmark cannot run (wrk missing, a
+ * peak resident memory over its runs (VmHWM, read from /proc after the last round) ≤ 100 MiB, what it holds once
+ * the load ends (VmRSS) shown beside it. Exits 1 when one is missed, 2 when the benchmark cannot run (wrk missing, a
  * process does not start, a call does not succeed).
  *
  *   bun run bench proxy
@@ -814,7 +814,8 @@ async function main(): Promise<number> {
     verdicts.push([mode, 'p50 overhead vs bare proxy (median of rounds)', fmtDelta(overhead), `< ${fmtMs(P50_OVERHEAD_TARGET_MS)}`, judge(overhead < P50_OVERHEAD_TARGET_MS)]);
     if (errors > 0) verdicts.push([mode, 'errors during the runs', String(errors), '0', judge(false)]);
     const memory = mode === 'modern' ? undefined : memories.get(mode); // the stateless gateway's, judged once
-    if (memory) verdicts.push([mode, `resident memory after load (peak ${memory.peak.toFixed(0)} MiB)`, `${memory.rss.toFixed(0)} MiB`, `≤ ${RSS_TARGET_MIB} MiB`, judge(memory.rss <= RSS_TARGET_MIB)]);
+    // judged on the peak: under load is when it counts, and what is left after the load ends says less
+    if (memory) verdicts.push([mode, `peak resident memory, VmHWM (${memory.rss.toFixed(0)} MiB after load)`, `${memory.peak.toFixed(0)} MiB`, `≤ ${RSS_TARGET_MIB} MiB`, judge(memory.peak <= RSS_TARGET_MIB)]);
   }
   const baseErrors = [...runs.get('direct')!, ...runs.get('bare')!].reduce((sum, run) => sum + run.errors, 0);
   if (baseErrors > 0) {
