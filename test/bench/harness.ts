@@ -4,6 +4,7 @@
  * the demo API's project and the checks of a tools/call answer, and the report's formatting.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
@@ -436,4 +437,16 @@ export function table(rows: string[][], rightAligned: number[]): string {
 /** A message for an error that ended a benchmark: SetupError's own text, otherwise the stack. */
 export function describeError(error: unknown): string {
   return error instanceof SetupError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago, for a server that must be told its port (the peers). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
 }

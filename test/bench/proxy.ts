@@ -65,7 +65,6 @@
  * wrk is not installed by this script: `apt-get install wrk`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   CALL_BODY,
@@ -79,6 +78,7 @@ import {
   fmtMs,
   fmtPct,
   fmtRps,
+  freePort,
   jsonRpcMessage,
   login,
   luaScript,
@@ -342,16 +342,6 @@ function expectPeerAnswer(text: string, where: string): void {
   if (!answered(text)) throw new SetupError(`${where}: the answer fails the check wrk's script makes of every answer: ${text.slice(0, 500)}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Starts a server that prints nothing when it is ready: ready once `url` answers anything. */
 async function startQuiet(name: string, cmd: string[], url: string, env: Record<string, string> = {}): Promise<Child> {

@@ -43,12 +43,11 @@
  *   BENCH_STARTUP_TIMEOUT=600                              # seconds one launch may take (default 60; Graph 300)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
 import { npmSpec, type NpmSpecName } from '../fixtures/npm-specs';
-import { cpuMsOfPid, describeError, jsonRpcMessage, machineBusyMs, MCP_HEADERS, median, onInterrupt, positive, PROTOCOL_VERSION, ROOT, SetupError, table } from './harness';
+import { cpuMsOfPid, describeError, freePort, jsonRpcMessage, machineBusyMs, MCP_HEADERS, median, onInterrupt, positive, PROTOCOL_VERSION, ROOT, SetupError, table } from './harness';
 
 /** A whole number ≥ 0 from the environment, or `fallback` when unset. */
 function atLeastZero(name: string, fallback: number): number {
@@ -203,16 +202,6 @@ const GNU_TIME = (() => {
   return probe.exitCode === 0 && /^\d+\s*$/.test(probe.stderr.toString()) ? path : undefined;
 })();
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /**
  * What a process wrote (stdout and stderr files), for an error message: the first line that names an error (node's
