@@ -1,19 +1,12 @@
 /**
  * Request bodies arrive as the upstream expects them: JSON, urlencoded forms, multipart forms with files.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { loadCatalog } from '../../src/catalog/index';
-import { build, call, entry, oas30, operation, param, removeTempDirs, startUpstream, textOf, type Recorded, type Upstream } from './helpers';
+import { build, call, entry, oas30, operation, param, textOf, upstreamForThisFile, type Recorded } from './helpers';
 
-let upstream: Upstream;
-beforeAll(() => {
-  upstream = startUpstream();
-});
-afterAll(async () => {
-  await upstream.stop();
-  removeTempDirs();
-});
+const upstream = upstreamForThisFile();
 
 const form = (recorded: Recorded) => new Response(recorded.body, { headers: { 'content-type': recorded.contentType ?? '' } }).formData();
 const body = (contentType: string, schema: unknown, required = true) => ({ requestBody: { required, content: { [contentType]: { schema } } } });

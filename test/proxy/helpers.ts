@@ -3,13 +3,13 @@
  * request and answers as the test says, catalogs built by the real loader from small documents, and the
  * SDK's own validator for checking `structuredContent` exactly as a client would.
  */
-import { expect } from 'bun:test';
+import { afterAll, expect } from 'bun:test';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Server } from 'bun';
 import type { CatalogEntry } from '../../src/catalog/index';
 import { callTool, type ProxyOptions } from '../../src/proxy/index';
-import { build, entry, oas30 } from '../catalog/helpers';
+import { build, entry, oas30, removeTempDirs } from '../catalog/helpers';
 
 export { build, entry, oas30, removeTempDirs } from '../catalog/helpers';
 
@@ -40,6 +40,19 @@ export interface Upstream {
 
 export const json = (value: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+/**
+ * The upstream one test file shares: started as the file loads, stopped after its last test, when the temp folders
+ * its specs were written to go too.
+ */
+export function upstreamForThisFile(): Upstream {
+  const upstream = startUpstream();
+  afterAll(async () => {
+    await upstream.stop();
+    removeTempDirs();
+  });
+  return upstream;
+}
 
 /** Starts an upstream answering `{ ok: true }` until told otherwise. */
 export function startUpstream(handler: Handler = () => json({ ok: true })): Upstream {

@@ -2,17 +2,10 @@
  * Query parameters by OpenAPI style, as the upstream receives them.
  * @see https://spec.openapis.org/oas/v3.1.0#style-examples
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { build, call, entry, operation, param, removeTempDirs, startUpstream, type Upstream } from './helpers';
+import { describe, expect, test } from 'bun:test';
+import { build, call, entry, operation, param, upstreamForThisFile } from './helpers';
 
-let upstream: Upstream;
-beforeAll(() => {
-  upstream = startUpstream();
-});
-afterAll(async () => {
-  await upstream.stop();
-  removeTempDirs();
-});
+const upstream = upstreamForThisFile();
 
 const list = { type: 'array', items: { type: 'string' } };
 const color = { type: 'object', properties: { R: { type: 'integer' }, G: { type: 'integer' }, B: { type: 'integer' } } };

@@ -2,23 +2,16 @@
  * The API's response → the MCP result: JSON with valid structured content (even when the API drifts from
  * its spec), text, images, files, errors with the API's message, and bodies cut at the cap.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogEntry } from '../../src/catalog/index';
 import { callTool, structuredFor } from '../../src/proxy/index';
-import { call, expectValidStructured, json, operation, removeTempDirs, startUpstream, textOf, type Upstream } from './helpers';
+import { call, expectValidStructured, json, operation, textOf, upstreamForThisFile } from './helpers';
 
-let upstream: Upstream;
-beforeAll(() => {
-  upstream = startUpstream();
-});
-afterAll(async () => {
-  await upstream.stop();
-  removeTempDirs();
-});
+const upstream = upstreamForThisFile();
 
 const ok = (schema: unknown, type = 'application/json') => ({ responses: { '200': { description: 'ok', content: { [type]: { schema } } } } });
 const user = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } }, additionalProperties: false };

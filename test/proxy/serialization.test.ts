@@ -4,19 +4,12 @@
  * upstream: the raw request target, the raw `Cookie` and header values, the raw form and multipart bodies.
  * @see https://spec.openapis.org/oas/v3.1.1#style-examples
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import type { CatalogEntry } from '../../src/catalog/index';
 import { accepts } from '../catalog/helpers';
-import { build, call, entry, oas30, operation, param, removeTempDirs, startUpstream, textOf, type Recorded, type Upstream } from './helpers';
+import { build, call, entry, oas30, operation, param, textOf, upstreamForThisFile, type Recorded } from './helpers';
 
-let upstream: Upstream;
-beforeAll(() => {
-  upstream = startUpstream();
-});
-afterAll(async () => {
-  await upstream.stop();
-  removeTempDirs();
-});
+const upstream = upstreamForThisFile();
 
 const list = { type: 'array', items: { type: 'string' } };
 const color = { type: 'object', properties: { R: { type: 'integer' }, G: { type: 'integer' }, B: { type: 'integer' } } };
