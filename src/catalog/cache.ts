@@ -4,7 +4,6 @@
  * file's mtime and size) so an unchanged spec costs one cheap request and no rebuild. A failed refresh
  * keeps the last good catalog serving. Listeners hear what was added, removed and changed.
  */
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { silentLogger, type Logger } from '../log';
 import type { CatalogEvents } from '../ops/events';
@@ -56,7 +55,6 @@ type Kept = Omit<LoadedCatalog, 'texts'>;
 
 export class CatalogCache {
   private loaded?: Kept;
-  private contentHash = '';
   private fileStats = new Map<string, string>();
   private listeners = new Set<(change: CatalogChange) => void>();
   private timer?: ReturnType<typeof setTimeout>;
@@ -84,7 +82,6 @@ export class CatalogCache {
     try {
       const fetched = (await readSource(this.uri, this.options))!;
       loaded = await buildFromSource(fetched, this.options);
-      this.contentHash = hash(fetched.text);
       await this.adopt(loaded);
       this.log.info('catalog.loaded', summary(loaded.catalog, this.uri));
       this.options.events?.catalogLoaded();
@@ -94,8 +91,7 @@ export class CatalogCache {
       if (!snapshot || snapshot.uri !== this.uri || snapshot.documents[this.uri] === undefined) throw error;
       const text = snapshot.documents[this.uri]!;
       loaded = await buildFromSource({ uri: this.uri, text }, { ...this.options, preloaded: new Map(Object.entries(snapshot.documents)) });
-      // the source's validators are unknown: the first refresh reads it in full
-      this.contentHash = '';
+      // the source's validators are unknown (no digest either): the first refresh reads and builds it in full
       this.serve(loaded);
       this.log.warn('catalog.from_snapshot', { ...summary(loaded.catalog, this.uri), reason: (error as Error).message });
       this.schedule();
@@ -160,15 +156,13 @@ export class CatalogCache {
         this.options.events?.catalogRefreshed('unchanged');
         return null;
       }
-      const contentHash = hash(fetched.text);
-      if (contentHash === this.contentHash && !multiDocument) {
+      if (fetched.digest === previous.validators.digest && !multiDocument) {
         this.loaded = { ...previous, validators: withoutText(fetched) };
         this.log.debug('catalog.unchanged', { source: this.uri });
         this.options.events?.catalogRefreshed('unchanged');
         return null;
       }
       const loaded = await buildFromSource(fetched, this.options);
-      this.contentHash = contentHash;
       const change = diff(previous.catalog, loaded.catalog);
       await this.adopt(loaded);
       this.save(loaded);
@@ -266,10 +260,6 @@ async function fileStats(uris: readonly string[]): Promise<Map<string, string>> 
 
 function kept({ texts: _, ...rest }: LoadedCatalog): Kept {
   return rest;
-}
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 function withoutText<T extends { text: string; uri: string }>(fetched: T): Omit<T, 'text' | 'uri'> {

@@ -28,7 +28,7 @@ export async function loadCatalog(source: string, options: CatalogOptions = {}):
 }
 
 /** Builds a catalog from a document already read. */
-export async function buildFromSource(fetched: FetchedSource, options: CatalogOptions & { preloaded?: ReadonlyMap<string, string> } = {}): Promise<LoadedCatalog> {
+export async function buildFromSource(fetched: Pick<FetchedSource, 'uri' | 'text'> & SourceValidators, options: CatalogOptions & { preloaded?: ReadonlyMap<string, string> } = {}): Promise<LoadedCatalog> {
   const documents = await DocumentSet.load(fetched.uri, fetched.text, options);
   const read = readOperations(documents);
   const built = buildTools(documents, read, options);
