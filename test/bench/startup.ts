@@ -12,15 +12,20 @@
  * (listing no tools is an error, not a result).
  *
  * Targets:
- *   - Portico: `bun src/main.ts serve` on the cached spec file (test/fixtures/npm-specs.ts), PORTICO_AUTH=none,
- *     PORTICO_TOOL_MODE=all (the default, auto, serves a catalog this big in discover mode: 3 tools), stateful MCP
- *     (the default), this checkout's plugins folder (as the other benchmarks run it), a dummy upstream;
+ *   - Portico as shipped: the single binary (`bun run build`, built from this checkout into a temp folder before the
+ *     rounds; the Docker image and the VM install run it), `serve` on the cached spec file (test/fixtures/npm-specs.ts),
+ *     PORTICO_AUTH=none, PORTICO_TOOL_MODE=all (the default, auto, serves a catalog this big in discover mode: 3
+ *     tools), stateful MCP (the default), this checkout's plugins folder (as the other benchmarks run it), a dummy
+ *     upstream. The targets are judged on it;
+ *   - Portico from the sources, `bun src/main.ts serve`, the same settings, for information (the binary's modules
+ *     are bundled and precompiled to bytecode: its imports take ~25 ms instead of ~100);
  *   - the peers, from the folder BENCH_PEERS names (prepared by test/bench/peers/prepare.sh <dir>, outside the
  *     project): @ivotoby/openapi-mcp-server (`--transport http --openapi-spec <file> --verbose false`) and the server
  *     openapi-mcp-generator wrote for the spec (`node generated/<spec>/build/index.js`, Streamable HTTP, PORT=…),
  *     both on node; without BENCH_PEERS they are not measured (said so, and the run exits 2);
  *   - floors, timed spawn → exit: a fresh `bun -e` that reads the spec file and JSON.parses it (and the same under
- *     node, for the peers' runtime), and `portico tools --spec <file> --json` (output to /dev/null); each run under
+ *     node, for the peers' runtime), and the binary's `portico tools --spec <file> --json` (output to /dev/null), and
+ *     the same from the sources for information; each run under
  *     GNU time (`time -f %M`, when installed) for its peak RSS, which costs the spawn about a millisecond.
  *
  * A warm-up round (BENCH_STARTUP_WARMUP, default 1) runs every target once first, unmeasured: it fills the page cache
@@ -31,8 +36,8 @@
  * more than 25% of is taken again (BENCH_STARTUP_RETRIES, default 2 more times; the least disturbed one is kept).
  *
  * Targets judged (medians of each round's own ratio; a 2-core machine):
- *   GitHub (1,223 operations): Portico's whole list ≤ 60% of the fastest peer's in the same round, and
- *     `portico tools --json` ≤ 4× the bare `bun` JSON.parse;
+ *   GitHub (1,223 operations): Portico's (the binary's) whole list ≤ 60% of the fastest peer's in the same round,
+ *     and `portico tools --json` ≤ 4× the bare `bun` JSON.parse;
  *   Microsoft Graph (11,422 operations): first page < 1 s, whole list < 3 s, peak RSS < 400 MiB (the highest of the
  *     rounds). The other figures are printed for information.
  * Exit code 1 when a target is missed; otherwise 2 when something could not run (Portico, a floor, no peers).
@@ -154,30 +159,46 @@ function peerTargets(dir: string | undefined, spec: NpmSpecName, file: string): 
   return { targets, lines, versions };
 }
 
-function ownTargets(file: string): Target[] {
+/**
+ * Builds the single binary from this checkout into a temp folder, as `bun run build` does (about two seconds): Portico
+ * is measured as it ships. A failed build stops the run, with the build's output.
+ */
+function buildBinary(): string {
+  logDir ??= mkdtempSync(join(tmpdir(), 'portico-bench-startup-'));
+  const outfile = join(logDir, 'portico');
+  const build = Bun.spawnSync([process.execPath, 'src/cli/build.ts', '--outfile', outfile], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+  if (build.exitCode !== 0 || !existsSync(outfile)) throw new SetupError(`bun run build failed (exit ${build.exitCode}):\n${build.stdout.toString()}${build.stderr.toString()}`);
+  return outfile;
+}
+
+function ownTargets(file: string, binary: string): Target[] {
   const parse = `JSON.parse(require("node:fs").readFileSync(${JSON.stringify(file)}, "utf8"))`;
   const node = Bun.which('node');
+  const fromSources = [process.execPath, 'src/main.ts'];
+  const serve = (key: string, label: string, portico: string[]): Target => ({
+    key,
+    label,
+    kind: 'server',
+    command: (port) => ({
+      cmd: [...portico, 'serve'],
+      env: {
+        PORTICO_UPSTREAM: DUMMY_UPSTREAM,
+        PORTICO_SPEC: file,
+        PORTICO_AUTH: 'none',
+        PORTICO_TOOL_MODE: 'all',
+        PORTICO_MCP_MODE: 'stateful',
+        PORTICO_HOST: '127.0.0.1',
+        PORTICO_PORT: String(port),
+        PORTICO_LOG_LEVEL: 'warn',
+        PORTICO_PLUGINS: join(ROOT, 'plugins'),
+      },
+    }),
+  });
   return [
-    {
-      key: 'portico',
-      label: 'Portico (portico serve)',
-      kind: 'server',
-      command: (port) => ({
-        cmd: [process.execPath, 'src/main.ts', 'serve'],
-        env: {
-          PORTICO_UPSTREAM: DUMMY_UPSTREAM,
-          PORTICO_SPEC: file,
-          PORTICO_AUTH: 'none',
-          PORTICO_TOOL_MODE: 'all',
-          PORTICO_MCP_MODE: 'stateful',
-          PORTICO_HOST: '127.0.0.1',
-          PORTICO_PORT: String(port),
-          PORTICO_LOG_LEVEL: 'warn',
-          PORTICO_PLUGINS: join(ROOT, 'plugins'),
-        },
-      }),
-    },
-    { key: 'tools', label: 'portico tools --json', kind: 'exit', command: () => ({ cmd: [process.execPath, 'src/main.ts', 'tools', '--spec', file, '--json'] }) },
+    serve('portico', 'Portico (binary: portico serve)', [binary]),
+    serve('portico-source', 'Portico (sources: bun src/main.ts serve)', fromSources),
+    { key: 'tools', label: 'portico tools --json (binary)', kind: 'exit', command: () => ({ cmd: [binary, 'tools', '--spec', file, '--json'] }) },
+    { key: 'tools-source', label: 'portico tools --json (sources)', kind: 'exit', command: () => ({ cmd: [...fromSources, 'tools', '--spec', file, '--json'] }) },
     { key: 'bare', label: 'bare JSON.parse (bun -e)', kind: 'exit', command: () => ({ cmd: [process.execPath, '-e', parse] }) },
     ...(node ? [{ key: 'bare-node', label: 'bare JSON.parse (node -e)', kind: 'exit' as const, command: () => ({ cmd: [node, '-e', parse] }) }] : []),
   ];
@@ -295,7 +316,7 @@ async function launch(target: Target, timeoutMs: number, capture = false): Promi
     running = undefined;
     if (code !== 0) throw new LaunchError(`${target.label} exited with code ${code}:${outputOf(base)}`);
     const usage = proc.resourceUsage();
-    const tools = capture && target.key === 'tools' ? ((JSON.parse(out) as { tools?: unknown[] }).tools?.length ?? 0) : undefined;
+    const tools = capture && (target.key === 'tools' || target.key === 'tools-source') ? ((JSON.parse(out) as { tools?: unknown[] }).tools?.length ?? 0) : undefined;
     const kib = GNU_TIME && existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
     return { wholeMs, peakMiB: kib / 1024, tools, otherLoad: meter(usage ? Number(usage.cpuTime.total) / 1000 : undefined) };
   }
@@ -370,7 +391,7 @@ async function bench(spec: NpmSpecName): Promise<number> {
   const { label, timeoutS } = SPECS[spec];
   const timeoutMs = positive('BENCH_STARTUP_TIMEOUT', timeoutS) * 1000;
   const file = await npmSpec(spec); // downloaded outside the timed runs
-  const own = ownTargets(file);
+  const own = ownTargets(file, buildBinary());
   const peers = peerTargets(process.env.BENCH_PEERS, spec, file);
   console.log(
     `Start-up benchmark, ${label}: ${file} (${(Bun.file(file).size / 1048576).toFixed(1)} MiB) — bun ${Bun.version}` +
@@ -461,10 +482,12 @@ async function bench(spec: NpmSpecName): Promise<number> {
     if (!ok) failed = true;
     return ok ? 'PASS' : 'FAIL';
   };
-  const peerRatio = ratios((row) => {
-    const fastest = fastestPeer(row);
-    return fastest === undefined || !row.has('portico') ? undefined : row.get('portico')!.wholeMs / fastest;
-  });
+  const toFastestPeer = (key: string) =>
+    ratios((row) => {
+      const fastest = fastestPeer(row);
+      return fastest === undefined || !row.has(key) ? undefined : row.get(key)!.wholeMs / fastest;
+    });
+  const peerRatio = toFastestPeer('portico');
   const peerTarget = spec === 'github';
   if (peerRatio.length) {
     const value = median(peerRatio);
@@ -473,6 +496,8 @@ async function bench(spec: NpmSpecName): Promise<number> {
       const each = ratios((row) => (row.has(peer.key) && row.has('portico') ? row.get('portico')!.wholeMs / row.get(peer.key)!.wholeMs : undefined));
       if (each.length) verdicts.push([label, `Portico whole list ÷ ${peer.label}'s`, pct(median(each)), '-', 'info']);
     }
+    const sourceRatio = toFastestPeer('portico-source');
+    if (sourceRatio.length) verdicts.push([label, 'Portico from the sources: whole list ÷ fastest peer\'s', spread(sourceRatio, pct), '-', 'info']);
   } else {
     if (peerTarget) notRun = true;
     verdicts.push([label, 'Portico whole list ÷ fastest peer\'s', 'no peer measured', peerTarget ? `≤ ${pct(GITHUB_PEER_RATIO)}` : '-', peerTarget ? 'NOT RUN' : 'info']);
@@ -480,6 +505,8 @@ async function bench(spec: NpmSpecName): Promise<number> {
   const toolsRatio = ratios((row) => (row.has('tools') && row.has('bare') ? row.get('tools')!.wholeMs / row.get('bare')!.wholeMs : undefined));
   const toolsValue = median(toolsRatio);
   verdicts.push([label, 'portico tools --json ÷ bare JSON.parse (bun)', spread(toolsRatio, times), peerTarget ? `≤ ${GITHUB_TOOLS_RATIO}×` : '-', peerTarget ? judge(toolsValue <= GITHUB_TOOLS_RATIO) : 'info']);
+  const toolsSourceRatio = ratios((row) => (row.has('tools-source') && row.has('bare') ? row.get('tools-source')!.wholeMs / row.get('bare')!.wholeMs : undefined));
+  if (toolsSourceRatio.length) verdicts.push([label, 'the same from the sources (bun src/main.ts tools)', spread(toolsSourceRatio, times), '-', 'info']);
   const serveRatio = ratios((row) => (row.has('portico') && row.has('bare') ? row.get('portico')!.wholeMs / row.get('bare')!.wholeMs : undefined));
   verdicts.push([label, 'Portico whole list ÷ bare JSON.parse (bun)', times(median(serveRatio)), '-', 'info']);
   const first = median(portico.map((r) => r.firstMs!));
@@ -489,6 +516,11 @@ async function bench(spec: NpmSpecName): Promise<number> {
   verdicts.push([label, 'Portico launch → first page (median)', ms(first), absolute ? `< ${ms(GRAPH_FIRST_MS)}` : '-', absolute ? judge(first < GRAPH_FIRST_MS) : 'info']);
   verdicts.push([label, 'Portico launch → whole list (median)', ms(whole), absolute ? `< ${ms(GRAPH_WHOLE_MS)}` : '-', absolute ? judge(whole < GRAPH_WHOLE_MS) : 'info']);
   verdicts.push([label, 'Portico peak RSS (highest of the rounds)', mib(peak), absolute ? `< ${mib(GRAPH_PEAK_MIB)}` : '-', absolute ? judge(peak < GRAPH_PEAK_MIB) : 'info']);
+  const fromSources = results.get('portico-source') ?? [];
+  if (fromSources.length) {
+    verdicts.push([label, 'Portico from the sources: launch → first page, whole list', `${ms(median(fromSources.map((r) => r.firstMs!)))}, ${ms(median(fromSources.map((r) => r.wholeMs)))}`, '-', 'info']);
+    verdicts.push([label, 'Portico from the sources: peak RSS', mib(Math.max(...fromSources.map((r) => r.peakMiB))), '-', 'info']);
+  }
   console.log(`\n${table(verdicts, [2])}`);
 
   const notes: string[] = [];
