@@ -1,7 +1,7 @@
 /**
  * @module audit/writer
  * Appends tool-call records to the store without putting a database write on every call's path: records
- * are queued and written in small batches (every 200 ms, or at once when 100 are waiting). A database
+ * are queued and written in batches (every 200 ms, or at once when a batch's worth, 500, is waiting). A database
  * that is down keeps them queued (up to a bound, then the oldest are dropped and counted in the log);
  * `close` writes what is left. So a process killed outright (SIGKILL, a power cut) loses the entries of at most its
  * last 200 ms of calls; a graceful stop loses none.
@@ -14,9 +14,12 @@ import type { Logger } from '../log';
 import type { AuditEntry, AuditStore } from '../store';
 
 const FLUSH_MS = 200;
-const BATCH = 100;
 const MAX_QUEUED = 50_000;
-/** Entries per transaction. */
+/**
+ * Entries per transaction, and how many waiting start a write before the timer does. A commit (with its share of the
+ * WAL's checkpoints) took ~0.4 ms, some 65 inserts' worth: starting one at 100 entries, a busy gateway (8,000 signed-in
+ * calls a second) spent 3% of its CPU committing. The bound on a kill's loss is the timer's 200 ms either way.
+ */
 const MAX_BATCH = 500;
 
 export class AuditWriter {
@@ -39,7 +42,7 @@ export class AuditWriter {
       this.dropped += this.queue.length - MAX_QUEUED;
       this.queue.splice(0, this.queue.length - MAX_QUEUED);
     }
-    if (this.queue.length >= BATCH) void this.flush();
+    if (this.queue.length >= MAX_BATCH) void this.flush();
   }
 
   /**
