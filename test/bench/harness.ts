@@ -3,7 +3,7 @@
  * and stopped by the script (and killed on Ctrl-C), their CPU time from /proc, wrk runs and their parsing,
  * the demo API's project and the checks of a tools/call answer, and the report's formatting.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,6 +38,42 @@ export function median(values: readonly number[]): number {
 
 // ---------------------------------------------------------------------------------------------- processes
 
+/**
+ * BENCH_MEMORY_LIMIT=<MiB>: the proxies measured (the bare proxy and Portico's gateways) each run in a cgroup of their
+ * own with that memory limit, as a container's `--memory` or systemd's `MemoryMax=` would run them. Bun's JavaScript
+ * engine sizes its heap from the memory it may use (the limit when there is one, else the machine's RAM), so under a
+ * limit it collects sooner. Needs root and a writable cgroup file system (v2, or v1's memory controller).
+ */
+export const MEMORY_LIMIT_MIB = process.env.BENCH_MEMORY_LIMIT ? positive('BENCH_MEMORY_LIMIT', 1) : undefined;
+/** The cgroup folder of each command `underMemoryLimit` made, then of each process started with one: removed when it exits. */
+const groupOfCommand = new WeakMap<string[], string>();
+let groupCount = 0;
+
+/** A new cgroup limited to `mib` MiB: the folder whose `cgroup.procs` takes a process. SetupError when it cannot be. */
+function memoryGroup(mib: number): string {
+  const name = `portico-bench-${process.pid}-${++groupCount}`;
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const folder = v2 ? `/sys/fs/cgroup/${name}` : `/sys/fs/cgroup/memory/${name}`;
+  try {
+    // on v2 a child group has a memory limit only when its parent hands the controller down
+    if (v2) writeFileSync('/sys/fs/cgroup/cgroup.subtree_control', '+memory');
+    mkdirSync(folder);
+    writeFileSync(join(folder, v2 ? 'memory.max' : 'memory.limit_in_bytes'), String(mib * 1024 * 1024));
+  } catch (error) {
+    throw new SetupError(`BENCH_MEMORY_LIMIT: cannot make a cgroup at ${folder} (${(error as Error).message}); it needs root and a writable cgroup file system`);
+  }
+  return folder;
+}
+
+/** `cmd`, run in a cgroup of its own under BENCH_MEMORY_LIMIT (the same process: the shell joins the group, then execs). */
+export function underMemoryLimit(cmd: string[]): string[] {
+  if (MEMORY_LIMIT_MIB === undefined) return cmd;
+  const group = memoryGroup(MEMORY_LIMIT_MIB);
+  const limited = ['/bin/sh', '-c', `echo $$ > ${group}/cgroup.procs && exec "$@"`, 'sh', ...cmd];
+  groupOfCommand.set(limited, group);
+  return limited;
+}
+
 export interface Child {
   readonly name: string;
   readonly process: Subprocess<'ignore', 'pipe', 'pipe'>;
@@ -50,6 +86,14 @@ const children = new Set<Child>();
 /** Spawns `cmd` and waits until its output matches `ready`; returns the child and the match. */
 export async function start(name: string, cmd: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<[Child, RegExpMatchArray]> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  const group = groupOfCommand.get(cmd);
+  // a group is empty once its process has exited, and can be removed; one left behind (still busy) is harmless
+  if (group)
+    void proc.exited.then(() => {
+      try {
+        rmdirSync(group);
+      } catch {}
+    });
   const child: Child = { name, process: proc, output: '' };
   children.add(child);
   let onOutput = () => {};
@@ -326,7 +370,7 @@ export async function mcpPost(url: string, body: unknown, headers: Record<string
  */
 export async function startGateway(mode: 'stateless' | 'stateful', api: string, token: string, root = ROOT): Promise<[Child, string]> {
   const label = root === ROOT ? `gateway (${mode})` : `gateway (${mode}, ${root})`;
-  const [child, match] = await start(label, [process.execPath, join(root, 'src/main.ts'), 'serve'], /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
+  const [child, match] = await start(label, underMemoryLimit([process.execPath, join(root, 'src/main.ts'), 'serve']), /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
     PORTICO_UPSTREAM: `${api}/v1`,
     PORTICO_SPEC: `${api}/swagger.json`,
     PORTICO_UPSTREAM_HEADERS: `Authorization: Bearer ${token}`,
@@ -352,7 +396,7 @@ export async function startSignedInGateway(api: string, root = ROOT): Promise<[C
   const folder = mkdtempSync(join(tmpdir(), 'portico-bench-'));
   cleanupFolders.push(folder);
   const label = root === ROOT ? 'gateway (signed in)' : `gateway (signed in, ${root})`;
-  const [child, match] = await start(label, [process.execPath, join(root, 'src/main.ts'), 'serve'], /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
+  const [child, match] = await start(label, underMemoryLimit([process.execPath, join(root, 'src/main.ts'), 'serve']), /MCP endpoint: http:\/\/localhost:(\d+)\/mcp/, {
     PORTICO_UPSTREAM: `${api}/v1`,
     PORTICO_SPEC: `${api}/swagger.json`,
     PORTICO_AUTH: 'oauth',
