@@ -9,6 +9,7 @@
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ToolListing, type CatalogCache, type CatalogChange, type CatalogEntry, type ToolsPage } from '../catalog';
+import { prepareToolBytes, type JsonParts } from '../catalog/listing';
 import { allows, SCOPES, type Scope } from '../oauth/scopes';
 import { silentLogger, type Logger } from '../log';
 import { couldGrant, type Principal } from '../oauth/bearer';
@@ -90,12 +91,14 @@ export class Toolbox {
     log: Logger = silentLogger,
   ) {
     this.entries = applyPlugins(plugins, combined(this.sources));
+    this.prepare();
     this.byName = new Map(this.entries.map((entry) => [entry.tool.name, entry]));
     this.visibility = plugins && plugins.visibility.length > 0 ? new Visibility(plugins.visibility, log) : undefined;
     for (const { cache } of this.sources) {
       cache.onChange(() => {
         try {
           this.entries = applyPlugins(this.plugins, combined(this.sources));
+          this.prepare();
         } catch (error) {
           log.error('plugin.catalog_rule_failed', { error: error instanceof Error ? error.message : String(error), serving: 'the tools as they were' });
           return;
@@ -107,6 +110,16 @@ export class Toolbox {
         for (const listener of this.listeners) listener();
       });
     }
+  }
+
+  /**
+   * Makes the `tools/list` bytes of the tools served now, in the background, for as long as they are the ones served:
+   * these tools, as the plugins published them (renamed, pinned, from another API), not the catalogs', so that no
+   * client's request has to make them.
+   */
+  private prepare(): void {
+    const entries = this.entries;
+    prepareToolBytes(entries, () => this.entries === entries);
   }
 
   /** Runs `listener` after each change of the tools is adopted (to tell the open sessions). */
@@ -144,9 +157,9 @@ export class Toolbox {
     return this.listing(view).page(cursor);
   }
 
-  /** The same page as UTF-8 JSON, built once per catalog and view. */
-  listToolsJson(cursor: string | undefined, view: ListingView): Uint8Array {
-    return this.listing(view).pageBytes(cursor);
+  /** The same page as UTF-8 JSON, in parts (`ToolListing.pageParts`): its tools' bytes made once per catalog. */
+  listToolsJson(cursor: string | undefined, view: ListingView): JsonParts {
+    return this.listing(view).pageParts(cursor);
   }
 
   /** The tool named `name`, whoever asks (the whole catalog; a call must use `findToolFor`). */

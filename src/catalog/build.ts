@@ -11,13 +11,21 @@ import { assignNames, baseName, DEFAULT_MAX_NAME_LENGTH } from './names';
 import { isBroken, type RawBody, type RawOperation, type RawParameter, type ReadDocument } from './operations';
 import { fitSchema, forgetFitting, withFields } from './fit';
 import { clip, emptyObject, isPlainObject, setOwn } from './json';
-import { newNotes, scalarMembers, SchemaConverter, type ConversionNotes } from './schema';
+import { addNotes, newNotes, scalarMembers, SchemaConverter, type ConversionNotes } from './schema';
 import { NEVER_SENT_HEADERS } from './spec-objects';
 import type { BodyBinding, BuildOptions, CatalogEntry, JsonSchema, OperationTarget, ParameterBinding, Scope, SkippedOperation, WithheldOperation } from './types';
 import { forgetChecks, nameProblem, schemaProblem } from './validate';
 import { unmatchedRules, withheldOperation, withholdingReason } from './withheld';
 
 const DEFAULT_MAX_DESCRIPTION = 1024;
+/**
+ * Operations drafted between two collections asked of the engine (`Bun.gc(false)`: it returns at once, the collector
+ * works beside the build). Left to itself, the engine lets a big build's garbage pile up (its allowance grows with the
+ * heap, which the parsed document makes big): Microsoft Graph's server peaked at 388 MiB before its first page, 364
+ * with one collection midway, in the same time. More cost more: every 3,000 operations (343 MiB) 30-70 ms, every
+ * 1,000 150 ms (the collections overlapped, and held the build back).
+ */
+const OPERATIONS_PER_COLLECTION = 6000;
 const DEFAULT_MAX_INPUT_NODES = 1000;
 const DEFAULT_MAX_OUTPUT_NODES = 250;
 /** Our extensions: override the scope and the annotations an operation gets from its method. */
@@ -29,6 +37,8 @@ const LOCATION_ORDER = { path: 0, query: 1, header: 2, cookie: 3 } as const;
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
 /** Property names some clients (OpenAI, Gemini) accept; others are renamed, the wire name kept. */
 const ARGUMENT_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
+/** A body written as a form, whose fields are sent by style. */
+const FORM = /^(application\/x-www-form-urlencoded|multipart\/)/i;
 
 export interface BuiltTools {
   readonly entries: CatalogEntry[];
@@ -77,7 +87,9 @@ function build(documents: DocumentSet, read: ReadDocument, options: BuildOptions
   const warnings = unmatchedRules(options, read.operations).map((rule) => `the credential operation "${rule}" is not an operation of the document`);
   const drafts: Draft[] = [];
   const credentialHeaders = new Set((options.credentialHeaders ?? []).map((name) => name.toLowerCase()));
+  let drafted = 0;
   for (const operation of read.operations) {
+    if (++drafted % OPERATIONS_PER_COLLECTION === 0) Bun.gc(false);
     const label = `${operation.method} ${operation.path}${operation.operationId ? ` (${operation.operationId})` : ''}`;
     // before anything else: an operation that hands out credentials is never a tool, broken or not
     const withholding = withholdingReason(operation, options);
@@ -126,14 +138,14 @@ function draftTool(operation: RawOperation, converter: SchemaConverter, limits: 
   const scope = operationScope(operation);
   const input = buildInput(operation, converter, label, notes, credentialHeaders);
   const fittedInput = fitSchema(input.schema, limits.inputNodes, 'input');
-  for (const name of fittedInput.cut) notes.truncated.add(name);
+  addNotes(notes, 'truncated', fittedInput.cut);
   let outputSchema: JsonSchema | undefined;
   let wrapsResult = false;
   if (operation.output) {
     const schema = converter.convert(operation.output.node, operation.output.base, () => `${label}, response`, 'output', notes);
     ({ schema: outputSchema, wrapsResult } = outputOf(schema, limits.outputNodes));
   }
-  if (notes.recursive.size > 0) warnings.push(`${label}: recursive schema cut (${[...notes.recursive].join(', ')})`);
+  if (notes.recursive) warnings.push(`${label}: recursive schema cut (${[...notes.recursive].join(', ')})`);
   if (input.undeclared.length > 0) warnings.push(`${label}: path parameters not declared, taken as strings: ${input.undeclared.join(', ')}`);
   return {
     wanted: baseName(operation.method, operation.path, operation.operationId),
@@ -179,6 +191,15 @@ function outputOf(schema: JsonSchema, budget: number): { schema: JsonSchema; wra
   return output;
 }
 
+/** The `{name}`s of a path template, by path: a path's methods share it (Graph: 11,422 operations on 5,900 paths). */
+let pathNames = new Map<string, string[]>();
+
+function templateNames(path: string): readonly string[] {
+  let names = pathNames.get(path);
+  if (!names) pathNames.set(path, (names = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!)));
+  return names;
+}
+
 function buildInput(operation: RawOperation, converter: SchemaConverter, label: string, notes: ConversionNotes, credentialHeaders: ReadonlySet<string>) {
   const properties = emptyObject<JsonSchema>();
   const required: string[] = [];
@@ -205,13 +226,13 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
   }
 
   // A path parameter the spec forgot to declare still has to be filled in, or the call cannot be made.
-  for (const [, name] of operation.path.matchAll(/\{([^}]+)\}/g)) {
+  for (const name of templateNames(operation.path)) {
     if (parameters.some((parameter) => parameter.in === 'path' && parameter.name === name)) continue;
-    const argument = claim(name!, 'path');
+    const argument = claim(name, 'path');
     setOwn(properties, argument, { type: 'string', minLength: 1, description: `The "${name}" part of the path (not declared by the API's document).` });
     required.push(argument);
-    parameters.push({ argument, name: name!, in: 'path', required: true, style: 'simple', explode: false });
-    undeclared.push(name!);
+    parameters.push({ argument, name, in: 'path', required: true, style: 'simple', explode: false });
+    undeclared.push(name);
   }
 
   let body: BodyBinding | undefined;
@@ -310,7 +331,7 @@ function addBody(
     }
     const bodyRequired = new Set(raw.required && Array.isArray(schema.required) ? (schema.required as string[]) : []);
     let bound: { argument: string; name: string }[] = [];
-    const form = /^(application\/x-www-form-urlencoded|multipart\/)/i.test(raw.contentType);
+    const form = FORM.test(raw.contentType);
     for (const [name, declared] of Object.entries(fields)) {
       const encoding = raw.encoding && Object.hasOwn(raw.encoding, name) ? raw.encoding[name] : undefined;
       // a form field written by a style (not deepObject) is held to what that style can write, as a parameter is
@@ -352,7 +373,7 @@ let bodyFields = new WeakMap<JsonSchema, Map<boolean, BodyFields | null>>();
 
 /** The fields of a JSON body (not a form) as `BodyFields`, or undefined when a name must change to be an argument's. */
 function plainBodyFields(schema: JsonSchema, fields: Record<string, JsonSchema>, raw: RawBody): BodyFields | undefined {
-  if (/^(application\/x-www-form-urlencoded|multipart\/)/i.test(raw.contentType)) return undefined;
+  if (FORM.test(raw.contentType)) return undefined;
   let known = bodyFields.get(schema);
   let template = known?.get(raw.required);
   if (template === undefined) {
@@ -456,10 +477,10 @@ function toolDescription(operation: RawOperation, notes: ConversionNotes, max: n
   if (!text) text = `${operation.method} ${operation.path}`;
   if (operation.deprecated) text = `[Deprecated] ${text}`;
   const remarks: string[] = [];
-  if (notes.recursive.size > 0) {
+  if (notes.recursive) {
     remarks.push(`Recursive schemas cut: ${[...notes.recursive].sort().join(', ')}.`);
   }
-  if (notes.truncated.size > 0) remarks.push('Some deeply nested objects are not expanded; send them as JSON objects.');
+  if (notes.truncated) remarks.push('Some deeply nested objects are not expanded; send them as JSON objects.');
   const tail = remarks.length > 0 ? `\n\n${remarks.join(' ')}` : '';
   // The notes matter less than the operation's own words: drop them when they would crowd those out.
   const room = max - tail.length;
@@ -475,6 +496,7 @@ function forgetBuild(): void {
   parameterArguments = new WeakMap();
   bodyFields = new WeakMap();
   plainBindings = new WeakMap();
+  pathNames = new Map();
   forgetFitting();
   forgetChecks();
   forgetSelectables();

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { silentLogger, type Logger } from '../log';
 import type { CatalogEvents } from '../ops/events';
 import { SpecError } from './errors';
-import { prepareToolBytes, toolBytes } from './listing';
+import { toolBytes } from './listing';
 import { buildFromSource, type CatalogOptions, type LoadedCatalog } from './load';
 import { readSource, sourceToUri } from './source';
 import type { Catalog, CatalogEntry } from './types';
@@ -118,14 +118,9 @@ export class CatalogCache {
     this.timer = undefined;
   }
 
-  /**
-   * Serves `loaded` from now on, and makes its tools' `tools/list` bytes in the background while it is the catalog
-   * served, so that no client's request has to.
-   */
+  /** Serves `loaded` from now on (its tools' `tools/list` bytes are made ahead by the Toolbox that publishes them). */
   private serve(loaded: LoadedCatalog): void {
     this.loaded = kept(loaded);
-    const { catalog } = loaded;
-    prepareToolBytes(catalog.entries, () => !this.stopped && this.loaded?.catalog === catalog);
   }
 
   /** Calls `listener` after every refresh that changed the tools. Returns a function that unsubscribes. */

@@ -4,11 +4,12 @@
  * made once (as UTF-8 bytes) whichever listing shows it, and made ahead, in the background, once a catalog is
  * built (`prepareToolBytes`). A 1,000-tool catalog is megabytes of JSON; serialising and encoding it per request
  * would cost more than the whole rest of a request, and on the first client's request, most of the start. A page
- * is a copy of ready bytes, kept only weakly: the tools' bytes are the one copy kept (Microsoft Graph's are 57 MB).
+ * is handed out in parts (`pageParts`): its tools' bytes as they are, which the answer is written from, so the only
+ * copy of a page is the answer's own (`blobOf`). It was three: the page joined, the JSON-RPC envelope around it, and
+ * the Response's copy of that (Microsoft Graph's tools' bytes are 57 MB: 170 MB of garbage per whole list).
  */
 import { createHash } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { CatalogEntry } from './types';
 
 /** Tools per page: GitHub's 1,223 tools come in three pages of about 1.5 MB. */
 export const DEFAULT_PAGE_SIZE = 500;
@@ -23,7 +24,23 @@ export interface ToolsPage {
   readonly nextCursor?: string;
 }
 
-const COMMA = 0x2c;
+/** UTF-8 JSON in pieces: written one after the other they are the JSON (`joinParts`); kept apart, nothing is copied to make it. */
+export type JsonParts = readonly Uint8Array[];
+
+/** The parts as one buffer: for a caller that needs the JSON whole (a batch, a stream of text). */
+export function joinParts(parts: JsonParts): Uint8Array {
+  return Buffer.concat(parts);
+}
+
+/**
+ * The parts as one Blob: an HTTP answer's body, copied once, into the buffer it is sent from. A Response copies a
+ * Uint8Array it is given, so joining the parts first would copy a page twice; a Blob it takes as it is.
+ */
+export function blobOf(parts: JsonParts): Blob {
+  return new Blob(parts as Uint8Array[]);
+}
+
+const COMMA = Buffer.from(',');
 
 /** Each tool's JSON as UTF-8, by tool object: made once, kept while the tool is. */
 const bytesOfTools = new WeakMap<Tool, Uint8Array>();
@@ -62,28 +79,88 @@ function makeToolBytes(tools: readonly Tool[]): void {
 const TOOLS_PER_TURN = 100;
 
 /**
+ * A catalog this big had a document big enough that what its build leaves behind (the parsed document, the
+ * build's own garbage: about 100 MB for Microsoft Graph's 11,422 tools) is worth collecting at once, rather than
+ * whenever the collector gets to it, with the tools' bytes (57 MB) and the pages' answers made on top: Graph's
+ * server peaked at 470 MiB, 350 with the collection. GitHub's 1,223 tools are well below: their start pays nothing.
+ */
+const BIG_CATALOG = 5000;
+
+/** How long a big catalog's rest waits for a first page to be asked for before going on without one (a refresh, nobody listing). */
+const FIRST_PAGE_WAIT_MS = 2000;
+
+/** What runs once a first page has been answered (`firstPageOut`). */
+let firstPageWaiters: (() => void)[] = [];
+
+/**
+ * A first page has been handed out: what waited for it runs on the next turn of the event loop, once the answer
+ * has been written (it is, by then: the answer is made and sent within the turn that asked for it).
+ */
+function firstPageOut(): void {
+  if (firstPageWaiters.length === 0) return;
+  const waiting = firstPageWaiters;
+  firstPageWaiters = [];
+  setTimeout(() => waiting.forEach((run) => run()), 0);
+}
+
+/** Runs `run` once a first page has been answered, or `FIRST_PAGE_WAIT_MS` on, whichever comes first. */
+function afterFirstPage(run: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    firstPageWaiters = firstPageWaiters.filter((waiter) => waiter !== once);
+    run();
+  };
+  const timer = setTimeout(once, FIRST_PAGE_WAIT_MS);
+  timer.unref?.();
+  firstPageWaiters.push(once);
+}
+
+/**
  * Makes the bytes of every tool of `entries`, in order, a slice per turn of the event loop, so that no `tools/list`
  * has to (the first client's included), until done or until `current()` is false (the catalog was replaced, the
  * cache stopped). A page asked for before its tools are done makes the rest of them itself.
+ *
+ * A big catalog (`BIG_CATALOG`, just built) has its first page's tools made first; the rest wait for that page to be
+ * answered (nothing then stands between the first client and its page), then for one full collection of what the
+ * build left (about 0.2 s for Graph's: after the first page, it delays the rest of the list by that, and no first
+ * page), so that their bytes, and the pages' answers, take the room the document took.
  */
 export function prepareToolBytes(entries: readonly { readonly tool: Tool }[], current: () => boolean = () => true): void {
   let next = 0;
-  const turn = () => {
-    if (!current()) return;
-    const end = Math.min(next + TOOLS_PER_TURN, entries.length);
-    makeToolBytes(entries.slice(next, end).map((entry) => entry.tool));
-    next = end;
-    if (next < entries.length) setImmediate(turn);
+  const turns = (until: number, then?: () => void) => {
+    const turn = () => {
+      if (!current()) return;
+      const end = Math.min(next + TOOLS_PER_TURN, until);
+      makeToolBytes(entries.slice(next, end).map((entry) => entry.tool));
+      next = end;
+      if (next < until) setImmediate(turn);
+      else then?.();
+    };
+    setImmediate(turn);
   };
-  setImmediate(turn);
+  if (entries.length < BIG_CATALOG) return turns(entries.length);
+  // the rest once both are done: the first page's tools, and a first page's answer (which may come before them)
+  let waiting = 2;
+  const rest = () => {
+    if (--waiting > 0 || !current()) return;
+    Bun.gc(true);
+    turns(entries.length);
+  };
+  afterFirstPage(rest);
+  turns(Math.min(DEFAULT_PAGE_SIZE, entries.length), rest);
 }
+
+const PAGE_HEAD = Buffer.from('{"tools":[');
+const LAST_PAGE_TAIL = Buffer.from(']}');
 
 export class ToolListing {
   /** Identifies the list of names, so a cursor from another catalog is refused, not misread. */
   readonly fingerprint: string;
   private readonly tools: readonly Tool[];
   readonly pageCount: number;
-  private readonly pages: (WeakRef<Uint8Array> | undefined)[] = [];
 
   constructor(
     entries: readonly { readonly tool: Tool }[],
@@ -106,39 +183,27 @@ export class ToolListing {
   }
 
   /**
-   * `page(cursor)` as UTF-8 JSON (the bytes `JSON.stringify` of it gives), from its tools' bytes: write it out as it
-   * is. A page made is kept weakly: asked again soon it is the same bytes, and it does not outlive its use (the tools'
-   * bytes are kept; a page of them is a copy away).
+   * `page(cursor)` as UTF-8 JSON in parts (the bytes `JSON.stringify` of it gives, once joined): its head, each
+   * tool's bytes with commas between, its tail. An answer is written from them: the page is never copied whole.
    */
-  pageBytes(cursor?: string): Uint8Array {
+  pageParts(cursor?: string): JsonParts {
     const index = this.indexOf(cursor);
-    let page = this.pages[index]?.deref();
-    if (!page) this.pages[index] = new WeakRef((page = this.makePage(index)));
-    return page;
-  }
-
-  private makePage(index: number): Uint8Array {
     const tools = this.tools.slice(index * this.pageSize, (index + 1) * this.pageSize);
     const next = index + 1 < this.pageCount ? this.cursorFor(index + 1) : undefined;
-    const parts = tools.map((tool) => bytesOfTools.get(tool));
-    if (parts.includes(undefined)) {
-      makeToolBytes(tools);
-      parts.forEach((part, i) => (parts[i] = part ?? bytesOfTools.get(tools[i]!)));
-    }
-    const head = Buffer.from('{"tools":[');
-    const tail = Buffer.from(next === undefined ? ']}' : `],"nextCursor":${JSON.stringify(next)}}`);
-    let length = head.length + tail.length + Math.max(parts.length - 1, 0);
-    for (const part of parts) length += part!.length;
-    const page = Buffer.allocUnsafe(length);
-    page.set(head, 0);
-    let at = head.length;
-    parts.forEach((part, i) => {
-      if (i > 0) page[at++] = COMMA;
-      page.set(part!, at);
-      at += part!.length;
+    if (!tools.every(hasToolBytes)) makeToolBytes(tools);
+    const parts: Uint8Array[] = [PAGE_HEAD];
+    tools.forEach((tool, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(bytesOfTools.get(tool)!);
     });
-    page.set(tail, at);
-    return page;
+    if (index === 0) firstPageOut();
+    parts.push(next === undefined ? LAST_PAGE_TAIL : Buffer.from(`],"nextCursor":${JSON.stringify(next)}}`));
+    return parts;
+  }
+
+  /** `pageParts(cursor)` joined: the page as one buffer. */
+  pageBytes(cursor?: string): Uint8Array {
+    return joinParts(this.pageParts(cursor));
   }
 
   private cursorFor(index: number): string {

@@ -17,6 +17,7 @@ import type { LogLevel } from '../../plugins/portico';
 import type { Logger } from '../log';
 import type { Principal } from '../oauth/bearer';
 import type { RequestExtra } from '../plugins/context';
+import { blobOf, joinParts, type JsonParts } from '../catalog/listing';
 import { MissingClientCapability } from '../wire/input-required';
 import { errorMessage, JsonRpcCode, type RequestId } from '../wire/json-rpc';
 import type { LegacySession, Outgoing } from './legacy-session';
@@ -54,8 +55,11 @@ interface Incoming {
   readonly toolsets?: ReadonlySet<string>;
 }
 
-/** What is served: the whole answer as JSON (text, or bytes: a tools/list page is never decoded), or an error message. */
-type Answer = { readonly json: string | Uint8Array } | { readonly error: ReturnType<typeof errorMessage> };
+/**
+ * What is served: the whole answer as JSON (text, or UTF-8 in parts: a tools/list page is never decoded, and written
+ * from its tools' bytes as they are kept), or an error message.
+ */
+type Answer = { readonly json: string | JsonParts } | { readonly error: ReturnType<typeof errorMessage> };
 
 export class LegacyProtocol {
   private readonly methods: ReadonlyMap<string, MethodHandler>;
@@ -116,7 +120,7 @@ export class LegacyProtocol {
       const answer = await this.serve(incoming[0]!, session, principal, SILENT, signal);
       // a call beyond the scopes (its scope changed since the check before anything ran): the same 403
       if ('scope' in answer) return insufficientScope([{ id: incoming[0]!.id, error: answer.scope }], undefined, headers, this.options.insufficientScope);
-      return new Response('json' in answer ? answer.json : JSON.stringify(answer.error), { status: 200, headers });
+      return new Response('json' in answer ? bodyOf(answer.json) : JSON.stringify(answer.error), { status: 200, headers });
     }
     const answers = await Promise.all(incoming.map((request) => this.serve(request, session, principal, SILENT, signal)));
     const texts = [...answers.map((answer) => ('scope' in answer ? JSON.stringify(scopeError(answer.id, answer.scope)) : textOf(answer))), ...invalid.map((error) => JSON.stringify(error))];
@@ -179,7 +183,7 @@ export class LegacyProtocol {
   }
 
   /** The result of one request as JSON text. */
-  private async dispatch(request: Incoming, session: LegacySession | undefined, principal: Principal | undefined, send: (message: Outgoing) => Promise<void>, signal: AbortSignal): Promise<string | Uint8Array> {
+  private async dispatch(request: Incoming, session: LegacySession | undefined, principal: Principal | undefined, send: (message: Outgoing) => Promise<void>, signal: AbortSignal): Promise<string | JsonParts> {
     const { id, method, params } = request;
     const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
     switch (method) {
@@ -235,17 +239,17 @@ export class LegacyProtocol {
 /** An answer as JSON text (a batch or a stream is written as text). */
 function textOf(answer: Answer): string {
   if (!('json' in answer)) return JSON.stringify(answer.error);
-  return typeof answer.json === 'string' ? answer.json : UTF8.decode(answer.json);
+  return typeof answer.json === 'string' ? answer.json : UTF8.decode(joinParts(answer.json));
 }
 
-/** `head` + the page + `}`: a tools/list answer around page bytes made once per page. */
-function withResult(head: string, page: Uint8Array): Uint8Array {
-  const start = ENCODER.encode(head);
-  const out = new Uint8Array(start.length + page.length + 1);
-  out.set(start);
-  out.set(page, start.length);
-  out[out.length - 1] = 0x7d;
-  return out;
+/** A body for `json`: text as it is, parts as one Blob (`blobOf`). */
+function bodyOf(json: string | JsonParts): string | Blob {
+  return typeof json === 'string' ? json : blobOf(json);
+}
+
+/** `head` + the page + `}`: a tools/list answer around the page's parts, none of them copied. */
+function withResult(head: string, page: JsonParts): JsonParts {
+  return [ENCODER.encode(head), ...page, CLOSING_BRACE];
 }
 
 /** Where a request answered in JSON says what it would say before its answer: nowhere (it has no stream). */
@@ -257,3 +261,4 @@ function scopeError(id: RequestId, error: InsufficientScopeError): ReturnType<ty
 
 const UTF8 = new TextDecoder();
 const ENCODER = new TextEncoder();
+const CLOSING_BRACE = ENCODER.encode('}');

@@ -19,6 +19,7 @@
  * request's `_meta` asks for; none without one) go on an SSE answer when the client accepts one.
  */
 import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { blobOf } from '../catalog/listing';
 import { McpError } from '../wire/mcp-error';
 import type { LogLevel } from '../../plugins/portico';
 import type { Logger } from '../log';
@@ -209,16 +210,15 @@ export class ModernEndpoint {
     return { principal: served.principal, signal: served.http.signal, extra: { sendNotification: async () => {}, ...extra } };
   }
 
-  /** tools/list: the page as the caller sees it (bytes made once per page), with the 2026-07-28 fields spliced in front. */
+  /**
+   * tools/list: the page as the caller sees it (its tools' bytes made once), with the 2026-07-28 fields spliced in
+   * front, written from the page's parts (`blobOf`: copied once, into the answer).
+   */
   private listTools(served: Served): Response {
-    const page = this.options.requests.listJson(cursorOf(served.params), served.principal, served.toolsets);
+    const [open, ...rest] = this.options.requests.listJson(cursorOf(served.params), served.principal, served.toolsets);
     const head = encoder.encode(`{"jsonrpc":"2.0","id":${JSON.stringify(served.id)},"result":{"resultType":"complete","ttlMs":${this.options.listTtlMs},"cacheScope":"${cacheScopeOf(served.principal)}",`);
     // the page is an object: its opening brace gives way to the fields above, its closing one ends the result, one more the message
-    const body = new Uint8Array(head.length + page.length);
-    body.set(head);
-    body.set(page.subarray(1), head.length);
-    body[body.length - 1] = CLOSING_BRACE;
-    return new Response(body, { headers: JSON_HEADERS });
+    return new Response(blobOf([head, open!.subarray(1), ...rest, CLOSING_BRACE]), { headers: JSON_HEADERS });
   }
 
   private listed<T extends object>(served: Served, result: T): Record<string, unknown> {
@@ -351,4 +351,4 @@ function progressTokenOf(params: Record<string, unknown>): string | number | und
 }
 
 const encoder = new TextEncoder();
-const CLOSING_BRACE = 0x7d;
+const CLOSING_BRACE = encoder.encode('}');

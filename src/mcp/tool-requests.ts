@@ -14,6 +14,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { McpError } from '../wire/mcp-error';
 import { JsonRpcCode } from '../wire/json-rpc';
 import { InvalidCursorError } from '../catalog';
+import type { JsonParts } from '../catalog/listing';
 import type { AnswerFitter } from '../calls/answer/fit';
 import { scopeMessage, UnknownToolError, type CallPipeline } from '../calls/pipeline';
 import { toolsetName, type ListingView } from '../calls/toolbox';
@@ -81,10 +82,10 @@ const headerArgumentsOf = new WeakMap<object, ReadonlyMap<string, string>>();
  */
 export const DEFAULT_THRESHOLD = 80;
 
-const PAGES = {
-  discover: new TextEncoder().encode(JSON.stringify({ tools: DISCOVER_TOOLS })),
-  code: new TextEncoder().encode(JSON.stringify({ tools: CODE_TOOLS })),
-} as const;
+const PAGES: Record<'discover' | 'code', JsonParts> = {
+  discover: [new TextEncoder().encode(JSON.stringify({ tools: DISCOVER_TOOLS }))],
+  code: [new TextEncoder().encode(JSON.stringify({ tools: CODE_TOOLS }))],
+};
 
 function toolError(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
@@ -107,10 +108,11 @@ export class ToolRequests {
   }
 
   /**
-   * A tools/list result as UTF-8 JSON; a cursor that is not valid now is an InvalidParams error. `toolsets`: the
-   * ones the connection chose (`/mcp?toolsets=…`): their tools are listed, in full — the user picked them.
+   * A tools/list result as UTF-8 JSON, in parts (its tools' bytes as they are kept: write the answer from them); a
+   * cursor that is not valid now is an InvalidParams error. `toolsets`: the ones the connection chose
+   * (`/mcp?toolsets=…`): their tools are listed, in full — the user picked them.
    */
-  listJson(cursor: string | undefined, principal?: Principal, toolsets?: ReadonlySet<string>): Uint8Array {
+  listJson(cursor: string | undefined, principal?: Principal, toolsets?: ReadonlySet<string>): JsonParts {
     if (toolsets) return this.page(() => this.calls.tools.listToolsJson(cursor, { ...this.view(principal), toolsets }));
     const mode = this.served;
     if (mode === 'discover' || mode === 'code') {

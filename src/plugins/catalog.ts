@@ -117,6 +117,25 @@ function draftOf(entry: CatalogEntry): Draft {
   return draft;
 }
 
+/**
+ * Whether the rules left `draft`'s tool as the catalog built it. Then the catalog's own tool object is published: its
+ * `tools/list` bytes, made once per tool object, are then the ones made ahead (`prepareToolBytes`), and Microsoft
+ * Graph's 11,422 tools are not held twice.
+ */
+function unchanged(draft: Draft, inputSchema: Tool['inputSchema']): boolean {
+  const { tool } = draft.entry;
+  return draft.name === tool.name && draft.title === tool.title && draft.description === tool.description && inputSchema === tool.inputSchema;
+}
+
+function changedTool(original: Tool, draft: Draft, inputSchema: Tool['inputSchema']): Tool {
+  const tool: Tool = { ...original, name: draft.name, inputSchema };
+  if (draft.title === undefined) delete tool.title;
+  else tool.title = draft.title;
+  if (draft.description === undefined) delete tool.description;
+  else tool.description = draft.description;
+  return tool;
+}
+
 function publish(draft: Draft): OperationEntry {
   const { entry } = draft;
   let inputSchema = entry.tool.inputSchema;
@@ -128,11 +147,7 @@ function publish(draft: Draft): OperationEntry {
     const { required: _, ...rest } = inputSchema;
     inputSchema = required.length > 0 ? { ...rest, properties, required } : { ...rest, properties };
   }
-  const tool: Tool = { ...entry.tool, name: draft.name, inputSchema };
-  if (draft.title === undefined) delete tool.title;
-  else tool.title = draft.title;
-  if (draft.description === undefined) delete tool.description;
-  else tool.description = draft.description;
+  const tool = unchanged(draft, inputSchema) ? entry.tool : changedTool(entry.tool, draft, inputSchema);
   const info: ToolInfo = { name: draft.name, title: draft.title, description: draft.description, scope: draft.scope, inputSchema, annotations: tool.annotations, operation: draft.operation };
   return { ...entry, kind: 'operation', tool, scope: draft.scope, pinned: draft.pins, added: new Set(draft.added.keys()), info };
 }

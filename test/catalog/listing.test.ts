@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidCursorError, ToolListing } from '../../src/catalog';
-import { hasToolBytes, prepareToolBytes, toolBytes } from '../../src/catalog/listing';
+import { hasToolBytes, joinParts, prepareToolBytes, toolBytes } from '../../src/catalog/listing';
 import { build, oas30, removeTempDirs } from './helpers';
 
 afterAll(removeTempDirs);
@@ -46,6 +46,21 @@ describe('tools/list pages', () => {
     expect(new ToolListing(catalog.entries.slice(0, 2)).page().nextCursor).toBeUndefined();
   });
 
+  test('a page in parts is its tools\' bytes as they are kept, with what goes between: joined, exactly JSON.stringify of the page', async () => {
+    const catalog = await build(oas30(paths(5)));
+    const listing = new ToolListing(catalog.entries, 2);
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = listing.page(cursor);
+      const parts = listing.pageParts(cursor);
+      expect(new TextDecoder().decode(joinParts(parts))).toBe(JSON.stringify(page));
+      expect(new TextDecoder().decode(listing.pageBytes(cursor))).toBe(JSON.stringify(page));
+      // no tool's bytes are copied into a page: each is a part, the very bytes kept for the tool
+      for (const tool of page.tools) expect(parts).toContain(toolBytes(tool));
+      expect(await blobText(parts)).toBe(JSON.stringify(page));
+      cursor = page.nextCursor;
+    }
+  });
+
   test('the tools\' bytes are made ahead, a hundred per turn of the event loop, until the catalog is no longer wanted', async () => {
     const tools = (await build(oas30(paths(250)))).entries;
     let wanted = true;
@@ -64,6 +79,18 @@ describe('tools/list pages', () => {
     prepareToolBytes(all);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(all.every((entry) => hasToolBytes(entry.tool))).toBe(true);
+  });
+
+  test('a big catalog\'s first page\'s tools are made first; the rest once a first page has been answered', async () => {
+    const entries = Array.from({ length: 5_200 }, (_, i) => ({ tool: { name: `tool_${i}`, inputSchema: { type: 'object' as const, properties: { [`a${i}`]: { type: 'string' } } } } }));
+    prepareToolBytes(entries);
+    await waitFor(() => hasToolBytes(entries[499]!.tool));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(hasToolBytes(entries[500]!.tool)).toBe(false); // waiting for the first client's page
+    const listing = new ToolListing(entries);
+    expect(new TextDecoder().decode(joinParts(listing.pageParts()))).toBe(JSON.stringify(listing.page()));
+    await waitFor(() => hasToolBytes(entries.at(-1)!.tool));
+    expect(entries.every((entry) => hasToolBytes(entry.tool))).toBe(true);
   });
 
   test('an empty catalog lists no tools', async () => {
@@ -94,3 +121,14 @@ describe('tools/list pages', () => {
     expect(() => new ToolListing(entries, 2.5)).toThrow(TypeError);
   });
 });
+
+/** The text of a Blob of `parts`, as an HTTP answer sends it. */
+function blobText(parts: readonly Uint8Array[]): Promise<string> {
+  return new Response(new Blob(parts as Uint8Array[])).text();
+}
+
+/** Waits (up to 5 s) until `done()`. */
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(done()).toBe(true);
+}

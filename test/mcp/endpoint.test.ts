@@ -389,6 +389,30 @@ describe('/mcp: one answer, however a request travels', () => {
     });
   }
 
+  test('a tools/list answer, written from its tools\' bytes, is exactly JSON.stringify of its message: alone, in a batch, on a stream, in 2026-07-28', async () => {
+    for (const mode of ['stateful', 'stateless'] as const) {
+      const { url, tools } = await gateway(mode, paths, { pageSize: 2 });
+      const sent = await open(mode, url, '2025-03-26');
+      const view = { top: undefined, marked: false };
+      const second = tools.listTools(undefined, view).nextCursor!;
+      const message = (id: string, cursor?: string) => JSON.stringify({ jsonrpc: '2.0', id, result: tools.listTools(cursor, view) });
+      const list = (id: string, cursor?: string) => ({ jsonrpc: '2.0', id, method: 'tools/list', ...(cursor && { params: { cursor } }) });
+      const raw = async (body: unknown, extra: Record<string, string> = {}) => (await fetch(url, { method: 'POST', headers: { ...sent, ...extra }, body: JSON.stringify(body) })).text();
+      expect(await raw(list('a'))).toBe(message('a'));
+      expect(await raw(list('b', second))).toBe(message('b', second));
+      expect(await raw([list('c'), list('d', second)])).toBe(`[${message('c')},${message('d', second)}]`);
+      if (mode === 'stateful') {
+        const streamed = await raw({ ...list('e', second), params: { cursor: second, _meta: { progressToken: 1 } } });
+        expect(streamed).toContain(`data: ${message('e', second)}\n`);
+      }
+      const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+      const modern = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }, body: JSON.stringify({ ...list('f'), params: { _meta: meta } }) });
+      const text = await modern.text();
+      const result = JSON.stringify({ resultType: 'complete', ttlMs: (JSON.parse(text) as { result: { ttlMs: number } }).result.ttlMs, cacheScope: 'public', ...tools.listTools(undefined, view) });
+      expect(text).toBe(`{"jsonrpc":"2.0","id":"f","result":${result}}`);
+    }
+  });
+
   test('progress in a session is answered on the request\'s stream; bad headers are refused; malformed params get a clear error', async () => {
     const stateful = await gateway('stateful', paths);
     const session = await open('stateful', stateful.url);
