@@ -196,8 +196,26 @@ let pathNames = new Map<string, string[]>();
 
 function templateNames(path: string): readonly string[] {
   let names = pathNames.get(path);
-  if (!names) pathNames.set(path, (names = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!)));
+  if (!names) pathNames.set(path, (names = placeholders(path)));
   return names;
+}
+
+/**
+ * The names of `path`'s `{name}` placeholders: what `/\{([^}]+)\}/g` matches, found with `indexOf`. Spreading that
+ * regex's `matchAll` took 15–25 ms over Microsoft Graph's 7,419 paths, cold, at every start.
+ */
+export function placeholders(path: string): string[] {
+  const names: string[] = [];
+  let from = 0;
+  for (;;) {
+    const open = path.indexOf('{', from);
+    if (open === -1) return names;
+    const close = path.indexOf('}', open + 1);
+    if (close === -1) return names;
+    // `{}` names nothing: the search goes on after it, as the regex's does
+    if (close > open + 1) names.push(path.slice(open + 1, close));
+    from = close + 1;
+  }
 }
 
 function buildInput(operation: RawOperation, converter: SchemaConverter, label: string, notes: ConversionNotes, credentialHeaders: ReadonlySet<string>) {
