@@ -191,15 +191,6 @@ function outputOf(schema: JsonSchema, budget: number): { schema: JsonSchema; wra
   return output;
 }
 
-/** The `{name}`s of a path template, by path: a path's methods share it (Graph: 11,422 operations on 5,900 paths). */
-let pathNames = new Map<string, string[]>();
-
-function templateNames(path: string): readonly string[] {
-  let names = pathNames.get(path);
-  if (!names) pathNames.set(path, (names = placeholders(path)));
-  return names;
-}
-
 /**
  * The names of `path`'s `{name}` placeholders: what `/\{([^}]+)\}/g` matches, found with `indexOf`. Spreading that
  * regex's `matchAll` took 15–25 ms over Microsoft Graph's 7,419 paths, cold, at every start.
@@ -244,7 +235,7 @@ function buildInput(operation: RawOperation, converter: SchemaConverter, label: 
   }
 
   // A path parameter the spec forgot to declare still has to be filled in, or the call cannot be made.
-  for (const name of templateNames(operation.path)) {
+  for (const name of placeholders(operation.path)) {
     if (parameters.some((parameter) => parameter.in === 'path' && parameter.name === name)) continue;
     const argument = claim(name, 'path');
     setOwn(properties, argument, { type: 'string', minLength: 1, description: `The "${name}" part of the path (not declared by the API's document).` });
@@ -514,7 +505,6 @@ function forgetBuild(): void {
   parameterArguments = new WeakMap();
   bodyFields = new WeakMap();
   plainBindings = new WeakMap();
-  pathNames = new Map();
   forgetFitting();
   forgetChecks();
   forgetSelectables();

@@ -49,12 +49,12 @@ export function bannerOf(config: ServeConfig, gateway: Gateway): string {
   // in toolsets mode a connection must name its toolsets: the one-liner names two, and the rest are listed
   const mode = servedMode(config.toolMode, gateway.tools.size, config.toolModeThreshold);
   // counted only where shown: Microsoft Graph's 11,422 tools took 20 ms to count, with the first client waiting
-  const toolsets = mode === 'toolsets' ? gateway.tools.toolsets : new Map<string, number>();
-  const url = mode === 'toolsets' ? `${gateway.mcpUrl}?toolsets=${[...toolsets.keys()].slice(0, 2).join(',')}` : gateway.mcpUrl;
+  const toolsets = mode === 'toolsets' ? gateway.tools.toolsets : undefined;
+  const url = toolsets ? `${gateway.mcpUrl}?toolsets=${[...toolsets.keys()].slice(0, 2).join(',')}` : gateway.mcpUrl;
   return (
     `Portico is serving ${gateway.tools.size} tools for ${config.upstream}${MODE_NOTES[mode]}\n` +
     `  MCP endpoint: ${gateway.mcpUrl}\n` +
-    (mode === 'toolsets' ? `  Toolsets:     ${[...toolsets].map(([name, count]) => `${name} (${count})`).join(', ')}\n` : '') +
+    (toolsets ? `  Toolsets:     ${[...toolsets].map(([name, count]) => `${name} (${count})`).join(', ')}\n` : '') +
     `  Claude Code:  claude mcp add --transport http portico ${url}\n`
   );
 }
