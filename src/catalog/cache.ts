@@ -90,7 +90,7 @@ export class CatalogCache {
       const snapshot = error instanceof SpecError && error.code === 'SPEC_UNREADABLE' ? await this.options.snapshots?.load() : null;
       if (!snapshot || snapshot.uri !== this.uri || snapshot.documents[this.uri] === undefined) throw error;
       const text = snapshot.documents[this.uri]!;
-      loaded = await buildFromSource({ uri: this.uri, text }, { ...this.options, preloaded: new Map(Object.entries(snapshot.documents)) });
+      loaded = await buildFromSource({ uri: this.uri, body: text }, { ...this.options, preloaded: new Map(Object.entries(snapshot.documents)) });
       // the source's validators are unknown (no digest either): the first refresh reads and builds it in full
       this.serve(loaded);
       this.log.warn('catalog.from_snapshot', { ...summary(loaded.catalog, this.uri), reason: (error as Error).message });
@@ -152,7 +152,7 @@ export class CatalogCache {
         return null;
       }
       if (fetched.digest === previous.validators.digest && !multiDocument) {
-        this.loaded = { ...previous, validators: withoutText(fetched) };
+        this.loaded = { ...previous, validators: withoutBody(fetched) };
         this.log.debug('catalog.unchanged', { source: this.uri });
         this.options.events?.catalogRefreshed('unchanged');
         return null;
@@ -257,8 +257,8 @@ function kept({ texts: _, ...rest }: LoadedCatalog): Kept {
   return rest;
 }
 
-function withoutText<T extends { text: string; uri: string }>(fetched: T): Omit<T, 'text' | 'uri'> {
-  const { text: _, uri: __, ...rest } = fetched;
+function withoutBody<T extends { body: unknown; uri: string }>(fetched: T): Omit<T, 'body' | 'uri'> {
+  const { body: _, uri: __, ...rest } = fetched;
   return rest;
 }
 

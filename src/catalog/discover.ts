@@ -5,7 +5,7 @@
  * under the API's base path and at its origin.
  */
 import { SpecError } from './errors';
-import { parseDocument, readSource } from './source';
+import { parseBody, readSource } from './source';
 
 const CANDIDATES = ['swagger.json', 'openapi.json', 'openapi.yaml', 'swagger.yaml', 'swagger/doc.json', 'v3/api-docs', 'api-docs', 'docs/openapi.json'];
 
@@ -17,7 +17,7 @@ export async function discoverSpec(upstream: string, timeoutMs = 5000): Promise<
   for (const url of urls) {
     try {
       const fetched = await readSource(url, { timeoutMs, maxBytes: 64 * 1024 * 1024 });
-      const document = parseDocument(fetched!.text, url) as Record<string, unknown> | null;
+      const document = parseBody(fetched!.body, url).value as Record<string, unknown> | null;
       if (document && typeof document === 'object' && ('openapi' in document || 'swagger' in document)) return url;
       tried.push({ url, why: 'not an OpenAPI document' });
     } catch (error) {

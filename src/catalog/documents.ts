@@ -7,7 +7,7 @@
  * and no document reaches another host unless remote refs are enabled.
  */
 import { SpecError } from './errors';
-import { displayUri, parseText, readSource, type ReadOptions } from './source';
+import { displayUri, parseBody, readSource, type DocumentBody, type ParsedDocument, type ReadOptions } from './source';
 
 export interface LoadOptions extends ReadOptions {
   /** Allow `$ref`s to documents on other hosts. @default false */
@@ -28,7 +28,7 @@ export interface Resolved {
 }
 
 /** A document read: its value, its text, and whether that text was JSON; or why it could not be read. */
-type Loaded = { readonly value: unknown; readonly text: string; readonly json: boolean } | { readonly error: SpecError };
+type Loaded = ParsedDocument | { readonly error: SpecError };
 
 export class DocumentSet {
   private constructor(
@@ -54,13 +54,13 @@ export class DocumentSet {
    * cannot be read is remembered as an error, raised only if something actually resolves into it
    * (refs inside examples must not break a spec).
    */
-  static async load(rootUri: string, rootText: string, options: LoadOptions = {}): Promise<DocumentSet> {
-    const parsed = parseText(rootText, rootUri);
+  static async load(rootUri: string, rootBody: DocumentBody, options: LoadOptions = {}): Promise<DocumentSet> {
+    const parsed = parseBody(rootBody, rootUri);
     const root = parsed.value;
-    const documents = new Map<string, Loaded>([[rootUri, { value: root, text: rootText, json: parsed.json }]]);
+    const documents = new Map<string, Loaded>([[rootUri, parsed]]);
     const maxDocuments = options.maxDocuments ?? 10_000;
     // Each wanted document with the document that names it: what a document may reach depends on where it came from.
-    let pending = externalRefs(root, parsed.json ? rootText : undefined, rootUri).map((uri) => ({ uri, referrer: rootUri }));
+    let pending = externalRefs(root, parsed.json ? parsed.text : undefined, rootUri).map((uri) => ({ uri, referrer: rootUri }));
     while (pending.length > 0) {
       const wanted = new Map<string, string>();
       for (const { uri, referrer } of pending) if (!documents.has(uri) && !wanted.has(uri)) wanted.set(uri, referrer);
@@ -76,11 +76,11 @@ export class DocumentSet {
           if (refusal) return [uri, { error: refusal }];
           try {
             const stored = options.preloaded?.get(uri);
-            if (stored !== undefined) return [uri, { ...parseText(stored, uri), text: stored }];
+            if (stored !== undefined) return [uri, parseBody(stored, uri)];
             // A redirect is a new reach: a same-origin ref must not lead to another host or a file.
             const checkRedirect = (target: URL) => refuseReach(referrer, target.href, allowRemote);
             const fetched = await readSource(uri, { ...options, checkRedirect });
-            return [uri, { ...parseText(fetched!.text, uri), text: fetched!.text }];
+            return [uri, parseBody(fetched!.body, uri)];
           } catch (error) {
             return [uri, { error: error instanceof SpecError ? error : new SpecError('SPEC_UNREADABLE', String(error)) }];
           }

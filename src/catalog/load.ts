@@ -5,7 +5,7 @@
 import { buildTools } from './build';
 import { DocumentSet, type LoadOptions } from './documents';
 import { readOperations } from './operations';
-import { readSource, sourceToUri, type FetchedSource, type SourceValidators } from './source';
+import { readSource, sourceToUri, type DocumentBody, type SourceValidators } from './source';
 import type { BuildOptions, Catalog, CatalogEntry } from './types';
 
 export interface CatalogOptions extends BuildOptions, LoadOptions {}
@@ -28,12 +28,12 @@ export async function loadCatalog(source: string, options: CatalogOptions = {}):
 }
 
 /** Builds a catalog from a document already read. */
-export async function buildFromSource(fetched: Pick<FetchedSource, 'uri' | 'text'> & SourceValidators, options: CatalogOptions & { preloaded?: ReadonlyMap<string, string> } = {}): Promise<LoadedCatalog> {
-  const documents = await DocumentSet.load(fetched.uri, fetched.text, options);
+export async function buildFromSource(fetched: { readonly uri: string; readonly body: DocumentBody } & SourceValidators, options: CatalogOptions & { preloaded?: ReadonlyMap<string, string> } = {}): Promise<LoadedCatalog> {
+  const documents = await DocumentSet.load(fetched.uri, fetched.body, options);
   const read = readOperations(documents);
   const built = buildTools(documents, read, options);
   const byName = new Map<string, CatalogEntry>(built.entries.map((entry) => [entry.tool.name, entry]));
-  const { text: _, uri: __, ...validators } = fetched;
+  const { body: _, uri: __, ...validators } = fetched;
   return {
     catalog: {
       title: read.title,
