@@ -9,7 +9,9 @@
 import { afterAll, expect, test } from 'bun:test';
 import { MCP_HEADERS } from '../fixtures/oauth-http';
 import { startTestGateway } from '../fixtures/gateway';
-import { parseBody, parseText } from '../../src/catalog/source';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseBody, parseText, readSource, type ParsedDocument } from '../../src/catalog/source';
 import { oas30, removeTempDirs, tempDir } from './helpers';
 
 afterAll(removeTempDirs);
@@ -26,46 +28,54 @@ function exact(bytes: Uint8Array): { value: unknown } | { error: string } {
   }
 }
 
-/** `parseBody` of the bytes, checked against `exact`; its result. */
-function expectSameAsDecoded(bytes: Uint8Array): ReturnType<typeof parseBody> | undefined {
+const files = tempDir();
+let fileCount = 0;
+
+/** `parseBody` of the bytes, checked against `exact`, as given and as `readSource` reads them from a file; the file's result. */
+async function expectSameAsDecoded(bytes: Uint8Array): Promise<ParsedDocument | undefined> {
   const expected = exact(bytes);
-  let parsed: ReturnType<typeof parseBody>;
-  try {
-    parsed = parseBody(bytes, URI);
-  } catch (error) {
-    expect({ error: (error as Error).message }).toEqual(expected as { error: string });
-    return undefined;
+  const path = join(files, `${++fileCount}.json`);
+  await Bun.write(path, bytes);
+  const outcomes = [() => parseBody(bytes, URI), async () => parseBody((await readSource(pathToFileURL(path).href))!.body, URI)];
+  let parsed: ParsedDocument | undefined;
+  for (const outcome of outcomes) {
+    try {
+      parsed = await outcome();
+    } catch (error) {
+      expect({ error: (error as Error).message }).toEqual(expected as { error: string });
+      continue;
+    }
+    expect({ value: parsed.value }).toEqual(expected as { value: unknown });
+    if (parsed.json) expect(JSON.parse(parsed.text)).toEqual(parsed.value);
   }
-  expect({ value: parsed.value }).toEqual(expected as { value: unknown });
-  if (parsed.json) expect(JSON.parse(parsed.text)).toEqual(parsed.value);
   return parsed;
 }
 
 const ascii = (text: string) => /^[\x00-\x7f]*$/.test(text);
 
-test('JSON with characters of every UTF-8 length, in keys and values, is parsed from an ASCII text to the same value', () => {
+test('JSON with characters of every UTF-8 length, in keys and values, is parsed from an ASCII text to the same value', async () => {
   const samples = ['café', 'naïve ümlaut ß', '€ ☕ 中文 ‘quotes’ — dash', '😀 𝄞 🇫🇷', '\u2028\u2029 line separators', '\uFEFF inside', 'ÿ\u0100\u07ff\u0800\uffff'];
   for (const sample of samples) {
     const document = { openapi: '3.0.3', info: { title: sample, version: '1' }, [`key ${sample}`]: [sample, { [sample]: sample }] };
     for (const text of [JSON.stringify(document), JSON.stringify(document, null, 2), `\uFEFF${JSON.stringify(document)}`, `  \n\t[${JSON.stringify(document)}]`]) {
-      const parsed = expectSameAsDecoded(utf8(text))!;
+      const parsed = (await expectSameAsDecoded(utf8(text)))!;
       expect(parsed.json).toBe(true);
       expect(ascii(parsed.text)).toBe(true);
     }
   }
 });
 
-test('a character cut by a scan chunk’s edge (16 KiB) is read whole, at every offset around the edge', () => {
+test('a character cut by a scan chunk’s edge (16 KiB) is read whole, at every offset around the edge', async () => {
   for (let pad = 16 * 1024 - 24; pad <= 16 * 1024 + 4; pad++) {
     for (const character of ['é', '€', '😀']) {
       const text = `{"a":"${'x'.repeat(pad)}${character}${character}","b":"${character}"}`;
-      const parsed = expectSameAsDecoded(utf8(text))!;
+      const parsed = (await expectSameAsDecoded(utf8(text)))!;
       expect(ascii(parsed.text)).toBe(true);
     }
   }
 });
 
-test('random documents: the same value as decoding the bytes as they are', () => {
+test('random documents: the same value as decoding the bytes as they are', async () => {
   const pool = ['a', ' ', '"', '\\', '\n', 'é', 'ß', '€', '中', '😀', '\u2028', '\u0080', '\u07ff', '\u0800', '\uffff', '\u{10ffff}'];
   let seed = 7;
   // xorshift32: the same documents every run
@@ -78,12 +88,12 @@ test('random documents: the same value as decoding the bytes as they are', () =>
   for (let round = 0; round < 300; round++) {
     const word = () => Array.from({ length: random(12) }, () => pool[random(pool.length)]).join('');
     const document = Object.fromEntries(Array.from({ length: 1 + random(6) }, () => [word(), random(2) ? word() : [word(), { [word()]: word() }]]));
-    const parsed = expectSameAsDecoded(utf8(JSON.stringify(document)))!;
+    const parsed = (await expectSameAsDecoded(utf8(JSON.stringify(document))))!;
     expect(parsed.json && ascii(parsed.text)).toBe(true);
   }
 });
 
-test('bytes that are not well-formed UTF-8 are read as decoding reads them (each broken sequence one U+FFFD)', () => {
+test('bytes that are not well-formed UTF-8 are read as decoding reads them (each broken sequence one U+FFFD)', async () => {
   const broken = [
     [0x80], // a continuation byte alone
     [0xc0, 0x80], // an overlong form of U+0000
@@ -96,30 +106,30 @@ test('bytes that are not well-formed UTF-8 are read as decoding reads them (each
   ];
   for (const sequence of broken) {
     const bytes = new Uint8Array([...utf8('{"title":"a'), ...sequence, ...utf8('b"}')]);
-    const parsed = expectSameAsDecoded(bytes)!;
+    const parsed = (await expectSameAsDecoded(bytes))!;
     expect(JSON.stringify(parsed.value)).toContain('\uFFFD');
   }
   // a document ending inside a character: not JSON, and said so as for the bytes decoded
-  expectSameAsDecoded(new Uint8Array([...utf8('{"title":"a"}'), 0xe2, 0x82]));
+  await expectSameAsDecoded(new Uint8Array([...utf8('{"title":"a"}'), 0xe2, 0x82]));
 });
 
-test('YAML that starts like JSON is read from its own characters: escapes would change what a plain or single-quoted scalar says', () => {
+test('YAML that starts like JSON is read from its own characters: escapes would change what a plain or single-quoted scalar says', async () => {
   const yamlish = [
     "{ title: Café au lait, note: 'naïve €' } # über",
     '{ "openapi": "3.0.3", title: Crème brûlée, }',
     "[ 'ü', plain ß, \"quoted é\" ]",
   ];
   for (const text of yamlish) {
-    const parsed = expectSameAsDecoded(utf8(text))!;
+    const parsed = (await expectSameAsDecoded(utf8(text)))!;
     expect(parsed.json).toBe(false);
     expect(parsed.text).toBe(text);
   }
   expect((parseBody(utf8(yamlish[0]!), URI).value as { title: string }).title).toBe('Café au lait');
 });
 
-test('YAML, and documents that parse as neither, are untouched: the same value or the same message', () => {
+test('YAML, and documents that parse as neither, are untouched: the same value or the same message', async () => {
   for (const text of ['openapi: 3.0.3\ninfo:\n  title: Café\n', 'title: "é', '{"title": "é"', '{"a": 1} trailing ü', '', '   ']) {
-    const parsed = expectSameAsDecoded(utf8(text));
+    const parsed = await expectSameAsDecoded(utf8(text));
     if (parsed) expect(parsed.text).toBe(text);
   }
 });
