@@ -2,8 +2,9 @@
  * @module catalog/listing
  * `tools/list` answers for one catalog: cut into pages, each page put together from its tools' JSON, each tool's
  * made once (as UTF-8 bytes) whichever listing shows it, and made ahead, in the background, for the tools a gateway
- * serves (`prepareToolBytes`, which the Toolbox calls on the tools as the plugins published them). A 1,000-tool catalog is megabytes of JSON; serialising and encoding it per request
- * would cost more than the whole rest of a request, and on the first client's request, most of the start. A page
+ * serves (`prepareToolBytes`, which the Toolbox calls on the tools as the plugins published them). A 1,000-tool
+ * catalog is megabytes of JSON; serialising and encoding it per request would cost more than the whole rest of a
+ * request, and on the first client's request, most of the start. A page
  * is handed out in parts (`pageParts`): its tools' bytes as they are, which the answer is written from, so the only
  * copy of a page is the answer's own (`blobOf`). It was three: the page joined, the JSON-RPC envelope around it, and
  * the Response's copy of that (Microsoft Graph's tools' bytes are 57 MB: 170 MB of garbage per whole list).

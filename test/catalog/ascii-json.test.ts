@@ -12,7 +12,7 @@ import { startTestGateway } from '../fixtures/gateway';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseBody, parseText, readSource, type ParsedDocument } from '../../src/catalog/source';
-import { oas30, removeTempDirs, tempDir } from './helpers';
+import { oas30, removeTempDirs, seededRandom, tempDir } from './helpers';
 
 afterAll(removeTempDirs);
 
@@ -77,14 +77,7 @@ test('a character cut by a scan chunk’s edge (16 KiB) is read whole, at every 
 
 test('random documents: the same value as decoding the bytes as they are', async () => {
   const pool = ['a', ' ', '"', '\\', '\n', 'é', 'ß', '€', '中', '😀', '\u2028', '\u0080', '\u07ff', '\u0800', '\uffff', '\u{10ffff}'];
-  let seed = 7;
-  // xorshift32: the same documents every run
-  const random = (n: number) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const random = seededRandom(7);
   for (let round = 0; round < 300; round++) {
     const word = () => Array.from({ length: random(12) }, () => pool[random(pool.length)]).join('');
     const document = Object.fromEntries(Array.from({ length: 1 + random(6) }, () => [word(), random(2) ? word() : [word(), { [word()]: word() }]]));

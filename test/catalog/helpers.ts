@@ -116,3 +116,23 @@ export function* nodes(value: unknown, path = '$'): Generator<[string, Record<st
 export function skippedFor(catalog: Catalog, method: string, path: string) {
   return catalog.skipped.find((s) => s.operation === `${method} ${path}` || s.operation.startsWith(`${method} ${path} `));
 }
+
+/** Every string of 0 to `maxLength` characters over `alphabet`: each way its characters can follow one another. */
+export function everyString(alphabet: readonly string[], maxLength: number): string[] {
+  const all = [''];
+  for (let length = 1, level = ['']; length <= maxLength; length++) {
+    level = level.flatMap((prefix) => alphabet.map((c) => prefix + c));
+    all.push(...level);
+  }
+  return all;
+}
+
+/** A whole number below `n`, from a seeded xorshift32: the same sequence on every run. */
+export function seededRandom(seed: number): (n: number) => number {
+  return (n) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+}

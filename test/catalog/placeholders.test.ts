@@ -6,6 +6,7 @@ import { expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { placeholders } from '../../src/catalog/build';
+import { everyString } from './helpers';
 
 const byRegex = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
 
@@ -13,11 +14,7 @@ test('the placeholders of a path are what the regex finds: real paths, edge case
   const demo = JSON.parse(readFileSync(join(import.meta.dir, '../../src/demo/swagger.json'), 'utf8')) as { paths: Record<string, unknown> };
   const edges = ['/a/{b}/c/{d}', '{}', '{}{a}', '/{a{b}/x', '{abc', '{abc/{d}', '}{x}', '/{}/{y}', '{{a}}', '{{}}', '{}}', '/x', '', '/{a}b{c}d'];
   // every string of up to 7 characters over "{", "}", "a": each way braces can nest, open, close or stay empty
-  const short: string[] = [''];
-  for (let length = 1, level = ['']; length <= 7; length++) {
-    level = level.flatMap((prefix) => ['{', '}', 'a'].map((c) => prefix + c));
-    short.push(...level);
-  }
+  const short = everyString(['{', '}', 'a'], 7);
   const paths = [...Object.keys(demo.paths), ...edges, ...short];
   expect(paths.length).toBeGreaterThan(3000);
   for (const path of paths) expect({ path, names: placeholders(path) }).toEqual({ path, names: byRegex(path) });

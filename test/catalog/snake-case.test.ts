@@ -7,6 +7,7 @@ import { expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { snakeCase } from '../../src/catalog/names';
+import { everyString, seededRandom } from './helpers';
 
 /** The replacements, as they were. */
 const byRegex = (text: string) =>
@@ -35,24 +36,13 @@ test('the demo’s operation ids and path segments, and names of the usual shape
 test('every text of up to 6 characters over upper, lower, digit and separator characters', () => {
   // each way a capital can follow a lower-case letter, a digit, a capital or a separator, and be followed by one
   const alphabet = ['a', 'Z', 'Y', '7', '_', '-', 'é'];
-  let level = [''];
-  const all: string[] = [''];
-  for (let length = 1; length <= 6; length++) {
-    level = level.flatMap((prefix) => alphabet.map((c) => prefix + c));
-    all.push(...level);
-  }
+  const all = everyString(alphabet, 6);
   expect(all.length).toBeGreaterThan(130_000);
   expectSame(all);
 });
 
 test('random longer texts', () => {
   const pool = ['a', 'b', 'q', 'Z', 'Y', 'X', 'A', '1', '9', '_', '-', '.', ' ', '{', '}', '/', 'é', '😀'];
-  let seed = 11;
-  const random = (n: number) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const random = seededRandom(11);
   expectSame(Array.from({ length: 20_000 }, () => Array.from({ length: 1 + random(40) }, () => pool[random(pool.length)]).join('')));
 });
